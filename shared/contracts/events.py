@@ -1,0 +1,299 @@
+"""Cross-service event schemas: the only thing services share besides `shared/` itself.
+
+Each service publishes on its own topic (`slrt.<service>.events`, key = case id) and owns
+the streams its events are appended to. Field descriptions feed the AsyncAPI document.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.base import Event, register
+from shared.contracts.vocab import Channel, Role
+
+INTAKE_TOPIC = "slrt.intake.events"
+ELIGIBILITY_TOPIC = "slrt.eligibility.events"
+DOCUMENTS_TOPIC = "slrt.documents.events"
+CASEWORK_TOPIC = "slrt.casework.events"
+NOTIFICATIONS_TOPIC = "slrt.notifications.events"
+ALL_TOPICS = (
+    INTAKE_TOPIC,
+    ELIGIBILITY_TOPIC,
+    DOCUMENTS_TOPIC,
+    CASEWORK_TOPIC,
+    NOTIFICATIONS_TOPIC,
+)
+
+
+def dead_letter_topic(consumer: str) -> str:
+    """Where a consumer puts what it could not decode or apply, with the reason."""
+    return f"slrt.{consumer}.dead-letter"
+
+
+class Applicant(BaseModel):
+    """The citizen behind a request. Personal data (UU 27/2022)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, examples=["Siti Contoh"])
+    nik: str | None = Field(
+        default=None, pattern=r"^\d{16}$", description="16-digit NIK from the KTP."
+    )
+    kk_number: str | None = Field(default=None, pattern=r"^\d{16}$")
+    phone: str | None = Field(default=None, max_length=32, examples=["081200000001"])
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+
+
+# ---- intake --------------------------------------------------------------------------
+
+
+@register
+class ComplaintRegistered(Event):
+    """A request or complaint became a case, whatever channel it came through."""
+
+    event_type = "ComplaintRegistered"
+    topic = INTAKE_TOPIC
+
+    case_id: UUID
+    ticket_number: str = Field(description="Readable over the phone.", examples=["LMJ-2026-000123"])
+    office: str = Field(examples=["lumajang"])
+    service: str = Field(examples=["kks-recommendation"])
+    variant: str | None = Field(default=None, examples=["reset-pin"])
+    channel: Channel
+    external_id: str | None = Field(default=None, description="Id given by the channel.")
+    applicant: Applicant
+    on_behalf_of: Applicant | None = Field(
+        default=None, description="Cardholder, when the applicant acts by proxy."
+    )
+    description: str = Field(default="", max_length=10_000)
+    documents_declared: tuple[str, ...] = Field(
+        default=(), description="Document types the citizen says they brought."
+    )
+    received_at: datetime = Field(description="When the channel received it.")
+    anonymous: bool = False
+    confidential: bool = False
+
+
+# ---- eligibility -----------------------------------------------------------------------
+
+
+@register
+class DtksVerified(Event):
+    """The person is listed in the DTKS/DTSEN registry."""
+
+    event_type = "DtksVerified"
+    topic = ELIGIBILITY_TOPIC
+
+    case_id: UUID
+    nik: str
+    kk_number: str
+    region_code: str = Field(description="Village code of the household, e.g. 35.08.01.2001.")
+    decile: int | None = Field(default=None, ge=1, le=10)
+    programmes: tuple[str, ...] = Field(default=(), examples=[["PKH", "BPNT"]])
+    source: Literal["DTKS", "DTSEN"] = "DTKS"
+    snapshot_date: date
+
+
+@register
+class DtksNotFound(Event):
+    """The person could not be verified in the registry, with the reason."""
+
+    event_type = "DtksNotFound"
+    topic = ELIGIBILITY_TOPIC
+
+    case_id: UUID
+    nik: str | None
+    reason: Literal["not_listed", "nik_invalid", "nik_missing", "listed_in_other_region"]
+    detail: str = ""
+
+
+@register
+class DomicileVerified(Event):
+    event_type = "DomicileVerified"
+    topic = ELIGIBILITY_TOPIC
+
+    case_id: UUID
+    region_code: str
+    basis: Literal["registry", "nik_region"]
+
+
+@register
+class DomicileRefused(Event):
+    event_type = "DomicileRefused"
+    topic = ELIGIBILITY_TOPIC
+
+    case_id: UUID
+    required_region_code: str
+    found_region_code: str | None
+    basis: Literal["registry", "nik_region", "nik_missing"]
+
+
+# ---- documents -------------------------------------------------------------------------
+
+
+@register
+class DocumentReceived(Event):
+    """Front office checked one required document and recorded it."""
+
+    event_type = "DocumentReceived"
+    topic = DOCUMENTS_TOPIC
+
+    case_id: UUID
+    document_type: str = Field(examples=["ktp", "kks"])
+    form: Literal["original", "copy"] = "copy"
+    checked_by: str
+
+
+@register
+class RequirementsCompleted(Event):
+    """Every document the variant requires has been received."""
+
+    event_type = "RequirementsCompleted"
+    topic = DOCUMENTS_TOPIC
+
+    case_id: UUID
+    variant: str
+    documents: tuple[str, ...]
+
+
+@register
+class LetterDrafted(Event):
+    event_type = "LetterDrafted"
+    topic = DOCUMENTS_TOPIC
+
+    letter_id: UUID
+    case_id: UUID
+    letter_type: str = Field(examples=["rekomendasi-reset-pin"])
+    product: str
+    subject: str
+    body: str
+    drafted_by: str
+    chain: tuple[Role, ...] = Field(description="Roles still to act, in order.")
+
+
+@register
+class LetterReviewed(Event):
+    """One official in the chain approved the draft and passed it on."""
+
+    event_type = "LetterReviewed"
+    topic = DOCUMENTS_TOPIC
+
+    letter_id: UUID
+    case_id: UUID
+    step: int
+    role: Role
+    reviewed_by: str
+    comment: str = ""
+
+
+@register
+class LetterReturned(Event):
+    """An official sent the draft back with comments."""
+
+    event_type = "LetterReturned"
+    topic = DOCUMENTS_TOPIC
+
+    letter_id: UUID
+    case_id: UUID
+    step: int
+    role: Role
+    returned_by: str
+    comment: str
+
+
+@register
+class LetterApproved(Event):
+    """Every approval the chain requires has been given; only the signature remains."""
+
+    event_type = "LetterApproved"
+    topic = DOCUMENTS_TOPIC
+
+    letter_id: UUID
+    case_id: UUID
+    approved_by: tuple[str, ...]
+
+
+@register
+class LetterSigned(Event):
+    event_type = "LetterSigned"
+    topic = DOCUMENTS_TOPIC
+
+    letter_id: UUID
+    case_id: UUID
+    letter_number: str
+    letter_type: str
+    signed_by: str
+    role: Role
+    content_sha256: str
+
+
+# ---- casework --------------------------------------------------------------------------
+
+
+@register
+class CaseAssigned(Event):
+    event_type = "CaseAssigned"
+    topic = CASEWORK_TOPIC
+
+    case_id: UUID
+    assignee: str = Field(description="Staff id of the person who now owns the case.")
+    role: Role
+    assigned_by: str
+
+
+@register
+class AssessmentRecorded(Event):
+    """A social worker's outreach and initial assessment (LK3)."""
+
+    event_type = "AssessmentRecorded"
+    topic = CASEWORK_TOPIC
+
+    case_id: UUID
+    recorded_by: str
+    summary: str = Field(description="Confidential: readable by the case's social worker only.")
+
+
+@register
+class ReferralMade(Event):
+    """The case was referred to another agency or programme."""
+
+    event_type = "ReferralMade"
+    topic = CASEWORK_TOPIC
+
+    case_id: UUID
+    referral_id: UUID
+    agency: str = Field(examples=["dinas-kesehatan", "bpjs", "pkh"])
+    reason: str
+    referred_by: str
+
+
+@register
+class CaseResolved(Event):
+    event_type = "CaseResolved"
+    topic = CASEWORK_TOPIC
+
+    case_id: UUID
+    outcome: str = Field(examples=["letter_issued", "referred", "answered"])
+    resolved_by: str
+
+
+# ---- notifications ---------------------------------------------------------------------
+
+
+@register
+class NotificationSent(Event):
+    """A message went back to the citizen through their own channel."""
+
+    event_type = "NotificationSent"
+    topic = NOTIFICATIONS_TOPIC
+
+    case_id: UUID
+    notification_id: UUID
+    channel: Channel
+    template: str
+    recipient: str = Field(description="Masked address, e.g. 0812****0001.")

@@ -1,0 +1,208 @@
+"""Append with an expected version; read a stream, a case, or everything by position.
+
+`append` writes the events and their outbox rows in the caller's transaction, so a
+service's decision and the fact that it must be published commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from shared.contracts.base import Event, EventEnvelope, EventMetadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA = "eventstore"
+
+_COLUMNS = """global_position, transaction_id::text AS transaction_id, event_id, stream_id,
+    stream_version, event_type, schema_version, data, case_id, office, correlation_id,
+    causation_id, actor, channel, occurred_at, recorded_at"""
+
+
+class ConcurrencyError(Exception):
+    """Someone else appended to the stream since it was read. Reload and decide again."""
+
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(
+            f"stream {stream_id!r} has moved past version {expected_version}; reload and retry"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True, order=True)
+class Checkpoint:
+    """Where a reader by position stands: (writing transaction, global position)."""
+
+    transaction_id: int = 0
+    position: int = 0
+
+
+def envelope_from_row(row: Any) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        global_position=row["global_position"],
+        case_id=row["case_id"],
+        office=row["office"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        actor=row["actor"],
+        channel=row["channel"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        data=row["data"],
+    )
+
+
+class EventStore:
+    """The store as seen by one service: it appends to the streams that service owns."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+
+    async def append(
+        self,
+        conn: asyncpg.Connection,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[Event],
+        meta: EventMetadata,
+        *,
+        occurred_at: datetime | None = None,
+        publish: bool = True,
+    ) -> list[EventEnvelope]:
+        """Append `events` after `expected_version` (0 = new stream).
+
+        Must run inside a transaction; raises ConcurrencyError if the stream has moved.
+        """
+        if not events:
+            return []
+        if not conn.is_in_transaction():
+            raise RuntimeError("append must run inside a transaction")
+        occurred = occurred_at or datetime.now(UTC)
+        n = len(events)
+        ids = [uuid4() for _ in range(n)]
+        versions = list(range(expected_version + 1, expected_version + n + 1))
+        meta_json = meta.model_dump(mode="json")
+        try:
+            rows = await conn.fetch(
+                """
+                INSERT INTO eventstore.events (event_id, stream_id, stream_version, event_type,
+                    schema_version, data, metadata, case_id, office, correlation_id,
+                    causation_id, actor, channel, owner, occurred_at)
+                SELECT u.event_id, $2, u.version, u.event_type, u.schema_version, u.data,
+                    $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11
+                FROM unnest($1::uuid[], $12::int[], $13::text[], $14::int[], $15::jsonb[])
+                    AS u(event_id, version, event_type, schema_version, data)
+                ORDER BY u.version
+                RETURNING global_position, transaction_id::text AS transaction_id, event_id,
+                    stream_id, stream_version, event_type, schema_version, data, case_id,
+                    office, correlation_id, causation_id, actor, channel, occurred_at,
+                    recorded_at
+                """,
+                ids,
+                stream_id,
+                meta_json,
+                meta.case_id,
+                meta.office,
+                meta.correlation_id,
+                meta.causation_id,
+                meta.actor,
+                meta.channel.value if meta.channel else None,
+                self.owner,
+                occurred,
+                versions,
+                [e.event_type for e in events],
+                [e.schema_version for e in events],
+                [e.model_dump(mode="json") for e in events],
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "events_stream_version_unique":
+                raise ConcurrencyError(stream_id, expected_version) from exc
+            raise
+        if publish:
+            key = str(meta.case_id) if meta.case_id else stream_id
+            await conn.execute(
+                """
+                INSERT INTO eventstore.outbox (global_position, owner, topic, key)
+                SELECT p, $2, t, $4 FROM unnest($1::bigint[], $3::text[]) AS u(p, t)
+                """,
+                [r["global_position"] for r in rows],
+                self.owner,
+                [e.topic for e in events],
+                key,
+            )
+        return [envelope_from_row(r) for r in rows]
+
+
+async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:
+    v = await conn.fetchval(
+        "SELECT max(stream_version) FROM eventstore.events WHERE stream_id = $1", stream_id
+    )
+    return int(v or 0)
+
+
+async def read_stream(conn: asyncpg.Connection, stream_id: str) -> list[EventEnvelope]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM eventstore.events WHERE stream_id = $1 ORDER BY stream_version",
+        stream_id,
+    )
+    return [envelope_from_row(r) for r in rows]
+
+
+async def read_case(
+    conn: asyncpg.Connection, case_id: UUID, *, until: datetime | None = None
+) -> list[EventEnvelope]:
+    """Every event of one case in store order; `until` gives the case as it was then."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM eventstore.events
+            WHERE case_id = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)
+            ORDER BY global_position""",
+        case_id,
+        until,
+    )
+    return [envelope_from_row(r) for r in rows]
+
+
+async def read_all(
+    conn: asyncpg.Connection,
+    after: Checkpoint = Checkpoint(),  # noqa: B008  (frozen dataclass: a safe default)
+    *,
+    limit: int = 1000,
+    event_types: Sequence[str] | None = None,
+) -> tuple[list[EventEnvelope], Checkpoint]:
+    """Events after `after`, never skipping one that commits late.
+
+    A sequence number can become visible after a larger one (two transactions, committing
+    in the other order). So only events written by transactions older than every
+    transaction still in flight (`pg_snapshot_xmin`) are handed out, ordered by
+    (transaction, position); anything newer waits for the next call.
+    """
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM eventstore.events
+            WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
+            ORDER BY transaction_id, global_position
+            LIMIT $3""",
+        str(after.transaction_id),
+        after.position,
+        limit,
+        list(event_types) if event_types is not None else None,
+    )
+    if not rows:
+        return [], after
+    last = rows[-1]
+    return [envelope_from_row(r) for r in rows], Checkpoint(
+        int(last["transaction_id"]), last["global_position"]
+    )

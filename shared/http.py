@@ -1,0 +1,105 @@
+"""What every service's HTTP API shares: one error shape, health, and request context.
+
+Errors are `{"error": {"code": ..., "message": ..., "details": ...}}` with a 4xx status:
+machine-readable, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.logging import bind_context, get_logger
+
+log = get_logger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, *, details: Any | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def error_body(code: str, message: str, details: Any | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        out.append(
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "type": e.get("type"),
+                "msg": e.get("msg"),
+            }
+        )
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _jsonable_errors(exc)
+        code = "malformed_json" if any(e["type"] == "json_invalid" for e in errors) else (
+            "invalid_request"
+        )
+        return JSONResponse(
+            error_body(code, "The request does not match the schema.", errors), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error=repr(exc))
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side; it was logged."),
+            status_code=500,
+        )
+
+
+def install_request_context(app: FastAPI) -> None:
+    """Bind a correlation id (from X-Correlation-ID or new) to every log line of a request."""
+
+    @app.middleware("http")
+    async def _context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        raw = request.headers.get("x-correlation-id", "")
+        try:
+            correlation = uuid.UUID(raw)
+        except ValueError:
+            correlation = uuid.uuid4()
+        request.state.correlation_id = correlation
+        bind_context(correlation_id=str(correlation), path=request.url.path)
+        response = await call_next(request)
+        response.headers["x-correlation-id"] = str(correlation)
+        return response
+
+
+def correlation_id(request: Request) -> uuid.UUID:
+    value = getattr(request.state, "correlation_id", None)
+    return value if isinstance(value, uuid.UUID) else uuid.uuid4()

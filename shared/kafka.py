@@ -1,0 +1,72 @@
+"""Kafka clients from settings: the FastStream broker for consumers, a raw producer for relays.
+
+Producer settings come from configuration only: Apache Kafka gets the idempotent producer,
+the embedded Tansu broker (which refuses InitProducerId) gets it turned off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from faststream.kafka import KafkaBroker
+
+from shared.contracts.events import ALL_TOPICS, dead_letter_topic
+from shared.settings import Settings
+
+SERVICES = ("intake", "eligibility", "documents", "casework", "notifications")
+
+
+def _bootstrap(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set (make up sets it for you)")
+    return settings.kafka_bootstrap_servers
+
+
+def producer_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": _bootstrap(settings),
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "acks": "all",
+        "linger_ms": settings.kafka_linger_ms,
+    }
+
+
+def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(client_id=client_id, **producer_options(settings))
+
+
+def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
+    opts = producer_options(settings)
+    return KafkaBroker(
+        opts.pop("bootstrap_servers"),
+        client_id=client_id,
+        enable_idempotence=opts["enable_idempotence"],
+        acks=opts["acks"],
+        linger_ms=opts["linger_ms"],
+        logger=None,  # structlog carries our own canonical lines
+    )
+
+
+def all_topic_names() -> list[str]:
+    return [*ALL_TOPICS, *(dead_letter_topic(s) for s in SERVICES), "slrt.intake.inbound"]
+
+
+async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=_bootstrap(settings), client_id="slrt-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [n for n in (names or all_topic_names()) if n not in existing]
+        if wanted:
+            await admin.create_topics(
+                [
+                    NewTopic(n, num_partitions=settings.kafka_topic_partitions, replication_factor=1)
+                    for n in wanted
+                ]
+            )
+        return wanted
+    finally:
+        await admin.close()

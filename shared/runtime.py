@@ -1,0 +1,185 @@
+"""One service process: its pool, store, outbox relay, Kafka consumer and HTTP app, wired.
+
+Start-up order matters: migrate (own schema + event store), start the relay, catch up
+from the event store whatever the broker may have lost, then take live events from Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import FastAPI, Request
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared import eventstore
+from shared.consumer import Consumer, Handler
+from shared.contracts.base import EVENT_TYPES
+from shared.contracts.events import dead_letter_topic
+from shared.db import connect, create_pool, migrate
+from shared.eventstore.store import EventStore
+from shared.http import install_error_handlers, install_request_context
+from shared.kafka import make_broker, make_producer
+from shared.logging import configure_logging, get_logger
+from shared.outbox import OutboxRelay
+from shared.settings import DEFAULT_PORTS, Settings, get_settings
+
+log = get_logger(__name__)
+CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
+
+
+async def migrate_service(dsn: str, name: str, migrations: Path | None) -> None:
+    conn = await connect(dsn)
+    try:
+        await migrate(conn, eventstore.store.SCHEMA, eventstore.store.MIGRATIONS)
+        folders = [CONSUMER_MIGRATIONS] + ([migrations] if migrations else [])
+        await migrate(conn, name, *folders)
+    finally:
+        await conn.close()
+
+
+class ServiceRuntime:
+    """Everything one service needs at run time; handlers come from its bootstrap."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        migrations: Path | None,
+        handlers: Mapping[str, Handler] | None = None,
+        settings: Settings | None = None,
+        pool_size: int = 10,
+        catch_up_seconds: float = 30.0,
+    ) -> None:
+        self.name = name
+        self.migrations = migrations
+        self.handlers = dict(handlers or {})
+        self.settings = settings or get_settings()
+        self.pool_size = pool_size
+        self.catch_up_seconds = catch_up_seconds
+        self.store = EventStore(owner=name)
+        self._pool: asyncpg.Pool | None = None
+        self.broker: KafkaBroker | None = None
+        self.consumer: Consumer | None = None
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._pool
+
+    def topics(self) -> list[str]:
+        return sorted({EVENT_TYPES[t].topic for t in self.handlers})
+
+    async def start(self) -> None:
+        dsn = self.settings.database_url
+        if not dsn:
+            raise RuntimeError("DATABASE_URL is not set (make up sets it for you)")
+        await migrate_service(dsn, self.name, self.migrations)
+        self._pool = await create_pool(dsn, max_size=self.pool_size)
+        producer = make_producer(self.settings, client_id=f"slrt-{self.name}-relay")
+        await producer.start()
+        self.relay = OutboxRelay(self.pool, self.name, producer)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self.broker = make_broker(self.settings, client_id=f"slrt-{self.name}")
+        if self.handlers:
+            broker = self.broker
+
+            async def publish_dead_letter(
+                _topic: str, raw: bytes, headers: Mapping[str, str]
+            ) -> None:
+                await broker.publish(raw, topic=dead_letter_topic(self.name), headers=dict(headers))
+
+            self.consumer = Consumer(
+                self.pool, self.name, self.handlers, dead_letter=publish_dead_letter
+            )
+            consumer = self.consumer
+
+            @broker.subscriber(
+                *self.topics(),
+                group_id=f"slrt-{self.name}",
+                auto_offset_reset="earliest",
+                title=f"{self.name}-events",
+            )
+            async def on_event(msg: KafkaMessage) -> None:
+                await consumer.deliver(msg.body, topic=msg.raw_message.topic)  # type: ignore[union-attr]
+
+        await self.broker.start()
+        if self.consumer is not None:
+            await self.consumer.catch_up()
+            self._tasks.append(asyncio.create_task(self._catch_up_loop(), name="catch-up"))
+        self._producer = producer
+        log.info("service_started", topics=self.topics())
+
+    async def _catch_up_loop(self) -> None:
+        assert self.consumer is not None
+        while True:
+            await asyncio.sleep(self.catch_up_seconds)
+            try:
+                n = await self.consumer.catch_up()
+                if n:
+                    log.warning("caught_up_from_store", applied=n)
+            except Exception as exc:  # noqa: BLE001  (next round will try again)
+                log.warning("catch_up_failed", error=repr(exc))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+        if getattr(self, "_producer", None) is not None:
+            await self._producer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        log.info("service_stopped")
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def create_service_app(runtime: ServiceRuntime, *, title: str, description: str = "") -> FastAPI:
+    app = FastAPI(title=title, description=description, lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    install_request_context(app)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, Any]:
+        return {"service": runtime.name, "status": "ok", "topics": runtime.topics()}
+
+    return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    rt = request.app.state.runtime
+    assert isinstance(rt, ServiceRuntime)
+    return rt
+
+
+def serve(app: FastAPI, name: str) -> None:
+    """Run one service's process (`python -m services.<name>`)."""
+    settings = get_settings()
+    configure_logging(name)
+    port = settings.slrt_http_port or DEFAULT_PORTS[name]
+    uvicorn.run(
+        app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False
+    )

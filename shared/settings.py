@@ -1,0 +1,57 @@
+"""Settings from the environment, one model for every process.
+
+Nothing here has a broker or database address written in: with none set, the local
+launcher (`shared.infra`) starts embedded ones and passes their addresses down.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(default=None, description="PostgreSQL URI (asyncpg).")
+    kafka_bootstrap_servers: str | None = Field(default=None, description="host:port,...")
+    # Apache Kafka wants the idempotent producer; Tansu (the embedded broker) refuses
+    # InitProducerId, so the local launcher turns it off.
+    kafka_enable_idempotence: bool = True
+    kafka_linger_ms: int = 0
+    kafka_topic_partitions: int = 3
+
+    slrt_jwt_secret: str = Field(
+        default="dev-only-secret-change-me-0123456789abcdef",
+        description="HS256 key for staff bearer tokens. Set a real one in production.",
+    )
+    slrt_jwt_issuer: str = "slrt"
+    slrt_token_ttl_minutes: int = 8 * 60
+    slrt_log_format: Literal["auto", "json", "console"] = "auto"
+    slrt_log_level: str = "INFO"
+    slrt_data_dir: Path = REPO_ROOT / ".slrt"
+    slrt_http_host: str = "127.0.0.1"
+    slrt_http_port: int | None = None
+    slrt_catalogue_dir: Path | None = None
+    slrt_environment: Literal["development", "production", "test"] = "development"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+# Fixed local ports: one per service, so `make up` can print where each one is.
+DEFAULT_PORTS: dict[str, int] = {
+    "intake": 8101,
+    "eligibility": 8102,
+    "documents": 8103,
+    "casework": 8104,
+    "notifications": 8105,
+}

@@ -1,0 +1,79 @@
+"""Fixtures for real parts: one PostgreSQL and one Kafka-protocol broker per test session.
+
+They come from `shared.infra` — the same code `make up` uses: addresses from the
+environment if set, testcontainers where Docker answers, otherwise the embedded PostgreSQL
+and Tansu that the project installs itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.db import create_pool
+from shared.infra import Infra, start_infra
+from shared.settings import Settings
+
+os.environ.setdefault("SLRT_LOG_FORMAT", "console")
+os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    data = Path(tmp_path_factory.mktemp("slrt-infra"))
+    parts = start_infra(data, ephemeral=True)
+    try:
+        yield parts
+    finally:
+        parts.close()
+
+
+_db_counter = itertools.count(1)
+
+
+def with_database(dsn: str, name: str) -> str:
+    """The same server, another database (works for socket and TCP URIs alike)."""
+    base, _, query = dsn.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+async def database_url(infra: Infra) -> str:
+    """A fresh, empty database for one test: tests never see each other's rows."""
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(infra.database_url, name)
+
+
+@pytest.fixture
+def settings(infra: Infra, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        kafka_enable_idempotence=infra.kafka_enable_idempotence,
+    )
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(database_url, max_size=20)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+@pytest.fixture
+def service_settings(settings: Settings) -> Settings:
+    """Settings for one service run in-process against the session's real parts."""
+    return settings

@@ -1,0 +1,49 @@
+"""Run one service in-process against the real database and broker, for integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from shared.auth import mint_token
+from shared.contracts.vocab import Role
+from shared.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the service's runtime (migrations, relay, consumer) and give an HTTP client."""
+    runtime = app.state.runtime
+    await runtime.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    finally:
+        await runtime.stop()
+
+
+def auth(
+    office: str, *roles: Role, staff_id: str = "tester", settings: Settings | None = None
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(staff_id, office, roles, settings=settings)}"}
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.05
+) -> Any:
+    """Poll `check` until it returns something truthy; fail with its last value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
