@@ -66,11 +66,12 @@ def load_office_file(path: str | Path) -> Office:
     path = Path(path)
     shown = _display(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+        with path.open(encoding="utf-8") as stream:
+            raw = yaml.load(stream, Loader=_StrictLoader)  # noqa: S506
     except OSError as exc:
         raise CatalogueError(f"{shown}: cannot read: {exc}", file=shown) from exc
     except yaml.YAMLError as exc:
-        message = f"{shown}: not valid YAML: {exc}"
+        message = f"{shown}: not valid YAML: {' '.join(str(exc).split())}"
         raise CatalogueError(message, file=shown) from exc
     if not isinstance(raw, dict):
         message = f"{shown}: (top level): expected a mapping with one office"

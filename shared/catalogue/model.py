@@ -117,7 +117,7 @@ class Duration(_Frozen):
     unit: DurationUnit
 
     def __init__(self, value: int, unit: DurationUnit | str, **data: Any) -> None:
-        super().__init__(value=value, unit=unit, **data)
+        BaseModel.__init__(self, value=value, unit=unit, **data)
 
     @property
     def label(self) -> str:
@@ -286,9 +286,7 @@ class ServiceStandard(_Frozen):
     legal_basis: Text | None = None
     workflow: Workflow
     requires_dtks: bool
-    domicile_region_code: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}$")] | None = (
-        None
-    )
+    domicile_region_code: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}$")] | None = None
     channels: tuple[Channel, ...] = Field(min_length=1)
     variants: dict[str, Variant] = Field(min_length=1)
     procedure: tuple[ProcedureStep, ...] = ()

@@ -1,0 +1,61 @@
+# The two commands a newcomer needs: `make up` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: help install up test test-fast lint typecheck asyncapi bench lock clean
+
+help:
+	@echo "make up      run the whole system (embedded PostgreSQL + Kafka-protocol broker)"
+	@echo "make test    import contracts, lint, AsyncAPI drift check, all tests"
+	@echo "make bench   measure throughput/latency against this machine's raw limits"
+	@echo "make lint | typecheck | asyncapi | lock | clean"
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SLRT needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/slrt up
+
+test: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/python -m shared.asyncapi --check
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not e2e" -x
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy shared services
+
+asyncapi: install
+	$(BIN)/python -m shared.asyncapi --write
+
+bench: install
+	$(BIN)/python -m bench
+
+# Re-pin every dependency from pyproject.toml into requirements.lock.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade pip
+	.lockenv/bin/python -m pip install --quiet -e '.[dev]'
+	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^slrt' > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .slrt .pytest_cache .ruff_cache .mypy_cache
