@@ -118,7 +118,10 @@ def authorize(
             403,
             "wrong_role",
             "This command needs one of the roles: " + ", ".join(sorted(r.value for r in wanted)),
-            details={"required_roles": sorted(r.value for r in wanted), "roles": sorted(staff.roles)},
+            details={
+                "required_roles": sorted(r.value for r in wanted),
+                "roles": sorted(staff.roles),
+            },
         )
 
 
@@ -136,6 +139,4 @@ def cli(argv: list[str] | None = None) -> None:
     p.add_argument("--name")
     p.add_argument("--hours", type=float, default=8.0)
     a = p.parse_args(argv)
-    print(
-        mint_token(a.staff_id, a.office, a.role, name=a.name, ttl=timedelta(hours=a.hours))
-    )
+    print(mint_token(a.staff_id, a.office, a.role, name=a.name, ttl=timedelta(hours=a.hours)))

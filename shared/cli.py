@@ -1,8 +1,8 @@
 """`slrt`: the command line for engineers.
 
-  slrt up                 run the whole system locally (what `make up` does)
-  slrt token ...          mint a staff bearer token for local use
-  slrt topics             create the Kafka topics
+slrt up                 run the whole system locally (what `make up` does)
+slrt token ...          mint a staff bearer token for local use
+slrt topics             create the Kafka topics
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ class Consumer:
         for attempt in range(1, self.attempts + 1):
             try:
                 applied = await self.apply(envelope)
-            except Exception as exc:  # noqa: BLE001  (retry, then dead-letter: never drop)
+            except Exception as exc:
                 log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
                 if attempt == self.attempts:
                     await self._dead_letter(
@@ -117,7 +117,8 @@ class Consumer:
         log.error("event_dead_lettered", topic=topic, reason=reason[:500])
         async with self.pool.acquire() as conn:
             await conn.execute(
-                f"""INSERT INTO "{self.schema}".dead_letters (topic, event_id, event_type, reason, raw)
+                f"""INSERT INTO "{self.schema}".dead_letters
+                        (topic, event_id, event_type, reason, raw)
                     VALUES ($1, $2, $3, $4, $5)""",
                 topic,
                 event_id,
@@ -126,7 +127,10 @@ class Consumer:
                 raw,
             )
         if self.dead_letter is not None:
-            await self.dead_letter(topic, raw, {"reason": reason[:1000], "source_topic": topic})
+            try:
+                await self.dead_letter(topic, raw, {"reason": reason[:1000], "source_topic": topic})
+            except Exception as exc:
+                log.error("dead_letter_publish_failed", error=repr(exc))
 
     async def catch_up(self, *, batch: int = 1000) -> int:
         """Apply from the event store whatever Kafka has not brought (e.g. broker restart)."""
@@ -138,18 +142,18 @@ class Consumer:
         cp = Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
         while True:
             async with self.pool.acquire() as conn:
-                events, new_cp = await read_all(
-                    conn, cp, limit=batch, event_types=self.event_types
-                )
+                events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
             for env in events:
                 if await self.apply(env):
                     total += 1
             if new_cp != cp:
                 async with self.pool.acquire() as conn:
                     await conn.execute(
-                        f"""INSERT INTO "{self.schema}".store_checkpoint (transaction_id, position)
+                        f"""INSERT INTO "{self.schema}".store_checkpoint
+                                (transaction_id, position)
                             VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
-                            SET transaction_id = $1, position = $2, updated_at = clock_timestamp()""",
+                            SET transaction_id = $1, position = $2,
+                                updated_at = clock_timestamp()""",
                         new_cp.transaction_id,
                         new_cp.position,
                     )

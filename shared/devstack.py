@@ -51,7 +51,9 @@ class Stack:
         self.infra.close()
 
 
-def _wait_healthy(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
+def _wait_healthy(
+    urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]], timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     pending = dict(urls)
     with httpx.Client(timeout=1.0) as client:
@@ -76,8 +78,10 @@ def start_stack(
     log_dir: Path | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 60.0,
+    infra: Infra | None = None,
 ) -> Stack:
-    infra = start_infra(data_dir, mode=mode, ephemeral=ephemeral)
+    """Start infrastructure (unless `infra` is given), topics and the five services."""
+    infra = infra or start_infra(data_dir, mode=mode, ephemeral=ephemeral)
     stack = Stack(infra=infra, urls={}, log_dir=log_dir)
     try:
         env = {**os.environ, **infra.env(), **(extra_env or {})}
@@ -136,12 +140,16 @@ def up(data_dir: Path | None = None) -> None:
     signal.signal(signal.SIGINT, _stop)
     width = max(len(n) for n in stack.urls)
     print("\nSLRT is running.  Ctrl-C stops everything.\n", flush=True)
-    print(f"  {'postgresql'.ljust(width)}  {stack.infra.database_url}  ({stack.infra.database_backend})")
-    print(f"  {'kafka'.ljust(width)}  {stack.infra.kafka_bootstrap_servers}  ({stack.infra.kafka_backend})")
+    infra = stack.infra
+    print(f"  {'postgresql'.ljust(width)}  {infra.database_url}  ({infra.database_backend})")
+    print(f"  {'kafka'.ljust(width)}  {infra.kafka_bootstrap_servers}  ({infra.kafka_backend})")
     for name, url in stack.urls.items():
         print(f"  {name.ljust(width)}  {url}   (API docs: {url}/docs)")
     print(f"\n  data kept under {data_dir}")
-    print("  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer\n", flush=True)
+    print(
+        "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer\n",
+        flush=True,
+    )
     try:
         while not stopping:
             for name, proc in stack.processes.items():

@@ -21,9 +21,7 @@ log = get_logger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, *, details: Any | None = None
-    ) -> None:
+    def __init__(self, status: int, code: str, message: str, *, details: Any | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -59,8 +57,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _jsonable_errors(exc)
-        code = "malformed_json" if any(e["type"] == "json_invalid" for e in errors) else (
-            "invalid_request"
+        code = (
+            "malformed_json"
+            if any(e["type"] == "json_invalid" for e in errors)
+            else ("invalid_request")
         )
         return JSONResponse(
             error_body(code, "The request does not match the schema.", errors), status_code=422

@@ -64,7 +64,7 @@ def docker_available() -> bool:
         client = docker.from_env(timeout=1)
         client.ping()
         return True
-    except Exception:  # noqa: BLE001  (no engine, no socket, no permission: all mean no)
+    except Exception:
         return False
 
 
@@ -162,9 +162,7 @@ def _start_testcontainer_kafka() -> tuple[str, Any]:
     return c.get_bootstrap_server(), c.stop
 
 
-def start_infra(
-    data_dir: Path, *, mode: str | None = None, ephemeral: bool = False
-) -> Infra:
+def start_infra(data_dir: Path, *, mode: str | None = None, ephemeral: bool = False) -> Infra:
     """Start (or find) PostgreSQL and Kafka as the environment says; see the module doc."""
     env = os.environ
     mode = mode or env.get("SLRT_INFRA", "auto")

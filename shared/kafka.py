@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.events import ALL_TOPICS, dead_letter_topic
-from shared.settings import Settings
+from shared.settings import Settings, topic_name
 
 SERVICES = ("intake", "eligibility", "documents", "casework", "notifications")
 
@@ -59,11 +59,14 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> l
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [n for n in (names or all_topic_names()) if n not in existing]
+        all_names = names or [topic_name(settings, n) for n in all_topic_names()]
+        wanted = [n for n in all_names if n not in existing]
         if wanted:
             await admin.create_topics(
                 [
-                    NewTopic(n, num_partitions=settings.kafka_topic_partitions, replication_factor=1)
+                    NewTopic(
+                        n, num_partitions=settings.kafka_topic_partitions, replication_factor=1
+                    )
                     for n in wanted
                 ]
             )

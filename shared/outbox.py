@@ -30,7 +30,9 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        topic_prefix: str = "",
     ) -> None:
+        self.topic_prefix = topic_prefix
         self.pool = pool
         self.owner = owner
         self.producer = producer
@@ -67,7 +69,7 @@ class OutboxRelay:
                 env = envelope_from_row(r)
                 futures.append(
                     await self.producer.send(
-                        r["topic"],
+                        self.topic_prefix + r["topic"],
                         value=orjson.dumps(env.model_dump(mode="json")),
                         key=r["key"].encode(),
                         headers=[
@@ -103,7 +105,7 @@ class OutboxRelay:
                     while await self.drain_once() >= self.batch_size:
                         pass
                     backoff = 0.2
-                except Exception as exc:  # noqa: BLE001  (broker or database down: retry)
+                except Exception as exc:
                     log.warning("outbox_relay_error", owner=self.owner, error=repr(exc))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)

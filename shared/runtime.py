@@ -29,7 +29,7 @@ from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.settings import DEFAULT_PORTS, Settings, get_settings
+from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
 
 log = get_logger(__name__)
 CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
@@ -70,6 +70,7 @@ class ServiceRuntime:
         self.consumer: Consumer | None = None
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self.consuming = asyncio.Event()  # set once the Kafka consumer has joined its group
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -88,7 +89,9 @@ class ServiceRuntime:
         self._pool = await create_pool(dsn, max_size=self.pool_size)
         producer = make_producer(self.settings, client_id=f"slrt-{self.name}-relay")
         await producer.start()
-        self.relay = OutboxRelay(self.pool, self.name, producer)
+        self.relay = OutboxRelay(
+            self.pool, self.name, producer, topic_prefix=self.settings.kafka_topic_prefix
+        )
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self.broker = make_broker(self.settings, client_id=f"slrt-{self.name}")
         if self.handlers:
@@ -97,28 +100,48 @@ class ServiceRuntime:
             async def publish_dead_letter(
                 _topic: str, raw: bytes, headers: Mapping[str, str]
             ) -> None:
-                await broker.publish(raw, topic=dead_letter_topic(self.name), headers=dict(headers))
+                await broker.publish(
+                    raw,
+                    topic=topic_name(self.settings, dead_letter_topic(self.name)),
+                    headers=dict(headers),
+                )
 
             self.consumer = Consumer(
                 self.pool, self.name, self.handlers, dead_letter=publish_dead_letter
             )
             consumer = self.consumer
+            prefix = self.settings.kafka_topic_prefix
 
             @broker.subscriber(
-                *self.topics(),
-                group_id=f"slrt-{self.name}",
+                *(topic_name(self.settings, t) for t in self.topics()),
+                group_id=topic_name(self.settings, f"slrt-{self.name}"),
                 auto_offset_reset="earliest",
+                session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
                 title=f"{self.name}-events",
             )
             async def on_event(msg: KafkaMessage) -> None:
-                await consumer.deliver(msg.body, topic=msg.raw_message.topic)  # type: ignore[union-attr]
+                raw_topic = msg.raw_message.topic  # type: ignore[union-attr]
+                await consumer.deliver(msg.body, topic=raw_topic.removeprefix(prefix))
 
-        await self.broker.start()
-        if self.consumer is not None:
-            await self.consumer.catch_up()
-            self._tasks.append(asyncio.create_task(self._catch_up_loop(), name="catch-up"))
         self._producer = producer
+        if self.consumer is not None:
+            # The store first (what the broker may have lost), then live events. Joining the
+            # consumer group takes seconds on some brokers, so it happens in the background:
+            # HTTP is up meanwhile, and nothing is missed (the group starts from its committed
+            # offsets, or from the earliest for a new group).
+            await self.consumer.catch_up()
+            self._tasks.append(asyncio.create_task(self._start_broker(), name="broker-start"))
+            self._tasks.append(asyncio.create_task(self._catch_up_loop(), name="catch-up"))
+        else:
+            await self.broker.start()
         log.info("service_started", topics=self.topics())
+
+    async def _start_broker(self) -> None:
+        assert self.broker is not None
+        await self.broker.start()
+        self.consuming.set()
+        log.info("consumer_joined", topics=self.topics())
 
     async def _catch_up_loop(self) -> None:
         assert self.consumer is not None
@@ -128,7 +151,7 @@ class ServiceRuntime:
                 n = await self.consumer.catch_up()
                 if n:
                     log.warning("caught_up_from_store", applied=n)
-            except Exception as exc:  # noqa: BLE001  (next round will try again)
+            except Exception as exc:
                 log.warning("catch_up_failed", error=repr(exc))
 
     async def stop(self) -> None:
@@ -164,7 +187,12 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, description: str 
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:
-        return {"service": runtime.name, "status": "ok", "topics": runtime.topics()}
+        return {
+            "service": runtime.name,
+            "status": "ok",
+            "topics": runtime.topics(),
+            "consuming": runtime.consuming.is_set() or not runtime.handlers,
+        }
 
     return app
 
@@ -180,6 +208,4 @@ def serve(app: FastAPI, name: str) -> None:
     settings = get_settings()
     configure_logging(name)
     port = settings.slrt_http_port or DEFAULT_PORTS[name]
-    uvicorn.run(
-        app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False
-    )
+    uvicorn.run(app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False)

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     kafka_enable_idempotence: bool = True
     kafka_linger_ms: int = 0
     kafka_topic_partitions: int = 3
+    # Prepended to every topic and consumer-group name: lets several stacks (or tests)
+    # share one broker without seeing each other's events.
+    kafka_topic_prefix: str = ""
+    # Consumer-group timing. A restarted member waits for its old self's session to expire
+    # before the group settles, so tests and the laptop stack use shorter values.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
 
     slrt_jwt_secret: str = Field(
         default="dev-only-secret-change-me-0123456789abcdef",
@@ -40,6 +47,10 @@ class Settings(BaseSettings):
     slrt_http_port: int | None = None
     slrt_catalogue_dir: Path | None = None
     slrt_environment: Literal["development", "production", "test"] = "development"
+
+
+def topic_name(settings: Settings, topic: str) -> str:
+    return f"{settings.kafka_topic_prefix}{topic}"
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ and Tansu that the project installs itself.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,7 @@ import pytest
 
 from shared.db import create_pool
 from shared.infra import Infra, start_infra
+from shared.kafka import ensure_topics
 from shared.settings import Settings
 
 os.environ.setdefault("SLRT_LOG_FORMAT", "console")
@@ -27,6 +29,14 @@ os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     data = Path(tmp_path_factory.mktemp("slrt-infra"))
     parts = start_infra(data, ephemeral=True)
+    asyncio.run(
+        ensure_topics(
+            Settings(
+                kafka_bootstrap_servers=parts.kafka_bootstrap_servers,
+                kafka_enable_idempotence=parts.kafka_enable_idempotence,
+            )
+        )
+    )
     try:
         yield parts
     finally:
@@ -56,12 +66,20 @@ async def database_url(infra: Infra) -> str:
 
 
 @pytest.fixture
-def settings(infra: Infra, database_url: str) -> Settings:
-    return Settings(
+async def settings(infra: Infra, database_url: str) -> Settings:
+    """A fresh database and a private set of topics: each test is hermetic."""
+    prefix = database_url.rpartition("/")[2].partition("?")[0]
+    s = Settings(
+        kafka_topic_prefix=f"{prefix}.",
         database_url=database_url,
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         kafka_enable_idempotence=infra.kafka_enable_idempotence,
+        # In-process services restart often in tests: settle consumer groups quickly.
+        kafka_session_timeout_ms=6_000,
+        kafka_heartbeat_interval_ms=500,
     )
+    await ensure_topics(s)
+    return s
 
 
 @pytest.fixture

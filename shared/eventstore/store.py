@@ -176,7 +176,7 @@ async def read_case(
 
 async def read_all(
     conn: asyncpg.Connection,
-    after: Checkpoint = Checkpoint(),  # noqa: B008  (frozen dataclass: a safe default)
+    after: Checkpoint = Checkpoint(),
     *,
     limit: int = 1000,
     event_types: Sequence[str] | None = None,

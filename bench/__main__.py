@@ -1,0 +1,201 @@
+"""`make bench`: the system against this machine's raw limits, in one run.
+
+Starts the whole system (embedded PostgreSQL and broker unless addresses are set), then:
+  1. raw PostgreSQL single-row commit rate at the bench's concurrency (and serially),
+  2. raw broker produce/consume rate,
+  3. N complaints through intake's HTTP API at the same concurrency, each timed from the
+     request until its case is visible in casework's case view.
+Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+
+from bench.raw import kafka_rates, percentile, pg_commit_rate
+from shared.auth import mint_token
+from shared.contracts.vocab import Role
+from shared.devstack import start_stack
+from shared.settings import REPO_ROOT
+
+RESULTS = REPO_ROOT / "bench" / "results.json"
+
+
+def _nik(i: int) -> str:
+    # Synthetic, structurally valid Lumajang NIKs (35.08.01, born 01-01-1990 + serial).
+    return f"350801010190{i % 10000:04d}"
+
+
+async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -> dict[str, Any]:
+    token = mint_token("bench-desk", "lumajang", [Role.FRONT_OFFICE])
+    headers = {"Authorization": f"Bearer {token}"}
+    sent_at: dict[UUID, float] = {}
+    visible_at: dict[UUID, float] = {}
+    errors: list[str] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            body = {
+                "office": "lumajang",
+                "service": "kks-recommendation",
+                "variant": "reset-pin",
+                "channel": "walk_in",
+                "applicant": {"name": f"Warga Bench {i}", "nik": _nik(i), "phone": "081200000000"},
+                "description": "Lupa PIN KKS (data uji bench)",
+                "documents_declared": ["ktp", "kks"],
+            }
+            t0 = time.perf_counter()
+            r = await client.post(f"{intake_url}/v1/requests", json=body, headers=headers)
+            if r.status_code != 201:
+                errors.append(f"{r.status_code} {r.text[:200]}")
+                continue
+            sent_at[UUID(r.json()["case_id"])] = t0
+
+    done_sending = asyncio.Event()
+
+    async def watcher() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            while True:
+                pending = [c for c in sent_at if c not in visible_at]
+                if pending:
+                    rows = await conn.fetch(
+                        "SELECT case_id FROM casework.cases WHERE case_id = ANY($1::uuid[])",
+                        pending,
+                    )
+                    now = time.perf_counter()
+                    for r in rows:
+                        visible_at[r["case_id"]] = now
+                elif done_sending.is_set():
+                    return
+                await asyncio.sleep(0.01)
+        finally:
+            await conn.close()
+
+    watching = asyncio.create_task(watcher())
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
+    intake_elapsed = time.perf_counter() - started
+    done_sending.set()
+    await asyncio.wait_for(watching, timeout=300)
+    total_elapsed = time.perf_counter() - started
+    latencies = [visible_at[c] - sent_at[c] for c in sent_at]
+    return {
+        "accepted": len(sent_at),
+        "errors": errors[:5],
+        "error_count": len(errors),
+        "intake_per_s": len(sent_at) / intake_elapsed,
+        "e2e_per_s": len(sent_at) / total_elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+def row(name: str, value: float, unit: str, baseline: float | None) -> dict[str, Any]:
+    ratio = (value / baseline) if baseline else None
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": unit,
+        "baseline": round(baseline, 2) if baseline else None,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+    }
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = f"| {'name':<44} | {'value':>12} | {'unit':<10} | {'baseline':>12} | {'ratio':>7} |"
+    print(header)
+    print("|" + "-" * 46 + "|" + "-" * 14 + "|" + "-" * 12 + "|" + "-" * 14 + "|" + "-" * 9 + "|")
+    for r in rows:
+        base = "" if r["baseline"] is None else f"{r['baseline']:.2f}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+        print(
+            f"| {r['name']:<44} | {r['value']:>12.2f} | {r['unit']:<10} | {base:>12} | {ratio:>7} |"
+        )
+
+
+async def run(
+    args: argparse.Namespace, stack_dsn: str, bootstrap: str, idem: bool, intake: str
+) -> list[dict[str, Any]]:
+    raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
+    raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
+    kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
+    system = await push_complaints(intake, stack_dsn, args.complaints, args.concurrency)
+    if system["error_count"]:
+        print(f"!! {system['error_count']} requests refused, e.g. {system['errors']}")
+    c = args.concurrency
+    return [
+        row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
+        row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
+        row("raw_kafka_produce", kafka["produce_per_s"], "msg/s", None),
+        row("raw_kafka_consume", kafka["consume_per_s"], "msg/s", None),
+        row(f"intake_complaints_c{c}", system["intake_per_s"], "req/s", raw_conc["commits_per_s"]),
+        row(
+            f"end_to_end_complaints_c{c}", system["e2e_per_s"], "cases/s", raw_conc["commits_per_s"]
+        ),
+        row("request_to_case_visible_p50", system["p50_ms"], "ms", raw_conc["p50_ms"]),
+        row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
+        row("complaints_accepted", system["accepted"], "count", args.complaints),
+    ]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--complaints", type=int, default=int(os.environ.get("BENCH_COMPLAINTS", "6000"))
+    )
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--raw-seconds", type=float, default=6.0)
+    p.add_argument("--kafka-messages", type=int, default=50_000)
+    args = p.parse_args()
+    os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
+    with tempfile.TemporaryDirectory(prefix="slrt-bench-") as tmp:
+        stack = start_stack(
+            Path(tmp),
+            ephemeral=True,
+            fixed_ports=False,
+            log_dir=Path(tmp) / "logs",
+            extra_env={"SLRT_LOG_FORMAT": "json", "SLRT_LOG_LEVEL": "WARNING"},
+        )
+        try:
+            rows = asyncio.run(
+                run(
+                    args,
+                    stack.infra.database_url,
+                    stack.infra.kafka_bootstrap_servers,
+                    stack.infra.kafka_enable_idempotence,
+                    stack.url("intake"),
+                )
+            )
+        finally:
+            stack.stop()
+    print()
+    print_table(rows)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"\nwrote {RESULTS.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
