@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     slrt_http_port: int | None = None
     slrt_catalogue_dir: Path | None = None
     slrt_environment: Literal["development", "production", "test"] = "development"
+    # Load a small synthetic DTKS extract into eligibility when its registry is empty.
+    slrt_demo_data: bool = False
 
 
 def topic_name(settings: Settings, topic: str) -> str:

@@ -1,0 +1,456 @@
+"""A letter and its approval chain, folded from the `letter-<letter_id>` stream.
+
+The catalogue's approval chain reads `[disposition] → draft → approve* → sign`. Steps
+before the draft (a head of office's disposition) happen in casework; a letter starts at
+its draft, and its `chain` is the roles after the draft, in order: each approves, the last
+one signs. Steps are numbered from 1 within that chain (`LetterReviewed.step`).
+
+Statuses: `in_review` (approvals due), `approved` (every approval given, the signature
+is due), `returned` (sent back to the drafter), `signed`.
+
+Who may act: the holder of the role of the step now due. A caller without it gets
+`wrong_role` (403) when none of their roles is in this letter's chain at all, and
+`not_your_step` (409) when one is but the letter is at another step: the role is right,
+the moment is not (e.g. the secretary before the kabid has approved, or a second
+sub-coordinator after the first one approved).
+
+A returned letter is resubmitted by the drafter's role: a new `LetterDrafted` on the same
+stream (same letter id, possibly corrected text) that starts the chain again from step 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+from uuid import UUID
+
+from services.documents.domain.checklist import Checklist
+from services.documents.domain.errors import DomainError
+from shared.catalogue import ApprovalStep, Product, ServiceStandard, Variant
+from shared.contracts.base import Event
+from shared.contracts.events import (
+    LetterApproved,
+    LetterDrafted,
+    LetterReturned,
+    LetterReviewed,
+    LetterSigned,
+)
+from shared.contracts.vocab import Role
+
+LetterStatus = Literal["in_review", "approved", "returned", "signed"]
+ACTIVE_STATUSES: frozenset[str] = frozenset({"in_review", "approved", "returned"})
+
+
+def stream_id(letter_id: UUID) -> str:
+    return f"letter-{letter_id}"
+
+
+@dataclass(frozen=True)
+class Review:
+    """One official's hand on the letter: an approval or a return."""
+
+    step: int
+    role: Role
+    actor: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Letter:
+    letter_id: UUID
+    case_id: UUID
+    letter_type: str
+    product: str
+    subject: str
+    body: str
+    drafted_by: str
+    chain: tuple[Role, ...]
+    status: LetterStatus = "in_review"
+    step: int = 1
+    approvals: tuple[Review, ...] = ()
+    returns: tuple[Review, ...] = ()
+    revision: int = 1
+    letter_number: str | None = None
+    content_sha256: str | None = None
+    signed_by: str | None = None
+    version: int = 0
+
+    @property
+    def current_role(self) -> Role | None:
+        if self.status in ("in_review", "approved"):
+            return self.chain[self.step - 1]
+        return None
+
+    @property
+    def current_action(self) -> Literal["approve", "sign"] | None:
+        if self.current_role is None:
+            return None
+        return "sign" if self.step == len(self.chain) else "approve"
+
+    @property
+    def signing_role(self) -> Role:
+        return self.chain[-1]
+
+    @property
+    def remaining(self) -> tuple[Role, ...]:
+        """Roles still to act, the current one first (the whole chain while returned)."""
+        if self.status == "signed":
+            return ()
+        if self.status == "returned":
+            return self.chain
+        return self.chain[self.step - 1 :]
+
+    @property
+    def approved_by(self) -> tuple[str, ...]:
+        return tuple(r.actor for r in self.approvals)
+
+
+# ---- the chain and the product, from the catalogue --------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainPlan:
+    drafter: Role
+    chain: tuple[Role, ...]
+
+
+def plan_chain(steps: Sequence[ApprovalStep]) -> ChainPlan:
+    """Who drafts, and the roles after the draft; refuse chains this service cannot run."""
+    draft_at = next((i for i, s in enumerate(steps) if s.action == "draft"), None)
+    after = tuple(steps[draft_at + 1 :]) if draft_at is not None else ()
+    if (
+        draft_at is None
+        or not after
+        or after[-1].action != "sign"
+        or any(s.action != "approve" for s in after[:-1])
+    ):
+        raise DomainError(
+            "no_letter_workflow",
+            "This service has no letter approval chain (draft, approvals, signature) "
+            "for this case.",
+            details={"chain": [f"{s.role.value}:{s.action}" for s in steps]},
+        )
+    return ChainPlan(drafter=steps[draft_at].role, chain=tuple(s.role for s in after))
+
+
+def choose_product(service: ServiceStandard, variant: Variant, requested: str | None) -> Product:
+    """The letter product asked for, or the variant's first product that is a letter."""
+    letters = [
+        service.product(p) for p in variant.products if service.product(p).letter_type is not None
+    ]
+    if requested is not None:
+        for product in letters:
+            if product.id == requested:
+                return product
+        raise DomainError(
+            "unknown_product",
+            f"Product {requested!r} is not a letter of variant {variant.id!r}.",
+            details={"allowed": [p.id for p in letters]},
+        )
+    if not letters:
+        raise DomainError(
+            "no_letter_product", f"Variant {variant.id!r} issues no letter.", details={}
+        )
+    return letters[0]
+
+
+def ensure_drafter(plan: ChainPlan, roles: Collection[Role]) -> None:
+    """Only the role the chain's draft step names may draft (and resubmit)."""
+    if plan.drafter not in roles:
+        raise DomainError(
+            "wrong_role",
+            f"Drafting this letter needs the role {plan.drafter.value}.",
+            details={"required_roles": [plan.drafter.value]},
+        )
+
+
+# ---- the fold ---------------------------------------------------------------------------
+
+
+def apply(letter: Letter | None, event: Event) -> Letter:
+    match event:
+        case LetterDrafted():
+            if letter is None:
+                return Letter(
+                    letter_id=event.letter_id,
+                    case_id=event.case_id,
+                    letter_type=event.letter_type,
+                    product=event.product,
+                    subject=event.subject,
+                    body=event.body,
+                    drafted_by=event.drafted_by,
+                    chain=tuple(event.chain),
+                    version=1,
+                )
+            # A resubmission after a return: corrected text, the chain starts again.
+            return replace(
+                letter,
+                subject=event.subject,
+                body=event.body,
+                drafted_by=event.drafted_by,
+                chain=tuple(event.chain),
+                status="in_review",
+                step=1,
+                approvals=(),
+                revision=letter.revision + 1,
+                version=letter.version + 1,
+            )
+    if letter is None:
+        raise ValueError(f"{event.event_type} before LetterDrafted")
+    match event:
+        case LetterReviewed():
+            review = Review(event.step, event.role, event.reviewed_by, event.comment)
+            return replace(
+                letter,
+                approvals=(*letter.approvals, review),
+                step=event.step + 1,
+                version=letter.version + 1,
+            )
+        case LetterApproved():
+            return replace(letter, status="approved", version=letter.version + 1)
+        case LetterReturned():
+            back = Review(event.step, event.role, event.returned_by, event.comment)
+            return replace(
+                letter,
+                status="returned",
+                returns=(*letter.returns, back),
+                version=letter.version + 1,
+            )
+        case LetterSigned():
+            return replace(
+                letter,
+                status="signed",
+                letter_number=event.letter_number,
+                content_sha256=event.content_sha256,
+                signed_by=event.signed_by,
+                step=len(letter.chain) + 1,
+                version=letter.version + 1,
+            )
+    return replace(letter, version=letter.version + 1)  # an event this fold ignores
+
+
+def fold(events: Iterable[Event]) -> Letter | None:
+    letter: Letter | None = None
+    for event in events:
+        letter = apply(letter, event)
+    return letter
+
+
+# ---- decisions --------------------------------------------------------------------------
+
+
+def draft(
+    *,
+    letter_id: UUID,
+    checklist: Checklist,
+    plan: ChainPlan,
+    product: Product,
+    subject: str,
+    body: str,
+    actor: str,
+    roles: Collection[Role],
+    requires_dtks: bool,
+    dtks_status: str | None,
+    existing: Sequence[tuple[UUID, str, str]] = (),
+) -> list[Event]:
+    """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
+    ensure_drafter(plan, roles)
+    for other_id, other_product, status in existing:
+        if status in ACTIVE_STATUSES:
+            raise DomainError(
+                "letter_already_drafted",
+                "This case already has a letter in progress.",
+                details={"letter_id": str(other_id), "status": status},
+            )
+        if other_product == product.id:
+            raise DomainError(
+                "letter_already_issued",
+                f"{product.name} has already been signed for this case.",
+                details={"letter_id": str(other_id)},
+            )
+    if not checklist.complete:
+        raise DomainError(
+            "requirements_incomplete",
+            "Required documents are still missing.",
+            details={"missing": checklist.missing},
+        )
+    if requires_dtks and dtks_status != "verified":
+        raise DomainError(
+            "dtks_not_verified",
+            "This service requires the applicant to be listed in DTKS, which is not verified.",
+            details={"dtks": dtks_status or "pending"},
+        )
+    assert product.letter_type is not None  # choose_product gives letters only
+    drafted = LetterDrafted(
+        letter_id=letter_id,
+        case_id=checklist.case_id,
+        letter_type=product.letter_type,
+        product=product.id,
+        subject=subject,
+        body=body,
+        drafted_by=actor,
+        chain=plan.chain,
+    )
+    return [drafted, *_approved_if_only_signature_left(drafted)]
+
+
+def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
+    # A chain of a signature alone has nothing to approve: ready to sign at once.
+    if len(drafted.chain) == 1:
+        return [
+            LetterApproved(letter_id=drafted.letter_id, case_id=drafted.case_id, approved_by=())
+        ]
+    return []
+
+
+def _ensure_open(letter: Letter) -> None:
+    if letter.status == "signed":
+        raise DomainError(
+            "letter_already_signed",
+            f"The letter was signed as {letter.letter_number}; it cannot change any more.",
+        )
+    if letter.status == "returned":
+        raise DomainError(
+            "letter_returned",
+            "The letter was returned to the drafter; it must be resubmitted first.",
+        )
+
+
+def _ensure_turn(letter: Letter, roles: Collection[Role]) -> Role:
+    current = letter.current_role
+    assert current is not None
+    if current in roles:
+        return current
+    details = {
+        "current_step": letter.step,
+        "current_role": current.value,
+        "current_action": letter.current_action,
+    }
+    if set(roles) & set(letter.chain):
+        raise DomainError(
+            "not_your_step",
+            f"The letter is waiting for step {letter.step} ({current.value}), not for you.",
+            details=details,
+        )
+    raise DomainError(
+        "wrong_role",
+        f"The step now due needs the role {current.value}.",
+        details={**details, "required_roles": [current.value]},
+    )
+
+
+def approve(
+    letter: Letter, *, actor: str, roles: Collection[Role], comment: str = ""
+) -> list[Event]:
+    """The official of the current step approves; before a signature, the letter is approved."""
+    _ensure_open(letter)
+    role = _ensure_turn(letter, roles)
+    if letter.current_action == "sign":
+        raise DomainError(
+            "awaiting_signature",
+            "Every approval has been given; the letter now waits for its signature.",
+            details={"signing_role": letter.signing_role.value},
+        )
+    events: list[Event] = [
+        LetterReviewed(
+            letter_id=letter.letter_id,
+            case_id=letter.case_id,
+            step=letter.step,
+            role=role,
+            reviewed_by=actor,
+            comment=comment,
+        )
+    ]
+    if letter.step + 1 == len(letter.chain):
+        events.append(
+            LetterApproved(
+                letter_id=letter.letter_id,
+                case_id=letter.case_id,
+                approved_by=(*letter.approved_by, actor),
+            )
+        )
+    return events
+
+
+def return_(letter: Letter, *, actor: str, roles: Collection[Role], comment: str) -> list[Event]:
+    """The official of the current step (the signer too) sends the draft back."""
+    _ensure_open(letter)
+    role = _ensure_turn(letter, roles)
+    if not comment.strip():
+        raise DomainError("comment_required", "Say why the letter is returned.")
+    return [
+        LetterReturned(
+            letter_id=letter.letter_id,
+            case_id=letter.case_id,
+            step=letter.step,
+            role=role,
+            returned_by=actor,
+            comment=comment,
+        )
+    ]
+
+
+def resubmit(
+    letter: Letter,
+    *,
+    actor: str,
+    roles: Collection[Role],
+    drafter: Role,
+    subject: str | None = None,
+    body: str | None = None,
+) -> list[Event]:
+    """The drafter's role sends a returned letter up the chain again, from step 1."""
+    if letter.status != "returned":
+        raise DomainError(
+            "letter_not_returned",
+            f"Only a returned letter can be resubmitted; this one is {letter.status}.",
+        )
+    ensure_drafter(ChainPlan(drafter, letter.chain), roles)
+    drafted = LetterDrafted(
+        letter_id=letter.letter_id,
+        case_id=letter.case_id,
+        letter_type=letter.letter_type,
+        product=letter.product,
+        subject=subject or letter.subject,
+        body=body or letter.body,
+        drafted_by=actor,
+        chain=letter.chain,
+    )
+    return [drafted, *_approved_if_only_signature_left(drafted)]
+
+
+def ensure_can_sign(letter: Letter, roles: Collection[Role]) -> Role:
+    """Refuse before a number is taken: the letter must be approved and it is your step."""
+    _ensure_open(letter)
+    if letter.status != "approved":
+        if not set(roles) & set(letter.chain):
+            _ensure_turn(letter, roles)  # raises wrong_role: nothing of this chain is yours
+        raise DomainError(
+            "letter_not_approved",
+            "The letter still needs approvals before it can be signed.",
+            details={"remaining": [r.value for r in letter.remaining]},
+        )
+    return _ensure_turn(letter, roles)
+
+
+def sign(
+    letter: Letter,
+    *,
+    actor: str,
+    roles: Collection[Role],
+    letter_number: str,
+    content_sha256: str,
+) -> list[Event]:
+    role = ensure_can_sign(letter, roles)
+    return [
+        LetterSigned(
+            letter_id=letter.letter_id,
+            case_id=letter.case_id,
+            letter_number=letter_number,
+            letter_type=letter.letter_type,
+            signed_by=actor,
+            role=role,
+            content_sha256=content_sha256,
+        )
+    ]

@@ -1,0 +1,124 @@
+"""Read side: the checklist and the letters of a case, as staff screens show them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.documents.domain.checklist import Checklist, Received, Requirement
+
+
+async def case_office(conn: asyncpg.Connection, case_id: UUID) -> str | None:
+    office = await conn.fetchval(
+        "SELECT office FROM documents.checklists WHERE case_id = $1", case_id
+    )
+    return str(office) if office is not None else None
+
+
+async def letter_office(conn: asyncpg.Connection, letter_id: UUID) -> str | None:
+    office = await conn.fetchval(
+        "SELECT office FROM documents.letters WHERE letter_id = $1", letter_id
+    )
+    return str(office) if office is not None else None
+
+
+async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM documents.checklists WHERE case_id = $1", case_id)
+    if row is None:
+        return None
+    dtks = await conn.fetchrow(
+        "SELECT status, reason, programmes, source FROM documents.eligibility WHERE case_id = $1",
+        case_id,
+    )
+    received: dict[str, Any] = row["received"] or {}
+    state = Checklist(
+        case_id=case_id,
+        variant=row["variant"],
+        required=tuple(Requirement.from_dict(r) for r in row["required"]),
+        received={t: Received(t, v["form"], v["checked_by"]) for t, v in received.items()},
+    )
+    return {
+        "case_id": str(case_id),
+        "office": row["office"],
+        "service": row["service"],
+        "variant": row["variant"],
+        "ticket_number": row["ticket_number"],
+        "required": [{**r.to_dict(), "received": r.type in received} for r in state.required],
+        "received": [{"type": t, **v} for t, v in received.items()],
+        "declared": list(row["declared"]),
+        "missing": state.missing,
+        "missing_documents": [
+            [{"type": r.type, "name": r.name} for r in group] for group in state.missing_groups()
+        ],
+        "complete": state.complete,
+        "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None,
+        "dtks": {
+            "required": row["requires_dtks"],
+            "status": dtks["status"] if dtks else "pending",
+            "reason": dtks["reason"] if dtks else None,
+            "programmes": list(dtks["programmes"]) if dtks else [],
+            "source": dtks["source"] if dtks else None,
+        },
+        "version": row["version"],
+    }
+
+
+def _letter(row: Any) -> dict[str, Any]:
+    chain: list[str] = list(row["chain"])
+    step = row["current_step"]
+    status = row["status"]
+    if status == "signed":
+        remaining: list[str] = []
+    elif status == "returned":
+        remaining = chain
+    else:
+        remaining = chain[step - 1 :]
+    current = (
+        {
+            "step": step,
+            "role": row["step_role"],
+            "action": "sign" if step == len(chain) else "approve",
+        }
+        if step is not None
+        else None
+    )
+    return {
+        "letter_id": str(row["letter_id"]),
+        "case_id": str(row["case_id"]),
+        "office": row["office"],
+        "service": row["service"],
+        "variant": row["variant"],
+        "product": row["product"],
+        "letter_type": row["letter_type"],
+        "status": status,
+        "revision": row["revision"],
+        "subject": row["subject"],
+        "body": row["body"],
+        "drafted_by": row["drafted_by"],
+        "chain": chain,
+        "current_step": current,
+        "steps_done": row["approvals"],
+        "returns": row["returns"],
+        "remaining": remaining,
+        "letter_number": row["letter_number"],
+        "content_sha256": row["content_sha256"],
+        "content": row["content"],
+        "signed_by": row["signed_by"],
+        "signed_at": row["signed_at"].isoformat() if row["signed_at"] else None,
+        "drafted_at": row["drafted_at"].isoformat(),
+        "version": row["version"],
+    }
+
+
+async def letter(conn: asyncpg.Connection, letter_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM documents.letters WHERE letter_id = $1", letter_id)
+    return _letter(row) if row is not None else None
+
+
+async def case_letters(conn: asyncpg.Connection, case_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM documents.letters WHERE case_id = $1 ORDER BY drafted_at", case_id
+    )
+    return [_letter(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Eligibility's adapters: the registry tables and the CSV extracts loaded into them."""

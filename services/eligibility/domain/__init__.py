@@ -1,0 +1,1 @@
+"""The eligibility model: NIK rules and the decision, as pure functions. No I/O."""

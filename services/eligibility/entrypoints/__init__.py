@@ -1,0 +1,1 @@
+"""How the world reaches eligibility: the events it consumes and its HTTP API."""

@@ -1,0 +1,1 @@
+"""Intake's adapters: its tables, and the seam for channel adapters."""

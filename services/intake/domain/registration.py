@@ -1,0 +1,222 @@
+"""Deciding whether a request can become a case, and the event that says it did.
+
+Each refusal carries a machine-readable code; the entrypoint turns it into a 4xx and the
+inbound message keeps the same code, so staff can see what was refused and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from services.intake.domain.commands import ApplicantIn, RegisterRequest
+from shared.catalogue import Catalogue, Office, ServiceStandard, UnknownEntry
+from shared.contracts.events import Applicant, ComplaintRegistered
+from shared.contracts.vocab import Channel
+
+# Clocks of desk PCs drift; a letter dated a few minutes ahead is not an error.
+CLOCK_SKEW = timedelta(minutes=5)
+_SEPARATORS = re.compile(r"[\s.\-]")
+_SIXTEEN_DIGITS = re.compile(r"^\d{16}$")
+
+
+class RequestRefused(Exception):
+    """The request cannot become a case; `code` says why, for machines and for staff."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class ValidRequest:
+    """A request that passed every check, with the catalogue entries it names."""
+
+    office: Office
+    service: ServiceStandard
+    variant: str | None
+    channel: Channel
+    applicant: Applicant
+    on_behalf_of: Applicant | None
+    received_at: datetime
+
+
+def schema_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """Field paths and messages only: never echo the input (it may be personal data)."""
+    return [
+        {"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]}
+        for e in exc.errors(include_url=False)
+    ]
+
+
+def parse_request(raw: bytes) -> RegisterRequest:
+    """The body as a command, or `malformed_json` / `invalid_request`."""
+    try:
+        return RegisterRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = schema_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise RequestRefused(
+                "malformed_json",
+                "The body is not valid JSON.",
+                {"errors": errors},
+            ) from None
+        raise RequestRefused(
+            "invalid_request", "The request does not match the schema.", {"errors": errors}
+        ) from None
+
+
+def resolve_office(cmd: RegisterRequest, catalogue: Catalogue) -> Office:
+    try:
+        return catalogue.office(cmd.office)
+    except UnknownEntry:
+        raise RequestRefused(
+            "unknown_office",
+            f"There is no office {cmd.office!r} in the catalogue.",
+            {"field": "office", "known": sorted(catalogue.offices)},
+        ) from None
+
+
+def normalise_number(value: str | None) -> str | None:
+    """'3508 0141 0190 0001' and '3508.0141.0190.0001' are the same NIK."""
+    if value is None:
+        return None
+    cleaned = _SEPARATORS.sub("", value)
+    return cleaned or None
+
+
+def _person(person: ApplicantIn, field: str) -> Applicant:
+    nik = normalise_number(person.nik)
+    if nik is not None and not _SIXTEEN_DIGITS.match(nik):
+        raise RequestRefused(
+            "nik_invalid",
+            "A NIK has exactly 16 digits.",
+            {"field": f"{field}.nik", "length": len(nik)},
+        )
+    kk = normalise_number(person.kk_number)
+    if kk is not None and not _SIXTEEN_DIGITS.match(kk):
+        raise RequestRefused(
+            "kk_number_invalid",
+            "A KK number has exactly 16 digits.",
+            {"field": f"{field}.kk_number", "length": len(kk)},
+        )
+    try:
+        return Applicant(
+            name=person.name or None,
+            nik=nik,
+            kk_number=kk,
+            phone=person.phone or None,
+            email=person.email or None,
+            address=person.address or None,
+        )
+    except ValidationError as exc:
+        raise RequestRefused(
+            "invalid_request",
+            "The request does not match the schema.",
+            {"errors": [{**e, "loc": [field, *e["loc"]]} for e in schema_errors(exc)]},
+        ) from None
+
+
+def _channel(cmd: RegisterRequest, office: Office, service: ServiceStandard) -> Channel:
+    try:
+        channel = Channel(cmd.channel)
+    except ValueError:
+        raise RequestRefused(
+            "unknown_channel",
+            f"{cmd.channel!r} is not a channel.",
+            {"field": "channel", "known": [c.value for c in Channel]},
+        ) from None
+    # A service is requested through its own channels; complaints about it may also come
+    # through the complaint channels its standard (or the office) publishes.
+    offered = set(service.channels) | {c.channel for c in office.complaint_channels_for(service.id)}
+    if channel not in offered:
+        raise RequestRefused(
+            "channel_not_offered",
+            f"{office.id}/{service.id} is not offered through {channel.value}.",
+            {"field": "channel", "offered": sorted(c.value for c in offered)},
+        )
+    return channel
+
+
+def _variant(cmd: RegisterRequest, service: ServiceStandard) -> str | None:
+    if cmd.variant:
+        try:
+            return service.variant(cmd.variant).id
+        except UnknownEntry:
+            raise RequestRefused(
+                "unknown_variant",
+                f"{service.id} has no variant {cmd.variant!r}.",
+                {"field": "variant", "known": sorted(service.variants)},
+            ) from None
+    if len(service.variants) == 1:
+        return next(iter(service.variants))
+    found = service.classify(cmd.description)
+    return found.id if found is not None else None
+
+
+def validate_request(cmd: RegisterRequest, office: Office, *, now: datetime) -> ValidRequest:
+    """Check a request against the office's published standards; raise RequestRefused."""
+    try:
+        service = office.service(cmd.service)
+    except UnknownEntry:
+        raise RequestRefused(
+            "unknown_service",
+            f"{office.id} publishes no service {cmd.service!r}.",
+            {"field": "service", "known": sorted(office.services)},
+        ) from None
+    variant = _variant(cmd, service)
+    channel = _channel(cmd, office, service)
+    applicant = _person(cmd.applicant, "applicant")
+    on_behalf_of = _person(cmd.on_behalf_of, "on_behalf_of") if cmd.on_behalf_of else None
+    if not cmd.anonymous and cmd.applicant.is_empty():
+        raise RequestRefused(
+            "applicant_missing",
+            "Give the applicant's name, NIK, KK number, phone or e-mail, "
+            "or mark the request anonymous.",
+            {"field": "applicant"},
+        )
+    received_at = cmd.received_at or now
+    if received_at > now + CLOCK_SKEW:
+        raise RequestRefused(
+            "received_at_in_future",
+            "received_at lies in the future.",
+            {"field": "received_at"},
+        )
+    return ValidRequest(
+        office=office,
+        service=service,
+        variant=variant,
+        channel=channel,
+        applicant=applicant,
+        on_behalf_of=on_behalf_of,
+        received_at=received_at,
+    )
+
+
+def register(
+    req: ValidRequest, cmd: RegisterRequest, *, case_id: UUID, ticket_number: str
+) -> ComplaintRegistered:
+    """The fact that the request is now a case."""
+    return ComplaintRegistered(
+        case_id=case_id,
+        ticket_number=ticket_number,
+        office=req.office.id,
+        service=req.service.id,
+        variant=req.variant,
+        channel=req.channel,
+        external_id=cmd.external_id,
+        applicant=req.applicant,
+        on_behalf_of=req.on_behalf_of,
+        description=cmd.description,
+        documents_declared=tuple(cmd.documents_declared),
+        received_at=req.received_at,
+        anonymous=cmd.anonymous,
+        confidential=cmd.confidential,
+    )

@@ -1,0 +1,186 @@
+"""Intake's HTTP API: staff register requests, see what was refused, read the catalogue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.intake.domain.commands import RegisterRequest
+from services.intake.service_layer.register_request import (
+    MAX_BODY_BYTES,
+    Inbound,
+    Rejected,
+    register_request,
+)
+from services.intake.views import (
+    catalogue_summary,
+    inbound_message,
+    inbound_messages,
+    office_standards,
+    record_read,
+)
+from shared.auth import Staff, authorize
+from shared.catalogue import Catalogue, UnknownEntry
+from shared.contracts.vocab import Role
+from shared.http import ApiError, correlation_id, error_body
+from shared.runtime import get_runtime
+
+router = APIRouter()
+
+# Refusals are 422 unless listed here.
+_STATUS = {
+    "malformed_json": 400,
+    "payload_too_large": 413,
+    "wrong_role": 403,
+    "wrong_office": 403,
+    "external_id_taken": 409,
+}
+# Headers worth keeping with an inbound message (never the Authorization header).
+_KEPT_HEADERS = ("content-type", "content-length", "user-agent", "x-correlation-id", "origin")
+INBOUND_READ_ROLES = (Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.ADMIN)
+
+
+def _catalogue(request: Request) -> Catalogue:
+    cat = request.app.state.catalogue
+    assert isinstance(cat, Catalogue)
+    return cat
+
+
+async def _read_body(request: Request) -> tuple[bytes, bool]:
+    """The body, cut at MAX_BODY_BYTES (+ whether it was cut): never buffer unbounded."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"".join(chunks)[:MAX_BODY_BYTES], True
+    return b"".join(chunks), False
+
+
+@router.post(
+    "/v1/requests",
+    tags=["requests"],
+    status_code=201,
+    summary="Register a request or complaint entered by staff",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"}}
+            },
+        }
+    },
+    responses={
+        200: {"description": "Sent before with the same channel and external_id: that case."},
+        201: {"description": "Registered: a new case."},
+        400: {"description": "malformed_json"},
+        403: {"description": "wrong_role, wrong_office"},
+        409: {"description": "external_id_taken"},
+        413: {"description": "payload_too_large"},
+        422: {
+            "description": "invalid_request, unknown_office, unknown_service, unknown_variant, "
+            "unknown_channel, channel_not_offered, nik_invalid, kk_number_invalid, "
+            "applicant_missing, received_at_in_future"
+        },
+    },
+)
+async def post_request(request: Request, staff: Staff) -> JSONResponse:
+    runtime = get_runtime(request)
+    received_at = datetime.now(UTC)
+    body, truncated = await _read_body(request)
+    correlation = correlation_id(request)
+    inbound = Inbound(
+        body=body,
+        truncated=truncated,
+        content_type=request.headers.get("content-type"),
+        headers={h: request.headers[h] for h in _KEPT_HEADERS if h in request.headers},
+        received_at=received_at,
+        correlation_id=correlation,
+    )
+    try:
+        result = await register_request(
+            runtime.pool, runtime.store, _catalogue(request), staff, inbound
+        )
+    except Rejected as rej:
+        return JSONResponse(
+            error_body(rej.code, rej.message, {**rej.details, "inbound_id": str(rej.inbound_id)}),
+            status_code=_STATUS.get(rej.code, 422),
+            headers={"X-Inbound-ID": str(rej.inbound_id)},
+        )
+    return JSONResponse(
+        {
+            "case_id": str(result.case_id),
+            "ticket_number": result.ticket_number,
+            "status": "registered",
+            "duplicate": result.duplicate,
+            "inbound_id": str(result.inbound_id),
+        },
+        status_code=200 if result.duplicate else 201,
+        headers={"X-Inbound-ID": str(result.inbound_id)},
+    )
+
+
+@router.get("/v1/inbound/{inbound_id}", tags=["inbound"], summary="One inbound message as received")
+async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=INBOUND_READ_ROLES)
+    runtime = get_runtime(request)
+    async with runtime.pool.acquire() as conn:
+        found = await inbound_message(conn, inbound_id)
+        if found is None:
+            raise ApiError(404, "inbound_not_found", f"No inbound message {inbound_id}.")
+        office, message = found
+        if office is None:
+            # No office could be read from it: only an administrator may look.
+            authorize(staff, roles=[Role.ADMIN])
+        else:
+            authorize(staff, office=office)
+        await record_read(conn, inbound_id, staff.actor)
+    return message
+
+
+@router.get("/v1/inbound", tags=["inbound"], summary="Inbound messages of my office")
+async def list_inbound(
+    request: Request,
+    staff: Staff,
+    status: Literal["received", "accepted", "rejected"] | None = None,
+    before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    authorize(staff, roles=INBOUND_READ_ROLES)
+    runtime = get_runtime(request)
+    async with runtime.pool.acquire() as conn:
+        items = await inbound_messages(
+            conn,
+            office=staff.office,
+            include_without_office=Role.ADMIN in staff.roles,
+            status=status,
+            before=before,
+            limit=limit,
+        )
+    return {"items": items}
+
+
+@router.get("/v1/catalogue", tags=["catalogue"], summary="Every office's services, in brief")
+async def get_catalogue(request: Request) -> dict[str, Any]:
+    return catalogue_summary(_catalogue(request))
+
+
+@router.get("/v1/catalogue/{office}", tags=["catalogue"], summary="One office's standards")
+async def get_office(office: str, request: Request) -> dict[str, Any]:
+    try:
+        return office_standards(_catalogue(request).office(office))
+    except UnknownEntry:
+        raise ApiError(404, "unknown_office", f"There is no office {office!r}.") from None
+
+
+def register_schemas(components: dict[str, Any]) -> None:
+    """Put RegisterRequest (read from the raw body, so FastAPI can't see it) in the docs."""
+    schema = RegisterRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components["RegisterRequest"] = schema

@@ -1,0 +1,214 @@
+"""Use case: staff enter a request (walk-in desk, letter, telephone...) and it becomes a case.
+
+Order matters: the body is stored as received *before* anything can refuse it, in its own
+transaction, so a rejected or unreadable request is never lost. Then: role, schema,
+office, the published standard, and finally one transaction that de-duplicates by channel
+id, takes a ticket number, appends `ComplaintRegistered` (with its outbox row) and marks
+the inbound message accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.intake.adapters import repository as repo
+from services.intake.domain.registration import (
+    RequestRefused,
+    parse_request,
+    register,
+    resolve_office,
+    validate_request,
+)
+from services.intake.domain.tickets import format_ticket, office_local_date, ticket_prefix
+from shared.auth import StaffIdentity
+from shared.catalogue import Catalogue
+from shared.contracts.base import EventMetadata
+from shared.contracts.vocab import Channel, Role
+from shared.eventstore.store import EventStore
+from shared.logging import bind_context, get_logger
+
+log = get_logger(__name__)
+
+REGISTER_ROLES = frozenset(
+    {Role.FRONT_OFFICE, Role.RECEPTIONIST, Role.OFFICER, Role.COMPLAINT_OFFICER}
+)
+SOURCE_STAFF_API = "staff_api"
+MAX_BODY_BYTES = 1024 * 1024
+_CHANNELS = frozenset(c.value for c in Channel)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A request exactly as it reached the HTTP endpoint."""
+
+    body: bytes
+    received_at: datetime
+    correlation_id: UUID
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False  # the body was longer than MAX_BODY_BYTES; only that much kept
+
+
+@dataclass(frozen=True)
+class Registered:
+    inbound_id: UUID
+    case_id: UUID
+    ticket_number: str
+    duplicate: bool  # a redelivery: the case registered the first time
+
+
+class Rejected(Exception):
+    """The request was refused; the inbound message is kept with the same code."""
+
+    def __init__(self, inbound_id: UUID, refusal: RequestRefused) -> None:
+        super().__init__(refusal.message)
+        self.inbound_id = inbound_id
+        self.code = refusal.code
+        self.message = refusal.message
+        self.details = refusal.details
+
+
+async def register_request(
+    pool: asyncpg.Pool,
+    store: EventStore,
+    catalogue: Catalogue,
+    staff: StaffIdentity,
+    inbound: Inbound,
+) -> Registered:
+    inbound_id = uuid4()
+    async with pool.acquire() as conn:
+        await repo.record_inbound(
+            conn,
+            inbound_id=inbound_id,
+            received_at=inbound.received_at,
+            source=SOURCE_STAFF_API,
+            content_type=inbound.content_type,
+            headers=inbound.headers,
+            body=inbound.body,
+            body_truncated=inbound.truncated,
+            entered_by=staff.actor,
+            entered_by_office=staff.office,
+            correlation_id=inbound.correlation_id,
+        )
+    # What the message claims, filled in as far as it could be read: kept on the row
+    # whether it is accepted or rejected.
+    claims: dict[str, Any] = {}
+    try:
+        result = await _register(pool, store, catalogue, staff, inbound, inbound_id, claims)
+    except RequestRefused as refusal:
+        async with pool.acquire() as conn:
+            await repo.mark_inbound(
+                conn,
+                inbound_id,
+                status="rejected",
+                reason=refusal.code,
+                message=refusal.message,
+                details=refusal.details,
+                **claims,
+            )
+        log.info("request_rejected", inbound_id=str(inbound_id), reason=refusal.code)
+        raise Rejected(inbound_id, refusal) from None
+    log.info(
+        "request_registered",
+        inbound_id=str(inbound_id),
+        case_id=str(result.case_id),
+        ticket_number=result.ticket_number,
+        duplicate=result.duplicate,
+    )
+    return result
+
+
+async def _register(
+    pool: asyncpg.Pool,
+    store: EventStore,
+    catalogue: Catalogue,
+    staff: StaffIdentity,
+    inbound: Inbound,
+    inbound_id: UUID,
+    claims: dict[str, Any],
+) -> Registered:
+    if inbound.truncated:
+        raise RequestRefused(
+            "payload_too_large",
+            f"The body is larger than {MAX_BODY_BYTES} bytes.",
+            {"max_bytes": MAX_BODY_BYTES},
+        )
+    if not staff.has_any(REGISTER_ROLES):
+        wanted = sorted(r.value for r in REGISTER_ROLES)
+        raise RequestRefused(
+            "wrong_role",
+            "This command needs one of the roles: " + ", ".join(wanted),
+            {"required_roles": wanted, "roles": sorted(r.value for r in staff.roles)},
+        )
+    cmd = parse_request(inbound.body)
+    claims["external_id"] = cmd.external_id
+    claims["channel"] = cmd.channel if cmd.channel in _CHANNELS else None
+    office = resolve_office(cmd, catalogue)
+    claims["office"] = office.id
+    if staff.office != office.id:
+        raise RequestRefused(
+            "wrong_office",
+            f"Staff of office {staff.office!r} cannot register a request for {office.id!r}.",
+            {"staff_office": staff.office, "office": office.id},
+        )
+    valid = validate_request(cmd, office, now=inbound.received_at)
+    prefix = ticket_prefix(office)
+    year = office_local_date(valid.received_at, office.region_code).year
+
+    async with pool.acquire() as conn, conn.transaction():
+        if cmd.external_id is not None:
+            await repo.lock_external_id(conn, valid.channel.value, cmd.external_id)
+            existing = await repo.find_by_external_id(conn, valid.channel.value, cmd.external_id)
+            if existing is not None:
+                if existing.office != office.id:
+                    raise RequestRefused(
+                        "external_id_taken",
+                        f"{valid.channel.value} id {cmd.external_id!r} belongs to a case of "
+                        "another office.",
+                        {"field": "external_id"},
+                    )
+                bind_context(
+                    case_id=str(existing.case_id), correlation_id=str(inbound.correlation_id)
+                )
+                await repo.mark_inbound(
+                    conn,
+                    inbound_id,
+                    status="accepted",
+                    reason="duplicate",
+                    message="Sent before: the case registered then is returned.",
+                    case_id=existing.case_id,
+                    **claims,
+                )
+                return Registered(inbound_id, existing.case_id, existing.ticket_number, True)
+
+        ticket_number = format_ticket(prefix, year, await repo.next_ticket(conn, prefix, year))
+        case_id = uuid4()
+        bind_context(case_id=str(case_id), correlation_id=str(inbound.correlation_id))
+        event = register(valid, cmd, case_id=case_id, ticket_number=ticket_number)
+        meta = EventMetadata(
+            case_id=case_id,
+            office=office.id,
+            correlation_id=inbound.correlation_id,
+            actor=staff.actor,
+            channel=valid.channel,
+        )
+        await store.append(conn, f"complaint-{case_id}", 0, [event], meta)
+        await repo.add_registration(
+            conn,
+            case_id=case_id,
+            ticket_number=ticket_number,
+            office=office.id,
+            service=valid.service.id,
+            variant=valid.variant,
+            channel=valid.channel.value,
+            external_id=cmd.external_id,
+            inbound_id=inbound_id,
+            received_at=valid.received_at,
+        )
+        await repo.mark_inbound(conn, inbound_id, status="accepted", case_id=case_id, **claims)
+    return Registered(inbound_id, case_id, ticket_number, False)

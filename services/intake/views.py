@@ -1,0 +1,126 @@
+"""Read side of intake: inbound messages (for staff) and the catalogue (for everyone)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.catalogue import Catalogue, Office
+
+_LIST_COLUMNS = """id, received_at, source, status, reason, reason_message, reason_details,
+    channel, office, external_id, case_id, entered_by, entered_by_office, correlation_id,
+    content_type, body_truncated, decided_at"""
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "received_at": row["received_at"].isoformat(),
+        "source": row["source"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "message": row["reason_message"],
+        "details": row["reason_details"],
+        "channel": row["channel"],
+        "office": row["office"],
+        "external_id": row["external_id"],
+        "case_id": str(row["case_id"]) if row["case_id"] else None,
+        "entered_by": row["entered_by"],
+        "entered_by_office": row["entered_by_office"],
+        "correlation_id": str(row["correlation_id"]),
+        "content_type": row["content_type"],
+        "body_truncated": row["body_truncated"],
+        "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+    }
+
+
+async def inbound_message(
+    conn: asyncpg.Connection, inbound_id: UUID
+) -> tuple[str | None, dict[str, Any]] | None:
+    """(office, the message with its body as received), or None if there is no such id."""
+    row = await conn.fetchrow(
+        f"SELECT {_LIST_COLUMNS}, headers, body FROM intake.inbound_messages WHERE id = $1",
+        inbound_id,
+    )
+    if row is None:
+        return None
+    body: bytes = row["body"]
+    out = _summary(row)
+    out["headers"] = row["headers"]
+    # The exact bytes (base64) and, for reading, the same decoded leniently.
+    out["body_base64"] = base64.b64encode(body).decode("ascii")
+    out["body_text"] = body.decode("utf-8", errors="replace")
+    return row["office"], out
+
+
+async def record_read(conn: asyncpg.Connection, inbound_id: UUID, actor: str) -> None:
+    """Inbound messages hold personal data: every staff read is itself recorded."""
+    await conn.execute(
+        "INSERT INTO intake.inbound_reads (inbound_id, actor) VALUES ($1, $2)", inbound_id, actor
+    )
+
+
+async def inbound_messages(
+    conn: asyncpg.Connection,
+    *,
+    office: str,
+    include_without_office: bool,
+    status: str | None,
+    before: datetime | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Newest first, of one office (plus those no office could be read from, for admins)."""
+    rows = await conn.fetch(
+        f"""SELECT {_LIST_COLUMNS} FROM intake.inbound_messages
+            WHERE (office = $1 OR ($2 AND office IS NULL))
+              AND ($3::text IS NULL OR status = $3)
+              AND ($4::timestamptz IS NULL OR received_at < $4)
+            ORDER BY received_at DESC, id
+            LIMIT $5""",
+        office,
+        include_without_office,
+        status,
+        before,
+        limit,
+    )
+    return [_summary(r) for r in rows]
+
+
+def catalogue_summary(catalogue: Catalogue) -> dict[str, Any]:
+    """Every office and what it offers, in brief."""
+    return {
+        "offices": [
+            {
+                "id": office.id,
+                "name": office.name,
+                "region_code": office.region_code,
+                "services": [
+                    {
+                        "id": svc.id,
+                        "name": svc.name,
+                        "workflow": svc.workflow,
+                        "requires_dtks": svc.requires_dtks,
+                        "channels": [c.value for c in svc.channels],
+                        "variants": [{"id": v.id, "name": v.name} for v in svc.variants.values()],
+                        "completion_time": svc.completion_time.label,
+                    }
+                    for svc in office.services.values()
+                ],
+            }
+            for office in catalogue.offices.values()
+        ]
+    }
+
+
+def office_standards(office: Office) -> dict[str, Any]:
+    """One office's published standards in full, minus officials' NIPs (personal data)."""
+    data = office.model_dump(mode="json")
+    data["signatories"] = {
+        role: {k: v for k, v in sig.items() if k != "nip"}
+        for role, sig in data.get("signatories", {}).items()
+    }
+    return data
