@@ -19,10 +19,12 @@ import pytest
 from shared.db import create_pool
 from shared.infra import Infra, start_infra
 from shared.kafka import ensure_topics
+from shared.logging import configure_logging
 from shared.settings import Settings
 
 os.environ.setdefault("SLRT_LOG_FORMAT", "console")
 os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
+configure_logging("tests")
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,7 @@ async def database_url(infra: Infra) -> str:
 @pytest.fixture
 async def settings(infra: Infra, database_url: str) -> Settings:
     """A fresh database and a private set of topics: each test is hermetic."""
-    prefix = database_url.rpartition("/")[2].partition("?")[0]
+    prefix = database_url.partition("?")[0].rpartition("/")[2]
     s = Settings(
         kafka_topic_prefix=f"{prefix}.",
         database_url=database_url,

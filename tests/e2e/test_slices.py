@@ -184,11 +184,14 @@ def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
         assert timeline.count("LetterReviewed") == 2
         assert timeline.count("CaseResolved") == 1
 
-        notes = c.get(
-            f"{stack.url('notifications')}/v1/cases/{case_id}/notifications", headers=desk
-        )
-        assert notes.status_code == 200, notes.text
-        assert any("ditandatangani" in str(m) for m in notes.json()["messages"])
+        def signed_message() -> bool:
+            notes = c.get(
+                f"{stack.url('notifications')}/v1/cases/{case_id}/notifications", headers=desk
+            )
+            assert notes.status_code == 200, notes.text
+            return any("ditandatangani" in str(m) for m in notes.json()["messages"])
+
+        wait_for(signed_message, what="the citizen told the letter is signed")
 
         # Another office cannot read this case.
         r = c.get(

@@ -415,7 +415,7 @@ async def test_return_and_resubmit(store: asyncpg.Pool, settings: Settings) -> N
 async def test_letter_numbers_stay_unique_when_many_are_signed_at_once(
     store: asyncpg.Pool, settings: Settings
 ) -> None:
-    cases = [await register_case(store, dtks=False) for _ in range(20)]
+    cases = [await register_case(store, dtks=True) for _ in range(20)]
     async with running(create_app(settings)) as client:
 
         async def all_registered() -> bool:

@@ -116,7 +116,8 @@ CASES: list[tuple[str, str, str | None, str | None, list[tuple[str, str | None]]
     ("mataram", "lk3-consultation", "5271012202020002", None, [("DomicileVerified", "nik_region")]),
     ("mataram", "lk3-consultation", None, None, [("DomicileRefused", "nik_missing")]),
     ("kupang", "public-complaint", "5371011010700001", None, []),
-    ("lumajang", "kks-recommendation", "3508011203750001", None, []),
+    # Lumajang's KKS letters need a DTKS household too (see catalogue/lumajang.yaml).
+    ("lumajang", "kks-recommendation", "3508011203750001", None, [("DtksVerified", None)]),
 ]
 
 
@@ -247,10 +248,10 @@ async def test_admins_upsert_registry_members(settings: Settings, pool: asyncpg.
 
 
 async def test_demo_data_is_loaded_when_asked(
-    settings: Settings, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, pool: asyncpg.Pool
 ) -> None:
-    monkeypatch.setenv("SLRT_DEMO_DATA", "true")
-    async with running(create_app(settings)), pool.acquire() as conn:
+    demo = settings.model_copy(update={"slrt_demo_data": True})
+    async with running(create_app(demo)), pool.acquire() as conn:
         n = await conn.fetchval("SELECT count(*) FROM eligibility.registry_members")
     assert n == 20
     # The command line loads it again (idempotent: an upsert by NIK).

@@ -67,7 +67,7 @@ def drafted_events(**overrides: object) -> list[Event]:
         "actor": "staff:officer",
         "roles": {OFFICER},
         "requires_dtks": KKS.requires_dtks,
-        "dtks_status": None,
+        "dtks_status": "verified",
     }
     kwargs.update(overrides)
     return model.draft(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The pure casework model: the case fold, timeline redaction, and the decisions."""

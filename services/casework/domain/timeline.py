@@ -1,0 +1,184 @@
+"""What the case timeline keeps of each event: no personal data, and a line for people.
+
+The timeline is read by every staff member of the office, so the applicant's personal
+data (UU 27/2022: names, NIK, KK, phone, e-mail, address, free text they wrote) is left
+out; it stays in the event store, where it can be made unreadable per person. Counselling
+notes (AssessmentRecorded.summary) are left out too: the case file fetches them from the
+store only for the people allowed to read them.
+
+Event types not listed in `PERSONAL_FIELDS` are kept whole: add a line here when a
+cross-service event gains a personal field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.casework.domain.model import CaseFact
+from shared.contracts import events as contracts
+from shared.contracts.base import EVENT_TYPES, EventEnvelope
+
+# Every cross-service event (the catalogue in shared/contracts/events.py): casework
+# projects all of them. Service-internal events registered elsewhere are not ours.
+CASE_EVENT_TYPES: tuple[str, ...] = tuple(
+    sorted(name for name, cls in EVENT_TYPES.items() if cls.__module__ == contracts.__name__)
+)
+
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "ComplaintRegistered": frozenset({"applicant", "on_behalf_of", "description", "external_id"}),
+    "DtksVerified": frozenset({"nik", "kk_number", "decile"}),
+    "DtksNotFound": frozenset({"nik", "detail"}),
+    # The letter names the applicant and quotes the NIK; the documents service keeps it.
+    "LetterDrafted": frozenset({"subject", "body"}),
+}
+CONFIDENTIAL_FIELDS: dict[str, frozenset[str]] = {
+    "AssessmentRecorded": frozenset({"summary"}),
+}
+REDACTED = "[rahasia]"
+
+
+def redact(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The event's data without personal or confidential fields."""
+    dropped = PERSONAL_FIELDS.get(event_type, frozenset()) | CONFIDENTIAL_FIELDS.get(
+        event_type, frozenset()
+    )
+    return {k: v for k, v in data.items() if k not in dropped}
+
+
+_DTKS_REASONS = {
+    "not_listed": "tidak terdaftar",
+    "nik_invalid": "NIK tidak valid",
+    "nik_missing": "NIK tidak ada",
+    "listed_in_other_region": "terdaftar di daerah lain",
+}
+_FORMS = {"original": "asli", "copy": "fotokopi"}
+
+
+def summarize(event_type: str, data: Mapping[str, Any]) -> str:
+    """A short line in Bahasa Indonesia for the timeline, from the redacted data only."""
+    d = data
+    match event_type:
+        case "ComplaintRegistered":
+            variant = f"/{d['variant']}" if d.get("variant") else ""
+            return (
+                f"Permohonan terdaftar: tiket {d.get('ticket_number')}, layanan "
+                f"{d.get('service')}{variant}, kanal {d.get('channel')}"
+            )
+        case "DtksVerified":
+            return f"Terdaftar dalam {d.get('source', 'DTKS')} (wilayah {d.get('region_code')})"
+        case "DtksNotFound":
+            reason = _DTKS_REASONS.get(str(d.get("reason")), str(d.get("reason")))
+            return f"Tidak terverifikasi dalam DTKS: {reason}"
+        case "DomicileVerified":
+            return f"Domisili terverifikasi (wilayah {d.get('region_code')})"
+        case "DomicileRefused":
+            found = d.get("found_region_code") or "-"
+            return (
+                f"Domisili tidak memenuhi syarat: wajib {d.get('required_region_code')}, "
+                f"ditemukan {found}"
+            )
+        case "DocumentReceived":
+            form = _FORMS.get(str(d.get("form")), str(d.get("form")))
+            return f"Dokumen diterima: {d.get('document_type')} ({form})"
+        case "RequirementsCompleted":
+            return f"Persyaratan lengkap ({len(d.get('documents') or ())} dokumen)"
+        case "LetterDrafted":
+            return f"Draf surat {d.get('letter_type')} disusun oleh {d.get('drafted_by')}"
+        case "LetterReviewed":
+            return (
+                f"Draf disetujui pada tahap {d.get('step')} ({d.get('role')}) "
+                f"oleh {d.get('reviewed_by')}"
+            )
+        case "LetterReturned":
+            return (
+                f"Draf dikembalikan pada tahap {d.get('step')} ({d.get('role')}) "
+                f"oleh {d.get('returned_by')}: {d.get('comment')}"
+            )
+        case "LetterApproved":
+            return "Surat disetujui, menunggu tanda tangan"
+        case "LetterSigned":
+            return f"Surat nomor {d.get('letter_number')} ditandatangani oleh {d.get('signed_by')}"
+        case "CaseAssigned":
+            return (
+                f"Kasus ditugaskan kepada {d.get('assignee')} ({d.get('role')}) "
+                f"oleh {d.get('assigned_by')}"
+            )
+        case "AssessmentRecorded":
+            return f"Asesmen awal dicatat oleh {d.get('recorded_by')}"
+        case "ReferralMade":
+            return f"Dirujuk ke {d.get('agency')}"
+        case "CaseResolved":
+            return f"Kasus selesai: {d.get('outcome')}"
+        case "NotificationSent":
+            return (
+                f"Pemberitahuan {d.get('template')} dikirim lewat {d.get('channel')} "
+                f"ke {d.get('recipient')}"
+            )
+        case _:
+            return event_type
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of the case timeline, built the same way live, on rebuild and as of a date."""
+
+    event_id: UUID
+    case_id: UUID
+    position: int
+    event_type: str
+    stream_id: str
+    actor: str
+    channel: str | None
+    recorded_at: datetime
+    occurred_at: datetime
+    summary: str
+    data: dict[str, Any]
+
+    @property
+    def fact(self) -> CaseFact:
+        return CaseFact(
+            position=self.position,
+            event_type=self.event_type,
+            data=self.data,
+            recorded_at=self.recorded_at,
+            occurred_at=self.occurred_at,
+            actor=self.actor,
+        )
+
+
+def case_id_of(envelope: EventEnvelope, data: Mapping[str, Any]) -> UUID | None:
+    """The case an event belongs to: the envelope's, else the payload's own field."""
+    if envelope.case_id is not None:
+        return envelope.case_id
+    raw = data.get("case_id")
+    return UUID(str(raw)) if raw else None
+
+
+def entry_from_envelope(envelope: EventEnvelope) -> TimelineEntry | None:
+    """The timeline row of a cross-service event; None if it belongs to no case.
+
+    The payload is decoded first, so an older schema version is upcast and the timeline
+    always holds current-schema data.
+    """
+    data = envelope.payload().model_dump(mode="json")
+    case_id = case_id_of(envelope, data)
+    if case_id is None or envelope.global_position is None:
+        return None
+    kept = redact(envelope.event_type, data)
+    return TimelineEntry(
+        event_id=envelope.event_id,
+        case_id=case_id,
+        position=envelope.global_position,
+        event_type=envelope.event_type,
+        stream_id=envelope.stream_id,
+        actor=envelope.actor,
+        channel=envelope.channel.value if envelope.channel else None,
+        recorded_at=envelope.recorded_at or envelope.occurred_at,
+        occurred_at=envelope.occurred_at,
+        summary=summarize(envelope.event_type, kept),
+        data=kept,
+    )

@@ -1,0 +1,1 @@
+"""How the world reaches casework: HTTP for staff, events from Kafka or the store."""

@@ -1,0 +1,1 @@
+"""Casework's use cases: load a stream, decide, append and project in one transaction."""

@@ -1,0 +1,102 @@
+"""Read side: the case file, the office's case list, and a case as it was at a moment.
+
+Reads only; the access log that every case-file read writes is in
+`service_layer/access.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.casework.domain.model import CaseState, fold
+from services.casework.domain.timeline import CASE_EVENT_TYPES, TimelineEntry, entry_from_envelope
+from services.casework.service_layer.projection import applicant_name_of
+from shared.eventstore.store import read_case
+
+_CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
+    assigned_to, assignee_role, outcome, opened_at, resolved_at, last_position,
+    applicant_name"""
+
+
+async def find_case(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        f"SELECT {_CASE_COLUMNS} FROM casework.cases WHERE case_id = $1", case_id
+    )
+    return dict(row) if row else None
+
+
+async def has_facts(conn: asyncpg.Connection, case_id: UUID) -> bool:
+    """Whether events of the case arrived although its registration has not (yet)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM casework.case_timeline WHERE case_id = $1)", case_id
+        )
+    )
+
+
+async def timeline(conn: asyncpg.Connection, case_id: UUID) -> list[TimelineEntry]:
+    rows = await conn.fetch(
+        """SELECT event_id, case_id, global_position, event_type, stream_id, actor, channel,
+                  recorded_at, occurred_at, summary, data
+           FROM casework.case_timeline WHERE case_id = $1 ORDER BY global_position""",
+        case_id,
+    )
+    return [
+        TimelineEntry(
+            event_id=r["event_id"],
+            case_id=r["case_id"],
+            position=r["global_position"],
+            event_type=r["event_type"],
+            stream_id=r["stream_id"],
+            actor=r["actor"],
+            channel=r["channel"],
+            recorded_at=r["recorded_at"],
+            occurred_at=r["occurred_at"],
+            summary=r["summary"],
+            data=r["data"],
+        )
+        for r in rows
+    ]
+
+
+async def list_cases(
+    conn: asyncpg.Connection, office: str, *, status: str | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_CASE_COLUMNS} FROM casework.cases
+            WHERE office = $1 AND ($2::text IS NULL OR status = $2)
+            ORDER BY opened_at DESC, case_id
+            LIMIT $3""",
+        office,
+        status,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def confidential_notes(conn: asyncpg.Connection, event_ids: list[UUID]) -> dict[UUID, str]:
+    """Assessment notes, read from the event store only for someone allowed to see them."""
+    if not event_ids:
+        return {}
+    rows = await conn.fetch(
+        """SELECT event_id, data->>'summary' AS summary FROM eventstore.events
+           WHERE event_id = ANY($1::uuid[])""",
+        event_ids,
+    )
+    return {r["event_id"]: r["summary"] for r in rows}
+
+
+async def case_as_of(
+    conn: asyncpg.Connection, case_id: UUID, at: datetime
+) -> tuple[CaseState, list[TimelineEntry], str | None]:
+    """The case folded from the events recorded up to `at`, straight from the store."""
+    envelopes = [
+        e for e in await read_case(conn, case_id, until=at) if e.event_type in CASE_EVENT_TYPES
+    ]
+    entries = [e for e in map(entry_from_envelope, envelopes) if e is not None]
+    name = next((n for n in map(applicant_name_of, envelopes) if n is not None), None)
+    return fold(case_id, (e.fact for e in entries)), entries, name

@@ -1,0 +1,1 @@
+"""Notifications' ports to the outside: message senders and the office directory."""

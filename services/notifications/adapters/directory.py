@@ -1,0 +1,87 @@
+"""What a message says about the office and its service, from the published catalogue.
+
+Every lookup falls back to plain words when the catalogue lacks the entry (or cannot be
+read): a citizen still gets their message, and the log says why it is plainer.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from shared.catalogue import Catalogue, CatalogueError, Office, ServiceStandard, load_catalogue
+from shared.contracts.vocab import Channel
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+FALLBACK_OFFICE = "Dinas Sosial"
+
+
+class OfficeDirectory:
+    def __init__(self, catalogue: Catalogue | None = None, path: Path | None = None) -> None:
+        self._given = catalogue
+        self._path = path
+
+    @cached_property
+    def catalogue(self) -> Catalogue | None:
+        if self._given is not None:
+            return self._given
+        try:
+            return load_catalogue(self._path)
+        except CatalogueError as exc:
+            log.error("catalogue_unavailable", error=str(exc))
+            return None
+
+    def _office(self, office: str) -> Office | None:
+        if self.catalogue is None:
+            return None
+        try:
+            return self.catalogue.office(office)
+        except KeyError:
+            log.warning("office_not_in_catalogue", office=office)
+            return None
+
+    def _service(self, office: str, service: str) -> ServiceStandard | None:
+        o = self._office(office)
+        if o is None:
+            return None
+        try:
+            return o.service(service)
+        except KeyError:
+            log.warning("service_not_in_catalogue", office=office, service=service)
+            return None
+
+    def office_name(self, office: str) -> str:
+        o = self._office(office)
+        return o.name if o else FALLBACK_OFFICE
+
+    def office_address(self, office: str) -> str | None:
+        o = self._office(office)
+        return o.address if o else None
+
+    def service_name(self, office: str, service: str) -> str | None:
+        s = self._service(office, service)
+        return s.name if s else None
+
+    def completion_time(self, office: str, service: str, channel: Channel) -> str | None:
+        s = self._service(office, service)
+        return s.completion_time_for(channel).label if s else None
+
+    def letter_name(self, office: str, service: str, letter_type: str) -> str | None:
+        s = self._service(office, service)
+        if s is None:
+            return None
+        return next((p.name for p in s.products if p.letter_type == letter_type), None)
+
+    def agency_name(self, office: str, agency: str) -> str:
+        o = self._office(office)
+        if o is not None:
+            for s in o.services.values():
+                for a in s.agencies:
+                    if a.id == agency:
+                        return a.name
+        # Not in the catalogue: the id in words ("dinas-kesehatan" -> "Dinas Kesehatan";
+        # short ids are acronyms: "bpjs" -> "BPJS").
+        words = agency.replace("_", "-").split("-")
+        return " ".join(w.upper() if len(w) <= 4 else w.capitalize() for w in words)

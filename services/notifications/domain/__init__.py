@@ -1,0 +1,1 @@
+"""The pure notifications model: where to reach a citizen, masking, message templates."""

@@ -1,0 +1,71 @@
+"""Where a citizen can be reached, and how an address is shown to anyone but the sender.
+
+The answer goes back through the citizen's own channel where it carries an address
+(WhatsApp, telephone, walk-in desk: their phone; e-mail: their address). Channels without
+one (letter, SP4N-LAPOR, social media, website form, suggestion box, survey form) fall
+back to WhatsApp on the phone they gave, else e-mail. An anonymous request gets no
+contact at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shared.contracts.vocab import Channel
+
+PHONE_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEPHONE, Channel.WALK_IN})
+
+
+@dataclass(frozen=True)
+class Contact:
+    channel: Channel
+    address: str  # personal data: a phone number or an e-mail address
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits only (a leading + kept): '0812-0000 0001' -> '081200000001'."""
+    phone = phone.strip()
+    plus = "+" if phone.startswith("+") else ""
+    return plus + re.sub(r"\D", "", phone)
+
+
+def choose_contact(
+    channel: Channel, *, phone: str | None, email: str | None, anonymous: bool
+) -> Contact | None:
+    if anonymous:
+        return None
+    phone = normalise_phone(phone) if phone else None
+    if phone is not None and not phone.lstrip("+"):
+        phone = None  # nothing dialable in it
+    email = email.strip() if email and email.strip() else None
+    if channel == Channel.EMAIL:
+        if email:
+            return Contact(Channel.EMAIL, email)
+        return Contact(Channel.WHATSAPP, phone) if phone else None
+    if channel in PHONE_CHANNELS and phone:
+        return Contact(channel, phone)
+    if phone:
+        return Contact(Channel.WHATSAPP, phone)
+    if email:
+        return Contact(Channel.EMAIL, email)
+    return None
+
+
+def mask_phone(phone: str) -> str:
+    """'081200000001' -> '0812****0001'. Four stars whatever the length: it hides that too."""
+    if len(phone) <= 8:
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return f"{phone[:4]}****{phone[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """'warga.contoh@example.org' -> 'wa***@example.org'."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return mask_phone(email)
+    return f"{local[:2] if len(local) > 2 else local[:1]}***@{domain}"
+
+
+def mask(address: str) -> str:
+    return mask_email(address) if "@" in address else mask_phone(address)

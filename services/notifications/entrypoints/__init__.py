@@ -1,0 +1,1 @@
+"""How the world reaches notifications: events from Kafka or the store; HTTP for staff."""

@@ -1,0 +1,403 @@
+"""The case fold, the timeline's redaction and casework's decisions: pure, no I/O."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.casework.domain import decisions
+from services.casework.domain.commands import (
+    AssignCase,
+    MakeReferral,
+    RecordAssessment,
+    ResolveCase,
+)
+from services.casework.domain.decisions import CaseworkRefused
+from services.casework.domain.model import STATUSES, CaseFact, CaseState, fold
+from services.casework.domain.timeline import (
+    CASE_EVENT_TYPES,
+    entry_from_envelope,
+    redact,
+    summarize,
+)
+from shared.contracts.base import Event, EventEnvelope
+from shared.contracts.events import (
+    Applicant,
+    AssessmentRecorded,
+    CaseAssigned,
+    CaseResolved,
+    ComplaintRegistered,
+    DocumentReceived,
+    DomicileRefused,
+    DomicileVerified,
+    DtksNotFound,
+    DtksVerified,
+    LetterApproved,
+    LetterDrafted,
+    LetterReturned,
+    LetterReviewed,
+    LetterSigned,
+    NotificationSent,
+    ReferralMade,
+    RequirementsCompleted,
+)
+from shared.contracts.vocab import Channel, Role
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+NIK = "3508014101900001"
+
+
+def facts(events: list[Event], start: int = 100) -> list[CaseFact]:
+    """Facts as the timeline keeps them: redacted data, positions in list order."""
+    return [
+        CaseFact(
+            position=start + i,
+            event_type=e.event_type,
+            data=redact(e.event_type, e.model_dump(mode="json")),
+            recorded_at=T0 + timedelta(minutes=i),
+            occurred_at=T0 + timedelta(minutes=i),
+        )
+        for i, e in enumerate(events)
+    ]
+
+
+def statuses(case_id: UUID, events: list[Event]) -> list[str | None]:
+    """The status after each prefix of the events."""
+    fs = facts(events)
+    return [fold(case_id, fs[: i + 1]).status for i in range(len(fs))]
+
+
+def registered(case_id: UUID, **kw: object) -> ComplaintRegistered:
+    base: dict[str, object] = {
+        "case_id": case_id,
+        "ticket_number": "LMJ-2026-000123",
+        "office": "lumajang",
+        "service": "kks-recommendation",
+        "variant": "reset-pin",
+        "channel": Channel.WALK_IN,
+        "applicant": Applicant(name="Warga Contoh", nik=NIK, phone="081200000001"),
+        "description": "PIN KKS terblokir.",
+        "received_at": T0,
+    }
+    return ComplaintRegistered.model_validate({**base, **kw})
+
+
+def lumajang_sequence(case_id: UUID) -> list[Event]:
+    letter = uuid4()
+    chain = (Role.SUB_COORDINATOR, Role.KABID, Role.SECRETARY)
+    draft = LetterDrafted(
+        letter_id=letter,
+        case_id=case_id,
+        letter_type="kks_reset_pin_recommendation",
+        product="reset-pin-letter",
+        subject="Rekomendasi a.n. Warga Contoh",
+        body=f"NIK {NIK}",
+        drafted_by="staff:lmj-officer-01",
+        chain=chain,
+    )
+    return [
+        registered(case_id),
+        DtksVerified(
+            case_id=case_id,
+            nik=NIK,
+            kk_number="3508010101900001",
+            region_code="35.08.01.2001",
+            decile=2,
+            snapshot_date=date(2026, 1, 31),
+        ),
+        DocumentReceived(case_id=case_id, document_type="ktp", checked_by="staff:fo"),
+        DocumentReceived(case_id=case_id, document_type="kks", form="original", checked_by="fo"),
+        RequirementsCompleted(case_id=case_id, variant="reset-pin", documents=("ktp", "kks")),
+        draft,
+        LetterReviewed(
+            letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
+        ),
+        LetterReturned(
+            letter_id=letter, case_id=case_id, step=2, role=Role.KABID, returned_by="k", comment="!"
+        ),
+        draft,
+        LetterReviewed(
+            letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
+        ),
+        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.KABID, reviewed_by="k"),
+        LetterApproved(letter_id=letter, case_id=case_id, approved_by=("s", "k")),
+        LetterSigned(
+            letter_id=letter,
+            case_id=case_id,
+            letter_number="400.9/012/427.64/2026",
+            letter_type="kks_reset_pin_recommendation",
+            signed_by="staff:lmj-sekdin-01",
+            role=Role.SECRETARY,
+            content_sha256="0" * 64,
+        ),
+        CaseResolved(case_id=case_id, outcome="letter_issued", resolved_by="system:casework"),
+        NotificationSent(
+            case_id=case_id,
+            notification_id=uuid4(),
+            channel=Channel.WALK_IN,
+            template="letter_signed",
+            recipient="0812****0001",
+        ),
+    ]
+
+
+def lk3_sequence(case_id: UUID) -> list[Event]:
+    return [
+        registered(
+            case_id,
+            ticket_number="MTR-2026-000042",
+            office="mataram",
+            service="lk3-consultation",
+            variant="family-counselling",
+            channel=Channel.INSTAGRAM,
+            confidential=True,
+        ),
+        DomicileVerified(case_id=case_id, region_code="52.71", basis="nik_region"),
+        CaseAssigned(
+            case_id=case_id, assignee="mtr-sw-01", role=Role.SOCIAL_WORKER, assigned_by="k"
+        ),
+        AssessmentRecorded(case_id=case_id, recorded_by="staff:mtr-sw-01", summary="rahasia"),
+        CaseAssigned(
+            case_id=case_id, assignee="mtr-psy-01", role=Role.PSYCHOLOGIST, assigned_by="k"
+        ),
+        ReferralMade(
+            case_id=case_id,
+            referral_id=uuid4(),
+            agency="dinas-kesehatan",
+            reason="Pemeriksaan lanjutan.",
+            referred_by="staff:mtr-sw-01",
+        ),
+        CaseResolved(case_id=case_id, outcome="referred", resolved_by="staff:mtr-sw-01"),
+    ]
+
+
+def test_lumajang_letter_case_goes_through_every_stage() -> None:
+    case_id = uuid4()
+    assert statuses(case_id, lumajang_sequence(case_id)) == [
+        "registered",
+        "eligible",
+        "eligible",
+        "eligible",
+        "documents_complete",
+        "letter_drafted",
+        "letter_in_approval",
+        "letter_returned",
+        "letter_drafted",
+        "letter_in_approval",
+        "letter_in_approval",
+        "letter_approved",
+        "letter_signed",
+        "resolved",
+        "resolved",
+    ]
+    state = fold(case_id, facts(lumajang_sequence(case_id)))
+    assert state.office == "lumajang" and state.ticket_number == "LMJ-2026-000123"
+    assert state.opened_at == T0
+    assert state.outcome == "letter_issued" and state.resolved_at == T0 + timedelta(minutes=13)
+    assert state.letter_number == "400.9/012/427.64/2026"
+    assert state.last_position == 114
+
+
+def test_lk3_case_assigned_assessed_referred_resolved() -> None:
+    case_id = uuid4()
+    assert statuses(case_id, lk3_sequence(case_id)) == [
+        "registered",
+        "eligible",
+        "assigned",
+        "in_progress",
+        "in_progress",
+        "referred",
+        "resolved",
+    ]
+    state = fold(case_id, facts(lk3_sequence(case_id)))
+    assert state.assigned_to == "mtr-psy-01" and state.assignee_role == "psychologist"
+    assert state.care_team == ("mtr-sw-01", "mtr-psy-01")
+    assert state.referrals == ("dinas-kesehatan",)
+    assert state.confidential is True
+
+
+@pytest.mark.parametrize("sequence", [lumajang_sequence, lk3_sequence])
+def test_out_of_order_arrival_folds_to_the_in_order_state(sequence: object) -> None:
+    case_id = uuid4()
+    in_order = facts(sequence(case_id))  # type: ignore[operator]
+    expected = fold(case_id, in_order)
+    rng = random.Random(7)
+    for _ in range(50):
+        shuffled = in_order[:]
+        rng.shuffle(shuffled)
+        assert fold(case_id, shuffled) == expected
+
+
+def test_refusals_make_the_case_not_eligible_until_verified() -> None:
+    case_id = uuid4()
+    assert statuses(
+        case_id,
+        [
+            registered(case_id, office="mataram", service="lk3-consultation"),
+            DomicileRefused(
+                case_id=case_id,
+                required_region_code="52.71",
+                found_region_code="52.01",
+                basis="nik_region",
+            ),
+        ],
+    ) == ["registered", "not_eligible"]
+    assert statuses(
+        case_id,
+        [
+            registered(case_id),
+            RequirementsCompleted(case_id=case_id, variant="reset-pin", documents=("ktp",)),
+            DtksNotFound(case_id=case_id, nik=NIK, reason="not_listed"),
+            DtksVerified(
+                case_id=case_id,
+                nik=NIK,
+                kk_number="3508010101900001",
+                region_code="35.08.01.2001",
+                snapshot_date=date(2026, 2, 1),
+            ),
+        ],
+    ) == ["registered", "documents_complete", "not_eligible", "documents_complete"]
+
+
+def test_events_before_the_registration_give_no_case_yet() -> None:
+    case_id = uuid4()
+    state = fold(case_id, facts([DtksNotFound(case_id=case_id, nik=None, reason="nik_missing")]))
+    assert state.status is None and not state.registered
+
+
+def test_first_resolution_stands() -> None:
+    case_id = uuid4()
+    state = fold(
+        case_id,
+        facts(
+            [
+                registered(case_id),
+                CaseResolved(case_id=case_id, outcome="answered", resolved_by="a"),
+                CaseResolved(case_id=case_id, outcome="letter_issued", resolved_by="b"),
+            ]
+        ),
+    )
+    assert state.outcome == "answered"
+
+
+def test_status_vocabulary_is_what_the_fold_can_produce() -> None:
+    assert set(STATUSES) == {
+        "registered",
+        "eligible",
+        "not_eligible",
+        "documents_complete",
+        "assigned",
+        "in_progress",
+        "referred",
+        "letter_drafted",
+        "letter_in_approval",
+        "letter_returned",
+        "letter_approved",
+        "letter_signed",
+        "resolved",
+    }
+
+
+# ---- timeline ---------------------------------------------------------------------------
+
+
+def test_timeline_keeps_no_personal_data_and_says_what_happened() -> None:
+    case_id = uuid4()
+    for event in lumajang_sequence(case_id) + lk3_sequence(case_id):
+        kept = redact(event.event_type, event.model_dump(mode="json"))
+        text = str(kept) + summarize(event.event_type, kept)
+        assert NIK not in text
+        assert "Warga Contoh" not in text
+        assert "081200000001" not in text
+    reg = redact("ComplaintRegistered", registered(case_id).model_dump(mode="json"))
+    assert set(reg) >= {"ticket_number", "office", "service", "channel", "received_at"}
+    assert "applicant" not in reg and "description" not in reg
+    assert "summary" not in redact(
+        "AssessmentRecorded",
+        AssessmentRecorded(case_id=case_id, recorded_by="x", summary="rahasia").model_dump(),
+    )
+    assert summarize("ComplaintRegistered", reg).startswith("Permohonan terdaftar: tiket LMJ-")
+    assert "400.9/012/427.64/2026" in summarize(
+        "LetterSigned", lumajang_sequence(case_id)[12].model_dump(mode="json")
+    )
+
+
+def test_every_cross_service_event_is_projected() -> None:
+    assert len(CASE_EVENT_TYPES) == 17
+    assert "ComplaintRegistered" in CASE_EVENT_TYPES and "NotificationSent" in CASE_EVENT_TYPES
+
+
+def test_timeline_entry_from_an_envelope() -> None:
+    case_id = uuid4()
+    event = registered(case_id)
+    envelope = EventEnvelope(
+        event_id=uuid4(),
+        event_type=event.event_type,
+        schema_version=1,
+        stream_id=f"complaint-{case_id}",
+        stream_version=1,
+        global_position=42,
+        case_id=None,  # falls back to the payload's case id
+        correlation_id=uuid4(),
+        actor="citizen",
+        channel=Channel.WALK_IN,
+        occurred_at=T0,
+        recorded_at=T0 + timedelta(seconds=1),
+        data=event.model_dump(mode="json"),
+    )
+    entry = entry_from_envelope(envelope)
+    assert entry is not None
+    assert entry.case_id == case_id and entry.position == 42 and entry.channel == "walk_in"
+    assert "applicant" not in entry.data
+    assert fold(case_id, [entry.fact]).status == "registered"
+
+
+# ---- decisions ----------------------------------------------------------------------------
+
+
+def test_decisions_refuse_with_reasons() -> None:
+    case_id = uuid4()
+    state = CaseState(case_id=case_id)
+    (assigned,) = decisions.assign(
+        state, AssignCase(assignee="sw-1", role=Role.SOCIAL_WORKER), by="staff:kabid"
+    )
+    state = fold(case_id, facts([assigned]))
+    with pytest.raises(CaseworkRefused) as refused:
+        decisions.record_assessment(
+            state, RecordAssessment(summary="x"), staff_id="sw-2", by="staff:sw-2"
+        )
+    assert refused.value.code == "not_assignee" and refused.value.kind == "forbidden"
+    with pytest.raises(CaseworkRefused) as refused:
+        decisions.assign(
+            state, AssignCase(assignee="sw-1", role=Role.SOCIAL_WORKER), by="staff:kabid"
+        )
+    assert refused.value.code == "already_assigned"
+    (assessment,) = decisions.record_assessment(
+        state, RecordAssessment(summary="x"), staff_id="sw-1", by="staff:sw-1"
+    )
+    (referral,) = decisions.refer(
+        state, MakeReferral(agency="bpjs", reason="r"), referral_id=uuid4(), by="staff:sw-1"
+    )
+    (resolution,) = decisions.resolve(state, ResolveCase(outcome="referred"), by="staff:sw-1")
+    state = fold(case_id, facts([assigned, assessment, referral, resolution]))
+    for attempt in (
+        lambda: decisions.resolve(state, ResolveCase(outcome="answered"), by="x"),
+        lambda: decisions.assign(state, AssignCase(assignee="y", role=Role.OFFICER), by="x"),
+        lambda: decisions.refer(
+            state, MakeReferral(agency="pkh", reason="r"), referral_id=uuid4(), by="x"
+        ),
+    ):
+        with pytest.raises(CaseworkRefused) as refused:
+            attempt()
+        assert refused.value.code == "already_resolved" and refused.value.kind == "conflict"
+
+
+def test_letter_signed_policy_resolves_only_an_open_case() -> None:
+    case_id = uuid4()
+    (resolution,) = decisions.resolve_when_letter_signed(CaseState(case_id=case_id))
+    assert resolution.outcome == "letter_issued" and resolution.resolved_by == "system:casework"
+    closed = fold(case_id, facts([resolution]))
+    assert decisions.resolve_when_letter_signed(closed) == []
