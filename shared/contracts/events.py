@@ -297,3 +297,13 @@ class NotificationSent(Event):
     channel: Channel
     template: str
     recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+
+
+# Each service's further events live in a module of its own (imported last so that they
+# register, and can use the names above).
+from shared.contracts import (  # noqa: E402
+    casework_events,  # noqa: F401
+    documents_events,  # noqa: F401
+    eligibility_events,  # noqa: F401
+    intake_events,  # noqa: F401
+)
