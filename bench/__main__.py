@@ -164,7 +164,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument(
-        "--complaints", type=int, default=int(os.environ.get("BENCH_COMPLAINTS", "6000"))
+        "--complaints", type=int, default=int(os.environ.get("BENCH_COMPLAINTS", "1500"))
     )
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--raw-seconds", type=float, default=6.0)
