@@ -144,6 +144,13 @@ class Consumer:
             async with self.pool.acquire() as conn:
                 events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
             for env in events:
+                bind_context(
+                    case_id=str(env.case_id) if env.case_id else None,
+                    correlation_id=str(env.correlation_id),
+                    event_type=env.event_type,
+                    event_id=str(env.event_id),
+                    via="store",
+                )
                 if await self.apply(env):
                     total += 1
             if new_cp != cp:
