@@ -7,7 +7,7 @@ is recorded in casework.access_log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -304,6 +304,18 @@ def _moved(exc: ConcurrencyError) -> ApiError:
     )
 
 
+async def _execute(
+    command: Awaitable[list[EventEnvelope]],
+) -> list[EventEnvelope]:
+    """Run one case command; its refusals and write conflicts become 403/409 answers."""
+    try:
+        return await command
+    except CaseworkRefused as exc:
+        raise _refused(exc) from exc
+    except ConcurrencyError as exc:
+        raise _moved(exc) from exc
+
+
 @router.post("/{case_id}/assign", response_model=CommandAccepted)
 async def assign_case(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
@@ -311,12 +323,7 @@ async def assign_case(
     """Give the case to a staff member (CaseAssigned)."""
     case, actor = await _command_case(request, staff, case_id, ASSIGNERS)
     rt = get_runtime(request)
-    try:
-        envelopes = await commands.assign_case(rt.pool, rt.store, case, body, actor)
-    except CaseworkRefused as exc:
-        raise _refused(exc) from exc
-    except ConcurrencyError as exc:
-        raise _moved(exc) from exc
+    envelopes = await _execute(commands.assign_case(rt.pool, rt.store, case, body, actor))
     return await _accepted(request, case_id, envelopes)
 
 
@@ -327,12 +334,7 @@ async def record_assessment(
     """The assigned social worker records the initial assessment (confidential)."""
     case, actor = await _command_case(request, staff, case_id, ASSESSORS)
     rt = get_runtime(request)
-    try:
-        envelopes = await commands.record_assessment(rt.pool, rt.store, case, body, actor)
-    except CaseworkRefused as exc:
-        raise _refused(exc) from exc
-    except ConcurrencyError as exc:
-        raise _moved(exc) from exc
+    envelopes = await _execute(commands.record_assessment(rt.pool, rt.store, case, body, actor))
     return await _accepted(request, case_id, envelopes)
 
 
@@ -345,12 +347,7 @@ async def make_referral(
     """Refer the case to another agency or programme (ReferralMade with a new referral id)."""
     case, actor = await _command_case(request, staff, case_id, REFERRERS)
     rt = get_runtime(request)
-    try:
-        envelopes = await commands.make_referral(rt.pool, rt.store, case, body, actor)
-    except CaseworkRefused as exc:
-        raise _refused(exc) from exc
-    except ConcurrencyError as exc:
-        raise _moved(exc) from exc
+    envelopes = await _execute(commands.make_referral(rt.pool, rt.store, case, body, actor))
     accepted = await _accepted(request, case_id, envelopes)
     accepted.referral_id = UUID(str(envelopes[0].data["referral_id"]))
     return accepted
@@ -363,10 +360,5 @@ async def resolve_case(
     """Close the case with an outcome (CaseResolved); 409 already_resolved the second time."""
     case, actor = await _command_case(request, staff, case_id, RESOLVERS)
     rt = get_runtime(request)
-    try:
-        envelopes = await commands.resolve_case(rt.pool, rt.store, case, body, actor)
-    except CaseworkRefused as exc:
-        raise _refused(exc) from exc
-    except ConcurrencyError as exc:
-        raise _moved(exc) from exc
+    envelopes = await _execute(commands.resolve_case(rt.pool, rt.store, case, body, actor))
     return await _accepted(request, case_id, envelopes)
