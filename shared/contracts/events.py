@@ -16,12 +16,14 @@ from shared.contracts.base import Event, register
 from shared.contracts.vocab import Channel, Role
 
 INTAKE_TOPIC = "slrt.intake.events"
+INBOUND_TOPIC = "slrt.intake.inbound"  # raw messages from channel adapters
 ELIGIBILITY_TOPIC = "slrt.eligibility.events"
 DOCUMENTS_TOPIC = "slrt.documents.events"
 CASEWORK_TOPIC = "slrt.casework.events"
 NOTIFICATIONS_TOPIC = "slrt.notifications.events"
 ALL_TOPICS = (
     INTAKE_TOPIC,
+    INBOUND_TOPIC,
     ELIGIBILITY_TOPIC,
     DOCUMENTS_TOPIC,
     CASEWORK_TOPIC,

@@ -1,6 +1,159 @@
 """Cross-service events first published by intake (beyond the walking skeleton's).
 
 Owned by the intake service; registered on import by shared.contracts.events.
+Channel adapters publish `InboundReceived` on their own topic; intake alone decides what
+becomes a case (`ComplaintRegistered`).
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.contracts.base import Event, register
+from shared.contracts.vocab import Channel
+
+INBOUND_TOPIC = "slrt.intake.inbound"  # same value as shared.contracts.events.INBOUND_TOPIC
+INTAKE_TOPIC = "slrt.intake.events"
+
+
+@register
+class InboundReceived(Event):
+    """A channel adapter received something from a citizen; nothing is decided yet."""
+
+    event_type = "InboundReceived"
+    topic = INBOUND_TOPIC
+
+    inbound_id: UUID = Field(description="Id of the raw message kept by the adapter.")
+    channel: Channel
+    external_id: str | None = Field(default=None, description="Id given by the channel.")
+    received_at: datetime
+    payload: dict[str, Any] = Field(
+        description="What the channel delivered, in the adapter's normalised shape."
+    )
+
+
+@register
+class RequestQueuedForTriage(Event):
+    """Intake could not tell office, service or variant from what was sent."""
+
+    event_type = "RequestQueuedForTriage"
+    topic = INTAKE_TOPIC
+
+    inbound_id: UUID
+    channel: Channel
+    office: str | None = None
+    reason: str = Field(examples=["service_not_recognised"])
+    summary: str = Field(default="", max_length=500, description="First words, for the queue.")
+
+
+@register
+class RequestClassified(Event):
+    """Staff said which office, service and variant a triaged request belongs to."""
+
+    event_type = "RequestClassified"
+    topic = INTAKE_TOPIC
+
+    inbound_id: UUID
+    case_id: UUID
+    office: str
+    service: str
+    variant: str | None = None
+    classified_by: str
+
+
+@register
+class DuplicateSuspected(Event):
+    """A new case looks like one already open (same NIK and service, or same phone)."""
+
+    event_type = "DuplicateSuspected"
+    topic = INTAKE_TOPIC
+
+    case_id: UUID = Field(description="The newer case.")
+    duplicate_of: UUID = Field(description="The open case it resembles.")
+    reason: Literal["same_nik_and_service", "same_phone", "same_email"]
+    window_days: int
+
+
+@register
+class DuplicateConfirmed(Event):
+    """Staff confirmed the newer case is the same request: casework merges it."""
+
+    event_type = "DuplicateConfirmed"
+    topic = INTAKE_TOPIC
+
+    case_id: UUID
+    duplicate_of: UUID
+    confirmed_by: str
+
+
+@register
+class DuplicateDismissed(Event):
+    """Staff undid a suspected duplicate link: both cases go on separately."""
+
+    event_type = "DuplicateDismissed"
+    topic = INTAKE_TOPIC
+
+    case_id: UUID
+    duplicate_of: UUID
+    dismissed_by: str
+    reason: str = ""
+
+
+@register
+class ReplyReceived(Event):
+    """The citizen wrote again about an existing case (threaded by ticket or Message-ID)."""
+
+    event_type = "ReplyReceived"
+    topic = INTAKE_TOPIC
+
+    case_id: UUID
+    inbound_id: UUID
+    channel: Channel
+    summary: str = Field(default="", max_length=500)
+    attachments: tuple[str, ...] = Field(default=(), description="File names kept with it.")
+
+
+@register
+class GuestBookSigned(Event):
+    """A visitor took a queue number and signed the guest book (buku tamu)."""
+
+    event_type = "GuestBookSigned"
+    topic = INTAKE_TOPIC
+
+    visit_id: UUID
+    office: str
+    visit_date: date
+    queue_number: str = Field(examples=["A-007"])
+    purpose: str
+    checked_in_by: str
+
+
+@register
+class IdCardDeposited(Event):
+    """A visitor left an identity card at reception (Kupang) against a case or visit."""
+
+    event_type = "IdCardDeposited"
+    topic = INTAKE_TOPIC
+
+    visit_id: UUID
+    case_id: UUID | None = None
+    office: str
+    card_kind: Literal["ktp", "sim", "other"] = "ktp"
+    held_by: str
+
+
+@register
+class IdCardReturned(Event):
+    """The identity card left at reception was handed back."""
+
+    event_type = "IdCardReturned"
+    topic = INTAKE_TOPIC
+
+    visit_id: UUID
+    case_id: UUID | None = None
+    office: str
+    returned_by: str
