@@ -37,10 +37,10 @@ class InboundReceived(Event):
 
 
 @register
-class RequestQueuedForTriage(Event):
+class TriageRequested(Event):
     """Intake could not tell office, service or variant from what was sent."""
 
-    event_type = "RequestQueuedForTriage"
+    event_type = "TriageRequested"
     topic = INTAKE_TOPIC
 
     inbound_id: UUID
