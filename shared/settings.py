@@ -50,6 +50,29 @@ class Settings(BaseSettings):
     # Load a small synthetic DTKS extract into eligibility when its registry is empty.
     slrt_demo_data: bool = False
 
+    # Channel adapters (intake). Each webhook proves its origin with the channel's secret;
+    # the development defaults are public and must be replaced in production.
+    slrt_meta_app_secret: str = Field(
+        default="dev-meta-app-secret",
+        description="App secret of the Meta app (WhatsApp Cloud API, Facebook, Instagram): "
+        "X-Hub-Signature-256 is an HMAC-SHA256 of the body with it.",
+    )
+    slrt_meta_verify_token: str = Field(
+        default="dev-meta-verify-token",
+        description="Echoed by Meta when it checks the webhook URL (hub.verify_token).",
+    )
+    slrt_twitter_consumer_secret: str = Field(
+        default="dev-twitter-consumer-secret",
+        description="X (Twitter) app consumer secret: signs webhooks and CRC answers.",
+    )
+    slrt_lapor_secret: str = Field(
+        default="dev-lapor-secret",
+        description="Shared secret with the SP4N-LAPOR connector (HMAC-SHA256 of the body).",
+    )
+    # The SMTP endpoint that receives the offices' e-mail (None = not started).
+    slrt_smtp_host: str = "127.0.0.1"
+    slrt_smtp_port: int | None = None
+
 
 def topic_name(settings: Settings, topic: str) -> str:
     return f"{settings.kafka_topic_prefix}{topic}"

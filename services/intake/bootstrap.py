@@ -1,14 +1,20 @@
-"""Wire intake: runtime (pool, store, relay), catalogue, HTTP routes."""
+"""Wire intake: runtime (pool, store, relay, consumer), catalogue, HTTP routes, SMTP."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
-from services.intake.entrypoints.consumers import HANDLERS
+from services.intake.entrypoints.channels import register_channel_schemas
+from services.intake.entrypoints.channels import router as channel_router
+from services.intake.entrypoints.consumers import make_handlers
 from services.intake.entrypoints.http import register_schemas, router
+from services.intake.entrypoints.smtp import start_smtp
+from services.intake.entrypoints.staff import router as staff_router
 from shared.catalogue import Catalogue, load_catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
@@ -18,22 +24,48 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or get_settings()
-    runtime = ServiceRuntime("intake", migrations=MIGRATIONS, handlers=HANDLERS, settings=settings)
+    # Loaded once at start-up: a broken catalogue file stops the service, loudly.
+    catalogue = catalogue or load_catalogue(settings.slrt_catalogue_dir)
+    runtime = ServiceRuntime(
+        "intake", migrations=MIGRATIONS, handlers=make_handlers(catalogue), settings=settings
+    )
     app = create_service_app(
         runtime,
         title="SLRT intake",
         description="Every channel arrives here: requests become cases (ComplaintRegistered).",
     )
-    # Loaded once at start-up: a broken catalogue file stops the service, loudly.
-    app.state.catalogue = catalogue or load_catalogue(settings.slrt_catalogue_dir)
+    app.state.catalogue = catalogue
     app.include_router(router)
+    app.include_router(channel_router)
+    app.include_router(staff_router)
+
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(app_):
+            smtp = None
+            if settings.slrt_smtp_port is not None:
+                smtp = await start_smtp(
+                    runtime, catalogue, settings.slrt_smtp_host, settings.slrt_smtp_port
+                )
+            try:
+                yield
+            finally:
+                if smtp is not None:
+                    smtp.close()
+                    await smtp.wait_closed()
+
+    app.router.lifespan_context = lifespan
 
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = default_openapi()
-            register_schemas(schema.setdefault("components", {}).setdefault("schemas", {}))
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            register_schemas(components)
+            register_channel_schemas(components)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -124,3 +124,97 @@ def office_standards(office: Office) -> dict[str, Any]:
         for role, sig in data.get("signatories", {}).items()
     }
     return data
+
+
+async def triage_queue(
+    conn: asyncpg.Connection, *, office: str, include_without_office: bool
+) -> list[dict[str, Any]]:
+    """Oldest first: what waits for staff to say what it is (no identity shown)."""
+    rows = await conn.fetch(
+        """SELECT t.inbound_id, t.office, t.channel, t.reason, t.summary, t.queued_at
+           FROM intake.triage t
+           WHERE t.classified_at IS NULL AND (t.office = $1 OR ($2 AND t.office IS NULL))
+           ORDER BY t.queued_at LIMIT 500""",
+        office,
+        include_without_office,
+    )
+    return [
+        {
+            "inbound_id": str(r["inbound_id"]),
+            "office": r["office"],
+            "channel": r["channel"],
+            "reason": r["reason"],
+            "summary": r["summary"],
+            "queued_at": r["queued_at"].isoformat(),
+        }
+        for r in rows
+    ]
+
+
+async def duplicates_view(
+    conn: asyncpg.Connection, *, office: str, status: str
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT d.case_id, d.duplicate_of, d.reason, d.status, d.suspected_at, d.decided_by,
+                  a.ticket_number AS ticket, b.ticket_number AS duplicate_of_ticket
+           FROM intake.duplicates d
+           JOIN intake.registrations a ON a.case_id = d.case_id
+           JOIN intake.registrations b ON b.case_id = d.duplicate_of
+           WHERE d.office = $1 AND d.status = $2 ORDER BY d.suspected_at LIMIT 500""",
+        office,
+        status,
+    )
+    return [
+        {
+            "case_id": str(r["case_id"]),
+            "ticket_number": r["ticket"],
+            "duplicate_of": str(r["duplicate_of"]),
+            "duplicate_of_ticket": r["duplicate_of_ticket"],
+            "reason": r["reason"],
+            "status": r["status"],
+            "suspected_at": r["suspected_at"].isoformat(),
+            "decided_by": r["decided_by"],
+        }
+        for r in rows
+    ]
+
+
+def _visit(r: Any) -> dict[str, Any]:
+    return {
+        "visit_id": str(r["id"]),
+        "queue_number": r["queue_number"],
+        "visit_date": r["visit_date"].isoformat(),
+        "visitor_name": r["visitor_name"],
+        "purpose": r["purpose"],
+        "checked_in_at": r["checked_in_at"].isoformat(),
+        "case_id": str(r["case_id"]) if r["case_id"] else None,
+        "id_card": (
+            None
+            if r["id_card_left_at"] is None
+            else {
+                "kind": r["id_card_kind"],
+                "left_at": r["id_card_left_at"].isoformat(),
+                "returned_at": r["id_card_returned_at"].isoformat()
+                if r["id_card_returned_at"]
+                else None,
+            }
+        ),
+    }
+
+
+async def visits_of_day(conn: asyncpg.Connection, office: str, day: Any) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM intake.visits WHERE office = $1 AND visit_date = $2 ORDER BY queue_number",
+        office,
+        day,
+    )
+    return [_visit(r) for r in rows]
+
+
+async def id_cards_held(conn: asyncpg.Connection, office: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT * FROM intake.visits WHERE office = $1 AND id_card_left_at IS NOT NULL
+               AND id_card_returned_at IS NULL ORDER BY id_card_left_at""",
+        office,
+    )
+    return [_visit(r) for r in rows]

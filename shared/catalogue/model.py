@@ -471,6 +471,17 @@ class Office(_Frozen):
         except KeyError:
             raise UnknownEntry("signatory", str(role)) from None
 
+    def classify(self, text: str) -> tuple[ServiceStandard, Variant] | None:
+        """The (service, variant) free text points at by the catalogue's rules, if any.
+
+        Services are tried in the order the file lists them, each service's rules in order.
+        """
+        for service in self.services.values():
+            variant = service.classify(text)
+            if variant is not None:
+                return service, variant
+        return None
+
     def complaint_channels_for(self, service_id: str) -> tuple[ComplaintChannel, ...]:
         """The service's own complaint channels where it lists them, else the office's."""
         own = self.service(service_id).complaint_channels

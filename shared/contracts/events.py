@@ -79,6 +79,11 @@ class ComplaintRegistered(Event):
     received_at: datetime = Field(description="When the channel received it.")
     anonymous: bool = False
     confidential: bool = False
+    citizen_id: UUID | None = Field(
+        default=None,
+        description="One citizen across channels (same NIK, phone, e-mail or handle); "
+        "absent for anonymous reports.",
+    )
 
 
 # ---- eligibility -----------------------------------------------------------------------

@@ -261,7 +261,10 @@ async def test_concurrent_registrations_get_distinct_tickets(
     assert [int(t.rsplit("-", 1)[1]) for t in tickets] == list(range(1, 31))
     assert len({r.json()["case_id"] for r in replies}) == 30
     async with pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM eventstore.events") == 30
+        registered = await conn.fetchval(
+            "SELECT count(*) FROM eventstore.events WHERE event_type = 'ComplaintRegistered'"
+        )
+        assert registered == 30
 
 
 async def test_a_redelivered_request_returns_the_same_case(
@@ -291,7 +294,9 @@ async def test_a_redelivered_request_returns_the_same_case(
     assert other.status_code == 201 and other.json()["case_id"] != first.json()["case_id"]
 
     async with pool.acquire() as conn:
-        events = await conn.fetchval("SELECT count(*) FROM eventstore.events")
+        events = await conn.fetchval(
+            "SELECT count(*) FROM eventstore.events WHERE event_type = 'ComplaintRegistered'"
+        )
         dup = await conn.fetchval(
             "SELECT count(*) FROM intake.inbound_messages WHERE reason = 'duplicate'"
         )

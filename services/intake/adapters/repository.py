@@ -128,11 +128,14 @@ async def add_registration(
     external_id: str | None,
     inbound_id: UUID,
     received_at: datetime,
+    citizen_id: UUID | None = None,
+    nik: str | None = None,
+    phone: str | None = None,
 ) -> None:
     await conn.execute(
         """INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
-               channel, external_id, inbound_id, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+               channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         case_id,
         ticket_number,
         office,
@@ -142,4 +145,241 @@ async def add_registration(
         external_id,
         inbound_id,
         received_at,
+        citizen_id,
+        nik,
+        phone,
+    )
+
+
+# ---- channel adapters ------------------------------------------------------------------
+
+
+async def record_queued_inbound(
+    conn: asyncpg.Connection,
+    *,
+    inbound_id: UUID,
+    received_at: datetime,
+    source: str,
+    channel: str,
+    office: str | None,
+    external_id: str | None,
+    content_type: str | None,
+    headers: dict[str, str],
+    body: bytes,
+    parsed: dict[str, Any],
+    anonymous: bool,
+    confidential: bool,
+    entered_by: str | None,
+    entered_by_office: str | None,
+    correlation_id: UUID,
+) -> None:
+    """A message an adapter read, waiting for intake's consumer to decide."""
+    await conn.execute(
+        """INSERT INTO intake.inbound_messages (id, received_at, source, channel, office,
+               external_id, content_type, headers, body, parsed, anonymous, confidential,
+               entered_by, entered_by_office, correlation_id, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                   'queued')""",
+        inbound_id,
+        received_at,
+        source,
+        channel,
+        office,
+        external_id,
+        content_type,
+        headers,
+        body,
+        parsed,
+        anonymous,
+        confidential,
+        entered_by,
+        entered_by_office,
+        correlation_id,
+    )
+
+
+async def add_attachment(
+    conn: asyncpg.Connection,
+    *,
+    attachment_id: UUID,
+    inbound_id: UUID,
+    file_name: str,
+    content_type: str,
+    content: bytes,
+    sha256: str,
+) -> None:
+    await conn.execute(
+        """INSERT INTO intake.inbound_attachments
+               (id, inbound_id, file_name, content_type, size_bytes, sha256, content)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        attachment_id,
+        inbound_id,
+        file_name[:255],
+        content_type[:255],
+        len(content),
+        sha256,
+        content,
+    )
+
+
+async def set_inbound_status(
+    conn: asyncpg.Connection,
+    inbound_id: UUID,
+    *,
+    status: str,
+    reason: str | None = None,
+    message: str | None = None,
+    case_id: UUID | None = None,
+    office: str | None = None,
+) -> None:
+    """Decide a queued message without touching what the adapter read from it."""
+    await conn.execute(
+        """UPDATE intake.inbound_messages
+           SET status = $2, reason = $3, reason_message = $4, case_id = $5,
+               office = COALESCE($6, office), decided_at = clock_timestamp()
+           WHERE id = $1""",
+        inbound_id,
+        status,
+        reason,
+        message,
+        case_id,
+        office,
+    )
+
+
+async def case_by_ticket(conn: asyncpg.Connection, ticket: str) -> Registration | None:
+    row = await conn.fetchrow(
+        "SELECT case_id, ticket_number, office FROM intake.registrations WHERE ticket_number = $1",
+        ticket,
+    )
+    return Registration(row["case_id"], row["ticket_number"], row["office"]) if row else None
+
+
+async def case_by_thread(conn: asyncpg.Connection, refs: tuple[str, ...]) -> Registration | None:
+    row = await conn.fetchrow(
+        """SELECT r.case_id, r.ticket_number, r.office
+           FROM intake.thread_refs t JOIN intake.registrations r USING (case_id)
+           WHERE t.ref = ANY($1::text[]) LIMIT 1""",
+        list(refs),
+    )
+    return Registration(row["case_id"], row["ticket_number"], row["office"]) if row else None
+
+
+async def add_thread_ref(conn: asyncpg.Connection, ref: str, case_id: UUID) -> None:
+    await conn.execute(
+        "INSERT INTO intake.thread_refs (ref, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        ref,
+        case_id,
+    )
+
+
+async def queue_for_triage(
+    conn: asyncpg.Connection,
+    *,
+    inbound_id: UUID,
+    office: str | None,
+    channel: str,
+    reason: str,
+    summary: str,
+) -> None:
+    await conn.execute(
+        """INSERT INTO intake.triage (inbound_id, office, channel, reason, summary)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbound_id) DO NOTHING""",
+        inbound_id,
+        office,
+        channel,
+        reason,
+        summary,
+    )
+
+
+# ---- identities and duplicates -----------------------------------------------------------
+
+
+async def resolve_citizen(
+    conn: asyncpg.Connection, identifiers: list[tuple[str, str]], new_id: UUID
+) -> UUID:
+    """The citizen any of these identifiers already belongs to (the earliest), or a new one.
+
+    Identifiers not seen before are attached to that citizen, so the next message through
+    another channel (same phone, now with a NIK) finds the same person.
+    """
+    kinds = [k for k, _ in identifiers]
+    values = [v for _, v in identifiers]
+    found = await conn.fetchval(
+        """SELECT i.citizen_id FROM intake.citizen_identifiers i
+           JOIN unnest($1::text[], $2::text[]) AS w(kind, value) USING (kind, value)
+           ORDER BY i.first_seen LIMIT 1""",
+        kinds,
+        values,
+    )
+    citizen_id: UUID = found or new_id
+    if found is None:
+        await conn.execute("INSERT INTO intake.citizens (id) VALUES ($1)", citizen_id)
+    await conn.execute(
+        """INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
+           SELECT kind, value, $3 FROM unnest($1::text[], $2::text[]) AS w(kind, value)
+           ON CONFLICT (kind, value) DO NOTHING""",
+        kinds,
+        values,
+        citizen_id,
+    )
+    return citizen_id
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: UUID
+    reason: str
+
+
+async def find_open_duplicate(
+    conn: asyncpg.Connection,
+    *,
+    office: str,
+    service: str,
+    nik: str | None,
+    phone: str | None,
+    since: datetime,
+) -> OpenCase | None:
+    """The earliest open case of this office with the same NIK and service, or same phone."""
+    if nik is None and phone is None:
+        return None
+    row = await conn.fetchrow(
+        """SELECT case_id,
+                  CASE WHEN nik = $3 AND service = $2 THEN 'same_nik_and_service'
+                       ELSE 'same_phone' END AS reason
+           FROM intake.registrations
+           WHERE office = $1 AND closed_at IS NULL AND received_at >= $5
+             AND ((nik = $3 AND service = $2) OR phone = $4)
+           ORDER BY received_at LIMIT 1""",
+        office,
+        service,
+        nik,
+        phone,
+        since,
+    )
+    return OpenCase(row["case_id"], row["reason"]) if row else None
+
+
+async def add_duplicate(
+    conn: asyncpg.Connection, *, case_id: UUID, duplicate_of: UUID, office: str, reason: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO intake.duplicates (case_id, duplicate_of, office, reason)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+        case_id,
+        duplicate_of,
+        office,
+        reason,
+    )
+
+
+async def link_visit(conn: asyncpg.Connection, visit_id: UUID, case_id: UUID, office: str) -> None:
+    """A walk-in request registered for a visit: the visit (and its ID card) get the case."""
+    await conn.execute(
+        "UPDATE intake.visits SET case_id = $2 WHERE id = $1 AND office = $3",
+        visit_id,
+        case_id,
+        office,
     )

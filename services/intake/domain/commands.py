@@ -9,6 +9,7 @@ so that each refusal gets its own machine-readable reason (`nik_invalid`,
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -72,3 +73,6 @@ class RegisterRequest(BaseModel):
     )
     anonymous: bool = False
     confidential: bool = False
+    visit_id: UUID | None = Field(
+        default=None, description="The walk-in desk visit (guest-book entry) this came from."
+    )

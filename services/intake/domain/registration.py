@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from lokal.phone import normalize_phone
 from pydantic import ValidationError
 
 from services.intake.domain.commands import ApplicantIn, RegisterRequest
@@ -200,10 +201,43 @@ def validate_request(cmd: RegisterRequest, office: Office, *, now: datetime) -> 
     )
 
 
+def identifiers(
+    applicant: Applicant, channel: Channel, handle: str | None
+) -> list[tuple[str, str]]:
+    """What makes this person recognisable across channels (normalised)."""
+    found: list[tuple[str, str]] = []
+    if applicant.nik:
+        found.append(("nik", applicant.nik))
+    phone = normalise_phone(applicant.phone)
+    if phone:
+        found.append(("phone", phone))
+    if applicant.email:
+        found.append(("email", applicant.email.strip().lower()))
+    if handle and channel in (Channel.FACEBOOK, Channel.INSTAGRAM, Channel.TWITTER):
+        found.append((channel.value, handle))
+    return found
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """E.164 for an Indonesian number ('0812-...', '62812...', '+62 812...' alike)."""
+    if not phone:
+        return None
+    return normalize_phone(phone) or normalise_number(phone)
+
+
 def register(
-    req: ValidRequest, cmd: RegisterRequest, *, case_id: UUID, ticket_number: str
+    req: ValidRequest,
+    cmd: RegisterRequest,
+    *,
+    case_id: UUID,
+    ticket_number: str,
+    citizen_id: UUID | None = None,
 ) -> ComplaintRegistered:
-    """The fact that the request is now a case."""
+    """The fact that the request is now a case.
+
+    An anonymous report carries no identity at all, not even to staff: whatever the
+    channel let through stays only in the raw inbound message, which staff cannot read.
+    """
     return ComplaintRegistered(
         case_id=case_id,
         ticket_number=ticket_number,
@@ -212,8 +246,9 @@ def register(
         variant=req.variant,
         channel=req.channel,
         external_id=cmd.external_id,
-        applicant=req.applicant,
-        on_behalf_of=req.on_behalf_of,
+        applicant=Applicant() if cmd.anonymous else req.applicant,
+        on_behalf_of=None if cmd.anonymous else req.on_behalf_of,
+        citizen_id=None if cmd.anonymous else citizen_id,
         description=cmd.description,
         documents_declared=tuple(cmd.documents_declared),
         received_at=req.received_at,

@@ -10,15 +10,19 @@ the inbound message accepted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from services.intake.adapters import repository as repo
+from services.intake.domain.commands import RegisterRequest
 from services.intake.domain.registration import (
     RequestRefused,
+    ValidRequest,
+    identifiers,
+    normalise_phone,
     parse_request,
     register,
     resolve_office,
@@ -27,7 +31,8 @@ from services.intake.domain.registration import (
 from services.intake.domain.tickets import format_ticket, office_local_date, ticket_prefix
 from shared.auth import StaffIdentity
 from shared.catalogue import Catalogue
-from shared.contracts.base import EventMetadata
+from shared.contracts.base import Event, EventMetadata
+from shared.contracts.intake_events import DuplicateSuspected
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import EventStore
 from shared.logging import bind_context, get_logger
@@ -40,6 +45,9 @@ REGISTER_ROLES = frozenset(
 SOURCE_STAFF_API = "staff_api"
 MAX_BODY_BYTES = 1024 * 1024
 _CHANNELS = frozenset(c.value for c in Channel)
+# How far back an open case with the same NIK and service (or phone) counts as a likely
+# duplicate of a new one. Staff confirm or dismiss each link.
+DUPLICATE_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -157,58 +165,131 @@ async def _register(
             {"staff_office": staff.office, "office": office.id},
         )
     valid = validate_request(cmd, office, now=inbound.received_at)
-    prefix = ticket_prefix(office)
-    year = office_local_date(valid.received_at, office.region_code).year
-
     async with pool.acquire() as conn, conn.transaction():
-        if cmd.external_id is not None:
-            await repo.lock_external_id(conn, valid.channel.value, cmd.external_id)
-            existing = await repo.find_by_external_id(conn, valid.channel.value, cmd.external_id)
-            if existing is not None:
-                if existing.office != office.id:
-                    raise RequestRefused(
-                        "external_id_taken",
-                        f"{valid.channel.value} id {cmd.external_id!r} belongs to a case of "
-                        "another office.",
-                        {"field": "external_id"},
-                    )
-                bind_context(
-                    case_id=str(existing.case_id), correlation_id=str(inbound.correlation_id)
-                )
-                await repo.mark_inbound(
-                    conn,
-                    inbound_id,
-                    status="accepted",
-                    reason="duplicate",
-                    message="Sent before: the case registered then is returned.",
-                    case_id=existing.case_id,
-                    **claims,
-                )
-                return Registered(inbound_id, existing.case_id, existing.ticket_number, True)
-
-        ticket_number = format_ticket(prefix, year, await repo.next_ticket(conn, prefix, year))
-        case_id = uuid4()
-        bind_context(case_id=str(case_id), correlation_id=str(inbound.correlation_id))
-        event = register(valid, cmd, case_id=case_id, ticket_number=ticket_number)
-        meta = EventMetadata(
-            case_id=case_id,
-            office=office.id,
-            correlation_id=inbound.correlation_id,
-            actor=staff.actor,
-            channel=valid.channel,
-        )
-        await store.append(conn, f"complaint-{case_id}", 0, [event], meta)
-        await repo.add_registration(
+        result = await register_valid(
             conn,
-            case_id=case_id,
-            ticket_number=ticket_number,
+            store,
+            valid,
+            cmd,
+            inbound_id=inbound_id,
+            actor=staff.actor,
+            correlation_id=inbound.correlation_id,
+            claims=claims,
+        )
+        if cmd.visit_id is not None and not result.duplicate:
+            await repo.link_visit(conn, cmd.visit_id, result.case_id, office.id)
+        return result
+
+
+async def register_valid(
+    conn: asyncpg.Connection,
+    store: EventStore,
+    valid: ValidRequest,
+    cmd: RegisterRequest,
+    *,
+    inbound_id: UUID,
+    actor: str,
+    correlation_id: UUID,
+    claims: dict[str, Any],
+    handle: str | None = None,
+    message_ref: str | None = None,
+    extra_events: tuple[Event, ...] = (),
+) -> Registered:
+    """In the caller's transaction: de-duplicate by channel id, recognise the citizen,
+    take a ticket, append `ComplaintRegistered` (and `DuplicateSuspected` when an open case
+    looks the same), and mark the inbound message accepted."""
+    office = valid.office
+    if cmd.external_id is not None:
+        await repo.lock_external_id(conn, valid.channel.value, cmd.external_id)
+        existing = await repo.find_by_external_id(conn, valid.channel.value, cmd.external_id)
+        if existing is not None:
+            if existing.office != office.id:
+                raise RequestRefused(
+                    "external_id_taken",
+                    f"{valid.channel.value} id {cmd.external_id!r} belongs to a case of "
+                    "another office.",
+                    {"field": "external_id"},
+                )
+            bind_context(case_id=str(existing.case_id), correlation_id=str(correlation_id))
+            await repo.mark_inbound(
+                conn,
+                inbound_id,
+                status="accepted",
+                reason="duplicate",
+                message="Sent before: the case registered then is returned.",
+                case_id=existing.case_id,
+                **claims,
+            )
+            return Registered(inbound_id, existing.case_id, existing.ticket_number, True)
+
+    case_id = uuid4()
+    bind_context(case_id=str(case_id), correlation_id=str(correlation_id))
+    citizen_id: UUID | None = None
+    nik = phone = None
+    if not cmd.anonymous:
+        found = identifiers(valid.applicant, valid.channel, handle)
+        if found:
+            citizen_id = await repo.resolve_citizen(conn, found, uuid4())
+        nik = valid.applicant.nik
+        phone = normalise_phone(valid.applicant.phone)
+    duplicate = None
+    if nik or phone:
+        duplicate = await repo.find_open_duplicate(
+            conn,
             office=office.id,
             service=valid.service.id,
-            variant=valid.variant,
-            channel=valid.channel.value,
-            external_id=cmd.external_id,
-            inbound_id=inbound_id,
-            received_at=valid.received_at,
+            nik=nik,
+            phone=phone,
+            since=valid.received_at - DUPLICATE_WINDOW,
         )
-        await repo.mark_inbound(conn, inbound_id, status="accepted", case_id=case_id, **claims)
+    prefix = ticket_prefix(office)
+    year = office_local_date(valid.received_at, office.region_code).year
+    ticket_number = format_ticket(prefix, year, await repo.next_ticket(conn, prefix, year))
+    events: list[Event] = [
+        register(valid, cmd, case_id=case_id, ticket_number=ticket_number, citizen_id=citizen_id),
+        *extra_events,
+    ]
+    if duplicate is not None:
+        events.append(
+            DuplicateSuspected(
+                case_id=case_id,
+                duplicate_of=duplicate.case_id,
+                reason=duplicate.reason,
+                window_days=DUPLICATE_WINDOW.days,
+            )
+        )
+    meta = EventMetadata(
+        case_id=case_id,
+        office=office.id,
+        correlation_id=correlation_id,
+        actor=actor,
+        channel=valid.channel,
+    )
+    await store.append(conn, f"complaint-{case_id}", 0, events, meta)
+    await repo.add_registration(
+        conn,
+        case_id=case_id,
+        ticket_number=ticket_number,
+        office=office.id,
+        service=valid.service.id,
+        variant=valid.variant,
+        channel=valid.channel.value,
+        external_id=cmd.external_id,
+        inbound_id=inbound_id,
+        received_at=valid.received_at,
+        citizen_id=citizen_id,
+        nik=nik,
+        phone=phone,
+    )
+    if duplicate is not None:
+        await repo.add_duplicate(
+            conn,
+            case_id=case_id,
+            duplicate_of=duplicate.case_id,
+            office=office.id,
+            reason=duplicate.reason,
+        )
+    if message_ref:
+        await repo.add_thread_ref(conn, message_ref, case_id)
+    await repo.mark_inbound(conn, inbound_id, status="accepted", case_id=case_id, **claims)
     return Registered(inbound_id, case_id, ticket_number, False)

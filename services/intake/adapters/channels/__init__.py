@@ -1,0 +1,1 @@
+"""Channel adapters: each reads one channel's format into intake's `InboundPayload`."""

@@ -1,0 +1,418 @@
+"""HTTP doors of the channel adapters: webhooks (WhatsApp, Facebook, Instagram, X,
+SP4N-LAPOR!), the public website form, and what desk staff type in (call log, letter,
+suggestion-box slips).
+
+Every door answers only after the delivery is durable (raw bytes kept, `InboundReceived`
+in the outbox): 202 with the inbound ids. A forged webhook gets 401, is kept as rejected
+and logged, and is never registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import filetype
+import orjson
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ValidationError
+
+from services.intake.adapters.channels.base import (
+    Attachment,
+    PayloadUnreadable,
+    Received,
+    hmac_sha256_b64,
+    hmac_sha256_b64_valid,
+    hmac_sha256_hex_valid,
+)
+from services.intake.adapters.channels.forms import (
+    CallLog,
+    LaporReport,
+    LetterDetails,
+    SuggestionBoxBatch,
+    WebsiteForm,
+)
+from services.intake.adapters.channels.social import (
+    parse_meta_page,
+    parse_twitter,
+    parse_whatsapp,
+)
+from services.intake.domain.inbound import AttachmentRef
+from services.intake.domain.registration import schema_errors
+from services.intake.service_layer.inbound import Delivery, receive, record_refused_delivery
+from services.intake.service_layer.register_request import MAX_BODY_BYTES
+from shared.auth import Staff, StaffIdentity, authorize
+from shared.catalogue import Catalogue
+from shared.contracts.vocab import Channel, Role
+from shared.http import ApiError, correlation_id, error_body
+from shared.runtime import get_runtime
+
+router = APIRouter(tags=["channels"])
+
+DESK_ROLES = (Role.FRONT_OFFICE, Role.RECEPTIONIST, Role.OFFICER, Role.COMPLAINT_OFFICER)
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+_KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "x-hub-signature-256",
+    "x-twitter-webhooks-signature",
+    "x-lapor-signature",
+    "x-correlation-id",
+)
+
+
+def _catalogue(request: Request) -> Catalogue:
+    cat = request.app.state.catalogue
+    assert isinstance(cat, Catalogue)
+    return cat
+
+
+def _office(request: Request, office: str) -> str:
+    if office not in _catalogue(request).offices:
+        raise ApiError(404, "unknown_office", f"There is no office {office!r}.")
+    return office
+
+
+async def _body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES}.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _delivery(
+    request: Request, source: str, body: bytes, staff: StaffIdentity | None = None
+) -> Delivery:
+    return Delivery(
+        source=source,
+        body=body,
+        content_type=request.headers.get("content-type"),
+        headers={h: request.headers[h] for h in _KEPT_HEADERS if h in request.headers},
+        correlation_id=correlation_id(request),
+        entered_by=staff.actor if staff else None,
+        entered_by_office=staff.office if staff else None,
+    )
+
+
+async def _accept(request: Request, delivery: Delivery, items: list[Received]) -> JSONResponse:
+    runtime = get_runtime(request)
+    ids = await receive(runtime.pool, runtime.store, delivery, items)
+    return JSONResponse(
+        {"status": "received", "inbound_ids": [str(i) for i in ids]}, status_code=202
+    )
+
+
+async def _refuse(
+    request: Request, delivery: Delivery, channel: Channel, code: str, message: str, status: int
+) -> JSONResponse:
+    runtime = get_runtime(request)
+    inbound_id = await record_refused_delivery(
+        runtime.pool, delivery, channel=channel, reason=code, message=message
+    )
+    return JSONResponse(
+        error_body(code, message, {"inbound_id": str(inbound_id)}), status_code=status
+    )
+
+
+async def _webhook(
+    request: Request,
+    *,
+    source: str,
+    channel: Channel,
+    verified: Callable[[bytes], bool],
+    parse: Callable[[bytes], list[Received]],
+) -> JSONResponse:
+    body = await _body(request)
+    delivery = _delivery(request, source, body)
+    if not verified(body):
+        return await _refuse(
+            request,
+            delivery,
+            channel,
+            "signature_invalid",
+            "The webhook signature does not match: refused and logged.",
+            401,
+        )
+    try:
+        items = parse(body)
+    except PayloadUnreadable as exc:
+        return await _refuse(request, delivery, channel, exc.code, exc.message, 400)
+    return await _accept(request, delivery, items)
+
+
+def _model(model: type[BaseModel], body: bytes) -> Any:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        errors = schema_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+        raise ApiError(
+            422,
+            "invalid_request",
+            "The body does not match the schema.",
+            details={"errors": errors},
+        ) from None
+
+
+# ---- Meta: WhatsApp Cloud API, Facebook, Instagram -----------------------------------------
+
+
+@router.get(
+    "/v1/channels/{platform}/{office}",
+    summary="Meta's webhook verification (hub.challenge) or X's CRC check",
+    response_class=PlainTextResponse,
+)
+async def verify_webhook(
+    platform: str,
+    office: str,
+    request: Request,
+    hub_mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    hub_verify_token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    hub_challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=200)] = None,
+    crc_token: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
+    _office(request, office)
+    settings = get_runtime(request).settings
+    if platform == "twitter" and crc_token:
+        token = hmac_sha256_b64(settings.slrt_twitter_consumer_secret, crc_token.encode())
+        return JSONResponse({"response_token": f"sha256={token}"})
+    if platform in ("whatsapp", "facebook", "instagram") and hub_mode == "subscribe":
+        if hub_verify_token == settings.slrt_meta_verify_token and hub_challenge:
+            return PlainTextResponse(hub_challenge)
+        raise ApiError(403, "verify_token_invalid", "The verify token does not match.")
+    raise ApiError(400, "not_a_verification", "Nothing to verify in this request.")
+
+
+def _meta_signed(request: Request) -> Callable[[bytes], bool]:
+    secret = get_runtime(request).settings.slrt_meta_app_secret
+    header = request.headers.get("x-hub-signature-256")
+    return lambda body: hmac_sha256_hex_valid(secret, body, header)
+
+
+@router.post("/v1/channels/whatsapp/{office}", status_code=202, summary="WhatsApp Cloud API")
+async def whatsapp(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    return await _webhook(
+        request,
+        source="whatsapp-cloud-api",
+        channel=Channel.WHATSAPP,
+        verified=_meta_signed(request),
+        parse=lambda body: parse_whatsapp(body, office),
+    )
+
+
+@router.post("/v1/channels/facebook/{office}", status_code=202, summary="Facebook page webhook")
+async def facebook(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    return await _webhook(
+        request,
+        source="facebook-webhook",
+        channel=Channel.FACEBOOK,
+        verified=_meta_signed(request),
+        parse=lambda body: parse_meta_page(body, office, Channel.FACEBOOK),
+    )
+
+
+@router.post("/v1/channels/instagram/{office}", status_code=202, summary="Instagram webhook")
+async def instagram(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    return await _webhook(
+        request,
+        source="instagram-webhook",
+        channel=Channel.INSTAGRAM,
+        verified=_meta_signed(request),
+        parse=lambda body: parse_meta_page(body, office, Channel.INSTAGRAM),
+    )
+
+
+@router.post("/v1/channels/twitter/{office}", status_code=202, summary="X Account Activity")
+async def twitter(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    secret = get_runtime(request).settings.slrt_twitter_consumer_secret
+    header = request.headers.get("x-twitter-webhooks-signature")
+    return await _webhook(
+        request,
+        source="x-account-activity",
+        channel=Channel.TWITTER,
+        verified=lambda body: hmac_sha256_b64_valid(secret, body, header),
+        parse=lambda body: parse_twitter(body, office),
+    )
+
+
+@router.post(
+    "/v1/channels/lapor/{office}",
+    status_code=202,
+    summary="SP4N-LAPOR! report forwarded to this office",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/LaporReport"}}
+            },
+        }
+    },
+)
+async def lapor(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    secret = get_runtime(request).settings.slrt_lapor_secret
+    header = request.headers.get("x-lapor-signature")
+
+    def parse(body: bytes) -> list[Received]:
+        try:
+            report = LaporReport.model_validate_json(body)
+        except ValidationError as exc:
+            errors = schema_errors(exc)[:5]
+            raise PayloadUnreadable("invalid_request", f"Not a LAPOR! report: {errors}") from None
+        return [report.to_received(office)]
+
+    return await _webhook(
+        request,
+        source="sp4n-lapor",
+        channel=Channel.SP4N_LAPOR,
+        verified=lambda body: hmac_sha256_hex_valid(secret, body, header),
+        parse=parse,
+    )
+
+
+# ---- the public website form ---------------------------------------------------------------
+
+
+@router.post(
+    "/v1/channels/website/{office}",
+    status_code=202,
+    summary="The office website's complaint / request form (public)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/WebsiteForm"}}
+            },
+        }
+    },
+)
+async def website(office: str, request: Request) -> JSONResponse:
+    _office(request, office)
+    body = await _body(request)
+    form: WebsiteForm = _model(WebsiteForm, body)
+    return await _accept(
+        request, _delivery(request, "website-form", body), [form.to_received(office)]
+    )
+
+
+# ---- typed in by desk staff -----------------------------------------------------------------
+
+
+def _own_office(staff: StaffIdentity, office: str) -> None:
+    authorize(staff, roles=DESK_ROLES, office=office)
+
+
+@router.post(
+    "/v1/channels/telephone",
+    status_code=202,
+    summary="A call to the telephone / call centre, logged by the officer",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallLog"}}},
+        }
+    },
+)
+async def telephone(request: Request, staff: Staff) -> JSONResponse:
+    body = await _body(request)
+    call: CallLog = _model(CallLog, body)
+    _office(request, call.office)
+    _own_office(staff, call.office)
+    return await _accept(request, _delivery(request, "call-log", body, staff), [call.to_received()])
+
+
+@router.post(
+    "/v1/channels/suggestion-box",
+    status_code=202,
+    summary="The slips of one opening of the suggestion box (kotak saran), entered at once",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SuggestionBoxBatch"}}
+            },
+        }
+    },
+)
+async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
+    body = await _body(request)
+    batch: SuggestionBoxBatch = _model(SuggestionBoxBatch, body)
+    _office(request, batch.office)
+    _own_office(staff, batch.office)
+    return await _accept(
+        request, _delivery(request, "suggestion-box", body, staff), batch.to_received()
+    )
+
+
+@router.post(
+    "/v1/channels/letter",
+    status_code=202,
+    summary="A letter received by post: its scan and the details typed in from it",
+)
+async def letter(
+    request: Request,
+    staff: Staff,
+    details: Annotated[str, Form(description="LetterDetails as JSON", max_length=20_000)],
+    scan: Annotated[UploadFile, File(description="The scanned letter: PDF, JPEG or PNG")],
+) -> JSONResponse:
+    info: LetterDetails = _model(LetterDetails, details.encode())
+    _office(request, info.office)
+    _own_office(staff, info.office)
+    content = await scan.read(MAX_SCAN_BYTES + 1)
+    if len(content) > MAX_SCAN_BYTES:
+        raise ApiError(413, "payload_too_large", f"A scan is at most {MAX_SCAN_BYTES} bytes.")
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in SCAN_TYPES:
+        raise ApiError(
+            415,
+            "unsupported_scan",
+            "The scan must be a PDF, JPEG or PNG file (judged by its content).",
+            details={"detected": kind.mime if kind else None, "declared": scan.content_type},
+        )
+    file_name = (scan.filename or "surat")[:200]
+    item = info.to_received()
+    digest = hashlib.sha256(content).hexdigest()
+    payload = item.payload.model_copy(
+        update={
+            "attachments": (
+                AttachmentRef(
+                    id=digest[:16],
+                    file_name=file_name,
+                    content_type=kind.mime,
+                    size_bytes=len(content),
+                    sha256=digest,
+                ),
+            )
+        }
+    )
+    received = Received(
+        channel=item.channel,
+        external_id=item.external_id,
+        received_at=item.received_at,
+        payload=payload,
+        attachments=(Attachment(file_name, kind.mime, content),),
+    )
+    raw = orjson.dumps({"details": orjson.loads(info.model_dump_json()), "scan_sha256": digest})
+    delivery = _delivery(request, "letter-scan", raw, staff)
+    return await _accept(request, delivery, [received])
+
+
+def register_channel_schemas(components: dict[str, Any]) -> None:
+    """Bodies read raw (to keep them byte for byte) are still documented in OpenAPI."""
+    for model in (LaporReport, WebsiteForm, CallLog, SuggestionBoxBatch, LetterDetails):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components[model.__name__] = schema

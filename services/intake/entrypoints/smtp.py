@@ -1,0 +1,97 @@
+"""The offices' mail server hands e-mail to intake over SMTP (aiosmtpd, in intake's loop).
+
+A recipient that is not an office mailbox from the catalogue is refused at RCPT (550), so
+nothing unrelated is accepted. A message is answered 250 only once it is durable (raw
+MIME kept, attachments with checksums, `InboundReceived` in the outbox); on any failure
+the server answers 451 and the sending server tries again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import uuid4
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from services.intake.adapters.channels.base import PayloadUnreadable
+from services.intake.adapters.channels.email import parse_email
+from services.intake.service_layer.inbound import Delivery, receive, record_refused_delivery
+from shared.catalogue import Catalogue
+from shared.contracts.vocab import Channel
+from shared.logging import get_logger
+from shared.runtime import ServiceRuntime
+
+log = get_logger(__name__)
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+
+
+def mailboxes(catalogue: Catalogue) -> dict[str, str]:
+    """Office e-mail address (lower case) -> office id, from the catalogue."""
+    return {o.email.lower(): o.id for o in catalogue.offices.values() if o.email}
+
+
+class IntakeMailHandler:
+    def __init__(self, runtime: ServiceRuntime, catalogue: Catalogue) -> None:
+        self.runtime = runtime
+        self.mailboxes = mailboxes(catalogue)
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if address.lower() not in self.mailboxes:
+            return "550 5.1.1 No such office mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        delivery = Delivery(
+            source="smtp",
+            body=raw,
+            content_type="message/rfc822",
+            headers={"mail-from": str(envelope.mail_from or "")[:320]},
+            correlation_id=uuid4(),
+        )
+        try:
+            item = parse_email(raw, self.mailboxes, envelope_recipients=tuple(envelope.rcpt_tos))
+        except PayloadUnreadable as exc:
+            await record_refused_delivery(
+                self.runtime.pool,
+                delivery,
+                channel=Channel.EMAIL,
+                reason=exc.code,
+                message=exc.message,
+            )
+            return "554 5.6.0 Message is not readable MIME"
+        try:
+            ids = await receive(self.runtime.pool, self.runtime.store, delivery, [item])
+        except Exception as exc:
+            log.error("smtp_store_failed", error=repr(exc))
+            return "451 4.3.0 Try again later"
+        return f"250 2.0.0 Queued as {ids[0]}"
+
+
+async def start_smtp(
+    runtime: ServiceRuntime, catalogue: Catalogue, host: str, port: int
+) -> asyncio.Server:
+    handler = IntakeMailHandler(runtime, catalogue)
+    loop = asyncio.get_running_loop()
+
+    def factory() -> Any:
+        return SMTP(
+            handler,
+            data_size_limit=MAX_MESSAGE_BYTES,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname="slrt-intake",
+        )
+
+    server = await loop.create_server(factory, host=host, port=port)
+    log.info("smtp_listening", host=host, port=port)
+    return server

@@ -1,0 +1,220 @@
+"""Staff work on what intake holds: the triage queue, likely duplicates, the walk-in desk."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain.commands import ApplicantIn
+from services.intake.service_layer import staff as commands
+from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
+from shared.auth import Staff, authorize
+from shared.catalogue import Catalogue
+from shared.contracts.vocab import Role
+from shared.http import ApiError, correlation_id
+from shared.runtime import get_runtime
+
+router = APIRouter()
+
+TRIAGE_ROLES = (Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN)
+DESK_ROLES = (Role.RECEPTIONIST, Role.FRONT_OFFICE)
+_STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _catalogue(request: Request) -> Catalogue:
+    cat = request.app.state.catalogue
+    assert isinstance(cat, Catalogue)
+    return cat
+
+
+def _refused(exc: commands.CommandRefused) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, details=exc.details or None)
+
+
+class ClassifyCommand(BaseModel):
+    """What staff decided a triaged message is."""
+
+    model_config = _STRICT
+
+    office: str = Field(min_length=1, max_length=64)
+    service: str = Field(min_length=1, max_length=64)
+    variant: str | None = Field(default=None, max_length=64)
+    applicant: ApplicantIn | None = Field(
+        default=None, description="Corrected identity (e.g. a NIK typo); default as received."
+    )
+
+
+class DuplicateDecision(BaseModel):
+    model_config = _STRICT
+
+    reason: str = Field(default="", max_length=1000)
+
+
+class GuestBookEntry(BaseModel):
+    """A visitor at the desk (buku tamu)."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    nik: str | None = Field(default=None, max_length=64)
+    purpose: str = Field(min_length=1, max_length=500, examples=["Pengaduan bantuan PKH"])
+    id_card_left: Literal["ktp", "sim", "other"] | None = Field(
+        default=None, description="An identity card left at reception (Kupang), if any."
+    )
+
+
+@router.get("/v1/triage", tags=["triage"], summary="Messages waiting for staff to classify")
+async def get_triage(request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=TRIAGE_ROLES)
+    async with get_runtime(request).pool.acquire() as conn:
+        items = await triage_queue(
+            conn, office=staff.office, include_without_office=Role.ADMIN in staff.roles
+        )
+    return {"items": items}
+
+
+@router.post(
+    "/v1/triage/{inbound_id}/classify",
+    tags=["triage"],
+    status_code=201,
+    summary="Say which office, service and variant a triaged message is: it becomes a case",
+)
+async def post_classify(
+    inbound_id: UUID, body: ClassifyCommand, request: Request, staff: Staff
+) -> dict[str, Any]:
+    authorize(staff, roles=TRIAGE_ROLES)
+    runtime = get_runtime(request)
+    try:
+        result = await commands.classify_triaged(
+            runtime.pool,
+            runtime.store,
+            _catalogue(request),
+            staff,
+            inbound_id,
+            office=body.office,
+            service=body.service,
+            variant=body.variant,
+            applicant=body.applicant,
+            correlation_id=correlation_id(request),
+        )
+    except commands.CommandRefused as exc:
+        raise _refused(exc) from None
+    return {
+        "case_id": str(result.case_id),
+        "ticket_number": result.ticket_number,
+        "duplicate": result.duplicate,
+    }
+
+
+@router.get("/v1/duplicates", tags=["duplicates"], summary="Likely duplicates of my office")
+async def get_duplicates(
+    request: Request,
+    staff: Staff,
+    status: Literal["suspected", "confirmed", "dismissed"] = "suspected",
+) -> dict[str, Any]:
+    authorize(staff, roles=TRIAGE_ROLES)
+    async with get_runtime(request).pool.acquire() as conn:
+        return {"items": await duplicates_view(conn, office=staff.office, status=status)}
+
+
+@router.post(
+    "/v1/cases/{case_id}/duplicate/{decision}",
+    tags=["duplicates"],
+    summary="Confirm (casework merges the case) or dismiss a likely-duplicate link",
+)
+async def post_duplicate_decision(
+    case_id: UUID,
+    decision: Literal["confirm", "dismiss"],
+    request: Request,
+    staff: Staff,
+    body: DuplicateDecision | None = None,
+) -> dict[str, Any]:
+    authorize(staff, roles=TRIAGE_ROLES)
+    runtime = get_runtime(request)
+    try:
+        return await commands.decide_duplicate(
+            runtime.pool,
+            runtime.store,
+            staff,
+            case_id,
+            decision=decision,
+            reason=body.reason if body else "",
+            correlation_id=correlation_id(request),
+        )
+    except commands.CommandRefused as exc:
+        raise _refused(exc) from None
+
+
+@router.post(
+    "/v1/desk/visits",
+    tags=["desk"],
+    status_code=201,
+    summary="Walk-in: a queue number for today and a guest-book entry",
+)
+async def post_visit(body: GuestBookEntry, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=DESK_ROLES)
+    runtime = get_runtime(request)
+    try:
+        visit = await commands.sign_guest_book(
+            runtime.pool,
+            runtime.store,
+            _catalogue(request),
+            staff,
+            name=body.name,
+            phone=body.phone,
+            nik=body.nik,
+            purpose=body.purpose,
+            id_card=body.id_card_left,
+            correlation_id=correlation_id(request),
+        )
+    except KeyError:
+        raise ApiError(403, "wrong_office", "Your office is not in the catalogue.") from None
+    return {
+        "visit_id": str(visit.visit_id),
+        "queue_number": visit.queue_number,
+        "visit_date": visit.visit_date.isoformat(),
+        "id_card_held": body.id_card_left is not None,
+    }
+
+
+@router.get("/v1/desk/visits", tags=["desk"], summary="The guest book of one day")
+async def get_visits(
+    request: Request, staff: Staff, day: Annotated[date | None, Query()] = None
+) -> dict[str, Any]:
+    authorize(staff, roles=DESK_ROLES)
+    office = _catalogue(request).offices.get(staff.office)
+    if office is None:
+        raise ApiError(403, "wrong_office", "Your office is not in the catalogue.")
+    async with get_runtime(request).pool.acquire() as conn:
+        items = await visits_of_day(
+            conn, office.id, day or commands.local_today(office.region_code)
+        )
+    return {"items": items}
+
+
+@router.get("/v1/desk/id-cards", tags=["desk"], summary="ID cards held at reception")
+async def get_id_cards(request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=DESK_ROLES)
+    async with get_runtime(request).pool.acquire() as conn:
+        return {"items": await id_cards_held(conn, staff.office)}
+
+
+@router.post(
+    "/v1/desk/visits/{visit_id}/id-card/return",
+    tags=["desk"],
+    summary="The ID card left at reception was handed back",
+)
+async def post_id_card_return(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=DESK_ROLES)
+    runtime = get_runtime(request)
+    try:
+        return await commands.return_id_card(
+            runtime.pool, runtime.store, staff, visit_id, correlation_id=correlation_id(request)
+        )
+    except commands.CommandRefused as exc:
+        raise _refused(exc) from None
