@@ -19,14 +19,11 @@ from shared.settings import Settings
 @contextlib.asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Start the service's runtime (migrations, relay, consumer) and give an HTTP client."""
-    runtime = app.state.runtime
-    await runtime.start()
-    try:
+    # The app's own lifespan: the runtime plus whatever the service adds (intake's SMTP).
+    async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
-    finally:
-        await runtime.stop()
 
 
 def auth(

@@ -13,7 +13,7 @@ from shared.catalogue import Catalogue, Office
 
 _LIST_COLUMNS = """id, received_at, source, status, reason, reason_message, reason_details,
     channel, office, external_id, case_id, entered_by, entered_by_office, correlation_id,
-    content_type, body_truncated, decided_at"""
+    content_type, body_truncated, decided_at, anonymous, confidential"""
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -35,6 +35,8 @@ def _summary(row: Any) -> dict[str, Any]:
         "content_type": row["content_type"],
         "body_truncated": row["body_truncated"],
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        "anonymous": row["anonymous"],
+        "confidential": row["confidential"],
     }
 
 

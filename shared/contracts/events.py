@@ -49,6 +49,11 @@ class Applicant(BaseModel):
     phone: str | None = Field(default=None, max_length=32, examples=["081200000001"])
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=500)
+    handle: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The person's id on the social channel they wrote from (to answer there).",
+    )
 
 
 # ---- intake --------------------------------------------------------------------------

@@ -74,7 +74,9 @@ class DuplicateSuspected(Event):
 
     case_id: UUID = Field(description="The newer case.")
     duplicate_of: UUID = Field(description="The open case it resembles.")
-    reason: Literal["same_nik_and_service", "same_phone", "same_email"]
+    reason: Literal[
+        "same_nik_and_service", "same_phone", "same_email", "same_citizen_and_service"
+    ] = Field(description="same_citizen: one identity reached through another channel.")
     window_days: int
 
 

@@ -340,24 +340,30 @@ async def find_open_duplicate(
     service: str,
     nik: str | None,
     phone: str | None,
+    citizen_id: UUID | None,
     since: datetime,
 ) -> OpenCase | None:
-    """The earliest open case of this office with the same NIK and service, or same phone."""
-    if nik is None and phone is None:
+    """The earliest open case of this office that looks like the same request: same NIK
+    and service, same phone, or the same citizen (known through another channel) and
+    service."""
+    if nik is None and phone is None and citizen_id is None:
         return None
     row = await conn.fetchrow(
         """SELECT case_id,
                   CASE WHEN nik = $3 AND service = $2 THEN 'same_nik_and_service'
-                       ELSE 'same_phone' END AS reason
+                       WHEN phone = $4 THEN 'same_phone'
+                       ELSE 'same_citizen_and_service' END AS reason
            FROM intake.registrations
            WHERE office = $1 AND closed_at IS NULL AND received_at >= $5
-             AND ((nik = $3 AND service = $2) OR phone = $4)
+             AND ((nik = $3 AND service = $2) OR phone = $4
+                  OR (citizen_id = $6 AND service = $2))
            ORDER BY received_at LIMIT 1""",
         office,
         service,
         nik,
         phone,
         since,
+        citizen_id,
     )
     return OpenCase(row["case_id"], row["reason"]) if row else None
 

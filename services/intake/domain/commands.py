@@ -34,9 +34,12 @@ class ApplicantIn(BaseModel):
     phone: str | None = Field(default=None, max_length=32, examples=["081200000001"])
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=500)
+    handle: str | None = Field(
+        default=None, max_length=200, description="Id on a social channel (set by adapters)."
+    )
 
     def is_empty(self) -> bool:
-        return not any((self.name, self.nik, self.kk_number, self.phone, self.email))
+        return not any((self.name, self.nik, self.kk_number, self.phone, self.email, self.handle))
 
 
 class RegisterRequest(BaseModel):

@@ -108,6 +108,7 @@ def _applicant(sender: Sender | None) -> ApplicantIn | None:
         phone=sender.phone,
         email=sender.email,
         address=sender.address,
+        handle=sender.handle,
     )
 
 

@@ -116,6 +116,7 @@ def _person(person: ApplicantIn, field: str) -> Applicant:
             phone=person.phone or None,
             email=person.email or None,
             address=person.address or None,
+            handle=person.handle or None,
         )
     except ValidationError as exc:
         raise RequestRefused(
@@ -213,6 +214,7 @@ def identifiers(
         found.append(("phone", phone))
     if applicant.email:
         found.append(("email", applicant.email.strip().lower()))
+    handle = handle or applicant.handle
     if handle and channel in (Channel.FACEBOOK, Channel.INSTAGRAM, Channel.TWITTER):
         found.append((channel.value, handle))
     return found

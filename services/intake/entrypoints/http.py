@@ -23,7 +23,7 @@ from services.intake.views import (
     office_standards,
     record_read,
 )
-from shared.auth import Staff, authorize
+from shared.auth import Staff, StaffIdentity, authorize
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import ApiError, correlation_id, error_body
@@ -139,8 +139,27 @@ async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[
             authorize(staff, roles=[Role.ADMIN])
         else:
             authorize(staff, office=office)
-        await record_read(conn, inbound_id, staff.actor)
+        hidden = _identity_hidden(staff, message)
+        if hidden:
+            for key in ("headers", "body_base64", "body_text"):
+                message.pop(key, None)
+            message["body_hidden"] = hidden
+        else:
+            await record_read(conn, inbound_id, staff.actor)
     return message
+
+
+def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | None:
+    """Why this reader may not see the raw message (it holds the reporter's identity).
+
+    Anonymous: nobody in the office sees who wrote (only an administrator, for audits).
+    Confidential: only the complaint officer who handles reports, and administrators.
+    """
+    if message.get("anonymous") and Role.ADMIN not in staff.roles:
+        return "anonymous"
+    if message.get("confidential") and not staff.has_any({Role.COMPLAINT_OFFICER, Role.ADMIN}):
+        return "confidential"
+    return None
 
 
 @router.get("/v1/inbound", tags=["inbound"], summary="Inbound messages of my office")

@@ -65,6 +65,8 @@ CREATE INDEX registrations_nik_idx ON intake.registrations (nik, service, receiv
     WHERE nik IS NOT NULL;
 CREATE INDEX registrations_phone_idx ON intake.registrations (phone, office, received_at DESC)
     WHERE phone IS NOT NULL;
+CREATE INDEX registrations_citizen_idx ON intake.registrations (citizen_id, service)
+    WHERE citizen_id IS NOT NULL;
 
 -- Likely duplicates across channels, until staff confirm or dismiss them.
 CREATE TABLE intake.duplicates (

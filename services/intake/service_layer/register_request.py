@@ -233,13 +233,14 @@ async def register_valid(
         nik = valid.applicant.nik
         phone = normalise_phone(valid.applicant.phone)
     duplicate = None
-    if nik or phone:
+    if nik or phone or citizen_id:
         duplicate = await repo.find_open_duplicate(
             conn,
             office=office.id,
             service=valid.service.id,
             nik=nik,
             phone=phone,
+            citizen_id=citizen_id,
             since=valid.received_at - DUPLICATE_WINDOW,
         )
     prefix = ticket_prefix(office)
