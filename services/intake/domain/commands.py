@@ -8,17 +8,43 @@ so that each refusal gets its own machine-readable reason (`nik_invalid`,
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 DocumentType = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)
 ]
 
 
-class ApplicantIn(BaseModel):
+class NoNul(BaseModel):
+    """Text with a NUL character cannot be stored (PostgreSQL text and jsonb refuse it):
+    a command carrying one is refused as invalid rather than failing half-way."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        if isinstance(value, tuple) and any(isinstance(v, str) and "\x00" in v for v in value):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+def scrub_nul(value: Any) -> Any:
+    """What a citizen sent through a channel is never refused for a stray NUL: it is
+    replaced (the raw delivery keeps the original bytes)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {scrub_nul(k): scrub_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(scrub_nul(v) for v in value)
+    return value
+
+
+class ApplicantIn(NoNul):
     """A person as the staff member typed them in. Personal data (UU 27/2022)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -42,7 +68,7 @@ class ApplicantIn(BaseModel):
         return not any((self.name, self.nik, self.kk_number, self.phone, self.email, self.handle))
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(NoNul):
     """A request or complaint entered by staff (walk-in desk, letter, telephone, ...)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)

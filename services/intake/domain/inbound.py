@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.intake.domain.commands import ApplicantIn, RegisterRequest
+from services.intake.domain.commands import ApplicantIn, RegisterRequest, scrub_nul
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Channel
 
@@ -73,6 +73,11 @@ class InboundPayload(BaseModel):
     confidential: bool = False
     # Channel specifics worth keeping (LAPOR! tracking id, call id, visit id, slip number).
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scrub(cls, data: Any) -> Any:
+        return scrub_nul(data) if isinstance(data, dict) else data
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ class IntakeMailHandler:
             source="smtp",
             body=raw,
             content_type="message/rfc822",
-            headers={"mail-from": str(envelope.mail_from or "")[:320]},
+            headers={"mail-from": str(envelope.mail_from or "").replace("\x00", "")[:320]},
             correlation_id=uuid4(),
         )
         try:

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from services.intake.domain.commands import ApplicantIn
+from services.intake.domain.commands import ApplicantIn, NoNul
 from services.intake.service_layer import staff as commands
 from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
 from shared.auth import Staff, authorize
@@ -35,7 +35,7 @@ def _refused(exc: commands.CommandRefused) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, details=exc.details or None)
 
 
-class ClassifyCommand(BaseModel):
+class ClassifyCommand(NoNul):
     """What staff decided a triaged message is."""
 
     model_config = _STRICT
@@ -48,13 +48,13 @@ class ClassifyCommand(BaseModel):
     )
 
 
-class DuplicateDecision(BaseModel):
+class DuplicateDecision(NoNul):
     model_config = _STRICT
 
     reason: str = Field(default="", max_length=1000)
 
 
-class GuestBookEntry(BaseModel):
+class GuestBookEntry(NoNul):
     """A visitor at the desk (buku tamu)."""
 
     model_config = _STRICT

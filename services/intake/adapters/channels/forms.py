@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from services.intake.adapters.channels.base import Received
+from services.intake.domain.commands import NoNul
 from services.intake.domain.inbound import InboundPayload, Sender
 from shared.contracts.vocab import Channel
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-class Person(BaseModel):
+class Person(NoNul):
     """A person as a form gives them. Personal data (UU 27/2022)."""
 
     model_config = _FROZEN
@@ -33,7 +34,7 @@ class Person(BaseModel):
         return Sender(**self.model_dump())
 
 
-class LaporReport(BaseModel):
+class LaporReport(NoNul):
     """A report forwarded by the SP4N-LAPOR! connector (lapor.go.id) to this office."""
 
     model_config = _FROZEN
@@ -71,7 +72,7 @@ class LaporReport(BaseModel):
         )
 
 
-class WebsiteForm(BaseModel):
+class WebsiteForm(NoNul):
     """The complaint / request form on the office's website."""
 
     model_config = _FROZEN
@@ -107,7 +108,7 @@ class WebsiteForm(BaseModel):
         )
 
 
-class CallLog(BaseModel):
+class CallLog(NoNul):
     """A call to the office's telephone / call centre, logged by the officer who took it."""
 
     model_config = _FROZEN
@@ -137,7 +138,7 @@ class CallLog(BaseModel):
         )
 
 
-class LetterDetails(BaseModel):
+class LetterDetails(NoNul):
     """A letter or parcel received by post, its details typed in from the scan."""
 
     model_config = _FROZEN
@@ -185,7 +186,7 @@ class LetterDetails(BaseModel):
         )
 
 
-class Slip(BaseModel):
+class Slip(NoNul):
     """One slip from the suggestion box (kotak saran); often anonymous."""
 
     model_config = _FROZEN
@@ -195,7 +196,7 @@ class Slip(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
 
 
-class SuggestionBoxBatch(BaseModel):
+class SuggestionBoxBatch(NoNul):
     """All slips taken from the box when it was opened, entered at once."""
 
     model_config = _FROZEN
