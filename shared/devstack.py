@@ -79,8 +79,10 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     timeout: float = 60.0,
     infra: Infra | None = None,
+    services: tuple[str, ...] = SERVICES,
 ) -> Stack:
-    """Start infrastructure (unless `infra` is given), topics and the five services."""
+    """Start infrastructure (unless `infra` is given), topics and the services (all five
+    unless `services` names fewer: the bench measures intake on its own too)."""
     infra = infra or start_infra(data_dir, mode=mode, ephemeral=ephemeral)
     stack = Stack(infra=infra, urls={}, log_dir=log_dir)
     try:
@@ -92,7 +94,7 @@ def start_stack(
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
         )
         asyncio.run(ensure_topics(settings))
-        for name in SERVICES:
+        for name in services:
             port = DEFAULT_PORTS[name] if fixed_ports else free_port()
             child_env = {**env, "SLRT_HTTP_PORT": str(port), "SLRT_HTTP_HOST": "127.0.0.1"}
             out: int | object = subprocess.DEVNULL

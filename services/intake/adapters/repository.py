@@ -30,11 +30,23 @@ async def record_inbound(
     entered_by: str | None,
     entered_by_office: str | None,
     correlation_id: UUID,
+    status: str = "received",
+    reason: str | None = None,
+    message: str | None = None,
+    details: Any = None,
+    case_id: UUID | None = None,
+    channel: str | None = None,
+    office: str | None = None,
+    external_id: str | None = None,
 ) -> None:
+    """Keep a message as received, with its decision when it is already made."""
     await conn.execute(
         """INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
-               body, body_truncated, entered_by, entered_by_office, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+               body, body_truncated, entered_by, entered_by_office, correlation_id,
+               status, reason, reason_message, reason_details, case_id, channel, office,
+               external_id, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                   $17, $18, CASE WHEN $11 = 'received' THEN NULL ELSE clock_timestamp() END)""",
         inbound_id,
         received_at,
         source,
@@ -45,6 +57,14 @@ async def record_inbound(
         entered_by,
         entered_by_office,
         correlation_id,
+        status,
+        reason,
+        message,
+        details,
+        case_id,
+        channel,
+        office,
+        external_id,
     )
 
 
@@ -105,15 +125,9 @@ async def find_by_external_id(
 
 
 async def next_ticket(conn: asyncpg.Connection, prefix: str, year: int) -> int:
-    """The next number for (prefix, year); holds the counter row until commit."""
-    n = await conn.fetchval(
-        """INSERT INTO intake.ticket_counters AS c (prefix, year, n) VALUES ($1, $2, 1)
-           ON CONFLICT (prefix, year) DO UPDATE SET n = c.n + 1
-           RETURNING n""",
-        prefix,
-        year,
-    )
-    return int(n)
+    """The next number for (prefix, year): a sequence, so no registration waits for
+    another (see migration 003)."""
+    return int(await conn.fetchval("SELECT intake.next_ticket($1, $2)", prefix, year))
 
 
 async def add_registration(
@@ -304,26 +318,26 @@ async def resolve_citizen(
     Identifiers not seen before are attached to that citizen, so the next message through
     another channel (same phone, now with a NIK) finds the same person.
     """
-    kinds = [k for k, _ in identifiers]
-    values = [v for _, v in identifiers]
-    found = await conn.fetchval(
-        """SELECT i.citizen_id FROM intake.citizen_identifiers i
-           JOIN unnest($1::text[], $2::text[]) AS w(kind, value) USING (kind, value)
-           ORDER BY i.first_seen LIMIT 1""",
-        kinds,
-        values,
+    row = await conn.fetchval(
+        """WITH wanted AS (
+               SELECT * FROM unnest($1::text[], $2::text[]) AS w(kind, value)),
+           found AS (
+               SELECT i.citizen_id FROM intake.citizen_identifiers i
+               JOIN wanted USING (kind, value) ORDER BY i.first_seen LIMIT 1),
+           chosen AS (SELECT coalesce((SELECT citizen_id FROM found), $3::uuid) AS id),
+           new_citizen AS (
+               INSERT INTO intake.citizens (id)
+               SELECT id FROM chosen WHERE NOT EXISTS (SELECT 1 FROM found)),
+           attached AS (
+               INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
+               SELECT wanted.kind, wanted.value, chosen.id FROM wanted, chosen
+               ON CONFLICT (kind, value) DO NOTHING)
+           SELECT id FROM chosen""",
+        [k for k, _ in identifiers],
+        [v for _, v in identifiers],
+        new_id,
     )
-    citizen_id: UUID = found or new_id
-    if found is None:
-        await conn.execute("INSERT INTO intake.citizens (id) VALUES ($1)", citizen_id)
-    await conn.execute(
-        """INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
-           SELECT kind, value, $3 FROM unnest($1::text[], $2::text[]) AS w(kind, value)
-           ON CONFLICT (kind, value) DO NOTHING""",
-        kinds,
-        values,
-        citizen_id,
-    )
+    citizen_id: UUID = row
     return citizen_id
 
 

@@ -9,6 +9,8 @@ the inbound message accepted.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,7 +91,11 @@ async def register_request(
     inbound: Inbound,
 ) -> Registered:
     inbound_id = uuid4()
-    async with pool.acquire() as conn:
+    # What the message claims, filled in as far as it could be read: kept on the row
+    # whether it is accepted or rejected.
+    claims: dict[str, Any] = {}
+
+    async def keep(conn: asyncpg.Connection, **decision: Any) -> None:
         await repo.record_inbound(
             conn,
             inbound_id=inbound_id,
@@ -102,25 +108,45 @@ async def register_request(
             entered_by=staff.actor,
             entered_by_office=staff.office,
             correlation_id=inbound.correlation_id,
+            **claims,
+            **decision,
         )
-    # What the message claims, filled in as far as it could be read: kept on the row
-    # whether it is accepted or rejected.
-    claims: dict[str, Any] = {}
+
     try:
-        result = await _register(pool, store, catalogue, staff, inbound, inbound_id, claims)
+        cmd, valid = _validate(catalogue, staff, inbound, claims)
+        # Accepted: the raw message, the case and its event commit together (one commit
+        # per request keeps intake close to the database's own commit rate).
+        async with pool.acquire() as conn, conn.transaction():
+            result = await register_valid(
+                conn,
+                store,
+                valid,
+                cmd,
+                inbound_id=inbound_id,
+                actor=staff.actor,
+                correlation_id=inbound.correlation_id,
+                claims=claims,
+                keep=keep,
+            )
+            if cmd.visit_id is not None and not result.duplicate:
+                await repo.link_visit(conn, cmd.visit_id, result.case_id, valid.office.id)
     except RequestRefused as refusal:
         async with pool.acquire() as conn:
-            await repo.mark_inbound(
+            await keep(
                 conn,
-                inbound_id,
                 status="rejected",
                 reason=refusal.code,
                 message=refusal.message,
                 details=refusal.details,
-                **claims,
             )
         log.info("request_rejected", inbound_id=str(inbound_id), reason=refusal.code)
         raise Rejected(inbound_id, refusal) from None
+    except Exception:
+        # Our fault, not the citizen's: the message is still kept, undecided, for staff.
+        with contextlib.suppress(Exception):
+            async with pool.acquire() as conn:
+                await keep(conn, status="received", reason="internal_error")
+        raise
     log.info(
         "request_registered",
         inbound_id=str(inbound_id),
@@ -131,15 +157,13 @@ async def register_request(
     return result
 
 
-async def _register(
-    pool: asyncpg.Pool,
-    store: EventStore,
+def _validate(
     catalogue: Catalogue,
     staff: StaffIdentity,
     inbound: Inbound,
-    inbound_id: UUID,
     claims: dict[str, Any],
-) -> Registered:
+) -> tuple[RegisterRequest, ValidRequest]:
+    """Every check that needs no database, in the order the refusal codes are documented."""
     if inbound.truncated:
         raise RequestRefused(
             "payload_too_large",
@@ -164,21 +188,7 @@ async def _register(
             f"Staff of office {staff.office!r} cannot register a request for {office.id!r}.",
             {"staff_office": staff.office, "office": office.id},
         )
-    valid = validate_request(cmd, office, now=inbound.received_at)
-    async with pool.acquire() as conn, conn.transaction():
-        result = await register_valid(
-            conn,
-            store,
-            valid,
-            cmd,
-            inbound_id=inbound_id,
-            actor=staff.actor,
-            correlation_id=inbound.correlation_id,
-            claims=claims,
-        )
-        if cmd.visit_id is not None and not result.duplicate:
-            await repo.link_visit(conn, cmd.visit_id, result.case_id, office.id)
-        return result
+    return cmd, validate_request(cmd, office, now=inbound.received_at)
 
 
 async def register_valid(
@@ -194,10 +204,21 @@ async def register_valid(
     handle: str | None = None,
     message_ref: str | None = None,
     extra_events: tuple[Event, ...] = (),
+    keep: Callable[..., Awaitable[None]] | None = None,
 ) -> Registered:
     """In the caller's transaction: de-duplicate by channel id, recognise the citizen,
     take a ticket, append `ComplaintRegistered` (and `DuplicateSuspected` when an open case
-    looks the same), and mark the inbound message accepted."""
+    looks the same), and mark the inbound message accepted.
+
+    `keep` writes the inbound row with its decision (the staff API keeps the raw message
+    in this same transaction); without it the row exists already and is updated."""
+
+    async def decided(**decision: Any) -> None:
+        if keep is not None:
+            await keep(conn, **decision)
+        else:
+            await repo.mark_inbound(conn, inbound_id, **claims, **decision)
+
     office = valid.office
     if cmd.external_id is not None:
         await repo.lock_external_id(conn, valid.channel.value, cmd.external_id)
@@ -211,14 +232,11 @@ async def register_valid(
                     {"field": "external_id"},
                 )
             bind_context(case_id=str(existing.case_id), correlation_id=str(correlation_id))
-            await repo.mark_inbound(
-                conn,
-                inbound_id,
+            await decided(
                 status="accepted",
                 reason="duplicate",
                 message="Sent before: the case registered then is returned.",
                 case_id=existing.case_id,
-                **claims,
             )
             return Registered(inbound_id, existing.case_id, existing.ticket_number, True)
 
@@ -267,6 +285,7 @@ async def register_valid(
         channel=valid.channel,
     )
     await store.append(conn, f"complaint-{case_id}", 0, events, meta)
+    await decided(status="accepted", case_id=case_id)
     await repo.add_registration(
         conn,
         case_id=case_id,
@@ -292,5 +311,4 @@ async def register_valid(
         )
     if message_ref:
         await repo.add_thread_ref(conn, message_ref, case_id)
-    await repo.mark_inbound(conn, inbound_id, status="accepted", case_id=case_id, **claims)
     return Registered(inbound_id, case_id, ticket_number, False)
