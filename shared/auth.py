@@ -8,6 +8,7 @@ channel's own signature), through `WebhookVerifier` — the seam is left for the
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Protocol
@@ -62,8 +63,26 @@ def mint_token(
     return jwt.encode(claims, s.slrt_jwt_secret, algorithm="HS256")
 
 
+# Verified tokens, so that a desk sending many requests is not re-verified each time:
+# token -> (identity, expiry as epoch seconds). Bounded; an expired entry is re-checked.
+_VERIFIED: dict[tuple[str, str, str], tuple[StaffIdentity, float]] = {}
+_VERIFIED_MAX = 4096
+
+
 def verify_token(token: str, settings: Settings | None = None) -> StaffIdentity:
     s = settings or get_settings()
+    key = (token, s.slrt_jwt_secret, s.slrt_jwt_issuer)
+    cached = _VERIFIED.get(key)
+    if cached is not None and cached[1] > time.time():
+        return cached[0]
+    staff, expires = _verify(token, s)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (staff, expires)
+    return staff
+
+
+def _verify(token: str, s: Settings) -> tuple[StaffIdentity, float]:
     try:
         claims = jwt.decode(
             token,
@@ -72,12 +91,13 @@ def verify_token(token: str, settings: Settings | None = None) -> StaffIdentity:
             issuer=s.slrt_jwt_issuer,
             options={"require": ["sub", "exp", "iss"]},
         )
-        return StaffIdentity(
+        staff = StaffIdentity(
             staff_id=claims["sub"],
             office=claims["office"],
             roles=frozenset(Role(r) for r in claims.get("roles", [])),
             name=claims.get("name"),
         )
+        return staff, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "token_expired", "The bearer token has expired.") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:

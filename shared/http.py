@@ -7,12 +7,11 @@ machine-readable, never a stack trace.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import bind_context, get_logger
@@ -81,23 +80,37 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def install_request_context(app: FastAPI) -> None:
-    """Bind a correlation id (from X-Correlation-ID or new) to every log line of a request."""
+class RequestContext:
+    """Bind a correlation id (from X-Correlation-ID or new) to every log line of a request
+    and echo it in the response. Plain ASGI: Starlette's BaseHTTPMiddleware costs a task
+    and a memory stream per request, a fifth of intake's time under load."""
 
-    @app.middleware("http")
-    async def _context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        raw = request.headers.get("x-correlation-id", "")
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), b"")
         try:
-            correlation = uuid.UUID(raw)
+            correlation = uuid.UUID(raw.decode("latin-1"))
         except ValueError:
             correlation = uuid.uuid4()
-        request.state.correlation_id = correlation
-        bind_context(correlation_id=str(correlation), path=request.url.path)
-        response = await call_next(request)
-        response.headers["x-correlation-id"] = str(correlation)
-        return response
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        bind_context(correlation_id=str(correlation), path=scope["path"])
+        header = (b"x-correlation-id", str(correlation).encode())
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def install_request_context(app: FastAPI) -> None:
+    app.add_middleware(RequestContext)
 
 
 def correlation_id(request: Request) -> uuid.UUID:
