@@ -49,8 +49,8 @@ def complete_checklist() -> Checklist:
         variant="reset-pin",
         required=required,
         received={
-            "ktp": Received("ktp", "copy", "staff:fo"),
-            "kks": Received("kks", "original", "staff:fo"),
+            ("ktp", "copy"): Received("ktp", "copy", "staff:fo"),
+            ("kks", "original"): Received("kks", "original", "staff:fo"),
         },
     )
 
@@ -204,12 +204,16 @@ def test_draft_refusals() -> None:
         case_id=uuid4(),
         variant="reset-pin",
         required=tuple(Requirement.from_catalogue(d) for d in RESET_PIN.required_documents),
-        received={"kk": Received("kk", "copy", "staff:fo")},
+        received={("kk", "copy"): Received("kk", "copy", "staff:fo")},
     )
     with pytest.raises(DomainError) as err:
         drafted_events(checklist=missing_kks)
     assert err.value.code == "requirements_incomplete"
-    assert err.value.details == {"missing": ["kks"]}
+    assert err.value.details is not None and err.value.details["missing"] == ["kks"]
+    assert err.value.details["missing_documents"] == [
+        {"types": ["kks"], "names": ["Kartu Kesejahteraan Sosial (KKS)"], "form": "original"}
+    ]
+    assert "Kartu Kesejahteraan Sosial (KKS)" in err.value.message
 
     with pytest.raises(DomainError) as err:
         drafted_events(requires_dtks=True, dtks_status="not_found")
@@ -230,15 +234,23 @@ def test_draft_refusals() -> None:
 
 
 def test_chains_the_service_cannot_run_are_refused() -> None:
-    pariaman = CATALOGUE.office("pariaman").service("dtks-certificate")
     with pytest.raises(DomainError) as err:
-        model.plan_chain(pariaman.approval_chain)
+        model.plan_chain(())
     assert err.value.code == "no_letter_workflow"
+    # Pariaman: the back office prints, the head of office signs (nothing to approve).
+    pariaman = CATALOGUE.office("pariaman").service("dtks-certificate")
+    plan = model.plan_chain(pariaman.approval_chain)
+    assert (plan.drafter, plan.chain, plan.disposition) == (
+        Role.BACK_OFFICE,
+        (Role.HEAD_OF_OFFICE,),
+        None,
+    )
     # Kupang: the head's disposition comes before the draft; it is not a letter step.
     kupang = CATALOGUE.office("kupang").service("public-complaint")
     plan = model.plan_chain(kupang.approval_chain)
     assert plan.drafter is SUB
     assert plan.chain == (KABID, SEC, Role.HEAD_OF_OFFICE)
+    assert plan.disposition is Role.HEAD_OF_OFFICE
     steps = [
         ApprovalStep(role=OFFICER, action="draft", label="draf"),
         ApprovalStep(role=SEC, action="sign", label="tanda tangan"),
