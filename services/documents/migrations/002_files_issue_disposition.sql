@@ -41,3 +41,8 @@ CREATE TABLE documents.dispositions (
 ALTER TABLE documents.letters ADD COLUMN issued_at timestamptz;
 ALTER TABLE documents.letters ADD COLUMN issued_channel text;
 ALTER TABLE documents.letters ADD COLUMN issued_by text;
+
+-- A letter number is unique within its office, not across offices: Mataram's and
+-- Pariaman's codes are both "Dinsos", so both have a 400.9/0001/Dinsos/XI/2026.
+ALTER TABLE documents.letters DROP CONSTRAINT letters_letter_number_key;
+CREATE UNIQUE INDEX letters_office_number ON documents.letters (office, letter_number);
