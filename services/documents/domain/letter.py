@@ -275,24 +275,19 @@ def fold(events: Iterable[Event]) -> Letter | None:
 # ---- decisions --------------------------------------------------------------------------
 
 
-def draft(
+def ensure_can_draft(
     *,
-    letter_id: UUID,
     checklist: Checklist,
     plan: ChainPlan,
     product: Product,
-    subject: str,
-    body: str,
     actor: str,
     roles: Collection[Role],
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
     disposition_assignee: str | None = None,
-    requested_at: datetime | None = None,
-    promise: CompletionPromise | None = None,
-) -> list[Event]:
-    """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
+) -> None:
+    """Every refusal of a draft that does not depend on its text, checked first."""
     ensure_drafter(plan, roles)
     ensure_assigned(plan, actor, disposition_assignee)
     for other_id, other_product, status in existing:
@@ -326,6 +321,37 @@ def draft(
             "This service requires the applicant to be listed in DTKS, which is not verified.",
             details={"dtks": dtks_status or "pending"},
         )
+
+
+def draft(
+    *,
+    letter_id: UUID,
+    checklist: Checklist,
+    plan: ChainPlan,
+    product: Product,
+    subject: str,
+    body: str,
+    actor: str,
+    roles: Collection[Role],
+    requires_dtks: bool,
+    dtks_status: str | None,
+    existing: Sequence[tuple[UUID, str, str]] = (),
+    disposition_assignee: str | None = None,
+    requested_at: datetime | None = None,
+    promise: CompletionPromise | None = None,
+) -> list[Event]:
+    """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
+    ensure_can_draft(
+        checklist=checklist,
+        plan=plan,
+        product=product,
+        actor=actor,
+        roles=roles,
+        requires_dtks=requires_dtks,
+        dtks_status=dtks_status,
+        existing=existing,
+        disposition_assignee=disposition_assignee,
+    )
     assert product.letter_type is not None  # choose_product gives letters only
     drafted = LetterDrafted(
         letter_id=letter_id,

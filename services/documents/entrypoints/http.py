@@ -12,6 +12,7 @@ official's step, the letter changed meanwhile).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from typing import Any, Literal
 from uuid import UUID
@@ -44,8 +45,10 @@ from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import ConcurrencyError
 from shared.http import ApiError, correlation_id
-from shared.logging import bind_context
+from shared.logging import bind_context, get_logger
 from shared.runtime import get_runtime
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 public = APIRouter(prefix="/v1", tags=["verification"])
@@ -221,12 +224,25 @@ async def upload_document(
         with refusals():
             await checklists.check_document_first(ctx, cmd, staff)
             content = await upload.read(limit + 1)
-            checked = check_file(
-                content,
-                declared_type=upload.content_type,
-                filename=upload.filename,
-                max_bytes=limit,
-            )
+            try:
+                checked = check_file(
+                    content,
+                    declared_type=upload.content_type,
+                    filename=upload.filename,
+                    max_bytes=limit,
+                )
+            except DomainError as exc:
+                # Staff's upload, refused before anything is stored: the log keeps what
+                # came (size, declared type, checksum) and why, never the bytes.
+                log.warning(
+                    "upload_refused",
+                    reason=exc.code,
+                    document_type=cmd.document_type,
+                    declared_type=upload.content_type,
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                )
+                raise
             recorded = await checklists.receive_document(
                 ctx, cmd, staff, correlation_id(request), file=checked
             )

@@ -120,7 +120,17 @@ async def draft_letter(
         assignee = await conn.fetchval(
             "SELECT assignee FROM documents.dispositions WHERE case_id = $1", cmd.case_id
         )
-        model.ensure_assigned(plan, staff.actor, assignee)
+        model.ensure_can_draft(  # documents, DTKS, disposition: before the text is composed
+            checklist=checklist,
+            plan=plan,
+            product=product,
+            actor=staff.actor,
+            roles=staff.roles,
+            requires_dtks=service.requires_dtks,
+            dtks_status=dtks["status"] if dtks else None,
+            existing=existing,
+            disposition_assignee=assignee,
+        )
         dtks_source = await conn.fetchval(
             "SELECT source FROM documents.eligibility WHERE case_id = $1", cmd.case_id
         )
