@@ -7,7 +7,7 @@ the streams its events are appended to. Field descriptions feed the AsyncAPI doc
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -246,6 +246,12 @@ class LetterSigned(Event):
     signed_by: str
     role: Role
     content_sha256: str
+    content: dict[str, Any] | None = Field(
+        default=None,
+        description="What the hash covers and the PDF prints (number, date, place, "
+        "letterhead, subject, body, signatory): the letter can be re-printed and verified "
+        "from the log alone.",
+    )
     signed_at: datetime | None = None
     requested_at: datetime | None = Field(
         default=None, description="When the request reached the office (case clock start)."

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from services.documents.domain.checklist import Checklist
@@ -574,6 +574,7 @@ def sign(
     letter_number: str,
     content_sha256: str,
     signed_at: datetime | None = None,
+    content: dict[str, Any] | None = None,
 ) -> list[Event]:
     role = ensure_can_sign(letter, roles)
     return [
@@ -585,6 +586,7 @@ def sign(
             signed_by=actor,
             role=role,
             content_sha256=content_sha256,
+            content=content,
             signed_at=signed_at,
             requested_at=letter.requested_at,
             promise=letter.promise,

@@ -12,7 +12,9 @@ ALTER TABLE documents.checklists ADD COLUMN missing_noted_at timestamptz;
 -- upload leaves nothing behind, and a backup of the database is a backup of the files.
 CREATE TABLE documents.files (
     file_id       uuid PRIMARY KEY,
-    case_id       uuid        NOT NULL REFERENCES documents.checklists (case_id),
+    -- No foreign key to checklists: a rebuild of the projections empties and refills
+    -- them, while the files (primary data, not a projection) stay.
+    case_id       uuid        NOT NULL,
     document_type text        NOT NULL,
     form          text        NOT NULL CHECK (form IN ('original', 'copy')),
     content_type  text        NOT NULL
@@ -29,7 +31,7 @@ CREATE INDEX files_case_idx ON documents.files (case_id, uploaded_at);
 
 -- Who is to draft a case's letter, where the chain starts with a disposition (Kupang).
 CREATE TABLE documents.dispositions (
-    case_id      uuid PRIMARY KEY REFERENCES documents.checklists (case_id),
+    case_id      uuid PRIMARY KEY,
     assignee     text        NOT NULL,
     assigned_by  text        NOT NULL,
     note         text        NOT NULL DEFAULT '',

@@ -354,6 +354,7 @@ async def sign_letter(
             letter_number=number,
             content_sha256=content_sha256(content),
             signed_at=moment,
+            content=content,
         )
         return events, content
 

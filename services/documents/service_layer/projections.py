@@ -91,7 +91,8 @@ async def update_checklist(
         (e.occurred_at for e in envelopes if e.event_type == "RequirementsCompleted"), None
     )
     noted_at = next(
-        (e.occurred_at for e in envelopes if e.event_type == "DocumentsMissingNoted"), None
+        (e.occurred_at for e in reversed(envelopes) if e.event_type == "DocumentsMissingNoted"),
+        None,
     )
     await conn.execute(
         """UPDATE documents.checklists
