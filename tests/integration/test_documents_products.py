@@ -561,3 +561,46 @@ async def test_the_rebuilt_projections_equal_the_live_ones(
             f"/v1/verify/{signed['letter_id']}?h={signed['content_sha256']}&format=json"
         )
         assert v.json()["genuine"] is True
+
+
+async def test_concurrent_signatures_in_two_offices_with_the_same_code(
+    store: asyncpg.Pool, settings: Settings
+) -> None:
+    """Mataram and Pariaman both number as .../Dinsos/...: each office its own sequence."""
+    specs = [("mataram", "sembako-complaint", "pin-blocked")] * 6 + [
+        ("pariaman", "dtks-certificate", "certificate")
+    ] * 6
+    cases = [
+        (office, (await register_case(store, office=office, service=s, variant=v))[0])
+        for office, s, v in specs
+    ]
+    async with running(create_app(settings)) as client:
+
+        async def ready(office: str, case_id: UUID) -> str:
+            await bring_everything(client, case_id, office)
+            r = await client.post(
+                f"/v1/cases/{case_id}/letters", json={}, headers=auth(office, Role.BACK_OFFICE)
+            )
+            assert r.status_code == 201, r.text
+            letter_id = str(r.json()["letter_id"])
+            if office == "mataram":
+                r = await client.post(
+                    f"/v1/letters/{letter_id}/approve", json={}, headers=auth(office, Role.KABID)
+                )
+                assert r.status_code == 200
+            return letter_id
+
+        letters = [(office, await ready(office, case_id)) for office, case_id in cases]
+        results = await asyncio.gather(
+            *(
+                client.post(f"/v1/letters/{lid}/sign", headers=auth(office, Role.HEAD_OF_OFFICE))
+                for office, lid in letters
+            )
+        )
+    assert all(r.status_code == 200 for r in results), [r.text for r in results if r.is_error]
+    by_office: dict[str, list[str]] = {}
+    for (office, _), r in zip(letters, results, strict=True):
+        by_office.setdefault(office, []).append(r.json()["letter_number"])
+    for numbers in by_office.values():
+        assert sorted(int(n.split("/")[1]) for n in numbers) == list(range(1, 7))
+        assert all("/Dinsos/" in n for n in numbers)
