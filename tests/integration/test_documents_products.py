@@ -340,6 +340,16 @@ async def test_scans_are_kept_with_their_checksum_and_bad_ones_leave_nothing(
                 "file_too_large",
             ),
             ({"data": {"document_type": "kks", "form": "original"}}, 422, "file_missing"),
+            (  # refused from its Content-Length, before the body is parsed
+                upload(
+                    "kks",
+                    "original",
+                    b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 100_000),
+                    "application/pdf",
+                ),
+                413,
+                "file_too_large",
+            ),
         ]
         for kwargs, status, code in refusals:
             r = await client.post(url, headers=fo, **kwargs)
