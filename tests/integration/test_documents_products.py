@@ -614,3 +614,58 @@ async def test_concurrent_signatures_in_two_offices_with_the_same_code(
     for numbers in by_office.values():
         assert sorted(int(n.split("/")[1]) for n in numbers) == list(range(1, 7))
         assert all("/Dinsos/" in n for n in numbers)
+
+
+async def test_malformed_requests_get_a_4xx_with_the_error_shape(
+    store: asyncpg.Pool, settings: Settings
+) -> None:
+    case_id, _ = await register_case(
+        store, office="lumajang", service="kks-recommendation", variant="reset-pin"
+    )
+    staff = auth("lumajang", Role.FRONT_OFFICE, Role.OFFICER, Role.SECRETARY, Role.HEAD_OF_OFFICE)
+    letter = uuid4()
+    attempts: list[tuple[str, str, Any]] = [
+        ("POST", f"/v1/cases/{case_id}/documents", b"{not json"),
+        ("POST", f"/v1/cases/{case_id}/documents", {"document_type": "", "form": "copy"}),
+        ("POST", f"/v1/cases/{case_id}/documents", {"document_type": "ktp", "form": "scan"}),
+        ("POST", f"/v1/cases/{case_id}/documents", {"document_type": "k" * 65}),
+        ("POST", f"/v1/cases/{case_id}/documents", {"document_type": "ktp", "x": 1}),
+        ("POST", "/v1/cases/not-a-uuid/documents", {"document_type": "ktp"}),
+        ("POST", f"/v1/cases/{case_id}/documents/upload", {"document_type": "ktp"}),
+        ("POST", f"/v1/cases/{case_id}/documents/upload", b"--x\r\ngarbage"),
+        ("POST", f"/v1/cases/{case_id}/letters", {"product": 7}),
+        ("POST", f"/v1/cases/{case_id}/letters", {"product": "no-such-product"}),
+        ("POST", f"/v1/cases/{case_id}/letters", {"text": "x" * 20_001}),
+        ("POST", f"/v1/cases/{case_id}/disposition", {"assignee": ""}),
+        ("POST", f"/v1/cases/{case_id}/disposition", {"assignee": "someone"}),
+        ("POST", f"/v1/letters/{letter}/approve", {"expected_version": "three"}),
+        ("POST", f"/v1/letters/{letter}/return", {"comment": ""}),
+        ("POST", f"/v1/letters/{letter}/issue", {"channel": "pigeon"}),
+        ("POST", f"/v1/letters/{letter}/sign", None),
+        ("GET", f"/v1/letters/{letter}.pdf", None),
+        ("GET", f"/v1/files/{uuid4()}", None),
+        ("GET", f"/v1/verify/{letter}", None),
+        ("GET", f"/v1/verify/{letter}?h={'a' * 500}", None),
+        ("GET", "/v1/verify/not-a-uuid?h=abc", None),
+    ]
+    async with running(create_app(settings)) as client:
+        await eventually(lambda: checklist(client, case_id, "lumajang"))
+        for method, path, body in attempts:
+            kwargs: dict[str, Any] = {"headers": dict(staff)}
+            if isinstance(body, bytes):
+                kwargs["content"] = body
+                kwargs["headers"]["content-type"] = (
+                    "multipart/form-data; boundary=x" if "upload" in path else "application/json"
+                )
+            elif body is not None:
+                kwargs["json"] = body
+            r = await client.request(method, path, **kwargs)
+            assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)
+            error = r.json().get("error")
+            if "/verify/" in path and r.status_code == 404:
+                assert r.json()["found"] is False
+            else:
+                assert error and error["code"] and error["message"], (path, r.text)
+        # None of it changed the case.
+        view = await checklist(client, case_id, "lumajang")
+        assert view["received"] == [] and view["version"] == 0

@@ -189,7 +189,32 @@ async def receive_document(
 _UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the small form fields
 
 
-@router.post("/cases/{case_id}/documents/upload")
+_UPLOAD_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["document_type", "file"],
+                    "properties": {
+                        "document_type": {"type": "string", "examples": ["ktp"]},
+                        "form": {"type": "string", "enum": ["original", "copy"]},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PDF, JPEG or PNG; its part's content type must "
+                            "match its bytes.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/cases/{case_id}/documents/upload", openapi_extra=_UPLOAD_SCHEMA)
 async def upload_document(
     case_id: UUID, request: Request, response: Response, staff: Staff
 ) -> dict[str, Any]:
