@@ -306,6 +306,7 @@ async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     if row is None:
         raise ApiError(404, "file_not_found", f"No file {file_id} is kept here.")
     authorize(staff, roles=READ_ROLES, office=row["office"])
+    log.info("scan_read", file_id=str(file_id), actor=staff.actor)  # a read of personal data
     return Response(
         content=bytes(row["content"]),
         media_type=row["content_type"],
