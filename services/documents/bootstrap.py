@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.documents.entrypoints.consumers import HANDLERS
-from services.documents.entrypoints.http import router
+from services.documents.entrypoints.http import public, router
 from services.documents.service_layer.catalogue import get_catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings
@@ -27,4 +27,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Requirement checklists, letters and their approval chain.",
     )
     app.include_router(router)
+    app.include_router(public)
     return app

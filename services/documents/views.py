@@ -32,12 +32,12 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         "SELECT status, reason, programmes, source FROM documents.eligibility WHERE case_id = $1",
         case_id,
     )
-    received: dict[str, Any] = row["received"] or {}
+    received = _received_entries(row["received"] or {})
     state = Checklist(
         case_id=case_id,
         variant=row["variant"],
         required=tuple(Requirement.from_dict(r) for r in row["required"]),
-        received={t: Received(t, v["form"], v["checked_by"]) for t, v in received.items()},
+        received={(r["type"], r["form"]): Received(r["type"], r["form"], "") for r in received},
     )
     return {
         "case_id": str(case_id),
@@ -45,14 +45,21 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         "service": row["service"],
         "variant": row["variant"],
         "ticket_number": row["ticket_number"],
-        "required": [{**r.to_dict(), "received": r.type in received} for r in state.required],
-        "received": [{"type": t, **v} for t, v in received.items()],
+        "required": [{**r.to_dict(), "received": state.satisfied(r)} for r in state.required],
+        "received": received,
         "declared": list(row["declared"]),
         "missing": state.missing,
         "missing_documents": [
-            [{"type": r.type, "name": r.name} for r in group] for group in state.missing_groups()
+            [{"type": r.type, "name": r.name, "form": r.form} for r in group]
+            for group in state.missing_groups()
         ],
+        "missing_noted": row["missing_noted"],
+        "missing_noted_at": row["missing_noted_at"].isoformat()
+        if row["missing_noted_at"]
+        else None,
         "complete": state.complete,
+        "requested_at": row["registered_at"].isoformat(),
+        "promise": row["promise"],
         "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None,
         "dtks": {
             "required": row["requires_dtks"],
@@ -63,6 +70,31 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         },
         "version": row["version"],
     }
+
+
+def _received_entries(received: dict[str, Any]) -> list[dict[str, Any]]:
+    """Entries keyed "<type>:<form>" (older rows: keyed by type alone)."""
+    out = []
+    for key, value in received.items():
+        out.append(
+            {
+                "type": value.get("type", key.partition(":")[0]),
+                "form": value.get("form", "copy"),
+                "checked_by": value.get("checked_by"),
+                "at": value.get("at"),
+                "file": value.get("file"),
+            }
+        )
+    return out
+
+
+async def file(conn: asyncpg.Connection, file_id: UUID) -> Any:
+    return await conn.fetchrow(
+        """SELECT f.content, f.content_type, f.sha256, c.office
+           FROM documents.files f JOIN documents.checklists c USING (case_id)
+           WHERE f.file_id = $1""",
+        file_id,
+    )
 
 
 def _letter(row: Any) -> dict[str, Any]:
@@ -108,6 +140,15 @@ def _letter(row: Any) -> dict[str, Any]:
         "signed_by": row["signed_by"],
         "signed_at": row["signed_at"].isoformat() if row["signed_at"] else None,
         "drafted_at": row["drafted_at"].isoformat(),
+        "issued": (
+            {
+                "at": row["issued_at"].isoformat(),
+                "channel": row["issued_channel"],
+                "by": row["issued_by"],
+            }
+            if row["issued_at"]
+            else None
+        ),
         "version": row["version"],
     }
 

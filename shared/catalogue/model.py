@@ -179,6 +179,9 @@ class Product(_Frozen):
     name: Text
     letter_type: Slug | None = None  # template slug where the product is a letter
     note: Text | None = None
+    # Classification code (kode klasifikasi arsip) leading the letter number; the
+    # documents service uses its default (400.9) where none is given.
+    classification_code: Annotated[str, StringConstraints(pattern=r"^\d{3}(\.\d+)*$")] | None = None
 
 
 class Variant(_Frozen):

@@ -7,12 +7,13 @@ the streams its events are appended to. Field descriptions feed the AsyncAPI doc
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Event, register
+from shared.contracts.documents_events import CompletionPromise
 from shared.contracts.vocab import Channel, Role
 
 INTAKE_TOPIC = "slrt.intake.events"
@@ -159,6 +160,10 @@ class DocumentReceived(Event):
     document_type: str = Field(examples=["ktp", "kks"])
     form: Literal["original", "copy"] = "copy"
     checked_by: str
+    file_id: UUID | None = Field(default=None, description="Scan kept by documents, if any.")
+    file_sha256: str | None = Field(default=None, description="SHA-256 of the scanned file.")
+    file_content_type: str | None = Field(default=None, examples=["application/pdf"])
+    file_size: int | None = Field(default=None, ge=0, description="Bytes.")
 
 
 @register
@@ -171,6 +176,13 @@ class RequirementsCompleted(Event):
     case_id: UUID
     variant: str
     documents: tuple[str, ...]
+    requested_at: datetime | None = Field(
+        default=None, description="When the request reached the office (case clock start)."
+    )
+    completed_at: datetime | None = None
+    promise: CompletionPromise | None = Field(
+        default=None, description="Completion time the standard promises for this request."
+    )
 
 
 @register
@@ -186,6 +198,8 @@ class LetterDrafted(Event):
     body: str
     drafted_by: str
     chain: tuple[Role, ...] = Field(description="Roles still to act, in order.")
+    requested_at: datetime | None = None
+    promise: CompletionPromise | None = None
 
 
 @register
@@ -242,6 +256,17 @@ class LetterSigned(Event):
     signed_by: str
     role: Role
     content_sha256: str
+    content: dict[str, Any] | None = Field(
+        default=None,
+        description="What the hash covers and the PDF prints (number, date, place, "
+        "letterhead, subject, body, signatory): the letter can be re-printed and verified "
+        "from the log alone.",
+    )
+    signed_at: datetime | None = None
+    requested_at: datetime | None = Field(
+        default=None, description="When the request reached the office (case clock start)."
+    )
+    promise: CompletionPromise | None = None
 
 
 # ---- casework --------------------------------------------------------------------------

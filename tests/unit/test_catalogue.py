@@ -170,7 +170,12 @@ def test_pariaman_dtks_certificate(cat: Catalogue) -> None:
     assert svc.workflow == "certificate"
     assert set(svc.channels) == {Channel.WALK_IN, Channel.WEBSITE, Channel.WHATSAPP}
     assert {r.programme for r in svc.programme_referrals} == {"pkh", "sembako", "kis", "kip"}
-    assert svc.approval_chain == ()
+    # Printed by the back office; the signature by the head of office is a reading.
+    assert [(s.role, s.action) for s in svc.approval_chain] == [
+        (Role.BACK_OFFICE, "draft"),
+        (Role.HEAD_OF_OFFICE, "sign"),
+    ]
+    assert svc.approval_chain_inferred
 
 
 def test_signatories_are_placeholders(cat: Catalogue) -> None:

@@ -49,8 +49,8 @@ def complete_checklist() -> Checklist:
         variant="reset-pin",
         required=required,
         received={
-            "ktp": Received("ktp", "copy", "staff:fo"),
-            "kks": Received("kks", "original", "staff:fo"),
+            ("ktp", "copy"): Received("ktp", "copy", "staff:fo"),
+            ("kks", "original"): Received("kks", "original", "staff:fo"),
         },
     )
 
@@ -204,12 +204,16 @@ def test_draft_refusals() -> None:
         case_id=uuid4(),
         variant="reset-pin",
         required=tuple(Requirement.from_catalogue(d) for d in RESET_PIN.required_documents),
-        received={"kk": Received("kk", "copy", "staff:fo")},
+        received={("kk", "copy"): Received("kk", "copy", "staff:fo")},
     )
     with pytest.raises(DomainError) as err:
         drafted_events(checklist=missing_kks)
     assert err.value.code == "requirements_incomplete"
-    assert err.value.details == {"missing": ["kks"]}
+    assert err.value.details is not None and err.value.details["missing"] == ["kks"]
+    assert err.value.details["missing_documents"] == [
+        {"types": ["kks"], "names": ["Kartu Kesejahteraan Sosial (KKS)"], "form": "original"}
+    ]
+    assert "Kartu Kesejahteraan Sosial (KKS)" in err.value.message
 
     with pytest.raises(DomainError) as err:
         drafted_events(requires_dtks=True, dtks_status="not_found")
@@ -230,15 +234,23 @@ def test_draft_refusals() -> None:
 
 
 def test_chains_the_service_cannot_run_are_refused() -> None:
-    pariaman = CATALOGUE.office("pariaman").service("dtks-certificate")
     with pytest.raises(DomainError) as err:
-        model.plan_chain(pariaman.approval_chain)
+        model.plan_chain(())
     assert err.value.code == "no_letter_workflow"
+    # Pariaman: the back office prints, the head of office signs (nothing to approve).
+    pariaman = CATALOGUE.office("pariaman").service("dtks-certificate")
+    plan = model.plan_chain(pariaman.approval_chain)
+    assert (plan.drafter, plan.chain, plan.disposition) == (
+        Role.BACK_OFFICE,
+        (Role.HEAD_OF_OFFICE,),
+        None,
+    )
     # Kupang: the head's disposition comes before the draft; it is not a letter step.
     kupang = CATALOGUE.office("kupang").service("public-complaint")
     plan = model.plan_chain(kupang.approval_chain)
     assert plan.drafter is SUB
     assert plan.chain == (KABID, SEC, Role.HEAD_OF_OFFICE)
+    assert plan.disposition is Role.HEAD_OF_OFFICE
     steps = [
         ApprovalStep(role=OFFICER, action="draft", label="draf"),
         ApprovalStep(role=SEC, action="sign", label="tanda tangan"),
@@ -303,3 +315,80 @@ def test_letter_text_masks_the_nik_and_the_hash_is_canonical() -> None:
     assert content_sha256(content) == content_sha256(again)
     assert len(content_sha256(content)) == 64
     assert content_sha256({**content, "body": body + "."}) != content_sha256(content)
+
+
+def test_a_disposition_names_the_drafter_where_the_chain_starts_with_one() -> None:
+    kupang = model.plan_chain(CATALOGUE.office("kupang").service("public-complaint").approval_chain)
+    case_id = uuid4()
+    events = model.assign_drafting(
+        kupang,
+        case_id=case_id,
+        assignee="kpg-official",
+        actor="staff:kpg-head",
+        roles={Role.HEAD_OF_OFFICE},
+    )
+    assert len(events) == 1 and events[0].assignee == "kpg-official"  # type: ignore[attr-defined]
+    refusals = [
+        ({"roles": {SUB}}, kupang, "wrong_role"),
+        ({"drafted": True}, kupang, "letter_already_drafted"),
+        ({}, model.plan_chain(KKS.approval_chain), "no_disposition_step"),
+    ]
+    for overrides, plan, code in refusals:
+        kwargs: dict[str, object] = {
+            "case_id": case_id,
+            "assignee": "x",
+            "actor": "staff:kpg-head",
+            "roles": {Role.HEAD_OF_OFFICE},
+            **overrides,
+        }
+        with pytest.raises(DomainError) as err:
+            model.assign_drafting(plan, **kwargs)  # type: ignore[arg-type]
+        assert err.value.code == code
+    with pytest.raises(DomainError) as err:
+        model.ensure_assigned(kupang, "staff:kpg-official", None)
+    assert err.value.code == "disposition_required"
+    with pytest.raises(DomainError) as err:
+        model.ensure_assigned(kupang, "staff:someone", "kpg-official")
+    assert err.value.code == "not_assigned"
+    model.ensure_assigned(kupang, "staff:kpg-official", "kpg-official")
+    model.ensure_assigned(model.plan_chain(KKS.approval_chain), "staff:any", None)
+
+
+def test_a_signed_letter_is_issued_once_and_carries_the_promise() -> None:
+    from shared.contracts.documents_events import CompletionPromise, LetterIssued
+    from shared.contracts.vocab import Channel, DurationUnit
+
+    promise = CompletionPromise(value=1, unit=DurationUnit.WORKING_DAYS, label="1 hari kerja")
+    requested = datetime(2026, 11, 23, 1, tzinfo=UTC)
+    history = drafted_events(requested_at=requested, promise=promise)
+    letter = play(history)
+    with pytest.raises(DomainError) as err:
+        model.issue(letter, actor="staff:fo", channel=Channel.WALK_IN, issued_at=requested)
+    assert err.value.code == "letter_not_signed"
+    for role in (SUB, KABID):
+        history += model.approve(play(history), actor=f"staff:{role}", roles={role})
+    signed_at = datetime(2026, 11, 23, 5, tzinfo=UTC)
+    history += model.sign(
+        play(history),
+        actor="staff:sec",
+        roles={SEC},
+        letter_number="400.9/0001/427.64/XI/2026",
+        content_sha256="0" * 64,
+        signed_at=signed_at,
+    )
+    signed = history[-1]
+    assert isinstance(signed, LetterSigned)
+    assert (signed.requested_at, signed.promise, signed.signed_at) == (
+        requested,
+        promise,
+        signed_at,
+    )
+    history += model.issue(
+        play(history), actor="staff:fo", channel=Channel.WHATSAPP, issued_at=signed_at
+    )
+    issued = history[-1]
+    assert isinstance(issued, LetterIssued) and issued.channel is Channel.WHATSAPP
+    assert issued.promise == promise and issued.requested_at == requested
+    with pytest.raises(DomainError) as err:
+        model.issue(play(history), actor="staff:fo", channel=Channel.WALK_IN, issued_at=signed_at)
+    assert err.value.code == "letter_already_handed_over"

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts.vocab import Channel
+
 
 class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -23,6 +25,28 @@ class DraftLetter(_Command):
     product: str | None = Field(
         default=None, description="Catalogue product id; default: the variant's letter."
     )
+    recipient: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Addressee (Kepada Yth.); required for an LK3 referral letter.",
+    )
+    text: str | None = Field(
+        default=None,
+        max_length=20_000,
+        description="The drafter's own paragraphs: the answer to a complaint letter, or "
+        "the reason for a referral (required for those).",
+    )
+
+
+class AssignDrafting(_Command):
+    case_id: UUID
+    assignee: str = Field(min_length=1, max_length=200, description="Staff id.")
+    note: str = Field(default="", max_length=2000)
+
+
+class IssueLetter(_Command):
+    letter_id: UUID
+    channel: Channel = Channel.WALK_IN
 
 
 class ApproveLetter(_Command):

