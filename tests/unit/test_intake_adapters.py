@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from email.message import EmailMessage
+from pathlib import Path
 
 import orjson
 import pytest
@@ -27,7 +28,7 @@ from services.intake.domain.inbound import (
     reply_reference,
 )
 from services.intake.domain.registration import identifiers, normalise_phone
-from shared.catalogue import Catalogue, load_catalogue
+from shared.catalogue import Catalogue, CatalogueError, load_catalogue
 from shared.contracts.events import Applicant
 from shared.contracts.vocab import Channel
 
@@ -267,3 +268,15 @@ def test_nul_characters_are_refused_in_commands_and_scrubbed_from_channel_text()
     with pytest.raises(ValidationError):
         RegisterRequest(office="x", service="y", channel="walk_in", description="a\x00b")
     assert InboundPayload(text="a\x00b").text == "a\ufffdb"
+
+
+def test_intake_does_not_start_on_a_bad_catalogue_file(tmp_path: Path) -> None:
+    from services.intake.bootstrap import create_app
+    from shared.settings import Settings
+
+    good = Path(__file__).resolve().parents[2] / "catalogue" / "kupang.yaml"
+    text = good.read_text(encoding="utf-8").replace("unit: working_days", "unit: weeks", 1)
+    (tmp_path / "kupang.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        create_app(Settings(slrt_catalogue_dir=tmp_path))
+    assert "kupang.yaml" in str(caught.value) and "unit" in str(caught.value)
