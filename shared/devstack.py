@@ -27,12 +27,16 @@ from shared.settings import DEFAULT_PORTS, REPO_ROOT, Settings
 log = get_logger(__name__)
 
 
+SMTP_PORT = 8025  # `make up`: intake's SMTP endpoint for the offices' e-mail
+
+
 @dataclass
 class Stack:
     infra: Infra
     urls: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_dir: Path | None = None
+    smtp_port: int | None = None  # intake's SMTP endpoint for e-mail
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -97,6 +101,11 @@ def start_stack(
         for name in services:
             port = DEFAULT_PORTS[name] if fixed_ports else free_port()
             child_env = {**env, "SLRT_HTTP_PORT": str(port), "SLRT_HTTP_HOST": "127.0.0.1"}
+            if name == "intake" and "SLRT_SMTP_PORT" not in env:
+                # The offices' e-mail arrives over SMTP (see README: every channel).
+                smtp_port = SMTP_PORT if fixed_ports else free_port()
+                child_env["SLRT_SMTP_PORT"] = str(smtp_port)
+                stack.smtp_port = smtp_port
             out: int | object = subprocess.DEVNULL
             if log_dir is not None:
                 log_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +158,8 @@ def up(data_dir: Path | None = None) -> None:
     print(f"  {'kafka'.ljust(width)}  {infra.kafka_bootstrap_servers}  ({infra.kafka_backend})")
     for name, url in stack.urls.items():
         print(f"  {name.ljust(width)}  {url}   (API docs: {url}/docs)")
+    if stack.smtp_port:
+        print(f"  {'e-mail'.ljust(width)}  smtp://127.0.0.1:{stack.smtp_port}  (intake's mailbox)")
     print(f"\n  data kept under {data_dir}")
     print(
         "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer\n",
