@@ -38,15 +38,23 @@ async def record_inbound(
     channel: str | None = None,
     office: str | None = None,
     external_id: str | None = None,
+    parsed: dict[str, Any] | None = None,
+    anonymous: bool = False,
+    confidential: bool = False,
 ) -> None:
-    """Keep a message as received, with its decision when it is already made."""
+    """Keep a message as received, with its decision when it is already made.
+
+    Adapter messages are kept `queued` with what the adapter read (`parsed`) until
+    intake's consumer decides them."""
     await conn.execute(
         """INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
                body, body_truncated, entered_by, entered_by_office, correlation_id,
                status, reason, reason_message, reason_details, case_id, channel, office,
-               external_id, decided_at)
+               external_id, parsed, anonymous, confidential, decided_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, CASE WHEN $11 = 'received' THEN NULL ELSE clock_timestamp() END)""",
+                   $17, $18, $19, $20, $21,
+                   CASE WHEN $11 IN ('received', 'queued') THEN NULL
+                        ELSE clock_timestamp() END)""",
         inbound_id,
         received_at,
         source,
@@ -65,6 +73,9 @@ async def record_inbound(
         channel,
         office,
         external_id,
+        parsed,
+        anonymous,
+        confidential,
     )
 
 
@@ -166,50 +177,6 @@ async def add_registration(
 
 
 # ---- channel adapters ------------------------------------------------------------------
-
-
-async def record_queued_inbound(
-    conn: asyncpg.Connection,
-    *,
-    inbound_id: UUID,
-    received_at: datetime,
-    source: str,
-    channel: str,
-    office: str | None,
-    external_id: str | None,
-    content_type: str | None,
-    headers: dict[str, str],
-    body: bytes,
-    parsed: dict[str, Any],
-    anonymous: bool,
-    confidential: bool,
-    entered_by: str | None,
-    entered_by_office: str | None,
-    correlation_id: UUID,
-) -> None:
-    """A message an adapter read, waiting for intake's consumer to decide."""
-    await conn.execute(
-        """INSERT INTO intake.inbound_messages (id, received_at, source, channel, office,
-               external_id, content_type, headers, body, parsed, anonymous, confidential,
-               entered_by, entered_by_office, correlation_id, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                   'queued')""",
-        inbound_id,
-        received_at,
-        source,
-        channel,
-        office,
-        external_id,
-        content_type,
-        headers,
-        body,
-        parsed,
-        anonymous,
-        confidential,
-        entered_by,
-        entered_by_office,
-        correlation_id,
-    )
 
 
 async def add_attachment(

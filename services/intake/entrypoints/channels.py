@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import filetype
 import orjson
@@ -191,48 +191,6 @@ async def verify_webhook(
     raise ApiError(400, "not_a_verification", "Nothing to verify in this request.")
 
 
-def _meta_signed(request: Request) -> Callable[[bytes], bool]:
-    secret = get_runtime(request).settings.slrt_meta_app_secret
-    header = request.headers.get("x-hub-signature-256")
-    return lambda body: hmac_sha256_hex_valid(secret, body, header)
-
-
-@router.post("/v1/channels/whatsapp/{office}", status_code=202, summary="WhatsApp Cloud API")
-async def whatsapp(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
-    return await _webhook(
-        request,
-        source="whatsapp-cloud-api",
-        channel=Channel.WHATSAPP,
-        verified=_meta_signed(request),
-        parse=lambda body: parse_whatsapp(body, office),
-    )
-
-
-@router.post("/v1/channels/facebook/{office}", status_code=202, summary="Facebook page webhook")
-async def facebook(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
-    return await _webhook(
-        request,
-        source="facebook-webhook",
-        channel=Channel.FACEBOOK,
-        verified=_meta_signed(request),
-        parse=lambda body: parse_meta_page(body, office, Channel.FACEBOOK),
-    )
-
-
-@router.post("/v1/channels/instagram/{office}", status_code=202, summary="Instagram webhook")
-async def instagram(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
-    return await _webhook(
-        request,
-        source="instagram-webhook",
-        channel=Channel.INSTAGRAM,
-        verified=_meta_signed(request),
-        parse=lambda body: parse_meta_page(body, office, Channel.INSTAGRAM),
-    )
-
-
 @router.post("/v1/channels/twitter/{office}", status_code=202, summary="X Account Activity")
 async def twitter(office: str, request: Request) -> JSONResponse:
     _office(request, office)
@@ -304,6 +262,43 @@ async def website(office: str, request: Request) -> JSONResponse:
     form: WebsiteForm = _model(WebsiteForm, body)
     return await _accept(
         request, _delivery(request, "website-form", body), [form.to_received(office)]
+    )
+
+
+_META_PARSERS: dict[str, tuple[str, Channel, Callable[[bytes, str], list[Received]]]] = {
+    "whatsapp": ("whatsapp-cloud-api", Channel.WHATSAPP, parse_whatsapp),
+    "facebook": (
+        "facebook-webhook",
+        Channel.FACEBOOK,
+        lambda body, office: parse_meta_page(body, office, Channel.FACEBOOK),
+    ),
+    "instagram": (
+        "instagram-webhook",
+        Channel.INSTAGRAM,
+        lambda body, office: parse_meta_page(body, office, Channel.INSTAGRAM),
+    ),
+}
+
+
+# Declared after the other channel doors: FastAPI tries routes in order.
+@router.post(
+    "/v1/channels/{platform}/{office}",
+    status_code=202,
+    summary="Meta webhooks: WhatsApp Cloud API, Facebook page, Instagram",
+)
+async def meta_webhook(
+    platform: Literal["whatsapp", "facebook", "instagram"], office: str, request: Request
+) -> JSONResponse:
+    _office(request, office)
+    source, channel, parse = _META_PARSERS[platform]
+    secret = get_runtime(request).settings.slrt_meta_app_secret
+    header = request.headers.get("x-hub-signature-256")
+    return await _webhook(
+        request,
+        source=source,
+        channel=channel,
+        verified=lambda body: hmac_sha256_hex_valid(secret, body, header),
+        parse=lambda body: parse(body, office),
     )
 
 

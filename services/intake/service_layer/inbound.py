@@ -65,23 +65,25 @@ async def receive(
             ids.append(inbound_id)
             payload = item.payload
             parsed = payload.model_dump(mode="json")
-            await repo.record_queued_inbound(
+            await repo.record_inbound(
                 conn,
                 inbound_id=inbound_id,
                 received_at=item.received_at,
                 source=delivery.source,
-                channel=item.channel.value,
-                office=payload.office,
-                external_id=item.external_id,
                 content_type=delivery.content_type,
                 headers=delivery.headers,
                 body=delivery.body,
-                parsed=parsed,
-                anonymous=payload.anonymous,
-                confidential=payload.confidential,
+                body_truncated=False,
                 entered_by=delivery.entered_by,
                 entered_by_office=delivery.entered_by_office,
                 correlation_id=delivery.correlation_id,
+                status="queued",
+                channel=item.channel.value,
+                office=payload.office,
+                external_id=item.external_id,
+                parsed=parsed,
+                anonymous=payload.anonymous,
+                confidential=payload.confidential,
             )
             # Files whose bytes came with the delivery (e-mail parts, a scanned letter);
             # WhatsApp media are references, fetched later by their id.
