@@ -135,9 +135,10 @@ async def record_refused_delivery(
             entered_by=delivery.entered_by,
             entered_by_office=delivery.entered_by_office,
             correlation_id=delivery.correlation_id,
-        )
-        await repo.mark_inbound(
-            conn, inbound_id, status="rejected", reason=reason, message=message, channel=channel
+            status="rejected",
+            reason=reason,
+            message=message,
+            channel=channel.value,
         )
     log.warning(
         "inbound_refused", source=delivery.source, reason=reason, inbound_id=str(inbound_id)
