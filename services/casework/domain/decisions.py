@@ -164,6 +164,13 @@ def assign(
     kind: Literal["assignment", "disposition", "handover"] = "assignment",
 ) -> list[Event]:
     _allow(state, "assign")
+    if kind == "handover" and state.channel not in (None, "walk_in"):
+        raise CaseworkRefused(
+            "handover_walk_in_only",
+            "Only a walk-in visitor is handed over to the appointed official.",
+            kind="invalid",
+            details={"channel": state.channel},
+        )
     if state.assigned_to == cmd.assignee and state.assignee_role == cmd.role:
         raise CaseworkRefused(
             "already_assigned", f"The case is already assigned to {cmd.assignee} ({cmd.role})."

@@ -173,6 +173,7 @@ class CaseState:
     assessed: bool = False
     # Social work (LK3): when each step was done.
     identity_recorded_at: datetime | None = None
+    social_worker_at: datetime | None = None  # first handed to a social worker
     assessed_at: datetime | None = None
     consultation_at: datetime | None = None
     psychologist: str | None = None
@@ -335,6 +336,8 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
                 assignment_kind=d.get("kind", "assignment"),
                 care_team=team,
             )
+            if d.get("role") == "social_worker" and state.social_worker_at is None:
+                state = replace(state, social_worker_at=at)
             if state.stage in ("registered", "front_office", "back_office"):
                 state = _move(state, "assigned", at)
             return state
