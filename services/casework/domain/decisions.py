@@ -526,7 +526,10 @@ REMINDER_EVERY_WORKING_DAYS = 3
 
 
 def referral_reminders(state: CaseState, now: datetime, calendar: OfficeCalendar) -> list[Event]:
-    """A follow-up reminder for each open referral every few working days until closed."""
+    """A follow-up reminder for each open referral every few working days until closed.
+
+    Reminder n is due once n x 3 working days have passed since the referral; one event
+    per sweep carries the latest number due, so two sweeps at the same moment give one."""
     every = REMINDER_EVERY_WORKING_DAYS * calendar.day_seconds
     events: list[Event] = []
     for referral in state.open_referrals:
@@ -538,7 +541,7 @@ def referral_reminders(state: CaseState, now: datetime, calendar: OfficeCalendar
                     by=SYSTEM_ACTOR,
                     reason=f"Rujukan ke {referral.agency} belum selesai; mohon ditindaklanjuti.",
                     referral_id=UUID(referral.referral_id),
-                    reminder=referral.reminders + 1,
+                    reminder=due,  # missed sweeps are not made up one by one
                 )
             )
     return events
