@@ -19,7 +19,8 @@ from services.casework.domain.timeline import (
     TimelineEntry,
     entry_from_envelope,
 )
-from services.casework.service_layer.projection import applicant_name_of
+from services.casework.service_layer.planning import deadline_for, queue_role
+from services.casework.service_layer.projection import applicant_name_of, fact_from_row
 from shared.eventstore.store import read_case
 
 _CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
@@ -192,3 +193,53 @@ async def survey_sheets(
         until,
     )
     return [{k: int(v) for k, v in r["scores"].items()} for r in rows]
+
+
+async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> list[dict[str, Any]]:
+    """The office's case rows as they stood at `at`: every case folded from its facts
+    recorded up to then (the same fold and planning as the live projection)."""
+    rows = await conn.fetch(
+        """SELECT t.case_id, t.global_position, t.event_type, t.data, t.recorded_at,
+                  t.occurred_at, t.actor, c.applicant_name
+           FROM casework.case_timeline t JOIN casework.cases c USING (case_id)
+           WHERE c.office = $1 AND t.recorded_at <= $2
+           ORDER BY t.case_id, t.global_position""",
+        office,
+        at,
+    )
+    by_case: dict[UUID, list[Any]] = {}
+    for r in rows:
+        by_case.setdefault(r["case_id"], []).append(r)
+    result = []
+    for case_id, facts in by_case.items():
+        state = fold(case_id, (fact_from_row(r) for r in facts))
+        if not state.registered:
+            continue
+        due = deadline_for(state)
+        clock = state.clock
+        result.append(
+            {
+                "case_id": case_id,
+                "office": state.office,
+                "service": state.service,
+                "variant": state.variant,
+                "channel": state.channel,
+                "ticket_number": state.ticket_number,
+                "status": state.status,
+                "assigned_to": state.assigned_to,
+                "assignee_role": state.assignee_role,
+                "outcome": state.outcome,
+                "opened_at": state.opened_at,
+                "resolved_at": state.resolved_at,
+                "last_position": state.last_position,
+                "applicant_name": facts[0]["applicant_name"],
+                "stage": state.stage,
+                "queue_role": queue_role(state),
+                "due_at": due.due_at if due else None,
+                "clock_paused": bool(clock and clock.paused),
+                "clock_stopped_at": clock.stopped_at if clock else None,
+                "breached": bool(clock and clock.breached),
+                "escalated_to": clock.escalated_to[-1] if clock and clock.escalated_to else None,
+            }
+        )
+    return result

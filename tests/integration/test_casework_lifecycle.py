@@ -351,6 +351,7 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
     report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 12, 1, tzinfo=UTC))
     assert report.events == {}
     due = datetime(2026, 8, 13, 1, 0, tzinfo=UTC)
+    before_breach = datetime.now(UTC)
     report = await sweep(desk.pool, desk.runtime.store, due)
     assert report.events == {"DeadlineBreached": 1, "CaseEscalated": 1}
     for _ in range(2):
@@ -361,7 +362,8 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
         "DeadlineBreached",
         "CaseEscalated",
     ]
-    assert "DeadlineWarned" not in await desk.types(walk_in)  # answered in time
+    # Answered before the watcher looked: a stopped clock is not warned about.
+    assert "DeadlineWarned" not in await desk.types(walk_in)
 
     # The next level up now has it in its queue; it is on the overdue list.
     r = await desk.client.get("/v1/work/queue", headers=sub)
@@ -372,14 +374,25 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
     assert queued[str(case)]["remaining_office_seconds"] < 0
     r = await desk.client.get("/v1/work/queue", params={"role": "officer"}, headers=head)
     assert str(case) not in r.text
-    r = await desk.client.get(
-        "/v1/work/overdue", params={"at": "2026-08-12T00:00:00Z"}, headers=head
-    )
-    assert str(case) not in r.text
-    r = await desk.client.get(
-        "/v1/work/overdue", params={"at": "2026-08-14T00:00:00Z"}, headers=head
-    )
+    r = await desk.client.get("/v1/work/overdue", headers=head)
     assert [c["case_id"] for c in r.json()["cases"]] == [str(case)]
+    # As of a moment before the breach was recorded: still in the officer's queue.
+    for at, in_officer_queue in ((before_breach, True), (datetime.now(UTC), False)):
+        params = {"at": at.isoformat()}
+        r = await desk.client.get(
+            "/v1/work/queue", params={**params, "role": "officer"}, headers=head
+        )
+        assert (str(case) in r.text) is in_officer_queue
+        r = await desk.client.get(
+            "/v1/work/queue", params={**params, "role": "sub_coordinator"}, headers=head
+        )
+        assert (str(case) in r.text) is not in_officer_queue
+        r = await desk.client.get("/v1/work/overdue", params=params, headers=head)
+        assert [c["case_id"] for c in r.json()["cases"]] == [str(case)]
+    r = await desk.client.get(
+        "/v1/work/deadlines", params={"at": "2020-01-01T00:00:00"}, headers=head
+    )
+    assert r.json()["cases"] == []  # nothing was recorded yet
     r = await desk.client.get("/v1/work/deadlines", headers=head)
     assert [c["case_id"] for c in r.json()["cases"]] == [str(case)]
     r = await desk.client.get(f"/v1/cases/{case}/deadline", headers=head)

@@ -62,48 +62,89 @@ def _items(rows: list[dict[str, Any]], now: datetime) -> list[QueueItem]:
     return [QueueItem(**r, remaining_office_seconds=_remaining(r, now)) for r in rows]
 
 
+AtQuery = Annotated[
+    datetime | None,
+    Query(
+        description="As of this moment (ISO 8601; UTC without a zone): folded from the "
+        "events recorded up to then. Default: now, from the live projection."
+    ),
+]
+
+
+def _moment(at: datetime | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _running(r: dict[str, Any]) -> bool:
+    return r["clock_stopped_at"] is None and r["due_at"] is not None
+
+
+def _by_due(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda r: (r["due_at"] or far, r["opened_at"], str(r["case_id"])))
+
+
 @router.get("/queue", response_model=Queue)
 async def work_queue(
     request: Request,
     staff: Staff,
     role: Annotated[Role | None, Query(description="Default: every role of the caller.")] = None,
     mine: bool = False,
+    at: AtQuery = None,
 ) -> Queue:
     """The cases waiting for a role's next step (escalated cases go to the level up),
     soonest deadline first. `mine=true`: only cases assigned to the caller."""
     authorize(staff, roles=CASE_READERS)
     roles = [role.value] if role else sorted(r.value for r in staff.roles)
-    now = datetime.now(UTC)
+    now = _moment(at)
+    assignee = staff.staff_id if mine else None
     async with get_runtime(request).pool.acquire() as conn:
-        rows = await views.queue(
-            conn, staff.office, roles, assignee=staff.staff_id if mine else None
-        )
+        if at is None:
+            rows = await views.queue(conn, staff.office, roles, assignee=assignee)
+        else:
+            rows = _by_due(
+                [
+                    r
+                    for r in await views.office_as_of(conn, staff.office, now)
+                    if r["queue_role"] in roles and assignee in (None, r["assigned_to"])
+                ]
+            )
     return Queue(office=staff.office, role=role, as_of=now, cases=_items(rows, now))
 
 
 @router.get("/deadlines", response_model=Queue)
-async def deadlines(request: Request, staff: Staff) -> Queue:
+async def deadlines(request: Request, staff: Staff, at: AtQuery = None) -> Queue:
     """Every running clock of the office, the soonest deadline first, with time left."""
     authorize(staff, roles=CASE_READERS)
-    now = datetime.now(UTC)
+    now = _moment(at)
     async with get_runtime(request).pool.acquire() as conn:
-        rows = await views.running_clocks(conn, staff.office)
+        if at is None:
+            rows = await views.running_clocks(conn, staff.office)
+        else:
+            rows = _by_due(
+                [r for r in await views.office_as_of(conn, staff.office, now) if _running(r)]
+            )
     return Queue(office=staff.office, role=None, as_of=now, cases=_items(rows, now))
 
 
 @router.get("/overdue", response_model=Queue)
-async def overdue(
-    request: Request,
-    staff: Staff,
-    at: Annotated[datetime | None, Query(description="Default: now.")] = None,
-) -> Queue:
-    """Open cases whose deadline has passed (at `at`), the longest overdue first."""
+async def overdue(request: Request, staff: Staff, at: AtQuery = None) -> Queue:
+    """Open cases whose deadline had passed (at `at`), the longest overdue first."""
     authorize(staff, roles=CASE_READERS)
-    now = at or datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+    now = _moment(at)
     async with get_runtime(request).pool.acquire() as conn:
-        rows = await views.overdue(conn, staff.office, now)
+        if at is None:
+            rows = await views.overdue(conn, staff.office, now)
+        else:
+            rows = _by_due(
+                [
+                    r
+                    for r in await views.office_as_of(conn, staff.office, now)
+                    if _running(r) and r["due_at"] <= now
+                ]
+            )
     return Queue(office=staff.office, role=None, as_of=now, cases=_items(rows, now))
 
 
