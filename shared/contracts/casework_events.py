@@ -32,17 +32,21 @@ class _CaseworkEvent(Event):
 
 
 @register
-class CaseTakenUp(_CaseworkEvent):
-    """The front office took the registered case up (checks documents and eligibility)."""
+class CaseFileOpened(_CaseworkEvent):
+    """The front office took the registered case up and opened its file (it checks the
+    documents and eligibility next)."""
 
-    event_type = "CaseTakenUp"
+    event_type = "CaseFileOpened"
 
 
 @register
-class CaseHandedToBackOffice(_CaseworkEvent):
-    """The front office passed the case on to the back office."""
+class CaseTransferred(_CaseworkEvent):
+    """The case moved from one desk to the next (the front office passed it to the back
+    office)."""
 
-    event_type = "CaseHandedToBackOffice"
+    event_type = "CaseTransferred"
+
+    to_desk: Literal["back_office"] = "back_office"
 
 
 @register
@@ -164,19 +168,19 @@ class ClientIdentityRecorded(_CaseworkEvent):
 
 
 @register
-class CaseConsultationHeld(_CaseworkEvent):
+class CaseConsulted(_CaseworkEvent):
     """Case consultation; the social worker names the psychologist who will counsel."""
 
-    event_type = "CaseConsultationHeld"
+    event_type = "CaseConsulted"
 
     psychologist: str = Field(description="Staff id of the psychologist for the sessions.")
 
 
 @register
-class CounsellingSessionHeld(_CaseworkEvent):
+class CounsellingSessionRecorded(_CaseworkEvent):
     """One counselling session by the psychologist (the standard plans 3 or 4)."""
 
-    event_type = "CounsellingSessionHeld"
+    event_type = "CounsellingSessionRecorded"
 
     session: int = Field(ge=1)
     notes: str = Field(

@@ -8,6 +8,7 @@ owners' outbox relays. The deadline watcher is driven with chosen moments (`swee
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -227,8 +228,8 @@ async def test_lifecycle_transitions_and_illegal_ones_refused(desk: Desk) -> Non
             f"case-{case}",
         )
     assert [r["event_type"] for r in rows] == [
-        "CaseTakenUp",
-        "CaseHandedToBackOffice",
+        "CaseFileOpened",
+        "CaseTransferred",
         "CaseAssigned",
         "CaseWorkStarted",
         "CasePaused",
@@ -522,7 +523,7 @@ async def test_lk3_social_work_steps_and_confidential_counselling(desk: Desk) ->
         r = await desk.client.get(f"/v1/cases/{case}", headers=outsider)
         assert r.status_code == 200 and NOTES not in r.text
         session = next(
-            t for t in r.json()["timeline"] if t["event_type"] == "CounsellingSessionHeld"
+            t for t in r.json()["timeline"] if t["event_type"] == "CounsellingSessionRecorded"
         )
         assert session["details"]["notes"] == "[rahasia]"
     async with desk.pool.acquire() as conn:
@@ -686,3 +687,31 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
         await desk.client.get("/v1/work/queue", params={"role": "sub_coordinator"}, headers=head)
     ).json()["cases"]
     assert [q["case_id"] for q in queue_rebuilt] == [q["case_id"] for q in queue_live] == [str(a)]
+
+
+async def test_the_runtime_runs_the_watcher_by_itself(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    app = create_app(settings, watch_seconds=0.2)
+    async with running(app) as client:
+        desk = Desk(app, client, pool)
+        overdue = await desk.register(registration(uuid4(), channel=Channel.SP4N_LAPOR))
+        paused = await desk.register(
+            registration(uuid4(), channel=Channel.SP4N_LAPOR, received_at=datetime.now(UTC))
+        )
+        fo = auth("kupang", Role.FRONT_OFFICE, staff_id="kpg-fo")
+        await desk.ok(paused, "take-up", {}, fo)
+        await desk.ok(paused, "pause", {"waiting_for": "citizen", "reason": "KTP"}, fo)
+
+        async def escalated() -> bool:
+            return "CaseEscalated" in await desk.types(overdue)
+
+        await eventually(escalated)
+        await asyncio.sleep(0.5)  # a few more sweeps
+        types = await desk.types(overdue)
+        assert [t for t in types if t.startswith(("Deadline", "CaseEsc"))] == [
+            "DeadlineWarned",
+            "DeadlineBreached",
+            "CaseEscalated",
+        ]
+        assert not [t for t in await desk.types(paused) if t.startswith("Deadline")]

@@ -395,3 +395,28 @@ def test_ikm_index_and_grade() -> None:
     assert ikm.ikm([]) is None
     assert ikm.score_problems({**all_four, "u3": 5}) == ["u3: 5 is not a score 1-4"]
     assert "u9: missing" in ikm.score_problems({k: 2 for k in list(ikm.ELEMENTS)[:8]})
+
+
+def test_lifecycle_facts_fold_the_same_in_any_arrival_order() -> None:
+    import random
+
+    c = Case()
+    c.do(decisions.take_up, Transition(), by=BY)
+    c.do(decisions.assign, AssignCase(assignee="x", role=Role.OFFICER), by=BY)
+    c.do(decisions.start_work, Transition(), staff_id="x", by="staff:x")
+    c.do(decisions.pause, PauseCase(waiting_for="citizen", reason="r"), by=BY)
+    c.do(decisions.resume, Transition(), by=BY)
+    rid = uuid4()
+    c.do(decisions.refer, MakeReferral(agency="bpjs", reason="r"), referral_id=rid, by=BY)
+    c.do(decisions.answer_referral, rid, AnswerReferral(accepted=True), by=BY)
+    c.do(decisions.answer, AnswerCase(answer="a"), by=BY)
+    c.do(decisions.close, Transition(), by=BY)
+    c.do(decisions.reopen, Transition(reason="r"), by=BY)
+    expected = c.state
+    assert expected.stage == "in_progress" and expected.clock is not None
+    assert expected.clock.number == 2 and expected.handled_by == (BY,)
+    rng = random.Random(11)
+    for _ in range(30):
+        shuffled = c.facts[:]
+        rng.shuffle(shuffled)
+        assert fold(c.case_id, shuffled) == expected

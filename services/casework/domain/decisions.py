@@ -36,18 +36,18 @@ from shared.contracts.base import Event
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
-    CaseConsultationHeld,
+    CaseConsulted,
     CaseEscalated,
+    CaseFileOpened,
     CaseForwarded,
-    CaseHandedToBackOffice,
     CaseMerged,
     CasePaused,
     CaseReopened,
     CaseResumed,
-    CaseTakenUp,
+    CaseTransferred,
     CaseWorkStarted,
     ClientIdentityRecorded,
-    CounsellingSessionHeld,
+    CounsellingSessionRecorded,
     DeadlineBreached,
     DeadlineWarned,
     DuplicateMerged,
@@ -142,7 +142,7 @@ def may(state: CaseState, action: str) -> bool:
 
 def take_up(state: CaseState, cmd: Transition, *, by: str) -> list[Event]:
     _allow(state, "take_up")
-    return [CaseTakenUp(case_id=state.case_id, by=by, reason=cmd.reason)]
+    return [CaseFileOpened(case_id=state.case_id, by=by, reason=cmd.reason)]
 
 
 def hand_to_back_office(state: CaseState, cmd: Transition, *, by: str) -> list[Event]:
@@ -153,7 +153,7 @@ def hand_to_back_office(state: CaseState, cmd: Transition, *, by: str) -> list[E
             "The citizen was not verified (DTKS or domicile); the case cannot go on.",
             details={"dtks": state.dtks, "domicile": state.domicile},
         )
-    return [CaseHandedToBackOffice(case_id=state.case_id, by=by, reason=cmd.reason)]
+    return [CaseTransferred(case_id=state.case_id, by=by, reason=cmd.reason)]
 
 
 def assign(
@@ -330,7 +330,7 @@ def record_consultation(
             "assessment_missing", "Outreach and the initial assessment come first."
         )
     return [
-        CaseConsultationHeld(
+        CaseConsulted(
             case_id=state.case_id, by=by, reason=cmd.reason, psychologist=cmd.psychologist
         )
     ]
@@ -357,7 +357,7 @@ def record_counselling(
             details={"sessions": len(state.sessions), "max": max_sessions},
         )
     return [
-        CounsellingSessionHeld(
+        CounsellingSessionRecorded(
             case_id=state.case_id, by=by, session=len(state.sessions) + 1, notes=cmd.notes
         )
     ]

@@ -321,9 +321,9 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             return state
         case "LetterSigned":
             return replace(state, letter_stage="signed", letter_number=d.get("letter_number"))
-        case "CaseTakenUp":
+        case "CaseFileOpened":
             return _move(state, "front_office", at)
-        case "CaseHandedToBackOffice":
+        case "CaseTransferred":
             return _move(state, "back_office", at)
         case "CaseAssigned":
             assignee = str(d.get("assignee"))
@@ -426,13 +426,13 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             if state.stage == "registered":
                 state = _move(state, "front_office", at)
             return state
-        case "CaseConsultationHeld":
+        case "CaseConsulted":
             psy = str(d.get("psychologist"))
             team = state.care_team if psy in state.care_team else (*state.care_team, psy)
             return replace(
                 state, consultation_at=state.consultation_at or at, psychologist=psy, care_team=team
             )
-        case "CounsellingSessionHeld":
+        case "CounsellingSessionRecorded":
             return replace(state, sessions=(*state.sessions, at))
         case "ReferralMade":
             referral = Referral(

@@ -56,7 +56,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
 # Counselling notes: readable only by the social worker and psychologist of the case.
 CONFIDENTIAL_FIELDS: dict[str, str] = {
     "AssessmentRecorded": "summary",
-    "CounsellingSessionHeld": "notes",
+    "CounsellingSessionRecorded": "notes",
 }
 REDACTED = "[rahasia]"
 
@@ -140,9 +140,9 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             return f"Dirujuk ke {d.get('agency')}"
         case "CaseResolved":
             return f"Kasus selesai: {d.get('outcome')}"
-        case "CaseTakenUp":
+        case "CaseFileOpened":
             return f"Kasus diterima front office oleh {d.get('by')}" + _why(d)
-        case "CaseHandedToBackOffice":
+        case "CaseTransferred":
             return f"Kasus diteruskan ke back office oleh {d.get('by')}" + _why(d)
         case "CaseWorkStarted":
             return f"Penanganan dimulai oleh {d.get('by')}" + _why(d)
@@ -183,9 +183,9 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             return f"Kasus dieskalasi ke {d.get('to_role')}"
         case "ClientIdentityRecorded":
             return f"Identitas klien dicatat oleh {d.get('by')}"
-        case "CaseConsultationHeld":
+        case "CaseConsulted":
             return f"Konsultasi kasus; konseling oleh psikolog {d.get('psychologist')}"
-        case "CounsellingSessionHeld":
+        case "CounsellingSessionRecorded":
             return f"Sesi konseling ke-{d.get('session')} oleh {d.get('by')}"
         case "ReferralAccepted":
             return f"Rujukan {d.get('referral_id')} diterima oleh penerima"

@@ -426,7 +426,7 @@ async def _run(
 async def take_up(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
-    """registered -> front_office (CaseTakenUp)."""
+    """registered -> front_office (CaseFileOpened)."""
     accepted, _ = await _run(
         request, staff, case_id, TAKERS, lambda a: lambda s: decisions.take_up(s, body, by=a.actor)
     )
@@ -437,7 +437,7 @@ async def take_up(
 async def hand_to_back_office(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
-    """front_office -> back_office (CaseHandedToBackOffice); refused if not eligible."""
+    """front_office -> back_office (CaseTransferred); refused if not eligible."""
     accepted, _ = await _run(
         request,
         staff,
@@ -656,7 +656,7 @@ async def record_identity(
 async def record_consultation(
     case_id: UUID, body: RecordConsultation, request: Request, staff: Staff
 ) -> CommandAccepted:
-    """Step 5: case consultation; names the psychologist (CaseConsultationHeld)."""
+    """Step 5: case consultation; names the psychologist (CaseConsulted)."""
     accepted, _ = await _run(
         request,
         staff,

@@ -17,11 +17,14 @@ ALTER TABLE casework.cases
     ADD COLUMN breached         boolean     NOT NULL DEFAULT false,
     ADD COLUMN escalated_to     text,
     ADD COLUMN open_referrals   integer     NOT NULL DEFAULT 0,
+    ADD COLUMN next_reminder_at timestamptz, -- the next follow-up of an open referral
     ADD COLUMN id_card_held     boolean     NOT NULL DEFAULT false,
     ADD COLUMN merged_into      uuid,
     ADD COLUMN forwarded_to     text;
 
 CREATE INDEX cases_queue_idx ON casework.cases (office, queue_role, due_at);
+CREATE INDEX cases_reminder_idx ON casework.cases (next_reminder_at)
+    WHERE next_reminder_at IS NOT NULL;
 CREATE INDEX cases_running_clock_idx ON casework.cases (due_at)
     WHERE clock_stopped_at IS NULL AND due_at IS NOT NULL;
 

@@ -9,6 +9,7 @@ projection compute the same due times.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from services.casework.adapters.calendar import office_calendar
@@ -17,7 +18,9 @@ from services.casework.domain.deadlines import (
     OfficeCalendar,
     budget_seconds,
     clock_deadline,
+    due_at,
 )
+from services.casework.domain.decisions import REMINDER_EVERY_WORKING_DAYS
 from services.casework.domain.model import PAUSED_STAGES, STOPPED_STAGES, CaseState
 from shared.catalogue import Catalogue, CatalogueError, ServiceStandard, load_catalogue
 from shared.contracts.vocab import Channel, Role
@@ -102,3 +105,13 @@ def queue_role(state: CaseState) -> str | None:
             return Role.BACK_OFFICE.value
         case _:
             return state.assignee_role or Role.FRONT_OFFICE.value
+
+
+def next_reminder_at(state: CaseState) -> datetime | None:
+    """When the next follow-up reminder of an open referral falls due (None: no open one)."""
+    calendar = calendar_for(state.office) if state.office else None
+    if calendar is None or not state.open_referrals:
+        return None
+    every = REMINDER_EVERY_WORKING_DAYS * calendar.day_seconds
+    times = [due_at(r.made_at, (r.reminders + 1) * every, calendar) for r in state.open_referrals]
+    return min((t for t in times if t is not None), default=None)

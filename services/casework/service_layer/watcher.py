@@ -53,7 +53,7 @@ async def sweep(pool: asyncpg.Pool, store: EventStore, now: datetime) -> SweepRe
                WHERE (clock_stopped_at IS NULL AND due_at IS NOT NULL AND (
                         (NOT warned AND warn_at <= $1)
                      OR (due_at <= $1 AND (NOT breached OR escalated_to IS NULL))))
-                  OR open_referrals > 0
+                  OR next_reminder_at <= $1
                ORDER BY due_at NULLS LAST""",
             now,
         )
