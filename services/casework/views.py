@@ -6,7 +6,7 @@ Reads only; the access log that every case-file read writes is in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -243,3 +243,17 @@ async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> l
             }
         )
     return result
+
+
+async def visits(conn: asyncpg.Connection, office: str, day: date) -> list[dict[str, Any]]:
+    """The guest book of one day, with the card left at reception (if any) and its case."""
+    rows = await conn.fetch(
+        """SELECT v.visit_id, v.queue_number, v.purpose, v.checked_in_by, v.signed_at,
+                  c.case_id, c.card_kind, c.deposited_at, c.returned_at
+           FROM casework.visits v LEFT JOIN casework.id_cards c USING (visit_id)
+           WHERE v.office = $1 AND v.visit_date = $2
+           ORDER BY v.queue_number, v.visit_id""",
+        office,
+        day,
+    )
+    return [dict(r) for r in rows]

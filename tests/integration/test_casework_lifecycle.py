@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,6 +26,7 @@ from shared.contracts.events import Applicant, ComplaintRegistered, DomicileVeri
 from shared.contracts.intake_events import (
     DuplicateConfirmed,
     DuplicateSuspected,
+    GuestBookSigned,
     IdCardDeposited,
     IdCardReturned,
     ReplyReceived,
@@ -414,6 +415,19 @@ async def test_walk_in_handover_and_id_card_until_returned(desk: Desk) -> None:
     case = await desk.register(registration(uuid4(), channel=Channel.WALK_IN))
     letter = await desk.register(registration(uuid4(), channel=Channel.LETTER))
     visit, lone_visit = uuid4(), uuid4()
+    for v, number in ((visit, "A-001"), (lone_visit, "A-002")):
+        await desk.intake(
+            None,
+            "kupang",
+            GuestBookSigned(
+                visit_id=v,
+                office="kupang",
+                visit_date=date(2026, 8, 3),
+                queue_number=number,
+                purpose="Pengaduan",
+                checked_in_by="staff:kpg-rcp",
+            ),
+        )
     await desk.intake(
         case,
         "kupang",
@@ -452,6 +466,13 @@ async def test_walk_in_handover_and_id_card_until_returned(desk: Desk) -> None:
     )
     r = await desk.client.get("/v1/work/id-cards", headers=rcp)
     assert [c["visit_id"] for c in r.json()["cards"]] == [str(lone_visit)]
+    r = await desk.client.get("/v1/work/visits", params={"date": "2026-08-03"}, headers=rcp)
+    assert r.status_code == 200, r.text
+    book = r.json()["visits"]
+    assert [(v["queue_number"], v["case_id"], v["returned_at"] is None) for v in book] == [
+        ("A-001", str(case), False),
+        ("A-002", None, True),
+    ]
     r = await desk.client.get("/v1/work/id-cards", params={"include_returned": "true"}, headers=rcp)
     assert len(r.json()["cards"]) == 2
     row = await desk.row(case)
@@ -653,10 +674,23 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
     await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 20, tzinfo=UTC))
     await desk.ok(c, "take-up", {}, fo)
     await desk.ok(c, "pause", {"waiting_for": "agency", "agency": "dukcapil", "reason": "Data"}, fo)
+    b_visit = uuid4()
+    await desk.intake(
+        None,
+        "kupang",
+        GuestBookSigned(
+            visit_id=b_visit,
+            office="kupang",
+            visit_date=date(2026, 8, 3),
+            queue_number="B-001",
+            purpose="Tanya bansos",
+            checked_in_by="staff:kpg-rcp",
+        ),
+    )
     await desk.intake(
         b,
         "kupang",
-        IdCardDeposited(visit_id=uuid4(), case_id=b, office="kupang", held_by="staff:kpg-rcp"),
+        IdCardDeposited(visit_id=b_visit, case_id=b, office="kupang", held_by="staff:kpg-rcp"),
     )
     await desk.ok(b, "answer", {"answer": "Langsung."}, fo)
     await desk.ok(b, "close", {}, fo)
@@ -671,9 +705,11 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
             cases = await conn.fetch("SELECT * FROM casework.cases ORDER BY case_id")
             timeline = await conn.fetch("SELECT * FROM casework.case_timeline ORDER BY event_id")
             cards = await conn.fetch("SELECT * FROM casework.id_cards ORDER BY visit_id")
-        return tuple([dict(r) for r in rows] for rows in (cases, timeline, cards))
+            book = await conn.fetch("SELECT * FROM casework.visits ORDER BY visit_id")
+        return tuple([dict(r) for r in rows] for rows in (cases, timeline, cards, book))
 
     live = await snapshot()
+    assert len(live[3]) == 1 and len(live[2]) == 1
     assert {r["stage"] for r in live[0]} == {"assigned", "closed", "waiting_for_agency"}
     assert any(r["escalated_to"] == "sub_coordinator" for r in live[0])
     ikm_live = (await desk.client.get("/v1/work/ikm", headers=head)).json()

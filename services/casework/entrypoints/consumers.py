@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.casework.domain.timeline import CASE_EVENT_TYPES
 from services.casework.service_layer.policies import (
     when_duplicate_confirmed_merge,
     when_letter_signed_resolve_case,
     when_reply_received_resume_case,
 )
-from services.casework.service_layer.projection import project_event
+from services.casework.service_layer.projection import PROJECTED_EVENT_TYPES, project_event
 from shared.consumer import Handler
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import LetterSigned
@@ -45,7 +44,7 @@ async def on_duplicate_confirmed(conn: asyncpg.Connection, envelope: EventEnvelo
 # Built from the event registry: a new cross-service event is projected without a change
 # here (its timeline line is its type name until `domain/timeline.py` learns it).
 HANDLERS: dict[str, Handler] = {
-    **dict.fromkeys(CASE_EVENT_TYPES, project_event),
+    **dict.fromkeys(PROJECTED_EVENT_TYPES, project_event),
     LetterSigned.event_type: on_letter_signed,
     ReplyReceived.event_type: on_reply_received,
     DuplicateConfirmed.event_type: on_duplicate_confirmed,

@@ -177,7 +177,11 @@ async def _timeline_items(
 
 
 def _state_fields(state: CaseState) -> dict[str, Any]:
+    due = planning.deadline_for(state)
     return {
+        "queue_role": planning.queue_role(state),
+        "due_at": due.due_at if due else None,
+        "clock_paused": bool(state.clock and state.clock.paused),
         "case_id": state.case_id,
         "office": state.office,
         "service": state.service,

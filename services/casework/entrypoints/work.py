@@ -6,7 +6,7 @@ Every list is the caller's own office only; read from the projections (rebuildab
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -281,3 +281,32 @@ class _Respondent(StaffActor):
     @property
     def actor(self) -> str:
         return self.staff_id  # "citizen" or "staff:<id>"
+
+
+class Visit(BaseModel):
+    visit_id: UUID
+    queue_number: str
+    purpose: str
+    checked_in_by: str
+    signed_at: datetime
+    case_id: UUID | None
+    card_kind: str | None = Field(description="The card left at reception, if any.")
+    deposited_at: datetime | None
+    returned_at: datetime | None
+
+
+class GuestBook(BaseModel):
+    office: str
+    date: date
+    visits: list[Visit]
+
+
+@router.get("/visits", response_model=GuestBook)
+async def guest_book(
+    request: Request, staff: Staff, day: Annotated[date, Query(alias="date")]
+) -> GuestBook:
+    """The guest book of a day (buku tamu), with each visitor's card and case."""
+    authorize(staff, roles=CASE_READERS | {Role.RECEPTIONIST})
+    async with get_runtime(request).pool.acquire() as conn:
+        rows = await views.visits(conn, staff.office, day)
+    return GuestBook(office=staff.office, date=day, visits=[Visit(**r) for r in rows])

@@ -40,3 +40,15 @@ CREATE TABLE casework.id_cards (
     returned_at  timestamptz
 );
 CREATE INDEX id_cards_held_idx ON casework.id_cards (office) WHERE returned_at IS NULL;
+
+-- The guest book at reception: one row per visit (queue number, purpose).
+CREATE TABLE casework.visits (
+    visit_id       uuid        PRIMARY KEY,
+    office         text        NOT NULL,
+    visit_date     date        NOT NULL,
+    queue_number   text        NOT NULL,
+    purpose        text        NOT NULL,
+    checked_in_by  text        NOT NULL,
+    signed_at      timestamptz NOT NULL
+);
+CREATE INDEX visits_office_date_idx ON casework.visits (office, visit_date, queue_number);

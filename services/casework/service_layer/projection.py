@@ -35,7 +35,7 @@ from services.casework.domain.timeline import (
 from services.casework.service_layer.planning import deadline_for, next_reminder_at, queue_role
 from shared.contracts.base import EventEnvelope, UnknownEventType
 from shared.contracts.events import ComplaintRegistered
-from shared.contracts.intake_events import IdCardDeposited, IdCardReturned
+from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
 from shared.eventstore.store import envelope_from_row
 from shared.logging import get_logger
 
@@ -160,12 +160,29 @@ def _case_args(state: CaseState, applicant_name: str | None) -> tuple[Any, ...]:
 
 
 ID_CARD_EVENTS = frozenset({"IdCardDeposited", "IdCardReturned"})
+# The reception's registers: events that may belong to no case.
+REGISTER_EVENTS = ID_CARD_EVENTS | {"GuestBookSigned"}
+PROJECTED_EVENT_TYPES: tuple[str, ...] = tuple(sorted({*CASE_EVENT_TYPES, *REGISTER_EVENTS}))
 
 
-async def project_id_card(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    """The card register at reception (a card may be left without a case)."""
+async def project_register(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
+    """The reception's registers: the guest book and the ID cards left there (a visit and
+    its card may belong to no case)."""
     card = envelope.payload()
-    if isinstance(card, IdCardDeposited):
+    if isinstance(card, GuestBookSigned):
+        await conn.execute(
+            """INSERT INTO casework.visits (visit_id, office, visit_date, queue_number, purpose,
+                   checked_in_by, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (visit_id) DO NOTHING""",
+            card.visit_id,
+            card.office,
+            card.visit_date,
+            card.queue_number,
+            card.purpose,
+            card.checked_in_by,
+            envelope.occurred_at,
+        )
+    elif isinstance(card, IdCardDeposited):
         await conn.execute(
             """INSERT INTO casework.id_cards (visit_id, office, case_id, card_kind, held_by,
                    deposited_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -224,12 +241,13 @@ async def lock_case(conn: asyncpg.Connection, case_id: UUID) -> None:
 
 async def project_event(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
     """Live projection of one event (inside the consumer's transaction)."""
-    if envelope.event_type in ID_CARD_EVENTS:
+    if envelope.event_type in REGISTER_EVENTS:
         await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", REBUILD_LOCK)
-        await project_id_card(conn, envelope)
-    entry = entry_from_envelope(envelope)
+        await project_register(conn, envelope)
+    entry = entry_from_envelope(envelope) if envelope.event_type in CASE_EVENT_TYPES else None
     if entry is None:
-        log.warning("event_without_case_skipped", event_type=envelope.event_type)
+        if envelope.event_type not in REGISTER_EVENTS:
+            log.warning("event_without_case_skipped", event_type=envelope.event_type)
         return
     await lock_case(conn, entry.case_id)  # re-entrant: a no-op if this tx holds them
     if not await _insert_entries(conn, [entry]):
@@ -282,19 +300,22 @@ async def rebuild_projections(pool: asyncpg.Pool) -> RebuildReport:
         await conn.execute("DELETE FROM casework.cases")
         await conn.execute("DELETE FROM casework.case_timeline")
         await conn.execute("DELETE FROM casework.id_cards")
+        await conn.execute("DELETE FROM casework.visits")
         names: dict[UUID, str | None] = {}
         cursor = await conn.cursor(
             f"""SELECT {_EVENT_COLUMNS} FROM eventstore.events
                 WHERE event_type = ANY($1::text[]) ORDER BY global_position""",
-            list(CASE_EVENT_TYPES),
+            list(PROJECTED_EVENT_TYPES),
         )
         while rows := await cursor.fetch(_BATCH):
             batch: list[TimelineEntry] = []
             for row in rows:
                 envelope = envelope_from_row(row)
                 try:
-                    if envelope.event_type in ID_CARD_EVENTS:
-                        await project_id_card(conn, envelope)
+                    if envelope.event_type in REGISTER_EVENTS:
+                        await project_register(conn, envelope)
+                    if envelope.event_type not in CASE_EVENT_TYPES:
+                        continue
                     entry = entry_from_envelope(envelope)
                 except (ValidationError, UnknownEventType, ValueError) as exc:
                     # Live, the consumer dead-letters what it cannot decode: skip it alike.
