@@ -751,3 +751,37 @@ async def test_the_runtime_runs_the_watcher_by_itself(
             "CaseEscalated",
         ]
         assert not [t for t in await desk.types(paused) if t.startswith("Deadline")]
+
+
+async def test_bad_input_to_every_command_is_a_clear_4xx(desk: Desk) -> None:
+    """Every POST route of casework, given junk, answers 4xx with a machine-readable error
+    (never a 500, never a stack trace); junk that happens to be a valid command (an empty
+    body where only a reason is asked for) may pass."""
+    case = await desk.register(registration(uuid4()))
+    staff = auth("kupang", *Role, staff_id="kpg-all")
+    paths = [p for p, ops in desk.app.openapi()["paths"].items() if "post" in ops]
+    assert len(paths) >= 20
+    junk: list[Any] = [
+        None,
+        "kata",
+        [],
+        {},
+        {"reason": 5, "answer": None},
+        {"assignee": "", "role": "nobody"},
+        {"waiting_for": "agency", "agency": "", "reason": ""},
+        {"ticket_number": "T", "scores": {"u1": "empat"}},
+        {"accepted": "mungkin"},
+        {"psychologist": "x" * 500, "notes": ""},
+    ]
+    refusals = 0
+    for template in paths:
+        path = template.replace("{case_id}", str(case)).replace("{referral_id}", str(uuid4()))
+        for body in junk:
+            r = await desk.client.post(path, json=body, headers=staff)
+            assert r.status_code < 500, (path, body, r.status_code, r.text)
+            assert "Traceback" not in r.text
+            if r.status_code >= 400:
+                error = r.json()["error"]
+                assert error["code"] and error["message"], (path, body, r.text)
+                refusals += 1
+    assert refusals >= len(paths) * (len(junk) - 2)
