@@ -252,6 +252,7 @@ class CaseAssigned(Event):
         "handover: a walk-in visitor taken to the appointed official.",
     )
     instruction: str = Field(default="", max_length=2_000, description="Text of a disposition.")
+    reason: str = Field(default="", max_length=2_000)
 
 
 @register
@@ -291,6 +292,7 @@ class CaseResolved(Event):
     case_id: UUID
     outcome: str = Field(examples=["letter_issued", "referred", "answered"])
     resolved_by: str
+    reason: str = Field(default="", max_length=2_000)
 
 
 # ---- notifications ---------------------------------------------------------------------

@@ -39,6 +39,7 @@ class ResolveCase(_Command):
         pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$",
         examples=["answered", "referred", "letter_issued"],
     )
+    reason: str = Field(default="", max_length=2_000)
 
 
 class AssignCase(_Command):
@@ -47,6 +48,7 @@ class AssignCase(_Command):
     instruction: str = Field(
         default="", max_length=2_000, description="A disposition's written instruction."
     )
+    reason: str = Field(default="", max_length=2_000)
 
 
 class Transition(_Command):

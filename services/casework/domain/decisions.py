@@ -183,6 +183,7 @@ def assign(
             assigned_by=by,
             kind=kind,
             instruction=cmd.instruction,
+            reason=cmd.reason,
         )
     ]
 
@@ -232,7 +233,9 @@ def answer(state: CaseState, cmd: AnswerCase, *, by: str) -> list[Event]:
 
 def resolve(state: CaseState, cmd: ResolveCase, *, by: str) -> list[Event]:
     _allow(state, "resolve")
-    return [CaseResolved(case_id=state.case_id, outcome=cmd.outcome, resolved_by=by)]
+    return [
+        CaseResolved(case_id=state.case_id, outcome=cmd.outcome, resolved_by=by, reason=cmd.reason)
+    ]
 
 
 def close(state: CaseState, cmd: Transition, *, by: str) -> list[Event]:
@@ -294,7 +297,14 @@ def resolve_when_letter_signed(state: CaseState) -> list[CaseResolved]:
     """Policy: a signed letter is the service delivered. Never resolves a case twice."""
     if state.stage in ("resolved", "closed", "forwarded", "merged"):
         return []
-    return [CaseResolved(case_id=state.case_id, outcome="letter_issued", resolved_by=SYSTEM_ACTOR)]
+    return [
+        CaseResolved(
+            case_id=state.case_id,
+            outcome="letter_issued",
+            resolved_by=SYSTEM_ACTOR,
+            reason="Surat telah ditandatangani.",
+        )
+    ]
 
 
 # ---- social work (LK3) -----------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Staff HTTP API of casework: read case files, and the commands of the case lifecycle.
 
-Thin: find the case (404 / 409 case_not_ready), check office and role (403), call a use
-case, map a domain refusal to 409 (or 403 for not_assignee). Every read of a case file
-is recorded in casework.access_log.
+Thin: find the case (404 / 409 case_not_ready), check office and role (403), run the
+domain decision through one use case (`commands.run`), and map a refusal by its kind:
+409 conflict (e.g. illegal_transition, with stage/action/allowed_from in details), 422
+invalid, 403 forbidden. Every read of a case file is recorded in casework.access_log.
 """
 
 from __future__ import annotations
