@@ -401,6 +401,12 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
     clock = r.json()
     assert clock["breached"] and clock["warned"] and clock["escalated_to"] == ["sub_coordinator"]
     assert clock["remaining_office_seconds"] < 0
+    r = await desk.client.get(
+        f"/v1/cases/{case}/deadline", params={"at": before_breach.isoformat()}, headers=head
+    )
+    then = r.json()
+    assert r.status_code == 200 and then["warned"] and not then["breached"]
+    assert then["escalated_to"] == [] and then["due_at"] == clock["due_at"]
     # Another office sees none of it.
     r = await desk.client.get("/v1/work/overdue", headers=auth("mataram", Role.HEAD_OF_OFFICE))
     assert r.json()["cases"] == []

@@ -128,3 +128,32 @@ def test_another_office_week() -> None:
     six_day = OfficeCalendar(zone=WIB, holidays=frozenset(), weekdays=frozenset(range(6)))
     saturday = datetime(2026, 8, 8, 8, tzinfo=WIB)
     assert due_at(saturday, DAY, six_day) == saturday + timedelta(hours=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 1), timezones=st.just(UTC)
+    ),
+    hours=st.integers(min_value=1, max_value=120),
+    gaps=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=96), st.integers(min_value=1, max_value=72)),
+        max_size=4,
+    ),
+)
+def test_due_time_spends_exactly_the_budget_outside_the_pauses(
+    start: datetime, hours: int, gaps: list[tuple[int, int]]
+) -> None:
+    """Closed pauses, one after another (as a case makes them): the office time outside
+    them, from start to the due time, is exactly the budget, and the deadline never comes
+    earlier than without pauses."""
+    pauses: list[Span] = []
+    cursor = start
+    for offset, length in gaps:
+        since = cursor + timedelta(hours=offset)
+        pauses.append(Span(since, since + timedelta(hours=length)))
+        cursor = since + timedelta(hours=length)
+    due = due_at(start, hours * 3600.0, KUPANG, pauses)
+    plain = due_at(start, hours * 3600.0, KUPANG)
+    assert due is not None and plain is not None and due >= plain
+    assert office_seconds_between(start, due, KUPANG, pauses) == pytest.approx(hours * 3600.0)

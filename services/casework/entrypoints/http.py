@@ -629,14 +629,31 @@ def _clock_view(state: CaseState, now: datetime) -> ClockView:
 
 
 @router.get("/{case_id}/deadline", response_model=ClockView)
-async def get_deadline(case_id: UUID, request: Request, staff: Staff) -> ClockView:
+async def get_deadline(
+    case_id: UUID,
+    request: Request,
+    staff: Staff,
+    at: Annotated[
+        datetime | None,
+        Query(description="The clock as it stood then (ISO 8601; UTC without a zone)."),
+    ] = None,
+) -> ClockView:
     """The case's deadline clock: due time in office time, pauses, time left."""
     _bind(request, case_id)
     async with get_runtime(request).pool.acquire() as conn:
         row = await _case_row(conn, case_id)
         authorize(staff, roles=CASE_READERS, office=row["office"])
-        entries = await views.timeline(conn, case_id)
-    return _clock_view(fold(case_id, (e.fact for e in entries)), datetime.now(UTC))
+        if at is None:
+            entries = await views.timeline(conn, case_id)
+            state = fold(case_id, (e.fact for e in entries))
+        else:
+            at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+            state, _, _ = await views.case_as_of(conn, case_id, at)
+            if not state.registered:
+                raise ApiError(
+                    404, "case_not_found", f"Case {case_id} had not been registered at {at}."
+                )
+    return _clock_view(state, at or datetime.now(UTC))
 
 
 # ---- social work (LK3) -----------------------------------------------------------------
