@@ -25,7 +25,8 @@ from shared.eventstore.store import read_case
 
 _CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
     assigned_to, assignee_role, outcome, opened_at, resolved_at, last_position,
-    applicant_name, stage, queue_role, due_at, clock_paused"""
+    applicant_name, stage, queue_role, due_at, clock_paused, merged_into, forwarded_to,
+    id_card_held"""
 
 
 async def find_case(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
@@ -240,6 +241,9 @@ async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> l
                 "clock_stopped_at": clock.stopped_at if clock else None,
                 "breached": bool(clock and clock.breached),
                 "escalated_to": clock.escalated_to[-1] if clock and clock.escalated_to else None,
+                "merged_into": state.merged_into,
+                "forwarded_to": state.forwarded_to,
+                "id_card_held": state.id_card_held,
             }
         )
     return result

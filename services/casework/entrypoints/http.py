@@ -86,9 +86,12 @@ class CaseSummary(BaseModel):
     ticket_number: str
     status: CaseStatus
     stage: Stage = "registered"
-    queue_role: str | None = None
+    queue_role: str | None = Field(default=None, description="Whose turn it is (a role).")
     due_at: datetime | None = None
     clock_paused: bool = False
+    merged_into: UUID | None = None
+    forwarded_to: str | None = None
+    id_card_held: bool = Field(default=False, description="An ID card waits at reception.")
     assigned_to: str | None
     assignee_role: str | None
     outcome: str | None
@@ -183,6 +186,9 @@ def _state_fields(state: CaseState) -> dict[str, Any]:
         "queue_role": planning.queue_role(state),
         "due_at": due.due_at if due else None,
         "clock_paused": bool(state.clock and state.clock.paused),
+        "merged_into": state.merged_into,
+        "forwarded_to": state.forwarded_to,
+        "id_card_held": state.id_card_held,
         "case_id": state.case_id,
         "office": state.office,
         "service": state.service,

@@ -71,7 +71,7 @@ class _SystemActor(StaffActor):
         return SYSTEM_ACTOR
 
 
-async def load_case_stream(conn: asyncpg.Connection, case_id: UUID) -> tuple[CaseState, int]:
+async def load_case(conn: asyncpg.Connection, case_id: UUID) -> tuple[CaseState, int]:
     """The whole case as casework knows it (every service's facts, folded from the
     timeline) and the version of casework's own stream. Call with the case lock held."""
     rows = await conn.fetch(
@@ -112,7 +112,7 @@ async def _decide_and_append(
         try:
             async with pool.acquire() as conn, conn.transaction():
                 await lock_case(conn, case.case_id)
-                state, version = await load_case_stream(conn, case.case_id)
+                state, version = await load_case(conn, case.case_id)
                 new = decide(state)
                 appended = await store.append(conn, case_stream(case.case_id), version, new, meta)
                 await project_appended(conn, appended)

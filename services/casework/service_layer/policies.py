@@ -20,7 +20,7 @@ from services.casework.domain.decisions import (
     resolve_when_letter_signed,
 )
 from services.casework.domain.model import CaseState
-from services.casework.service_layer.commands import case_stream, load_case_stream
+from services.casework.service_layer.commands import case_stream, load_case
 from services.casework.service_layer.projection import lock_case, project_appended
 from shared.contracts.base import Event, EventEnvelope
 from shared.contracts.events import LetterSigned
@@ -55,7 +55,7 @@ async def _decide(
     decide: Callable[[CaseState], Sequence[Event]],
 ) -> list[str]:
     await lock_case(conn, case_id)  # before reading the case; see lock_case
-    state, version = await load_case_stream(conn, case_id)
+    state, version = await load_case(conn, case_id)
     new = decide(state)
     await _append(conn, store, cause, case_id, version, new)
     return [e.event_type for e in new]
@@ -99,8 +99,8 @@ async def when_duplicate_confirmed_merge(
     dup_id, into_id = confirmed.case_id, confirmed.duplicate_of
     for case_id in sorted((dup_id, into_id), key=str):
         await lock_case(conn, case_id)
-    duplicate, dup_version = await load_case_stream(conn, dup_id)
-    survivor, into_version = await load_case_stream(conn, into_id)
+    duplicate, dup_version = await load_case(conn, dup_id)
+    survivor, into_version = await load_case(conn, into_id)
     try:
         dup_events, into_events = decisions.merge_duplicate(
             duplicate,
