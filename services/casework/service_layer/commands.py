@@ -19,7 +19,6 @@ import asyncpg
 from services.casework.domain import decisions
 from services.casework.domain.commands import (
     AssignCase,
-    MakeReferral,
     RecordAssessment,
     ResolveCase,
 )
@@ -147,19 +146,6 @@ async def record_assessment(
         case,
         staff,
         lambda s: decisions.record_assessment(s, cmd, staff_id=staff.staff_id, by=staff.actor),
-    )
-
-
-async def make_referral(
-    pool: asyncpg.Pool, store: EventStore, case: CaseRef, cmd: MakeReferral, staff: StaffActor
-) -> list[EventEnvelope]:
-    referral_id = uuid4()  # the same id on a retry: one referral, however often we decide
-    return await _decide_and_append(
-        pool,
-        store,
-        case,
-        staff,
-        lambda s: decisions.refer(s, cmd, referral_id=referral_id, by=staff.actor),
     )
 
 
