@@ -138,12 +138,14 @@ class DeadlineWarned(_CaseworkEvent):
 
 @register
 class DeadlineBreached(_CaseworkEvent):
-    """The published completion time has passed without an answer."""
+    """The published completion time has passed without an answer (or, with `step`, the
+    time budget of one step of the procedure, e.g. the LK3 initial assessment)."""
 
     event_type = "DeadlineBreached"
 
     due_at: datetime
     clock: int = 1
+    step: str | None = Field(default=None, examples=["assessment"])
 
 
 @register

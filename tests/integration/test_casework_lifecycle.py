@@ -791,3 +791,37 @@ async def test_bad_input_to_every_command_is_a_clear_4xx(desk: Desk) -> None:
                 assert error["code"] and error["message"], (path, body, r.text)
                 refusals += 1
     assert refusals >= len(paths) * (len(junk) - 2)
+
+
+async def test_an_lk3_step_past_its_budget_is_breached_by_the_watcher(desk: Desk) -> None:
+    fo = auth("mataram", Role.FRONT_OFFICE, staff_id="mtr-fo")
+    case = await desk.register(
+        registration(
+            uuid4(),
+            office="mataram",
+            service="lk3-consultation",
+            variant="family-counselling",
+            channel=Channel.WALK_IN,
+            received_at=datetime.now(UTC),
+        )
+    )
+    await desk.ok(case, "social-work/identity", {}, fo)
+    row = await desk.row(case)
+    assert row is not None and row["next_step_due_at"] is not None
+    later = row["next_step_due_at"] + timedelta(seconds=1)
+    assert (await sweep(desk.pool, desk.runtime.store, later - timedelta(minutes=1))).events == {}
+    report = await sweep(desk.pool, desk.runtime.store, later)
+    assert report.events.get("DeadlineBreached") == 1
+    assert (await sweep(desk.pool, desk.runtime.store, later)).events == {}
+    async with desk.pool.acquire() as conn:
+        step = await conn.fetchval(
+            """SELECT data->>'step' FROM eventstore.events
+               WHERE case_id = $1 AND event_type = 'DeadlineBreached'""",
+            case,
+        )
+    assert step == "social_worker"
+    r = await desk.client.get(f"/v1/cases/{case}/social-work", headers=fo)
+    handover = next(s for s in r.json()["steps"] if s["key"] == "social_worker")
+    assert handover["breached"] and handover["done_at"] is None
+    row = await desk.row(case)
+    assert row is not None and row["next_step_due_at"] is None and not row["breached"]

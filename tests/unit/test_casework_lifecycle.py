@@ -420,3 +420,24 @@ def test_lifecycle_facts_fold_the_same_in_any_arrival_order() -> None:
         shuffled = c.facts[:]
         rng.shuffle(shuffled)
         assert fold(c.case_id, shuffled) == expected
+
+
+def test_an_lk3_step_past_its_budget_is_breached_once() -> None:
+    c = Case(
+        Channel.WALK_IN, office="mataram", service="lk3-consultation", variant="family-counselling"
+    )
+    std = load_catalogue().service("mataram", "lk3-consultation")
+    calendar = office_calendar("52.71")
+    c.do(decisions.record_identity, Transition(), by=BY, at=T0)  # Monday 09:00 WITA
+    steps = social_work.steps(c.state, std.procedure, calendar)
+    handover = next(s for s in steps if s.key == "social_worker")
+    assert handover.due_at == T0 + timedelta(days=1)  # 1 working day
+    assert social_work.next_step_due(steps, ()) == handover.due_at
+    assert decisions.step_breaches(c.state, T0 + timedelta(hours=20), steps) == []
+    (breach,) = c.do(decisions.step_breaches, T0 + timedelta(days=1), steps)
+    assert breach.step == "social_worker"  # type: ignore[attr-defined]
+    assert c.state.steps_breached == ("social_worker",)
+    assert c.state.clock is not None and not c.state.clock.breached  # the case clock is apart
+    steps = social_work.steps(c.state, std.procedure, calendar)
+    assert decisions.step_breaches(c.state, T0 + timedelta(days=9), steps) == []
+    assert social_work.next_step_due(steps, c.state.steps_breached) is None

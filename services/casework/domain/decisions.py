@@ -11,7 +11,7 @@ stage, the action and the stages it is allowed from in `details`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -32,6 +32,7 @@ from services.casework.domain.commands import (
 )
 from services.casework.domain.deadlines import Deadline, OfficeCalendar, office_seconds_between
 from services.casework.domain.model import PAUSED_STAGES, STOPPED_STAGES, CaseState
+from services.casework.domain.social_work import OPTIONAL_STEPS, StepView
 from shared.contracts.base import Event
 from shared.contracts.casework_events import (
     CaseAnswered,
@@ -555,3 +556,25 @@ def referral_reminders(state: CaseState, now: datetime, calendar: OfficeCalendar
                 )
             )
     return events
+
+
+def step_breaches(state: CaseState, now: datetime, steps: Sequence[StepView]) -> list[Event]:
+    """A breach for each procedure step whose budget ran out before it was done, once."""
+    if state.stage in STOPPED_STAGES or state.stage in PAUSED_STAGES:
+        return []
+    return [
+        DeadlineBreached(
+            case_id=state.case_id,
+            by=SYSTEM_ACTOR,
+            reason=f"Langkah {step.order} ({step.description}) melewati batas {step.budget}.",
+            due_at=step.due_at,
+            clock=state.clock.number if state.clock else 1,
+            step=step.key,
+        )
+        for step in steps
+        if step.due_at is not None
+        and step.key not in OPTIONAL_STEPS
+        and step.done_at is None
+        and now >= step.due_at
+        and step.key not in state.steps_breached
+    ]

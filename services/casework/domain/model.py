@@ -178,6 +178,7 @@ class CaseState:
     consultation_at: datetime | None = None
     psychologist: str | None = None
     sessions: tuple[datetime, ...] = ()
+    steps_breached: tuple[str, ...] = ()  # procedure steps whose budget ran out
     referrals: tuple[str, ...] = ()  # agencies, in order
     referral_log: tuple[Referral, ...] = ()
     answered_at: datetime | None = None
@@ -410,6 +411,11 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             return replace(state, id_card_held=True)
         case "IdCardReturned":
             return replace(state, id_card_held=False)
+        case "DeadlineBreached" if d.get("step"):
+            step = str(d.get("step"))
+            if step in state.steps_breached:
+                return state
+            return replace(state, steps_breached=(*state.steps_breached, step))
         case "DeadlineWarned" | "DeadlineBreached" | "CaseEscalated":
             clock = state.clock
             if clock is None or clock.number != int(d.get("clock", 1)):

@@ -28,6 +28,9 @@ STEP_KEYS = (
     "referral",
 )
 
+# "Melakukan rujukan apabila diperlukan": only where needed, so never overdue by itself.
+OPTIONAL_STEPS = frozenset({"referral"})
+
 
 @dataclass(frozen=True)
 class StepView:
@@ -94,3 +97,16 @@ def steps(
         )
         previous = done
     return views
+
+
+def next_step_due(views: Sequence[StepView], breached: Sequence[str]) -> datetime | None:
+    """When the next budget of a step still to do runs out (for the watcher)."""
+    dues = [
+        v.due_at
+        for v in views
+        if v.due_at is not None
+        and v.done_at is None
+        and v.key not in OPTIONAL_STEPS
+        and v.key not in breached
+    ]
+    return min(dues, default=None)

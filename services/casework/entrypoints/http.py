@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
 from services.casework import views
-from services.casework.domain import decisions, social_work
+from services.casework.domain import decisions
 from services.casework.domain.commands import (
     AnswerCase,
     AnswerReferral,
@@ -729,6 +729,7 @@ class SocialWorkStep(BaseModel):
     on_time: bool | None
     sessions: int | None = None
     sessions_planned: str | None = None
+    breached: bool = False
 
 
 class SocialWorkView(BaseModel):
@@ -747,18 +748,16 @@ async def get_social_work(case_id: UUID, request: Request, staff: Staff) -> Soci
         authorize(staff, roles=CASE_READERS, office=row["office"])
         entries = await views.timeline(conn, case_id)
     state = fold(case_id, (e.fact for e in entries))
-    standard = planning.standard_of(state)
-    calendar = planning.calendar_for(row["office"])
-    if standard is None or standard.workflow != "social_work" or calendar is None:
+    steps = planning.social_work_steps(state)
+    if steps is None:
         raise ApiError(
             409, "not_social_work", "This case's service is not social work (LK3).", details={}
         )
-    steps = social_work.steps(state, standard.procedure, calendar)
     return SocialWorkView(
         case_id=case_id,
         stage=state.stage,
         psychologist=state.psychologist,
-        steps=[SocialWorkStep(**vars(s)) for s in steps],
+        steps=[SocialWorkStep(**vars(s), breached=s.key in state.steps_breached) for s in steps],
     )
 
 

@@ -18,6 +18,7 @@ ALTER TABLE casework.cases
     ADD COLUMN escalated_to     text,
     ADD COLUMN open_referrals   integer     NOT NULL DEFAULT 0,
     ADD COLUMN next_reminder_at timestamptz, -- the next follow-up of an open referral
+    ADD COLUMN next_step_due_at timestamptz, -- the next budget of a procedure step (LK3)
     ADD COLUMN id_card_held     boolean     NOT NULL DEFAULT false,
     ADD COLUMN merged_into      uuid,
     ADD COLUMN forwarded_to     text;
@@ -25,6 +26,8 @@ ALTER TABLE casework.cases
 CREATE INDEX cases_queue_idx ON casework.cases (office, queue_role, due_at);
 CREATE INDEX cases_reminder_idx ON casework.cases (next_reminder_at)
     WHERE next_reminder_at IS NOT NULL;
+CREATE INDEX cases_step_due_idx ON casework.cases (next_step_due_at)
+    WHERE next_step_due_at IS NOT NULL;
 CREATE INDEX cases_running_clock_idx ON casework.cases (due_at)
     WHERE clock_stopped_at IS NULL AND due_at IS NOT NULL;
 

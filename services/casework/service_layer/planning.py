@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from services.casework.adapters.calendar import office_calendar
+from services.casework.domain import social_work
 from services.casework.domain.deadlines import (
     Deadline,
     OfficeCalendar,
@@ -22,6 +23,7 @@ from services.casework.domain.deadlines import (
 )
 from services.casework.domain.decisions import REMINDER_EVERY_WORKING_DAYS
 from services.casework.domain.model import PAUSED_STAGES, STOPPED_STAGES, CaseState
+from services.casework.domain.social_work import StepView
 from shared.catalogue import Catalogue, CatalogueError, ServiceStandard, load_catalogue
 from shared.contracts.vocab import Channel, Role
 from shared.settings import get_settings
@@ -115,3 +117,19 @@ def next_reminder_at(state: CaseState) -> datetime | None:
     every = REMINDER_EVERY_WORKING_DAYS * calendar.day_seconds
     times = [due_at(r.made_at, (r.reminders + 1) * every, calendar) for r in state.open_referrals]
     return min((t for t in times if t is not None), default=None)
+
+
+def social_work_steps(state: CaseState) -> list[StepView] | None:
+    """The LK3 steps of a social-work case (None for other services)."""
+    standard = standard_of(state)
+    calendar = calendar_for(state.office) if state.office else None
+    if standard is None or standard.workflow != "social_work" or calendar is None:
+        return None
+    return social_work.steps(state, standard.procedure, calendar)
+
+
+def next_step_due_at(state: CaseState) -> datetime | None:
+    if state.stage in STOPPED_STAGES or state.stage in PAUSED_STAGES:
+        return None
+    steps = social_work_steps(state)
+    return social_work.next_step_due(steps, state.steps_breached) if steps else None

@@ -32,7 +32,12 @@ from services.casework.domain.timeline import (
     TimelineEntry,
     entry_from_envelope,
 )
-from services.casework.service_layer.planning import deadline_for, next_reminder_at, queue_role
+from services.casework.service_layer.planning import (
+    deadline_for,
+    next_reminder_at,
+    next_step_due_at,
+    queue_role,
+)
 from shared.contracts.base import EventEnvelope, UnknownEventType
 from shared.contracts.events import ComplaintRegistered
 from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
@@ -105,7 +110,8 @@ _CASE_FIELDS = (
     "assignee_role, outcome, opened_at, resolved_at, last_position, applicant_name, stage, "
     "stage_changed_at, queue_role, clock_number, clock_started_at, budget_seconds, due_at, "
     "warn_at, clock_paused, clock_stopped_at, warned, breached, escalated_to, "
-    "open_referrals, next_reminder_at, id_card_held, merged_into, forwarded_to"
+    "open_referrals, next_reminder_at, next_step_due_at, id_card_held, merged_into, "
+    "forwarded_to"
 )
 _NAMES = [c.strip() for c in _CASE_FIELDS.split(",")]
 _UPDATES = ", ".join(
@@ -153,6 +159,7 @@ def _case_args(state: CaseState, applicant_name: str | None) -> tuple[Any, ...]:
         clock.escalated_to[-1] if clock and clock.escalated_to else None,
         len(state.open_referrals),
         next_reminder_at(state),
+        next_step_due_at(state),
         state.id_card_held,
         state.merged_into,
         state.forwarded_to,

@@ -21,7 +21,7 @@ from services.casework.domain import decisions
 from services.casework.domain.model import CaseState
 from services.casework.service_layer import commands
 from services.casework.service_layer.commands import CaseRef
-from services.casework.service_layer.planning import calendar_for, deadline_for
+from services.casework.service_layer.planning import calendar_for, deadline_for, social_work_steps
 from shared.contracts.base import Event
 from shared.eventstore.store import ConcurrencyError, EventStore
 from shared.logging import bind_context, get_logger
@@ -41,6 +41,9 @@ def decide_at(now: datetime) -> Callable[[CaseState], list[Event]]:
         calendar = calendar_for(state.office) if state.office else None
         if calendar is not None:
             events += decisions.referral_reminders(state, now, calendar)
+        steps = social_work_steps(state)
+        if steps:
+            events += decisions.step_breaches(state, now, steps)
         return events
 
     return decide
@@ -54,6 +57,7 @@ async def sweep(pool: asyncpg.Pool, store: EventStore, now: datetime) -> SweepRe
                         (NOT warned AND warn_at <= $1)
                      OR (due_at <= $1 AND (NOT breached OR escalated_to IS NULL))))
                   OR next_reminder_at <= $1
+                  OR next_step_due_at <= $1
                ORDER BY due_at NULLS LAST""",
             now,
         )
