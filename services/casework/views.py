@@ -6,20 +6,27 @@ Reads only; the access log that every case-file read writes is in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.casework.domain.model import CaseState, fold
-from services.casework.domain.timeline import CASE_EVENT_TYPES, TimelineEntry, entry_from_envelope
-from services.casework.service_layer.projection import applicant_name_of
+from services.casework.domain.timeline import (
+    CASE_EVENT_TYPES,
+    CONFIDENTIAL_FIELDS,
+    TimelineEntry,
+    entry_from_envelope,
+)
+from services.casework.service_layer.planning import deadline_for, queue_role
+from services.casework.service_layer.projection import applicant_name_of, fact_from_row
 from shared.eventstore.store import read_case
 
 _CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
     assigned_to, assignee_role, outcome, opened_at, resolved_at, last_position,
-    applicant_name"""
+    applicant_name, stage, queue_role, due_at, clock_paused, merged_into, forwarded_to,
+    id_card_held"""
 
 
 async def find_case(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
@@ -79,15 +86,20 @@ async def list_cases(
 
 
 async def confidential_notes(conn: asyncpg.Connection, event_ids: list[UUID]) -> dict[UUID, str]:
-    """Assessment notes, read from the event store only for someone allowed to see them."""
+    """Assessment and counselling notes, read from the event store only for someone
+    allowed to see them."""
     if not event_ids:
         return {}
     rows = await conn.fetch(
-        """SELECT event_id, data->>'summary' AS summary FROM eventstore.events
+        """SELECT event_id, event_type, data FROM eventstore.events
            WHERE event_id = ANY($1::uuid[])""",
         event_ids,
     )
-    return {r["event_id"]: r["summary"] for r in rows}
+    return {
+        r["event_id"]: str(r["data"].get(CONFIDENTIAL_FIELDS[r["event_type"]], ""))
+        for r in rows
+        if r["event_type"] in CONFIDENTIAL_FIELDS
+    }
 
 
 async def case_as_of(
@@ -100,3 +112,152 @@ async def case_as_of(
     entries = [e for e in map(entry_from_envelope, envelopes) if e is not None]
     name = next((n for n in map(applicant_name_of, envelopes) if n is not None), None)
     return fold(case_id, (e.fact for e in entries)), entries, name
+
+
+async def queue(
+    conn: asyncpg.Connection, office: str, roles: list[str], *, assignee: str | None
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_CASE_COLUMNS}, breached, escalated_to FROM casework.cases
+            WHERE office = $1 AND queue_role = ANY($2::text[])
+              AND ($3::text IS NULL OR assigned_to = $3)
+            ORDER BY due_at NULLS LAST, opened_at, case_id""",
+        office,
+        roles,
+        assignee,
+    )
+    return [dict(r) for r in rows]
+
+
+async def running_clocks(conn: asyncpg.Connection, office: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_CASE_COLUMNS}, breached, escalated_to FROM casework.cases
+            WHERE office = $1 AND clock_stopped_at IS NULL AND due_at IS NOT NULL
+            ORDER BY due_at, case_id""",
+        office,
+    )
+    return [dict(r) for r in rows]
+
+
+async def overdue(conn: asyncpg.Connection, office: str, now: datetime) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_CASE_COLUMNS}, breached, escalated_to FROM casework.cases
+            WHERE office = $1 AND clock_stopped_at IS NULL AND due_at IS NOT NULL
+              AND due_at <= $2
+            ORDER BY due_at, case_id""",
+        office,
+        now,
+    )
+    return [dict(r) for r in rows]
+
+
+async def id_cards(
+    conn: asyncpg.Connection, office: str, *, include_returned: bool
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT visit_id, case_id, card_kind, held_by, deposited_at, returned_at, returned_by
+           FROM casework.id_cards
+           WHERE office = $1 AND ($2 OR returned_at IS NULL)
+           ORDER BY deposited_at, visit_id""",
+        office,
+        include_returned,
+    )
+    return [dict(r) for r in rows]
+
+
+async def find_by_ticket(conn: asyncpg.Connection, ticket_number: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT case_id, office, channel FROM casework.cases WHERE ticket_number = $1",
+        ticket_number,
+    )
+    return dict(row) if row else None
+
+
+async def survey_sheets(
+    conn: asyncpg.Connection,
+    office: str,
+    *,
+    service: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[dict[str, int]]:
+    """The answer sheets of the office's surveys (from the timeline: rebuildable)."""
+    rows = await conn.fetch(
+        """SELECT data->'scores' AS scores FROM casework.case_timeline
+           WHERE event_type = 'SurveyAnswered' AND data->>'office' = $1
+             AND ($2::text IS NULL OR data->>'service' = $2)
+             AND ($3::timestamptz IS NULL OR occurred_at >= $3)
+             AND ($4::timestamptz IS NULL OR occurred_at < $4)""",
+        office,
+        service,
+        since,
+        until,
+    )
+    return [{k: int(v) for k, v in r["scores"].items()} for r in rows]
+
+
+async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> list[dict[str, Any]]:
+    """The office's case rows as they stood at `at`: every case folded from its facts
+    recorded up to then (the same fold and planning as the live projection)."""
+    rows = await conn.fetch(
+        """SELECT t.case_id, t.global_position, t.event_type, t.data, t.recorded_at,
+                  t.occurred_at, t.actor, c.applicant_name
+           FROM casework.case_timeline t JOIN casework.cases c USING (case_id)
+           WHERE c.office = $1 AND t.recorded_at <= $2
+           ORDER BY t.case_id, t.global_position""",
+        office,
+        at,
+    )
+    by_case: dict[UUID, list[Any]] = {}
+    for r in rows:
+        by_case.setdefault(r["case_id"], []).append(r)
+    result = []
+    for case_id, facts in by_case.items():
+        state = fold(case_id, (fact_from_row(r) for r in facts))
+        if not state.registered:
+            continue
+        due = deadline_for(state)
+        clock = state.clock
+        result.append(
+            {
+                "case_id": case_id,
+                "office": state.office,
+                "service": state.service,
+                "variant": state.variant,
+                "channel": state.channel,
+                "ticket_number": state.ticket_number,
+                "status": state.status,
+                "assigned_to": state.assigned_to,
+                "assignee_role": state.assignee_role,
+                "outcome": state.outcome,
+                "opened_at": state.opened_at,
+                "resolved_at": state.resolved_at,
+                "last_position": state.last_position,
+                "applicant_name": facts[0]["applicant_name"],
+                "stage": state.stage,
+                "queue_role": queue_role(state),
+                "due_at": due.due_at if due else None,
+                "clock_paused": bool(clock and clock.paused),
+                "clock_stopped_at": clock.stopped_at if clock else None,
+                "breached": bool(clock and clock.breached),
+                "escalated_to": clock.escalated_to[-1] if clock and clock.escalated_to else None,
+                "merged_into": state.merged_into,
+                "forwarded_to": state.forwarded_to,
+                "id_card_held": state.id_card_held,
+            }
+        )
+    return result
+
+
+async def visits(conn: asyncpg.Connection, office: str, day: date) -> list[dict[str, Any]]:
+    """The guest book of one day, with the card left at reception (if any) and its case."""
+    rows = await conn.fetch(
+        """SELECT v.visit_id, v.queue_number, v.purpose, v.checked_in_by, v.signed_at,
+                  c.case_id, c.card_kind, c.deposited_at, c.returned_at
+           FROM casework.visits v LEFT JOIN casework.id_cards c USING (visit_id)
+           WHERE v.office = $1 AND v.visit_date = $2
+           ORDER BY v.queue_number, v.visit_id""",
+        office,
+        day,
+    )
+    return [dict(r) for r in rows]

@@ -281,6 +281,13 @@ class CaseAssigned(Event):
     assignee: str = Field(description="Staff id of the person who now owns the case.")
     role: Role
     assigned_by: str
+    kind: Literal["assignment", "disposition", "handover"] = Field(
+        default="assignment",
+        description="disposition: the head of office's written instruction (disposisi); "
+        "handover: a walk-in visitor taken to the appointed official.",
+    )
+    instruction: str = Field(default="", max_length=2_000, description="Text of a disposition.")
+    reason: str = Field(default="", max_length=2_000)
 
 
 @register
@@ -307,6 +314,9 @@ class ReferralMade(Event):
     agency: str = Field(examples=["dinas-kesehatan", "bpjs", "pkh"])
     reason: str
     referred_by: str
+    programme: str | None = Field(
+        default=None, description="Assistance programme the referral is for.", examples=["kis"]
+    )
 
 
 @register
@@ -317,6 +327,7 @@ class CaseResolved(Event):
     case_id: UUID
     outcome: str = Field(examples=["letter_issued", "referred", "answered"])
     resolved_by: str
+    reason: str = Field(default="", max_length=2_000)
 
 
 # ---- notifications ---------------------------------------------------------------------

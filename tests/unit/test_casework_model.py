@@ -298,6 +298,15 @@ def test_status_vocabulary_is_what_the_fold_can_produce() -> None:
         "letter_approved",
         "letter_signed",
         "resolved",
+        # the lifecycle's own stages
+        "front_office",
+        "back_office",
+        "waiting_for_citizen",
+        "waiting_for_agency",
+        "answered",
+        "closed",
+        "forwarded",
+        "merged",
     }
 
 
@@ -326,7 +335,15 @@ def test_timeline_keeps_no_personal_data_and_says_what_happened() -> None:
 
 
 def test_every_cross_service_event_is_projected() -> None:
-    assert len(CASE_EVENT_TYPES) == 17
+    from shared.contracts import casework_events
+
+    assert len(CASE_EVENT_TYPES) >= 17
+    assert {"DuplicateConfirmed", "ReplyReceived", "IdCardDeposited"} <= set(CASE_EVENT_TYPES)
+    assert {n for n in dir(casework_events) if n.endswith("ed") and n[0].isupper()} >= {
+        "CasePaused",
+        "CaseMerged",
+    }
+    assert not {"InboundReceived", "TriageRequested", "GuestBookSigned"} & set(CASE_EVENT_TYPES)
     assert "ComplaintRegistered" in CASE_EVENT_TYPES and "NotificationSent" in CASE_EVENT_TYPES
 
 

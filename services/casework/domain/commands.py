@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.vocab import Role
@@ -9,11 +11,6 @@ from shared.contracts.vocab import Role
 
 class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class AssignCase(_Command):
-    assignee: str = Field(min_length=1, max_length=100, description="Staff id of the new owner.")
-    role: Role = Field(description="The role the assignee acts in.", examples=["social_worker"])
 
 
 class RecordAssessment(_Command):
@@ -30,6 +27,9 @@ class MakeReferral(_Command):
         examples=["dinas-kesehatan", "bpjs"],
     )
     reason: str = Field(min_length=1, max_length=2_000)
+    programme: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", examples=["pkh", "kis"]
+    )
 
 
 class ResolveCase(_Command):
@@ -39,3 +39,61 @@ class ResolveCase(_Command):
         pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$",
         examples=["answered", "referred", "letter_issued"],
     )
+    reason: str = Field(default="", max_length=2_000)
+
+
+class AssignCase(_Command):
+    assignee: str = Field(min_length=1, max_length=100, description="Staff id of the new owner.")
+    role: Role = Field(description="The role the assignee acts in.", examples=["social_worker"])
+    instruction: str = Field(
+        default="", max_length=2_000, description="A disposition's written instruction."
+    )
+    reason: str = Field(default="", max_length=2_000)
+
+
+class Transition(_Command):
+    """A lifecycle step that needs only a reason (take up, start, resume, close, reopen)."""
+
+    reason: str = Field(default="", max_length=2_000)
+
+
+class PauseCase(_Command):
+    waiting_for: Literal["citizen", "agency"]
+    agency: str | None = Field(default=None, min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AnswerCase(_Command):
+    answer: str = Field(min_length=1, max_length=10_000)
+    reason: str = Field(default="", max_length=2_000)
+
+
+class ForwardCase(_Command):
+    forwarded_to: str = Field(min_length=1, max_length=100, examples=["dinas-kependudukan"])
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class RecordConsultation(_Command):
+    psychologist: str = Field(min_length=1, max_length=100)
+    reason: str = Field(default="", max_length=2_000)
+
+
+class RecordCounselling(_Command):
+    notes: str = Field(min_length=1, max_length=20_000, description="Confidential notes.")
+
+
+class AnswerReferral(_Command):
+    accepted: bool
+    reason: str = Field(default="", max_length=2_000)
+
+
+class CloseReferral(_Command):
+    outcome: str = Field(default="served", pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+    reason: str = Field(default="", max_length=2_000)
+
+
+class AnswerSurvey(_Command):
+    """The nine IKM elements (u1..u9), each 1-4; by ticket number from the survey form."""
+
+    ticket_number: str = Field(min_length=1, max_length=50)
+    scores: dict[str, int]

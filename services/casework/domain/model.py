@@ -1,29 +1,36 @@
-"""The case as a fold over its facts, and the status vocabulary staff see.
+"""The case as a fold over its facts: the lifecycle stage, and the status staff see.
 
 A *fact* is one recorded event of a case, as the timeline keeps it (redacted data, see
 `timeline.py`). `fold` sorts the facts by global position and applies them one by one, so
 the same set of facts always gives the same state, whatever order they arrived in
 (events of one case come over five topics and may be applied out of order).
 
-Status vocabulary (`CaseStatus`), derived from what the facts show, first match wins:
+The lifecycle (`Stage`, the one state machine of every seed; transitions in
+`lifecycle.py`):
 
-    resolved            CaseResolved
-    letter_signed       LetterSigned
-    letter_approved     LetterApproved
-    letter_returned     LetterReturned (the latest letter event)
-    letter_in_approval  LetterReviewed (the latest letter event)
-    letter_drafted      LetterDrafted (the latest letter event; a redraft after a return)
-    referred            ReferralMade
-    in_progress         AssessmentRecorded (social work)
-    assigned            CaseAssigned
+    registered -> front_office -> back_office -> assigned -> in_progress
+        -> answered | resolved -> closed        (reopen: back to in_progress)
+    waiting_for_citizen / waiting_for_agency    (pauses; the deadline clock stops)
+    forwarded (not our authority), merged (a confirmed duplicate)   (terminal)
+
+Documents and eligibility come from other services while the case is at the front office;
+they do not move the stage. A letter draft means work has started (in_progress).
+
+Status vocabulary (`CaseStatus`), a finer label derived from the stage and the facts,
+first match wins:
+
+    merged, forwarded, closed, resolved, answered,
+    waiting_for_citizen, waiting_for_agency        the stage itself
+    letter_signed ... letter_drafted               the latest letter event
+    referred            an open ReferralMade
+    in_progress         stage in_progress (work started, assessment, ...)
+    assigned            stage assigned
+    back_office         stage back_office
     not_eligible        DtksNotFound or DomicileRefused, not since verified
     documents_complete  RequirementsCompleted
     eligible            DtksVerified or DomicileVerified
+    front_office        stage front_office
     registered          ComplaintRegistered
-
-A case moves forward through these; a verification arriving after the documents were
-complete does not pull it back. "not_eligible" outranks the document and eligibility
-stages (a refusal must be seen), but not work staff already started on the case.
 """
 
 from __future__ import annotations
@@ -34,11 +41,35 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 from uuid import UUID
 
+Stage = Literal[
+    "registered",
+    "front_office",
+    "back_office",
+    "assigned",
+    "in_progress",
+    "waiting_for_citizen",
+    "waiting_for_agency",
+    "answered",
+    "resolved",
+    "closed",
+    "forwarded",
+    "merged",
+]
+STAGES: tuple[str, ...] = get_args(Stage)
+PAUSED_STAGES: frozenset[str] = frozenset({"waiting_for_citizen", "waiting_for_agency"})
+# No clock runs and no work is expected: answered or done, or gone elsewhere.
+STOPPED_STAGES: frozenset[str] = frozenset(
+    {"answered", "resolved", "closed", "forwarded", "merged"}
+)
+TERMINAL_STAGES: frozenset[str] = frozenset({"forwarded", "merged"})
+
 CaseStatus = Literal[
     "registered",
+    "front_office",
     "eligible",
     "not_eligible",
     "documents_complete",
+    "back_office",
     "assigned",
     "in_progress",
     "referred",
@@ -47,11 +78,18 @@ CaseStatus = Literal[
     "letter_returned",
     "letter_approved",
     "letter_signed",
+    "waiting_for_citizen",
+    "waiting_for_agency",
+    "answered",
     "resolved",
+    "closed",
+    "forwarded",
+    "merged",
 ]
 STATUSES: tuple[str, ...] = get_args(CaseStatus)
 
 LetterStage = Literal["drafted", "in_approval", "returned", "approved", "signed"]
+ReferralStatus = Literal["made", "accepted", "refused", "closed"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +105,47 @@ class CaseFact:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A stretch during which the deadline clock stood still (`until` None: still waiting)."""
+
+    since: datetime
+    until: datetime | None
+    waiting_for: str
+
+
+@dataclass(frozen=True)
+class Referral:
+    referral_id: str
+    agency: str
+    made_at: datetime
+    status: ReferralStatus = "made"
+    programme: str | None = None
+    answered_at: datetime | None = None  # accepted or refused
+    reminders: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("made", "accepted")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One deadline clock of a case: opened at registration, a new one at each reopening."""
+
+    number: int
+    started_at: datetime
+    pauses: tuple[Pause, ...] = ()
+    stopped_at: datetime | None = None  # answered, resolved, forwarded or merged
+    warned: bool = False
+    breached: bool = False
+    escalated_to: tuple[str, ...] = ()  # roles, in order
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].until is None
+
+
+@dataclass(frozen=True)
 class CaseState:
     case_id: UUID
     registered: bool = False
@@ -77,6 +156,9 @@ class CaseState:
     ticket_number: str | None = None
     opened_at: datetime | None = None
     confidential: bool = False
+    stage: Stage = "registered"
+    stage_before_pause: Stage | None = None
+    stage_changed_at: datetime | None = None
     dtks: bool | None = None  # None: not checked yet
     domicile: bool | None = None
     documents_complete: bool = False
@@ -84,39 +166,67 @@ class CaseState:
     letter_number: str | None = None
     assigned_to: str | None = None
     assignee_role: str | None = None
+    assigned_at: datetime | None = None
+    assignment_kind: str | None = None  # assignment | disposition | handover
     care_team: tuple[str, ...] = ()  # everyone the case was ever assigned to
+    handled_by: tuple[str, ...] = ()  # every staff actor who acted on the case
     assessed: bool = False
+    # Social work (LK3): when each step was done.
+    identity_recorded_at: datetime | None = None
+    social_worker_at: datetime | None = None  # first handed to a social worker
+    assessed_at: datetime | None = None
+    consultation_at: datetime | None = None
+    psychologist: str | None = None
+    sessions: tuple[datetime, ...] = ()
+    steps_breached: tuple[str, ...] = ()  # procedure steps whose budget ran out
     referrals: tuple[str, ...] = ()  # agencies, in order
+    referral_log: tuple[Referral, ...] = ()
+    answered_at: datetime | None = None
     resolved_at: datetime | None = None
     outcome: str | None = None
+    closed_at: datetime | None = None
+    forwarded_to: str | None = None
+    merged_into: UUID | None = None
+    merged_duplicates: tuple[UUID, ...] = ()
+    duplicate_suspected_of: UUID | None = None
+    id_card_held: bool = False
+    replies: int = 0
+    surveyed: bool = False
+    clock: Clock | None = None
     last_position: int = 0
 
     @property
     def resolved(self) -> bool:
-        return self.outcome is not None
+        return self.stage in ("resolved", "closed")
+
+    @property
+    def open_referrals(self) -> tuple[Referral, ...]:
+        return tuple(r for r in self.referral_log if r.open)
+
+    def referral(self, referral_id: str) -> Referral | None:
+        return next((r for r in self.referral_log if r.referral_id == referral_id), None)
 
     @property
     def status(self) -> CaseStatus | None:
         """Where the case stands (see the module docstring); None before registration."""
         if not self.registered:
             return None
-        if self.resolved:
-            return "resolved"
+        stage = self.stage
+        if stage in STOPPED_STAGES or stage in PAUSED_STAGES:
+            return stage
         if self.letter_stage is not None:
             return _LETTER_STATUS[self.letter_stage]
-        if self.referrals:
+        if self.open_referrals:
             return "referred"
-        if self.assessed:
-            return "in_progress"
-        if self.assigned_to is not None:
-            return "assigned"
+        if stage in ("in_progress", "assigned", "back_office"):
+            return stage
         if self.dtks is False or self.domicile is False:
             return "not_eligible"
         if self.documents_complete:
             return "documents_complete"
         if self.dtks or self.domicile:
             return "eligible"
-        return "registered"
+        return stage
 
 
 _LETTER_STATUS: dict[LetterStage, CaseStatus] = {
@@ -135,6 +245,9 @@ _LETTER_EVENT_STAGE: dict[str, LetterStage] = {
     "LetterApproved": "approved",
 }
 
+# Stages from which work on a case counts as started when a letter is drafted.
+_BEFORE_WORK: frozenset[str] = frozenset({"registered", "front_office", "back_office", "assigned"})
+
 
 def _time(value: Any, fallback: datetime) -> datetime:
     if isinstance(value, datetime):
@@ -144,12 +257,39 @@ def _time(value: Any, fallback: datetime) -> datetime:
     return fallback
 
 
+def _move(state: CaseState, stage: Stage, at: datetime) -> CaseState:
+    return replace(state, stage=stage, stage_changed_at=at)
+
+
+def _stop_clock(state: CaseState, at: datetime) -> CaseState:
+    clock = state.clock
+    if clock is None or clock.stopped_at is not None:
+        return state
+    if clock.paused:
+        last = clock.pauses[-1]
+        clock = replace(clock, pauses=(*clock.pauses[:-1], replace(last, until=at)))
+    return replace(state, clock=replace(clock, stopped_at=at))
+
+
+def _update_referral(state: CaseState, referral_id: str, **changes: Any) -> CaseState:
+    return replace(
+        state,
+        referral_log=tuple(
+            replace(r, **changes) if r.referral_id == referral_id else r for r in state.referral_log
+        ),
+    )
+
+
 def apply(state: CaseState, fact: CaseFact) -> CaseState:
     """The state after one more fact. Unknown event types change nothing."""
     d = fact.data
+    at = fact.occurred_at
     state = replace(state, last_position=max(state.last_position, fact.position))
+    if fact.actor.startswith("staff:") and fact.actor not in state.handled_by:
+        state = replace(state, handled_by=(*state.handled_by, fact.actor))
     match fact.event_type:
         case "ComplaintRegistered":
+            opened = _time(d.get("received_at"), at)
             return replace(
                 state,
                 registered=True,
@@ -158,8 +298,10 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
                 variant=d.get("variant"),
                 channel=d.get("channel"),
                 ticket_number=d.get("ticket_number"),
-                opened_at=_time(d.get("received_at"), fact.occurred_at),
+                opened_at=opened,
                 confidential=bool(d.get("confidential", False)),
+                stage_changed_at=state.stage_changed_at or opened,
+                clock=state.clock or Clock(number=1, started_at=opened),
             )
         case "DtksVerified":
             return replace(state, dtks=True)
@@ -174,21 +316,162 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
         case "LetterDrafted" | "LetterReviewed" | "LetterReturned" | "LetterApproved":
             if state.letter_stage == "signed":
                 return state  # a signed letter stays signed
-            return replace(state, letter_stage=_LETTER_EVENT_STAGE[fact.event_type])
+            state = replace(state, letter_stage=_LETTER_EVENT_STAGE[fact.event_type])
+            if fact.event_type == "LetterDrafted" and state.stage in _BEFORE_WORK:
+                state = _move(state, "in_progress", at)
+            return state
         case "LetterSigned":
             return replace(state, letter_stage="signed", letter_number=d.get("letter_number"))
+        case "CaseFileOpened":
+            return _move(state, "front_office", at)
+        case "CaseTransferred":
+            return _move(state, "back_office", at)
         case "CaseAssigned":
             assignee = str(d.get("assignee"))
             team = state.care_team if assignee in state.care_team else (*state.care_team, assignee)
-            return replace(state, assigned_to=assignee, assignee_role=d.get("role"), care_team=team)
+            state = replace(
+                state,
+                assigned_to=assignee,
+                assignee_role=d.get("role"),
+                assigned_at=at,
+                assignment_kind=d.get("kind", "assignment"),
+                care_team=team,
+            )
+            if d.get("role") == "social_worker" and state.social_worker_at is None:
+                state = replace(state, social_worker_at=at)
+            if state.stage in ("registered", "front_office", "back_office"):
+                state = _move(state, "assigned", at)
+            return state
+        case "CaseWorkStarted":
+            return _move(state, "in_progress", at)
         case "AssessmentRecorded":
-            return replace(state, assessed=True)
-        case "ReferralMade":
-            return replace(state, referrals=(*state.referrals, str(d.get("agency"))))
+            state = replace(state, assessed=True, assessed_at=state.assessed_at or at)
+            if state.stage in _BEFORE_WORK:
+                state = _move(state, "in_progress", at)
+            return state
+        case "CasePaused":
+            waiting = "citizen" if d.get("waiting_for") == "citizen" else "agency"
+            stage: Stage = "waiting_for_citizen" if waiting == "citizen" else "waiting_for_agency"
+            before = state.stage
+            state = replace(_move(state, stage, at), stage_before_pause=before)
+            if state.clock is not None and not state.clock.paused:
+                pause = Pause(since=at, until=None, waiting_for=waiting)
+                state = replace(
+                    state, clock=replace(state.clock, pauses=(*state.clock.pauses, pause))
+                )
+            return state
+        case "CaseResumed":
+            back = state.stage_before_pause or "in_progress"
+            state = replace(_move(state, back, at), stage_before_pause=None)
+            clock = state.clock
+            if clock is not None and clock.paused:
+                last = replace(clock.pauses[-1], until=at)
+                state = replace(state, clock=replace(clock, pauses=(*clock.pauses[:-1], last)))
+            return state
+        case "CaseAnswered":
+            return _stop_clock(replace(_move(state, "answered", at), answered_at=at), at)
         case "CaseResolved":
-            if state.resolved:
-                return state  # the first resolution stands
-            return replace(state, outcome=d.get("outcome"), resolved_at=fact.occurred_at)
+            if state.stage in ("resolved", "closed") or state.stage in TERMINAL_STAGES:
+                return state  # the first resolution stands (until a reopening)
+            state = replace(_move(state, "resolved", at), outcome=d.get("outcome"), resolved_at=at)
+            return _stop_clock(state, at)
+        case "CaseClosed":
+            return _stop_clock(replace(_move(state, "closed", at), closed_at=at), at)
+        case "CaseReopened":
+            number = state.clock.number + 1 if state.clock else 1
+            return replace(
+                _move(state, "in_progress", at),
+                outcome=None,
+                resolved_at=None,
+                answered_at=None,
+                closed_at=None,
+                clock=Clock(number=number, started_at=at),
+            )
+        case "CaseForwarded":
+            state = replace(_move(state, "forwarded", at), forwarded_to=d.get("forwarded_to"))
+            return _stop_clock(state, at)
+        case "CaseMerged":
+            into = d.get("merged_into")
+            state = replace(
+                _move(state, "merged", at), merged_into=UUID(str(into)) if into else None
+            )
+            return _stop_clock(state, at)
+        case "DuplicateMerged":
+            dup = UUID(str(d.get("duplicate_case_id")))
+            if dup in state.merged_duplicates:
+                return state
+            return replace(state, merged_duplicates=(*state.merged_duplicates, dup))
+        case "DuplicateSuspected":
+            return replace(state, duplicate_suspected_of=UUID(str(d.get("duplicate_of"))))
+        case "DuplicateDismissed":
+            return replace(state, duplicate_suspected_of=None)
+        case "ReplyReceived":
+            return replace(state, replies=state.replies + 1)
+        case "IdCardDeposited":
+            return replace(state, id_card_held=True)
+        case "IdCardReturned":
+            return replace(state, id_card_held=False)
+        case "DeadlineBreached" if d.get("step"):
+            step = str(d.get("step"))
+            if step in state.steps_breached:
+                return state
+            return replace(state, steps_breached=(*state.steps_breached, step))
+        case "DeadlineWarned" | "DeadlineBreached" | "CaseEscalated":
+            clock = state.clock
+            if clock is None or clock.number != int(d.get("clock", 1)):
+                return state
+            if fact.event_type == "DeadlineWarned":
+                clock = replace(clock, warned=True)
+            elif fact.event_type == "DeadlineBreached":
+                clock = replace(clock, breached=True)
+            else:
+                clock = replace(clock, escalated_to=(*clock.escalated_to, str(d.get("to_role"))))
+            return replace(state, clock=clock)
+        case "ClientIdentityRecorded":
+            state = replace(state, identity_recorded_at=state.identity_recorded_at or at)
+            if state.stage == "registered":
+                state = _move(state, "front_office", at)
+            return state
+        case "CaseConsulted":
+            psy = str(d.get("psychologist"))
+            team = state.care_team if psy in state.care_team else (*state.care_team, psy)
+            return replace(
+                state, consultation_at=state.consultation_at or at, psychologist=psy, care_team=team
+            )
+        case "CounsellingSessionRecorded":
+            return replace(state, sessions=(*state.sessions, at))
+        case "ReferralMade":
+            referral = Referral(
+                referral_id=str(d.get("referral_id")),
+                agency=str(d.get("agency")),
+                made_at=at,
+                programme=d.get("programme"),
+            )
+            return replace(
+                state,
+                referrals=(*state.referrals, referral.agency),
+                referral_log=(*state.referral_log, referral),
+            )
+        case "ReferralAccepted":
+            return _update_referral(
+                state, str(d.get("referral_id")), status="accepted", answered_at=at
+            )
+        case "ReferralRefused":
+            return _update_referral(
+                state, str(d.get("referral_id")), status="refused", answered_at=at
+            )
+        case "ReferralClosed":
+            return _update_referral(state, str(d.get("referral_id")), status="closed")
+        case "ReferralFollowUpRequested":
+            rid = str(d.get("referral_id"))
+            current = state.referral(rid)
+            if current is None:
+                return state
+            return _update_referral(
+                state, rid, reminders=max(current.reminders, int(d.get("reminder", 1)))
+            )
+        case "SurveyAnswered":
+            return replace(state, surveyed=True)
         case _:
             return state
 

@@ -22,10 +22,25 @@ from services.casework.domain.model import CaseFact
 from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, EventEnvelope
 
-# Every cross-service event (the catalogue in shared/contracts/events.py): casework
-# projects all of them. Service-internal events registered elsewhere are not ours.
+# Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
+# service's further events module): casework projects all of them. Left out: the raw inbound
+# messages and the triage and guest-book events, which belong to no case.
+_CONTRACT_MODULES = frozenset(
+    {
+        contracts.__name__,
+        "shared.contracts.intake_events",
+        "shared.contracts.eligibility_events",
+        "shared.contracts.documents_events",
+        "shared.contracts.casework_events",
+    }
+)
+NOT_CASE_EVENTS = frozenset({"InboundReceived", "TriageRequested", "GuestBookSigned"})
 CASE_EVENT_TYPES: tuple[str, ...] = tuple(
-    sorted(name for name, cls in EVENT_TYPES.items() if cls.__module__ == contracts.__name__)
+    sorted(
+        name
+        for name, cls in EVENT_TYPES.items()
+        if cls.__module__ in _CONTRACT_MODULES and name not in NOT_CASE_EVENTS
+    )
 )
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
@@ -34,18 +49,23 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "DtksNotFound": frozenset({"nik", "detail"}),
     # The letter names the applicant and quotes the NIK; the documents service keeps it.
     "LetterDrafted": frozenset({"subject", "body"}),
+    # What the citizen wrote again, and an answer that may quote it.
+    "ReplyReceived": frozenset({"summary", "attachments"}),
+    "CaseAnswered": frozenset({"answer"}),
 }
-CONFIDENTIAL_FIELDS: dict[str, frozenset[str]] = {
-    "AssessmentRecorded": frozenset({"summary"}),
+# Counselling notes: readable only by the social worker and psychologist of the case.
+CONFIDENTIAL_FIELDS: dict[str, str] = {
+    "AssessmentRecorded": "summary",
+    "CounsellingSessionRecorded": "notes",
 }
 REDACTED = "[rahasia]"
 
 
 def redact(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """The event's data without personal or confidential fields."""
-    dropped = PERSONAL_FIELDS.get(event_type, frozenset()) | CONFIDENTIAL_FIELDS.get(
-        event_type, frozenset()
-    )
+    dropped = set(PERSONAL_FIELDS.get(event_type, frozenset()))
+    if event_type in CONFIDENTIAL_FIELDS:
+        dropped.add(CONFIDENTIAL_FIELDS[event_type])
     return {k: v for k, v in data.items() if k not in dropped}
 
 
@@ -102,6 +122,13 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             return "Surat disetujui, menunggu tanda tangan"
         case "LetterSigned":
             return f"Surat nomor {d.get('letter_number')} ditandatangani oleh {d.get('signed_by')}"
+        case "CaseAssigned" if d.get("kind") == "disposition":
+            return (
+                f"Disposisi oleh {d.get('assigned_by')} kepada {d.get('assignee')} "
+                f"({d.get('role')})"
+            )
+        case "CaseAssigned" if d.get("kind") == "handover":
+            return f"Pengunjung diantar kepada pejabat {d.get('assignee')} ({d.get('role')})"
         case "CaseAssigned":
             return (
                 f"Kasus ditugaskan kepada {d.get('assignee')} ({d.get('role')}) "
@@ -113,6 +140,63 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             return f"Dirujuk ke {d.get('agency')}"
         case "CaseResolved":
             return f"Kasus selesai: {d.get('outcome')}"
+        case "CaseFileOpened":
+            return f"Kasus diterima front office oleh {d.get('by')}" + _why(d)
+        case "CaseTransferred":
+            return f"Kasus diteruskan ke back office oleh {d.get('by')}" + _why(d)
+        case "CaseWorkStarted":
+            return f"Penanganan dimulai oleh {d.get('by')}" + _why(d)
+        case "CasePaused":
+            whom = "warga" if d.get("waiting_for") == "citizen" else f"instansi {d.get('agency')}"
+            return f"Menunggu {whom} (waktu layanan dihentikan)" + _why(d)
+        case "CaseResumed":
+            return f"Penanganan dilanjutkan oleh {d.get('by')}" + _why(d)
+        case "CaseAnswered":
+            return f"Jawaban diberikan oleh {d.get('by')}"
+        case "CaseClosed":
+            return f"Kasus ditutup oleh {d.get('by')}" + _why(d)
+        case "CaseReopened":
+            return f"Kasus dibuka kembali oleh {d.get('by')}" + _why(d)
+        case "CaseForwarded":
+            return f"Bukan kewenangan kami: diteruskan ke {d.get('forwarded_to')}" + _why(d)
+        case "CaseMerged":
+            return f"Kasus ganda, digabung ke kasus {d.get('merged_into')}"
+        case "DuplicateMerged":
+            return f"Kasus ganda {d.get('duplicate_case_id')} digabung ke kasus ini"
+        case "DuplicateSuspected":
+            return f"Diduga ganda dengan kasus {d.get('duplicate_of')}"
+        case "DuplicateConfirmed":
+            return f"Dikonfirmasi ganda dengan kasus {d.get('duplicate_of')}"
+        case "DuplicateDismissed":
+            return f"Dugaan ganda dengan kasus {d.get('duplicate_of')} dibatalkan"
+        case "ReplyReceived":
+            return f"Warga mengirim balasan lewat {d.get('channel')}"
+        case "IdCardDeposited":
+            return f"Kartu identitas ({d.get('card_kind')}) dititipkan di resepsionis"
+        case "IdCardReturned":
+            return "Kartu identitas dikembalikan kepada pengunjung"
+        case "DeadlineWarned":
+            return f"Peringatan: batas waktu layanan {d.get('due_at')}"
+        case "DeadlineBreached":
+            return f"Batas waktu layanan terlampaui ({d.get('due_at')})"
+        case "CaseEscalated":
+            return f"Kasus dieskalasi ke {d.get('to_role')}"
+        case "ClientIdentityRecorded":
+            return f"Identitas klien dicatat oleh {d.get('by')}"
+        case "CaseConsulted":
+            return f"Konsultasi kasus; konseling oleh psikolog {d.get('psychologist')}"
+        case "CounsellingSessionRecorded":
+            return f"Sesi konseling ke-{d.get('session')} oleh {d.get('by')}"
+        case "ReferralAccepted":
+            return f"Rujukan {d.get('referral_id')} diterima oleh penerima"
+        case "ReferralRefused":
+            return f"Rujukan {d.get('referral_id')} ditolak oleh penerima" + _why(d)
+        case "ReferralFollowUpRequested":
+            return f"Pengingat tindak lanjut rujukan ke-{d.get('reminder')}"
+        case "ReferralClosed":
+            return f"Rujukan {d.get('referral_id')} selesai ({d.get('outcome')})"
+        case "SurveyAnswered":
+            return "Survei kepuasan masyarakat diisi"
         case "NotificationSent":
             return (
                 f"Pemberitahuan {d.get('template')} dikirim lewat {d.get('channel')} "
@@ -120,6 +204,10 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             )
         case _:
             return event_type
+
+
+def _why(d: Mapping[str, Any]) -> str:
+    return f": {d['reason']}" if d.get("reason") else ""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Staff commands on a case: one use case each, one transaction each.
 
-Each loads casework's own stream (`case-<case_id>`), folds it, lets the domain decide,
-appends the new events (with their outbox rows) and projects them in the same
-transaction, so the staff member who asked reads the result at once. A concurrent writer
-on the same stream makes the append fail; the use case then reloads and decides again.
+Each takes the case's lock, folds the whole case (every service's facts, from the
+timeline projection, under the same lock the projection takes), lets the domain decide,
+appends the new events to casework's own stream (`case-<case_id>`, with their outbox
+rows) and projects them in the same transaction, so the staff member who asked reads the
+result at once. A concurrent writer on the same stream makes the append fail; the use
+case then reloads and decides again.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ import asyncpg
 from services.casework.domain import decisions
 from services.casework.domain.commands import (
     AssignCase,
-    MakeReferral,
     RecordAssessment,
     ResolveCase,
 )
+from services.casework.domain.decisions import SYSTEM_ACTOR
 from services.casework.domain.model import CaseState, fold
-from services.casework.domain.timeline import entry_from_envelope
-from services.casework.service_layer.projection import lock_case, project_appended
+from services.casework.service_layer.projection import fact_from_row, lock_case, project_appended
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.vocab import Channel
-from shared.eventstore.store import ConcurrencyError, EventStore, read_stream
+from shared.eventstore.store import ConcurrencyError, EventStore, stream_version
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -57,12 +58,39 @@ class StaffActor:
         return f"staff:{self.staff_id}"
 
 
-async def load_case_stream(conn: asyncpg.Connection, case_id: UUID) -> tuple[CaseState, int]:
-    """Casework's own view of a case (its stream folded) and the stream's version."""
-    envelopes = await read_stream(conn, case_stream(case_id))
-    entries = [e for e in map(entry_from_envelope, envelopes) if e is not None]
-    version = envelopes[-1].stream_version if envelopes else 0
-    return fold(case_id, (e.fact for e in entries)), version
+def system_actor(correlation_id: UUID | None = None) -> StaffActor:
+    """Casework acting by itself (the deadline watcher, policies)."""
+    return _SystemActor(staff_id="casework", correlation_id=correlation_id or uuid4())
+
+
+@dataclass(frozen=True)
+class _SystemActor(StaffActor):
+    @property
+    def actor(self) -> str:
+        return SYSTEM_ACTOR
+
+
+async def load_case(conn: asyncpg.Connection, case_id: UUID) -> tuple[CaseState, int]:
+    """The whole case as casework knows it (every service's facts, folded from the
+    timeline) and the version of casework's own stream. Call with the case lock held."""
+    rows = await conn.fetch(
+        """SELECT global_position, event_type, data, recorded_at, occurred_at, actor
+           FROM casework.case_timeline WHERE case_id = $1 ORDER BY global_position""",
+        case_id,
+    )
+    version = await stream_version(conn, case_stream(case_id))
+    return fold(case_id, (fact_from_row(r) for r in rows)), version
+
+
+async def run(
+    pool: asyncpg.Pool,
+    store: EventStore,
+    case: CaseRef,
+    actor: StaffActor,
+    decide: Callable[[CaseState], Sequence[Event]],
+) -> list[EventEnvelope]:
+    """Run one decision on a case: lock, fold, decide, append, project; retried on a race."""
+    return await _decide_and_append(pool, store, case, actor, decide)
 
 
 async def _decide_and_append(
@@ -83,7 +111,7 @@ async def _decide_and_append(
         try:
             async with pool.acquire() as conn, conn.transaction():
                 await lock_case(conn, case.case_id)
-                state, version = await load_case_stream(conn, case.case_id)
+                state, version = await load_case(conn, case.case_id)
                 new = decide(state)
                 appended = await store.append(conn, case_stream(case.case_id), version, new, meta)
                 await project_appended(conn, appended)
@@ -118,19 +146,6 @@ async def record_assessment(
         case,
         staff,
         lambda s: decisions.record_assessment(s, cmd, staff_id=staff.staff_id, by=staff.actor),
-    )
-
-
-async def make_referral(
-    pool: asyncpg.Pool, store: EventStore, case: CaseRef, cmd: MakeReferral, staff: StaffActor
-) -> list[EventEnvelope]:
-    referral_id = uuid4()  # the same id on a retry: one referral, however often we decide
-    return await _decide_and_append(
-        pool,
-        store,
-        case,
-        staff,
-        lambda s: decisions.refer(s, cmd, referral_id=referral_id, by=staff.actor),
     )
 
 

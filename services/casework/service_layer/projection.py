@@ -32,8 +32,15 @@ from services.casework.domain.timeline import (
     TimelineEntry,
     entry_from_envelope,
 )
+from services.casework.service_layer.planning import (
+    deadline_for,
+    next_reminder_at,
+    next_step_due_at,
+    queue_role,
+)
 from shared.contracts.base import EventEnvelope, UnknownEventType
 from shared.contracts.events import ComplaintRegistered
+from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
 from shared.eventstore.store import envelope_from_row
 from shared.logging import get_logger
 
@@ -98,23 +105,30 @@ async def _insert_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEn
     return len(rows)
 
 
-_UPSERT_CASE = """
-    INSERT INTO casework.cases (case_id, office, service, variant, channel, ticket_number,
-        status, assigned_to, assignee_role, outcome, opened_at, resolved_at, last_position,
-        applicant_name)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+_CASE_FIELDS = (
+    "case_id, office, service, variant, channel, ticket_number, status, assigned_to, "
+    "assignee_role, outcome, opened_at, resolved_at, last_position, applicant_name, stage, "
+    "stage_changed_at, queue_role, clock_number, clock_started_at, budget_seconds, due_at, "
+    "warn_at, clock_paused, clock_stopped_at, warned, breached, escalated_to, "
+    "open_referrals, next_reminder_at, next_step_due_at, id_card_held, merged_into, "
+    "forwarded_to"
+)
+_NAMES = [c.strip() for c in _CASE_FIELDS.split(",")]
+_UPDATES = ", ".join(
+    f"{c} = EXCLUDED.{c}" for c in _NAMES if c not in ("case_id", "applicant_name")
+)
+_UPSERT_CASE = f"""
+    INSERT INTO casework.cases ({_CASE_FIELDS})
+    VALUES ({", ".join(f"${i}" for i in range(1, len(_NAMES) + 1))})
     ON CONFLICT (case_id) DO UPDATE SET
-        office = EXCLUDED.office, service = EXCLUDED.service, variant = EXCLUDED.variant,
-        channel = EXCLUDED.channel, ticket_number = EXCLUDED.ticket_number,
-        status = EXCLUDED.status, assigned_to = EXCLUDED.assigned_to,
-        assignee_role = EXCLUDED.assignee_role, outcome = EXCLUDED.outcome,
-        opened_at = EXCLUDED.opened_at, resolved_at = EXCLUDED.resolved_at,
-        last_position = EXCLUDED.last_position,
+        {_UPDATES},
         applicant_name = COALESCE(EXCLUDED.applicant_name, casework.cases.applicant_name)
 """
 
 
 def _case_args(state: CaseState, applicant_name: str | None) -> tuple[Any, ...]:
+    clock = state.clock
+    due = deadline_for(state)
     return (
         state.case_id,
         state.office,
@@ -130,7 +144,78 @@ def _case_args(state: CaseState, applicant_name: str | None) -> tuple[Any, ...]:
         state.resolved_at,
         state.last_position,
         applicant_name,
+        state.stage,
+        state.stage_changed_at,
+        queue_role(state),
+        clock.number if clock else None,
+        clock.started_at if clock else None,
+        due.budget if due else None,
+        due.due_at if due else None,
+        due.warn_at if due else None,
+        bool(clock and clock.paused),
+        clock.stopped_at if clock else None,
+        bool(clock and clock.warned),
+        bool(clock and clock.breached),
+        clock.escalated_to[-1] if clock and clock.escalated_to else None,
+        len(state.open_referrals),
+        next_reminder_at(state),
+        next_step_due_at(state),
+        state.id_card_held,
+        state.merged_into,
+        state.forwarded_to,
     )
+
+
+ID_CARD_EVENTS = frozenset({"IdCardDeposited", "IdCardReturned"})
+# The reception's registers: events that may belong to no case.
+REGISTER_EVENTS = ID_CARD_EVENTS | {"GuestBookSigned"}
+PROJECTED_EVENT_TYPES: tuple[str, ...] = tuple(sorted({*CASE_EVENT_TYPES, *REGISTER_EVENTS}))
+
+
+async def project_register(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
+    """The reception's registers: the guest book and the ID cards left there (a visit and
+    its card may belong to no case)."""
+    card = envelope.payload()
+    if isinstance(card, GuestBookSigned):
+        await conn.execute(
+            """INSERT INTO casework.visits (visit_id, office, visit_date, queue_number, purpose,
+                   checked_in_by, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (visit_id) DO NOTHING""",
+            card.visit_id,
+            card.office,
+            card.visit_date,
+            card.queue_number,
+            card.purpose,
+            card.checked_in_by,
+            envelope.occurred_at,
+        )
+    elif isinstance(card, IdCardDeposited):
+        await conn.execute(
+            """INSERT INTO casework.id_cards (visit_id, office, case_id, card_kind, held_by,
+                   deposited_at) VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (visit_id) DO UPDATE SET case_id = COALESCE(
+                   casework.id_cards.case_id, EXCLUDED.case_id)""",
+            card.visit_id,
+            card.office,
+            card.case_id,
+            card.card_kind,
+            card.held_by,
+            envelope.occurred_at,
+        )
+    elif isinstance(card, IdCardReturned):
+        # A return may come before its deposit (two topics): keep it, fill in later.
+        await conn.execute(
+            """INSERT INTO casework.id_cards (visit_id, office, case_id, card_kind, held_by,
+                   deposited_at, returned_by, returned_at)
+               VALUES ($1, $2, $3, 'other', '', $4, $5, $4)
+               ON CONFLICT (visit_id) DO UPDATE SET returned_by = EXCLUDED.returned_by,
+                   returned_at = EXCLUDED.returned_at""",
+            card.visit_id,
+            card.office,
+            card.case_id,
+            envelope.occurred_at,
+            card.returned_by,
+        )
 
 
 async def refold_case(
@@ -163,9 +248,13 @@ async def lock_case(conn: asyncpg.Connection, case_id: UUID) -> None:
 
 async def project_event(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
     """Live projection of one event (inside the consumer's transaction)."""
-    entry = entry_from_envelope(envelope)
+    if envelope.event_type in REGISTER_EVENTS:
+        await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", REBUILD_LOCK)
+        await project_register(conn, envelope)
+    entry = entry_from_envelope(envelope) if envelope.event_type in CASE_EVENT_TYPES else None
     if entry is None:
-        log.warning("event_without_case_skipped", event_type=envelope.event_type)
+        if envelope.event_type not in REGISTER_EVENTS:
+            log.warning("event_without_case_skipped", event_type=envelope.event_type)
         return
     await lock_case(conn, entry.case_id)  # re-entrant: a no-op if this tx holds them
     if not await _insert_entries(conn, [entry]):
@@ -217,17 +306,23 @@ async def rebuild_projections(pool: asyncpg.Pool) -> RebuildReport:
         await conn.execute("SELECT pg_advisory_xact_lock($1)", REBUILD_LOCK)
         await conn.execute("DELETE FROM casework.cases")
         await conn.execute("DELETE FROM casework.case_timeline")
+        await conn.execute("DELETE FROM casework.id_cards")
+        await conn.execute("DELETE FROM casework.visits")
         names: dict[UUID, str | None] = {}
         cursor = await conn.cursor(
             f"""SELECT {_EVENT_COLUMNS} FROM eventstore.events
                 WHERE event_type = ANY($1::text[]) ORDER BY global_position""",
-            list(CASE_EVENT_TYPES),
+            list(PROJECTED_EVENT_TYPES),
         )
         while rows := await cursor.fetch(_BATCH):
             batch: list[TimelineEntry] = []
             for row in rows:
                 envelope = envelope_from_row(row)
                 try:
+                    if envelope.event_type in REGISTER_EVENTS:
+                        await project_register(conn, envelope)
+                    if envelope.event_type not in CASE_EVENT_TYPES:
+                        continue
                     entry = entry_from_envelope(envelope)
                 except (ValidationError, UnknownEventType, ValueError) as exc:
                     # Live, the consumer dead-letters what it cannot decode: skip it alike.

@@ -1,0 +1,1 @@
+"""Casework's adapters: the holiday calendar."""
