@@ -60,7 +60,10 @@ def applicant_name_of(envelope: EventEnvelope) -> str | None:
         return None
     payload = envelope.payload()
     assert isinstance(payload, ComplaintRegistered)
-    if payload.anonymous:
+    # Anonymous: no identity exists. Confidential (LAPOR! "rahasia"): the reporter is known
+    # to the complaint officer only, who reads it in intake's raw message; case lists and
+    # files shown to other staff never carry it.
+    if payload.anonymous or payload.confidential:
         return None
     return payload.applicant.name
 
