@@ -247,9 +247,7 @@ async def test_admins_upsert_registry_members(settings: Settings, pool: asyncpg.
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_role"
 
 
-async def test_demo_data_is_loaded_when_asked(
-    settings: Settings, pool: asyncpg.Pool
-) -> None:
+async def test_demo_data_is_loaded_when_asked(settings: Settings, pool: asyncpg.Pool) -> None:
     demo = settings.model_copy(update={"slrt_demo_data": True})
     async with running(create_app(demo)), pool.acquire() as conn:
         n = await conn.fetchval("SELECT count(*) FROM eligibility.registry_members")
