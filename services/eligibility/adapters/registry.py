@@ -8,6 +8,7 @@ changes (the API's upserts into the current snapshot).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -68,17 +69,81 @@ def split_programmes(stored: str | None) -> tuple[str, ...]:
 
 
 def _member(row: asyncpg.Record) -> RegistryMember:
-    data = dict(row.items())
-    data["region_code"] = data.pop("village_code")
-    data["programmes"] = split_programmes(data["programmes"])
-    # Rows in the registry were validated on the way in.
-    return RegistryMember.model_construct(**data)
+    # Rows in the registry were validated on the way in: no second validation here.
+    nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
+    return RegistryMember.model_construct(
+        nik=nik,
+        kk_number=kk,
+        name=name,
+        birth_date=born,
+        relation=relation,
+        address=address,
+        region_code=village,
+        decile=decile,
+        programmes=tuple(progs.split(";")) if progs else (),
+        status=status,
+        source=source,
+        snapshot_date=day,
+    )
 
 
 async def find_member(conn: asyncpg.Connection, nik: str) -> RegistryMember | None:
     """The person as the current snapshot lists them, or None (one index probe)."""
     row = await conn.fetchrow(_FIND, nik)
     return None if row is None else _member(row)
+
+
+async def find_members(conn: asyncpg.Connection, niks: Sequence[str]) -> dict[str, RegistryMember]:
+    """Several people at once, as the current snapshot lists them (absent ones left out)."""
+    rows = await conn.fetch(_FIND.replace("l.nik = $1", "l.nik = ANY($1::text[])"), list(niks))
+    return {r["nik"]: _member(r) for r in rows}
+
+
+class BatchedLookup:
+    """Lookups from many concurrent callers, answered together: one query per batch.
+
+    The first caller's query goes out at once; callers arriving while it runs wait for
+    the next one, which asks for all of them. Under load a caller waits about one round
+    trip, however many others there are (at most `max_inflight` queries at a time).
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 256, max_inflight: int = 2):
+        self.pool = pool
+        self.max_batch = max_batch
+        self.max_inflight = max_inflight
+        self._pending: list[tuple[str, asyncio.Future[RegistryMember | None]]] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def find(self, nik: str) -> RegistryMember | None:
+        future: asyncio.Future[RegistryMember | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((nik, future))
+        self._kick()
+        return await future
+
+    def _kick(self) -> None:
+        while self._pending and len(self._inflight) < self.max_inflight:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            task = asyncio.create_task(self._run(batch))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._kick()
+
+    async def _run(self, batch: list[tuple[str, asyncio.Future[RegistryMember | None]]]) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                found = await find_members(conn, list({nik for nik, _ in batch}))
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for nik, future in batch:
+            if not future.done():
+                future.set_result(found.get(nik))
 
 
 async def household(conn: asyncpg.Connection, kk_number: str) -> list[RegistryMember]:

@@ -74,6 +74,8 @@ async def post_registry_members(
 # Who may read the registry itself (a person's history, snapshots): the back office checks
 # listings; administrators load extracts.
 REGISTRY_ROLES = (Role.ADMIN, Role.BACK_OFFICE)
+# The front office asks whether a citizen is listed (seed 000), the back office too (003).
+LOOKUP_ROLES = (Role.ADMIN, Role.BACK_OFFICE, Role.FRONT_OFFICE)
 UPLOAD_MAX_BYTES = 8 << 30
 
 
@@ -147,6 +149,30 @@ async def get_snapshot_rejects(
     async with get_runtime(request).pool.acquire() as conn:
         rows = await rejects(conn, snapshot_id, limit=limit, after_line=after_line)
     return {"snapshot_id": snapshot_id, "rejects": rows}
+
+
+@router.get(
+    "/v1/registry/persons/{nik}",
+    tags=["registry"],
+    summary="Is this person listed? The current snapshot's listing (front and back office)",
+)
+async def get_listing(nik: str, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=LOOKUP_ROLES)
+    if problem := nik_problem(nik):
+        raise ApiError(422, "nik_invalid", f"Not a NIK: {problem}")
+    member = await lookup(request).find(nik)
+    if member is None:
+        raise ApiError(404, "not_listed", "The current registry snapshot does not list this NIK.")
+    return member.model_dump(mode="json")
+
+
+def lookup(request: Request) -> registry.BatchedLookup:
+    """The app's batched lookup over the runtime's pool (made on first use)."""
+    state = request.app.state
+    if getattr(state, "registry_lookup", None) is None:
+        state.registry_lookup = registry.BatchedLookup(get_runtime(request).pool)
+    found: registry.BatchedLookup = state.registry_lookup
+    return found
 
 
 @router.get(
