@@ -190,20 +190,26 @@ def check_lines(
     serials = _SERIALS
     kk_dates, nik_dates = _dates()
     line = first_line - 1
+    ok_kk = ""  # the last KK number that passed: a household's rows follow each other
     for text in lines:
         line += 1
         f = text.split(",")
         try:
             nik, kk, name, sex, birth, relation, address, village, decile, progs, status = f
             if (
-                nik[6:12] == nik_dates[sex][birth]
-                and nik[:6] in districts
-                and nik[12:] in serials
+                kk != ok_kk
+                and len(kk) == 16
                 and kk[:6] in districts
                 and kk[6:12] in kk_dates
                 and kk[12:] in serials
+            ):
+                ok_kk = kk
+            if (
+                kk == ok_kk
+                and nik[6:12] == nik_dates[sex][birth]
+                and nik[:6] in districts
+                and nik[12:] in serials
                 and len(nik) == 16
-                and len(kk) == 16
                 and village in villages
                 and relation in relations
                 and status in statuses
