@@ -342,7 +342,7 @@ async def import_extract(
             reader = _Reader(f, spool, max_rejected)
             async with conn.transaction():
                 await conn.execute(registry.REGISTRY_LOCK)
-                await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 current = await registry.current_snapshot(conn)
                 if current and current["snapshot_date"] > snapshot_date:
                     raise SnapshotOutOfOrder(
