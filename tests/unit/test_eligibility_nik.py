@@ -238,3 +238,21 @@ def test_the_demo_extract_is_synthetic_and_valid() -> None:
     # Everyone lives where their NIK was issued, except the two who moved (see README).
     moved = {r[0] for r in rows if parse_nik(r[0]).district_code != r[7][:8]}
     assert moved == {"5271041212900001", "1377012504820001"}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_the_reader_numbers_lines_and_spools_refusals(newline: str) -> None:
+    from services.eligibility.adapters.extract_import import _Reader
+
+    lines = [HEADER, *(t.rstrip("\n") for t in list(generate_rows(40, seed=2, bad_every=9))[1:])]
+    lines.insert(5, '"' + lines[4].replace(",", '","') + '"')  # line 6: every field quoted
+    text = newline.join(lines) + newline
+    spool = io.StringIO()
+    reader = _Reader(io.StringIO(text, newline=""), spool, max_rejected=0.5)
+    copied = b"".join(reader.chunks_sync()).decode()
+    numbers = [int(row.split(",", 1)[0]) for row in copied.splitlines()]
+    refused = [int(row[0]) for row in csv.reader(io.StringIO(spool.getvalue()))]
+    assert sorted(numbers + refused) == list(range(2, 43))
+    assert refused == [11, 20, 29, 38]  # every 9th generated row, one on after line 6
+    assert "\r" not in copied
+    assert (reader.rows_read, reader.rows_loaded, reader.rows_rejected) == (41, 37, 4)

@@ -220,7 +220,7 @@ class _Reader:
                 carry = block[cut:]
                 if not cut:
                     continue
-                body = block[: cut - 1].replace("\r\n", "\n")
+                body = block[:cut].replace("\r\n", "\n")[:-1]
                 lines = body.split("\n")
                 if not pending and '"' not in body:
                     check_lines(lines, line + 1, out, refused)
