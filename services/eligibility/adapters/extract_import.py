@@ -351,36 +351,23 @@ async def import_extract(
                         current_snapshot_date=current["snapshot_date"].isoformat(),
                     )
                 table = await registry.create_partition(conn, sid)
-
-                async def copy(reader: _Reader) -> None:
-                    await conn.copy_to_table(
-                        table.split(".")[1],
-                        schema_name="eligibility",
-                        source=reader.chunks(),
-                        columns=["line_no", *registry.MEMBER_COLUMNS],
-                        format="csv",
-                    )
-
                 t0 = time.perf_counter()
+                await conn.copy_to_table(
+                    table.split(".")[1],
+                    schema_name="eligibility",
+                    source=reader.chunks(),
+                    columns=["line_no", *registry.MEMBER_COLUMNS],
+                    format="csv",
+                )
+                timings["copy_s"] = time.perf_counter() - t0
                 try:
-                    # Indexes first: PostgreSQL maintains them while the rows are being
-                    # checked, in time it would otherwise spend waiting for them.
                     async with conn.transaction():
                         await registry.index_partition(conn, sid)
-                        await copy(reader)
                 except asyncpg.UniqueViolationError:
-                    # A NIK on two lines: load again without indexes, refuse every line
-                    # of such a NIK, then index.
-                    log.info("registry_import_duplicates", snapshot_id=sid)
-                    f.seek(0)
-                    spool.seek(0)
-                    spool.truncate()
-                    reader = _Reader(f, spool, max_rejected)
-                    await copy(reader)
                     await _refuse_duplicates(conn, sid, reader)
-                    reader._check_rejected(final=True)
                     await registry.index_partition(conn, sid)
-                timings["load_s"] = time.perf_counter() - t0
+                    reader._check_rejected(final=True)
+                timings["index_s"] = time.perf_counter() - t0 - timings["copy_s"]
                 if reader.rows_loaded == 0:
                     raise EmptyExtract(f"{path.name} has no row that could be loaded")
                 spool.seek(0)
