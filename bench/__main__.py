@@ -4,7 +4,9 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
   1. raw PostgreSQL single-row commit rate at the bench's concurrency (and serially),
   2. raw broker produce/consume rate,
   3. N complaints through intake's HTTP API at the same concurrency, each timed from the
-     request until its case is visible in casework's case view.
+     request until its case is visible in casework's case view,
+  4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
+     same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
 """
 
@@ -23,6 +25,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 
+from bench.eligibility import registry_bench
 from bench.raw import kafka_rates, percentile, pg_commit_rate
 from shared.auth import mint_token
 from shared.contracts.vocab import Role
@@ -144,6 +147,7 @@ async def run(
     if system["error_count"]:
         print(f"!! {system['error_count']} requests refused, e.g. {system['errors']}")
     c = args.concurrency
+    registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
     return [
         row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
@@ -156,6 +160,7 @@ async def run(
         row("request_to_case_visible_p50", system["p50_ms"], "ms", raw_conc["p50_ms"]),
         row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
         row("complaints_accepted", system["accepted"], "count", args.complaints),
+        *registry,
     ]
 
 
@@ -169,6 +174,12 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--raw-seconds", type=float, default=6.0)
     p.add_argument("--kafka-messages", type=int, default=50_000)
+    p.add_argument(
+        "--registry-rows",
+        type=int,
+        default=int(os.environ.get("BENCH_REGISTRY_ROWS", "10000000")),
+        help="members in the registry import and lookup bench (0: skip it)",
+    )
     args = p.parse_args()
     os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
     with tempfile.TemporaryDirectory(prefix="slrt-bench-") as tmp:

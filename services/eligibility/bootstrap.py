@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.eligibility.adapters.registry import load_demo
+from services.eligibility.adapters.extract_import import load_demo
 from services.eligibility.entrypoints.consumers import build_handlers
 from services.eligibility.entrypoints.http import router
 from shared.catalogue import Catalogue, load_catalogue

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 # Synthetic people: structurally valid NIKs, obviously invented names.
 LUMAJANG_NIK = "3508014101900007"  # Lumajang 35.08.01, a woman born 01-01-1990
-LUMAJANG_KK = "3508010000000007"
+LUMAJANG_KK = "3508010101100007"  # 35.08.01, issued 01-01-2010, serial 0007
 MATARAM_NIK = "5271010202850003"  # Kota Mataram 52.71.01
 
 

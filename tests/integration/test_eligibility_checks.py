@@ -156,8 +156,8 @@ async def test_registered_cases_are_checked_once_with_the_reason(
     assert verified_env.case_id is not None
     (verified,) = await eligibility_events(pool, verified_env.case_id)
     assert verified.data["kk_number"] == "5271010505090001"
-    assert verified.data["programmes"] == ["BPNT", "PKH"]
-    assert verified.data["region_code"] == "52.71.01.1001"
+    assert verified.data["programmes"] == ["PKH", "BPNT"]  # canonical order
+    assert verified.data["region_code"] == "52.71.01.1004"
 
     # A redelivery (Kafka is at least once) changes nothing.
     consumer = app.state.runtime.consumer
@@ -228,8 +228,8 @@ async def test_admins_upsert_registry_members(settings: Settings, pool: asyncpg.
                 "SELECT nik, decile, programmes FROM eligibility.registry_members ORDER BY nik"
             )
         assert [(r["nik"], r["decile"], r["programmes"]) for r in rows] == [
-            ("5371020101990001", 3, ["PKH"]),
-            ("5371024101990002", 2, ["PKH"]),
+            ("5371020101990001", 3, "PKH"),
+            ("5371024101990002", 2, "PKH"),
         ]
 
         r = await client.post(

@@ -43,7 +43,7 @@ def registered(nik: str | None, *, proxy_nik: str | None = None, **kw: Any) -> C
     )
 
 
-def member(nik: str = LISTED_NIK, region: str = "52.71.01.1001", **kw: Any) -> RegistryMember:
+def member(nik: str = LISTED_NIK, region: str = "52.71.01.1004", **kw: Any) -> RegistryMember:
     data: dict[str, Any] = {
         "nik": nik,
         "kk_number": "5271010505090001",
@@ -67,7 +67,7 @@ def test_listed_in_the_office_region_is_verified() -> None:
             case_id=event.case_id,
             nik=LISTED_NIK,
             kk_number="5271010505090001",
-            region_code="52.71.01.1001",
+            region_code="52.71.01.1004",
             decile=1,
             programmes=("BPNT", "PKH"),
             source="DTKS",

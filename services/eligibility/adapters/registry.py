@@ -1,54 +1,273 @@
-"""The registry extract in PostgreSQL, and the CSV files extracts arrive as."""
+"""The registry in PostgreSQL: snapshots, their partitions of members, lookups, history.
+
+Every snapshot's members live in their own partition `registry_listings_s<snapshot_id>`
+of `registry_listings`; `registry_snapshots` says which one is current. Imports are in
+`adapters/extract_import.py`; this module reads, and makes the small administrative
+changes (the API's upserts into the current snapshot).
+"""
 
 from __future__ import annotations
 
-import csv
+import asyncio
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from pydantic import ValidationError
 
-from services.eligibility.domain.registry import RegistryMember
+from services.eligibility.domain.registry import (
+    PROGRAMME_BITS,
+    ListingHistoryEntry,
+    RegistryMember,
+    Source,
+)
 
 DEMO_CSV = Path(__file__).resolve().parent.parent / "fixtures" / "demo_registry.csv"
+DEMO_SOURCE: Source = "DTSEN"
+DEMO_SNAPSHOT_DATE = date(2025, 9, 30)
 
-_COLUMNS = (
+# One import or structural change of the registry at a time.
+REGISTRY_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('eligibility:registry', 0))"
+
+MEMBER_COLUMNS = (
     "nik",
     "kk_number",
     "name",
+    "sex",
     "birth_date",
     "relation",
-    "region_code",
+    "address",
+    "village_code",
     "decile",
     "programmes",
     "status",
-    "source",
-    "snapshot_date",
 )
 
+_CURRENT = "(SELECT snapshot_id FROM eligibility.registry_snapshots WHERE status = 'current')"
 
-class RegistryFileError(ValueError):
-    """A CSV extract row that is not a valid registry member, with its line number."""
+_FIND = f"""
+SELECT l.nik, l.kk_number, l.name, l.birth_date, l.relation, l.address, l.village_code,
+       l.decile, l.programmes, l.status, s.source, s.snapshot_date
+FROM eligibility.registry_listings l
+JOIN eligibility.registry_snapshots s ON s.snapshot_id = l.snapshot_id
+WHERE l.snapshot_id = {_CURRENT} AND l.nik = $1
+"""
 
 
-def read_csv(path: Path) -> list[RegistryMember]:
-    """Rows of an extract: the columns of `registry_members`, programmes split on ';'."""
-    members: list[RegistryMember] = []
-    with path.open(newline="", encoding="utf-8") as f:
-        for line, row in enumerate(csv.DictReader(f), start=2):
-            data: dict[str, Any] = {k: (v.strip() if v else None) for k, v in row.items()}
-            data["programmes"] = tuple(
-                p.strip() for p in (data.get("programmes") or "").split(";") if p.strip()
-            )
-            try:
-                members.append(
-                    RegistryMember.model_validate({k: v for k, v in data.items() if v is not None})
-                )
-            except ValidationError as exc:
-                raise RegistryFileError(f"{path}:{line}: {exc}") from exc
-    return members
+def partition_name(snapshot_id: int) -> str:
+    return f"eligibility.registry_listings_s{int(snapshot_id)}"
+
+
+def join_programmes(programmes: Sequence[str]) -> str | None:
+    """Canonical order, ';'-joined, as stored; None for none."""
+    return ";".join(p for p in PROGRAMME_BITS if p in programmes) or None
+
+
+def split_programmes(stored: str | None) -> tuple[str, ...]:
+    return tuple(stored.split(";")) if stored else ()
+
+
+def _member(row: asyncpg.Record) -> RegistryMember:
+    # Rows in the registry were validated on the way in: no second validation here.
+    nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
+    return RegistryMember.model_construct(
+        nik=nik,
+        kk_number=kk,
+        name=name,
+        birth_date=born,
+        relation=relation,
+        address=address,
+        region_code=village,
+        decile=decile,
+        programmes=tuple(progs.split(";")) if progs else (),
+        status=status,
+        source=source,
+        snapshot_date=day,
+    )
+
+
+async def find_member(conn: asyncpg.Connection, nik: str) -> RegistryMember | None:
+    """The person as the current snapshot lists them, or None (one index probe)."""
+    row = await conn.fetchrow(_FIND, nik)
+    return None if row is None else _member(row)
+
+
+async def find_members(conn: asyncpg.Connection, niks: Sequence[str]) -> dict[str, RegistryMember]:
+    """Several people at once, as the current snapshot lists them (absent ones left out)."""
+    rows = await conn.fetch(_FIND.replace("l.nik = $1", "l.nik = ANY($1::text[])"), list(niks))
+    return {r["nik"]: _member(r) for r in rows}
+
+
+class BatchedLookup:
+    """Lookups from many concurrent callers, answered together: one query per batch.
+
+    The first caller's query goes out at once; callers arriving while it runs wait for
+    the next one, which asks for all of them. Under load a caller waits about one round
+    trip, however many others there are (at most `max_inflight` queries at a time).
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 256, max_inflight: int = 2):
+        self.pool = pool
+        self.max_batch = max_batch
+        self.max_inflight = max_inflight
+        self._pending: list[tuple[str, asyncio.Future[RegistryMember | None]]] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def find(self, nik: str) -> RegistryMember | None:
+        future: asyncio.Future[RegistryMember | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((nik, future))
+        self._kick()
+        return await future
+
+    def _kick(self) -> None:
+        while self._pending and len(self._inflight) < self.max_inflight:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            task = asyncio.create_task(self._run(batch))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._kick()
+
+    async def _run(self, batch: list[tuple[str, asyncio.Future[RegistryMember | None]]]) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                found = await find_members(conn, list({nik for nik, _ in batch}))
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for nik, future in batch:
+            if not future.done():
+                future.set_result(found.get(nik))
+
+
+async def household(conn: asyncpg.Connection, kk_number: str) -> list[RegistryMember]:
+    """Everyone the current snapshot lists under a KK number, in extract order."""
+    rows = await conn.fetch(
+        f"""SELECT l.nik, l.kk_number, l.name, l.birth_date, l.relation, l.address,
+                   l.village_code, l.decile, l.programmes, l.status, s.source, s.snapshot_date
+            FROM eligibility.registry_listings l
+            JOIN eligibility.registry_snapshots s ON s.snapshot_id = l.snapshot_id
+            WHERE l.snapshot_id = {_CURRENT} AND l.kk_number = $1
+            ORDER BY l.line_no""",
+        kk_number,
+    )
+    return [_member(r) for r in rows]
+
+
+async def listing_history(conn: asyncpg.Connection, nik: str) -> list[ListingHistoryEntry]:
+    """The person in every snapshot ever made current, oldest first, absent ones included."""
+    rows = await conn.fetch(
+        """SELECT s.snapshot_id, s.source, s.snapshot_date, s.status = 'current' AS current,
+                  l.nik IS NOT NULL AS present, l.status, l.kk_number,
+                  l.village_code AS region_code, l.decile, l.programmes
+           FROM eligibility.registry_snapshots s
+           LEFT JOIN eligibility.registry_listings l
+                  ON l.snapshot_id = s.snapshot_id AND l.nik = $1
+           WHERE s.status IN ('current', 'superseded')
+           ORDER BY s.snapshot_date, s.snapshot_id""",
+        nik,
+    )
+    out = []
+    for r in rows:
+        data = dict(r.items())
+        data["programmes"] = split_programmes(data["programmes"])
+        out.append(ListingHistoryEntry.model_validate(data))
+    return out
+
+
+async def current_snapshot(conn: asyncpg.Connection) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM eligibility.registry_snapshots WHERE status = 'current'"
+    )
+    return None if row is None else dict(row.items())
+
+
+async def snapshots(conn: asyncpg.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM eligibility.registry_snapshots ORDER BY snapshot_id DESC LIMIT $1", limit
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def count_members(conn: asyncpg.Connection) -> int:
+    """Members of the current snapshot."""
+    return int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM eligibility.registry_listings WHERE snapshot_id = {_CURRENT}"
+        )
+    )
+
+
+async def create_partition(conn: asyncpg.Connection, snapshot_id: int) -> str:
+    """A standalone table shaped like a partition of `registry_listings`, not attached."""
+    table = partition_name(snapshot_id)
+    await conn.execute(
+        f"""CREATE TABLE {table} (LIKE eligibility.registry_listings INCLUDING DEFAULTS);
+            ALTER TABLE {table} ALTER COLUMN snapshot_id SET DEFAULT {int(snapshot_id)},
+                ADD CONSTRAINT registry_listings_s{int(snapshot_id)}_snapshot
+                    CHECK (snapshot_id = {int(snapshot_id)})"""
+    )
+    return table
+
+
+async def index_partition(conn: asyncpg.Connection, snapshot_id: int) -> None:
+    """The indexes lookups need; raises UniqueViolationError on a NIK listed twice."""
+    table = partition_name(snapshot_id)
+    sid = int(snapshot_id)
+    await conn.execute(f"CREATE UNIQUE INDEX registry_listings_s{sid}_nik ON {table} (nik)")
+    await conn.execute(f"CREATE INDEX registry_listings_s{sid}_kk ON {table} (kk_number)")
+
+
+async def make_current(
+    conn: asyncpg.Connection, snapshot_id: int, counts: dict[str, int] | None = None
+) -> None:
+    """Attach the snapshot's partition and make it the current one (inside a transaction).
+
+    Attaching takes SHARE UPDATE EXCLUSIVE on the parent, which lookups (ACCESS SHARE) do
+    not wait for; they see the old snapshot until the commit and the new one after it.
+    """
+    sid = int(snapshot_id)
+    await conn.execute(
+        f"ALTER TABLE eligibility.registry_listings ATTACH PARTITION {partition_name(sid)} "
+        f"FOR VALUES IN ({sid})"
+    )
+    await conn.execute(
+        """UPDATE eligibility.registry_snapshots
+           SET status = 'superseded', superseded_at = clock_timestamp()
+           WHERE status = 'current'"""
+    )
+    counts = counts or {}
+    await conn.execute(
+        """UPDATE eligibility.registry_snapshots
+           SET status = 'current', finished_at = clock_timestamp(),
+               rows_read = coalesce($2, rows_read), rows_loaded = coalesce($3, rows_loaded),
+               rows_rejected = coalesce($4, rows_rejected)
+           WHERE snapshot_id = $1""",
+        sid,
+        counts.get("rows_read"),
+        counts.get("rows_loaded"),
+        counts.get("rows_rejected"),
+    )
+
+
+async def new_snapshot(
+    conn: asyncpg.Connection, *, source: Source, snapshot_date: date, origin: str
+) -> int:
+    return int(
+        await conn.fetchval(
+            """INSERT INTO eligibility.registry_snapshots (source, snapshot_date, origin)
+               VALUES ($1, $2, $3) RETURNING snapshot_id""",
+            source,
+            snapshot_date,
+            origin,
+        )
+    )
 
 
 def _record(m: RegistryMember) -> tuple[Any, ...]:
@@ -56,62 +275,56 @@ def _record(m: RegistryMember) -> tuple[Any, ...]:
         m.nik,
         m.kk_number,
         m.name,
+        "P" if m.female else "L",
         m.birth_date,
         m.relation,
+        m.address,
         m.region_code,
         m.decile,
-        list(m.programmes),
+        join_programmes(m.programmes),
         m.status,
-        m.source,
-        m.snapshot_date,
     )
 
 
-async def upsert_members(conn: asyncpg.Connection, members: Sequence[RegistryMember]) -> int:
-    """Insert or replace members by NIK: COPY into a scratch table, then one upsert.
+async def upsert_members(
+    conn: asyncpg.Connection, members: Sequence[RegistryMember], *, staff_id: str = "system"
+) -> int:
+    """Insert or replace members by NIK in the current snapshot (an amendment, recorded).
 
-    Must run inside a transaction (the scratch table goes with it).
+    With no snapshot yet, the members start one (origin 'api') of their own. Must run
+    inside a transaction.
     """
     if not members:
         return 0
-    await conn.execute(
-        """CREATE TEMP TABLE registry_load
-               (LIKE eligibility.registry_members INCLUDING DEFAULTS) ON COMMIT DROP"""
+    await conn.execute(REGISTRY_LOCK)
+    current = await current_snapshot(conn)
+    if current is None:
+        sid = await new_snapshot(
+            conn,
+            source=members[0].source,
+            snapshot_date=max(m.snapshot_date for m in members),
+            origin="api",
+        )
+        await create_partition(conn, sid)
+        await index_partition(conn, sid)
+        await make_current(conn, sid)
+    else:
+        sid = int(current["snapshot_id"])
+    table = partition_name(sid)
+    last_line = int(await conn.fetchval(f"SELECT coalesce(max(line_no), 0) FROM {table}"))
+    cols = ", ".join(MEMBER_COLUMNS)
+    params = ", ".join(f"${i}" for i in range(2, len(MEMBER_COLUMNS) + 2))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in MEMBER_COLUMNS if c != "nik")
+    # Lines past the extract's last line: amendments, in the order they were made.
+    unique = list({m.nik: m for m in members}.values())
+    await conn.executemany(
+        f"""INSERT INTO {table} (line_no, {cols}) VALUES ($1, {params})
+            ON CONFLICT (nik) DO UPDATE SET {updates}""",
+        [(last_line + i, *_record(m)) for i, m in enumerate(unique, start=1)],
     )
-    await conn.copy_records_to_table(
-        "registry_load", records=[_record(m) for m in members], columns=list(_COLUMNS)
+    await conn.executemany(
+        """INSERT INTO eligibility.registry_amendments (snapshot_id, nik, staff_id)
+           VALUES ($1, $2, $3)""",
+        [(sid, m.nik, staff_id) for m in unique],
     )
-    cols = ", ".join(_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c != "nik")
-    result: str = await conn.execute(
-        f"""INSERT INTO eligibility.registry_members ({cols})
-            SELECT DISTINCT ON (nik) {cols} FROM registry_load
-            ON CONFLICT (nik) DO UPDATE SET {updates}, loaded_at = clock_timestamp()"""
-    )
-    return int(result.rsplit(" ", 1)[1])
-
-
-async def count_members(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM eligibility.registry_members"))
-
-
-async def find_member(conn: asyncpg.Connection, nik: str) -> RegistryMember | None:
-    row = await conn.fetchrow(
-        f"SELECT {', '.join(_COLUMNS)} FROM eligibility.registry_members WHERE nik = $1", nik
-    )
-    if row is None:
-        return None
-    data = dict(row.items())
-    data["programmes"] = tuple(data["programmes"] or ())
-    # Rows already in the table were validated on the way in.
-    return RegistryMember.model_construct(**data)
-
-
-async def load_demo(conn: asyncpg.Connection, *, only_if_empty: bool) -> int:
-    """Load the synthetic demo extract; with `only_if_empty`, leave real data alone."""
-    async with conn.transaction():
-        # Two processes starting together must not both load.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('eligibility:demo', 0))")
-        if only_if_empty and await count_members(conn) > 0:
-            return 0
-        return await upsert_members(conn, read_csv(DEMO_CSV))
+    return len(unique)

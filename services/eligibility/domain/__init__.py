@@ -1,1 +1,2 @@
-"""The eligibility model: NIK rules and the decision, as pure functions. No I/O."""
+"""The eligibility model, no I/O: region codes (from `lokal`), NIK and KK rules, the
+registry model, extract rows, and the decision."""

@@ -1,14 +1,21 @@
-"""Eligibility's HTTP API: a case's latest check (staff), registry upserts (admin)."""
+"""Eligibility's HTTP API: a case's latest check (staff); the registry (administrators):
+extract uploads, snapshots and their rejected rows, upserts, a person's listing history."""
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.eligibility.adapters import registry
+from services.eligibility.adapters.extract_import import ExtractError, import_extract, rejects
 from services.eligibility.adapters.registry import upsert_members
+from services.eligibility.domain.nik import nik_problem
 from services.eligibility.domain.registry import RegistryMember
 from services.eligibility.views import latest_check
 from shared.auth import Staff, authorize
@@ -60,5 +67,127 @@ async def post_registry_members(
 ) -> dict[str, int]:
     authorize(staff, roles=[Role.ADMIN])
     async with get_runtime(request).pool.acquire() as conn, conn.transaction():
-        n = await upsert_members(conn, body.members)
+        n = await upsert_members(conn, body.members, staff_id=staff.staff_id)
     return {"upserted": n}
+
+
+# Who may read the registry itself (a person's history, snapshots): the back office checks
+# listings; administrators load extracts.
+REGISTRY_ROLES = (Role.ADMIN, Role.BACK_OFFICE)
+# The front office asks whether a citizen is listed (seed 000), the back office too (003).
+LOOKUP_ROLES = (Role.ADMIN, Role.BACK_OFFICE, Role.FRONT_OFFICE)
+UPLOAD_MAX_BYTES = 8 << 30
+
+
+@router.post(
+    "/v1/registry/imports",
+    tags=["registry"],
+    summary="Upload an extract (CSV body) as the new current snapshot (administrators)",
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def post_registry_import(
+    request: Request,
+    staff: Staff,
+    source: Annotated[Literal["DTKS", "DTSEN"], Query()],
+    snapshot_date: Annotated[date, Query()],
+    max_rejected: Annotated[float, Query(ge=0, le=1)] = 0.05,
+) -> dict[str, Any]:
+    authorize(staff, roles=[Role.ADMIN])
+    bind_context(correlation_id=str(correlation_id(request)))
+    with tempfile.TemporaryDirectory(prefix="registry-upload-") as tmp:
+        path = Path(tmp) / f"upload-{source}-{snapshot_date}.csv"
+        size = 0
+        with path.open("wb") as f:  # streamed to disk: never the whole extract in memory
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > UPLOAD_MAX_BYTES:
+                    raise ApiError(413, "extract_too_large", "The extract exceeds 8 GiB.")
+                f.write(chunk)
+        async with get_runtime(request).pool.acquire() as conn:
+            try:
+                report = await import_extract(
+                    conn,
+                    path,
+                    source=source,
+                    snapshot_date=snapshot_date,
+                    origin=f"upload by {staff.staff_id}",
+                    max_rejected=max_rejected,
+                )
+            except ExtractError as exc:
+                raise ApiError(
+                    422,
+                    exc.code,
+                    f"{exc} The registry is unchanged.",
+                    details=exc.details or None,
+                ) from None
+    return report.as_dict()
+
+
+@router.get("/v1/registry/snapshots", tags=["registry"], summary="Loaded snapshots, newest first")
+async def get_snapshots(request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=REGISTRY_ROLES)
+    async with get_runtime(request).pool.acquire() as conn:
+        rows = await registry.snapshots(conn)
+    return {"snapshots": [_jsonable(r) for r in rows]}
+
+
+@router.get(
+    "/v1/registry/snapshots/{snapshot_id}/rejects",
+    tags=["registry"],
+    summary="Rows an import rejected, with line number and reason (administrators)",
+)
+async def get_snapshot_rejects(
+    snapshot_id: int,
+    request: Request,
+    staff: Staff,
+    after_line: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    authorize(staff, roles=[Role.ADMIN])
+    async with get_runtime(request).pool.acquire() as conn:
+        rows = await rejects(conn, snapshot_id, limit=limit, after_line=after_line)
+    return {"snapshot_id": snapshot_id, "rejects": rows}
+
+
+@router.get(
+    "/v1/registry/persons/{nik}",
+    tags=["registry"],
+    summary="Is this person listed? The current snapshot's listing (front and back office)",
+)
+async def get_listing(nik: str, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=LOOKUP_ROLES)
+    if problem := nik_problem(nik):
+        raise ApiError(422, "nik_invalid", f"Not a NIK: {problem}")
+    member = await lookup(request).find(nik)
+    if member is None:
+        raise ApiError(404, "not_listed", "The current registry snapshot does not list this NIK.")
+    return member.model_dump(mode="json")
+
+
+def lookup(request: Request) -> registry.BatchedLookup:
+    """The app's batched lookup over the runtime's pool (made on first use)."""
+    state = request.app.state
+    if getattr(state, "registry_lookup", None) is None:
+        state.registry_lookup = registry.BatchedLookup(get_runtime(request).pool)
+    found: registry.BatchedLookup = state.registry_lookup
+    return found
+
+
+@router.get(
+    "/v1/registry/persons/{nik}/history",
+    tags=["registry"],
+    summary="A person's listing in every snapshot, oldest first",
+)
+async def get_listing_history(nik: str, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=REGISTRY_ROLES)
+    if problem := nik_problem(nik):
+        raise ApiError(422, "nik_invalid", f"Not a NIK: {problem}")
+    async with get_runtime(request).pool.acquire() as conn:
+        history = await registry.listing_history(conn, nik)
+    return {"nik": nik, "history": [h.model_dump(mode="json") for h in history]}
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}

@@ -1,0 +1,454 @@
+"""Import a registry extract: stream the CSV through COPY into a new snapshot, then swap.
+
+    1. Before anything is written: the file ends with a newline (else it is truncated)
+       and its first line is exactly the expected header.
+    2. A snapshot row is recorded ('loading'), in its own transaction, so a failed
+       import is on record with its error.
+    3. One transaction: a new standalone table is filled by COPY from an async generator
+       that reads the file in chunks, checks each row (domain/extract.py) and passes on
+       the good ones; refused rows go to a spool file with their line number and reason.
+       Then the NIK and KK indexes are built (a NIK listed twice is refused on every line
+       it appears on), the refused rows are copied into `registry_rejects`, and the table
+       is attached as a partition and made current. Lookups see the old snapshot until
+       the commit and the new one after it.
+    4. Any failure rolls all of step 3 back: the registry is as it was, and the snapshot
+       row says 'failed' and why.
+
+Memory is flat in the file size: a chunk of rows at a time, refusals spooled to disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import asyncpg
+
+from services.eligibility.adapters import registry
+from services.eligibility.domain.extract import (
+    EXTRACT_COLUMNS,
+    HEADER,
+    Rejection,
+    check_lines,
+    check_row,
+)
+from services.eligibility.domain.registry import Source
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+BLOCK_CHARS = 1 << 18  # about 2,000 rows of an extract per COPY message
+PREFETCH = 4
+CHUNK_ROWS = 2_000
+REJECT_SAMPLE = 100  # refusals returned in the report; all of them are in the table
+csv.field_size_limit(1 << 16)
+
+
+class ExtractError(ValueError):
+    """The extract cannot be imported at all; the registry is unchanged."""
+
+    code = "extract_invalid"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class WrongHeader(ExtractError):
+    code = "wrong_header"
+
+
+class TruncatedExtract(ExtractError):
+    code = "extract_truncated"
+
+
+class MalformedExtract(ExtractError):
+    code = "extract_malformed"
+
+
+class TooManyRejected(ExtractError):
+    code = "too_many_rejected"
+
+
+class EmptyExtract(ExtractError):
+    code = "extract_empty"
+
+
+class SnapshotOutOfOrder(ExtractError):
+    code = "snapshot_out_of_order"
+
+
+@dataclass
+class RejectedRow:
+    line_no: int
+    reason: str
+    detail: str
+    raw: str
+
+
+@dataclass
+class ImportReport:
+    snapshot_id: int
+    source: str
+    snapshot_date: date
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejects: list[RejectedRow] = field(default_factory=list)  # the first REJECT_SAMPLE
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot_id": self.snapshot_id,
+            "source": self.source,
+            "snapshot_date": self.snapshot_date.isoformat(),
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "rejects": [r.__dict__ for r in self.rejects],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def check_file(path: Path) -> None:
+    """Whole-file checks made before anything is written (raise ExtractError)."""
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyExtract(f"{path.name} is empty")
+    with path.open("rb") as f:
+        first = f.readline(4096)
+        f.seek(-1, os.SEEK_END)
+        last = f.read(1)
+    header = first.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    if header.decode("utf-8", "replace") != HEADER:
+        raise WrongHeader(
+            f"{path.name}: line 1 must be the header {HEADER!r}",
+            expected=HEADER,
+            found=header[:300].decode("utf-8", "replace"),
+        )
+    if last != b"\n":
+        raise TruncatedExtract(
+            f"{path.name} does not end with a line break: the file is truncated "
+            "(the last row was cut off)",
+            size=size,
+        )
+
+
+class _Reader:
+    """Reads the extract in chunks: CSV for COPY out, refusals to the spool."""
+
+    def __init__(self, f: IO[str], spool: IO[str], max_rejected: float) -> None:
+        self.f = f
+        self.spool = csv.writer(spool)
+        self.max_rejected = max_rejected
+        self.rows_read = 0
+        self.rows_loaded = 0
+        self.rows_rejected = 0
+        self.sample: list[RejectedRow] = []
+
+    def reject(self, line: int, reason: str, detail: str, raw: str) -> None:
+        self.rows_rejected += 1
+        self.spool.writerow((line, reason, detail, raw))
+        if len(self.sample) < REJECT_SAMPLE:
+            self.sample.append(RejectedRow(line, reason, detail, raw))
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """`chunks_sync`, run ahead in a worker thread while PostgreSQL takes the last chunk.
+
+        COPY waits for the server to drain each chunk before asking for the next; checking
+        the next one meanwhile keeps both the checks and the server busy. At most
+        PREFETCH chunks wait in the queue: memory stays flat.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
+        stop = threading.Event()
+
+        def work() -> None:
+            def put(item: bytes | BaseException | None) -> None:
+                asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+
+            try:
+                for chunk in self.chunks_sync():
+                    if stop.is_set():
+                        return
+                    put(chunk)
+                put(None)
+            except BaseException as exc:
+                if not stop.is_set():
+                    put(exc)
+
+        worker = loop.run_in_executor(None, work)
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while not queue.empty():  # let a blocked put finish, so the worker ends
+                queue.get_nowait()
+            await worker
+
+    def chunks_sync(self) -> Iterator[bytes]:
+        """COPY input: `line_no,<row as stored>` lines, a block of the file at a time.
+
+        The file is read in blocks; a block without a quote character (the common case)
+        is checked line by line in one go (check_lines). Lines with quotes (a quoted
+        field may even span lines) go through the csv module one row at a time.
+        """
+        line = 1  # the last line read
+        try:
+            self.f.readline()  # the header, checked before
+            carry = ""
+            pending: list[str] = []  # lines of a quoted row not yet closed
+            pending_start = 0
+            out: list[str] = []
+            refused: list[tuple[int, Rejection, str]] = []
+            while block := self.f.read(BLOCK_CHARS):
+                block = carry + block
+                cut = block.rfind("\n") + 1
+                carry = block[cut:]
+                if not cut:
+                    continue
+                body = block[:cut].replace("\r\n", "\n")[:-1]
+                lines = body.split("\n")
+                if not pending and '"' not in body:
+                    check_lines(lines, line + 1, out, refused)
+                    self.rows_read += len(lines)
+                    line += len(lines)
+                else:
+                    for text in lines:
+                        line += 1
+                        if not pending and '"' not in text:
+                            check_lines([text], line, out, refused)
+                            self.rows_read += 1
+                            continue
+                        if not pending:
+                            pending_start = line
+                        pending.append(text)
+                        if sum(t.count('"') for t in pending) % 2:
+                            continue  # a quoted field goes on on the next line
+                        self._quoted(pending_start, "\n".join(pending), out, refused)
+                        pending.clear()
+                yield self._flush(out, refused)
+            if pending or carry:
+                raise MalformedExtract(
+                    f"line {pending_start or line + 1}: the file ends inside a row",
+                    line_no=pending_start or line + 1,
+                )
+        except UnicodeDecodeError as exc:
+            raise MalformedExtract(
+                f"line {line + 1}: not UTF-8 text ({exc.reason})", line_no=line + 1
+            ) from None
+        except csv.Error as exc:
+            raise MalformedExtract(f"line {line}: not CSV ({exc})", line_no=line) from None
+        self._check_rejected(final=True)
+
+    def _flush(self, out: list[str], refused: list[tuple[int, Rejection, str]]) -> bytes:
+        """Everything checked so far, as bytes for COPY; refusals to the spool."""
+        for line, why, raw in refused:
+            self.reject(line, why.reason, why.detail, raw)
+        self.rows_loaded += len(out)
+        data = "".join(out).encode()
+        out.clear()
+        refused.clear()
+        self._check_rejected()
+        return data
+
+    def _quoted(
+        self, line: int, block: str, out: list[str], refused: list[tuple[int, Rejection, str]]
+    ) -> None:
+        self.rows_read += 1
+        fields = next(csv.reader(io.StringIO(block), strict=True))
+        checked = check_row(fields)
+        if isinstance(checked, Rejection):
+            refused.append((line, checked, block))
+            return
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow((line, *checked))
+        out.append(buf.getvalue())
+
+    def _check_rejected(self, *, final: bool = False) -> None:
+        # Early on a few refusals say little; by the end the fraction is what it is.
+        if (final or self.rows_read >= 10_000) and self.rows_rejected > max(
+            10, self.max_rejected * self.rows_read
+        ):
+            raise TooManyRejected(
+                f"{self.rows_rejected} of {self.rows_read} rows refused "
+                f"(more than {self.max_rejected:.0%}): is this the right extract?",
+                rows_read=self.rows_read,
+                rows_rejected=self.rows_rejected,
+            )
+
+
+async def _refuse_duplicates(conn: asyncpg.Connection, snapshot_id: int, reader: _Reader) -> None:
+    """Every line of a NIK listed more than once is refused: the registry never guesses."""
+    table = registry.partition_name(snapshot_id)
+    cols = ", ".join(registry.MEMBER_COLUMNS)
+    rows = await conn.fetch(
+        f"""DELETE FROM {table} WHERE nik IN (
+                SELECT nik FROM {table} GROUP BY nik HAVING count(*) > 1)
+            RETURNING line_no, {cols}"""
+    )
+    lines: dict[str, list[int]] = {}
+    for r in rows:
+        lines.setdefault(r["nik"], []).append(r["line_no"])
+    for r in sorted(rows, key=lambda r: r["line_no"]):
+        values = dict(r.items())
+        raw = ",".join("" if values[c] is None else str(values[c]) for c in EXTRACT_COLUMNS)
+        others = [n for n in lines[r["nik"]] if n != r["line_no"]]
+        reader.reject(
+            r["line_no"], "nik_duplicate", f"also on line(s) {', '.join(map(str, others))}", raw
+        )
+    reader.rows_loaded -= len(rows)
+
+
+async def import_extract(
+    conn: asyncpg.Connection,
+    path: Path,
+    *,
+    source: Source,
+    snapshot_date: date,
+    origin: str | None = None,
+    max_rejected: float = 0.05,
+) -> ImportReport:
+    """Load `path` as the new current snapshot, or raise ExtractError (registry unchanged)."""
+    if source not in ("DTKS", "DTSEN"):
+        raise ExtractError(f"source must be DTKS or DTSEN, not {source!r}")
+    started = time.perf_counter()
+    async with conn.transaction():
+        sid = await registry.new_snapshot(
+            conn, source=source, snapshot_date=snapshot_date, origin=origin or path.name
+        )
+    report = ImportReport(sid, source, snapshot_date)
+    timings = report.timings
+    log.info("registry_import_started", snapshot_id=sid, source=source, file=path.name)
+    try:
+        check_file(path)
+        with (
+            path.open(encoding="utf-8", newline="") as f,
+            tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool,
+        ):
+            reader = _Reader(f, spool, max_rejected)
+            async with conn.transaction():
+                await conn.execute(registry.REGISTRY_LOCK)
+                await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                current = await registry.current_snapshot(conn)
+                if current and current["snapshot_date"] > snapshot_date:
+                    raise SnapshotOutOfOrder(
+                        f"the current snapshot is of {current['snapshot_date']}; "
+                        f"one of {snapshot_date} cannot supersede it",
+                        current_snapshot_date=current["snapshot_date"].isoformat(),
+                    )
+                table = await registry.create_partition(conn, sid)
+                t0 = time.perf_counter()
+                await conn.copy_to_table(
+                    table.split(".")[1],
+                    schema_name="eligibility",
+                    source=reader.chunks(),
+                    columns=["line_no", *registry.MEMBER_COLUMNS],
+                    format="csv",
+                )
+                timings["copy_s"] = time.perf_counter() - t0
+                try:
+                    async with conn.transaction():
+                        await registry.index_partition(conn, sid)
+                except asyncpg.UniqueViolationError:
+                    await _refuse_duplicates(conn, sid, reader)
+                    await registry.index_partition(conn, sid)
+                    reader._check_rejected(final=True)
+                timings["index_s"] = time.perf_counter() - t0 - timings["copy_s"]
+                if reader.rows_loaded == 0:
+                    raise EmptyExtract(f"{path.name} has no row that could be loaded")
+                spool.seek(0)
+                await conn.copy_to_table(
+                    "registry_rejects",
+                    schema_name="eligibility",
+                    source=_spooled(spool, sid),
+                    columns=["snapshot_id", "line_no", "reason", "detail", "raw"],
+                    format="csv",
+                )
+                await conn.execute(f"ANALYZE {table}")
+                await registry.make_current(
+                    conn,
+                    sid,
+                    {
+                        "rows_read": reader.rows_read,
+                        "rows_loaded": reader.rows_loaded,
+                        "rows_rejected": reader.rows_rejected,
+                    },
+                )
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, ExtractError) else f"{type(exc).__name__}: {exc}"
+        async with conn.transaction():
+            await conn.execute(
+                """UPDATE eligibility.registry_snapshots
+                   SET status = 'failed', error = $2, finished_at = clock_timestamp()
+                   WHERE snapshot_id = $1""",
+                sid,
+                error[:2000],
+            )
+        log.warning("registry_import_failed", snapshot_id=sid, error=error)
+        raise
+    timings["total_s"] = time.perf_counter() - started
+    report.rows_read = reader.rows_read
+    report.rows_loaded = reader.rows_loaded
+    report.rows_rejected = reader.rows_rejected
+    report.rejects = sorted(reader.sample, key=lambda r: r.line_no)[:REJECT_SAMPLE]
+    log.info(
+        "registry_import_finished",
+        snapshot_id=sid,
+        rows_loaded=report.rows_loaded,
+        rows_rejected=report.rows_rejected,
+    )
+    return report
+
+
+async def _spooled(spool: IO[str], snapshot_id: int) -> AsyncIterator[bytes]:
+    """The spooled refusals as CSV for COPY, a chunk at a time."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for n, row in enumerate(csv.reader(spool), start=1):
+        writer.writerow((snapshot_id, *row))
+        if n % CHUNK_ROWS == 0:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
+
+
+async def rejects(
+    conn: asyncpg.Connection, snapshot_id: int, *, limit: int = 1000, after_line: int = 0
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT line_no, reason, detail, raw FROM eligibility.registry_rejects
+           WHERE snapshot_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3""",
+        snapshot_id,
+        after_line,
+        limit,
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def load_demo(conn: asyncpg.Connection, *, only_if_empty: bool) -> int:
+    """Import the synthetic demo extract; with `only_if_empty`, leave a loaded registry be."""
+    if only_if_empty and await registry.current_snapshot(conn) is not None:
+        return 0
+    report = await import_extract(
+        conn,
+        registry.DEMO_CSV,
+        source=registry.DEMO_SOURCE,
+        snapshot_date=registry.DEMO_SNAPSHOT_DATE,
+        origin="demo",
+    )
+    return report.rows_loaded
