@@ -71,10 +71,20 @@ async def timeline(conn: asyncpg.Connection, case_id: UUID) -> list[TimelineEntr
 
 
 async def list_cases(
-    conn: asyncpg.Connection, office: str, *, status: str | None, limit: int
+    conn: asyncpg.Connection,
+    office: str,
+    *,
+    status: str | None,
+    limit: int,
+    confidential_names: bool = False,
 ) -> list[dict[str, Any]]:
+    """Without `confidential_names`, a confidential report's reporter is not named."""
     rows = await conn.fetch(
-        f"""SELECT {_CASE_COLUMNS} FROM casework.cases
+        f"""SELECT {_CASE_COLUMNS}, EXISTS (
+                SELECT 1 FROM casework.case_timeline t
+                WHERE t.case_id = c.case_id AND t.event_type = 'ComplaintRegistered'
+                  AND (t.data->>'confidential')::boolean) AS confidential
+            FROM casework.cases c
             WHERE office = $1 AND ($2::text IS NULL OR status = $2)
             ORDER BY opened_at DESC, case_id
             LIMIT $3""",
@@ -82,7 +92,13 @@ async def list_cases(
         status,
         limit,
     )
-    return [dict(r) for r in rows]
+    out = []
+    for r in rows:
+        row = dict(r)
+        if row.pop("confidential") and not confidential_names:
+            row["applicant_name"] = None
+        out.append(row)
+    return out
 
 
 async def confidential_notes(conn: asyncpg.Connection, event_ids: list[UUID]) -> dict[UUID, str]:

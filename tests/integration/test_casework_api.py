@@ -116,7 +116,14 @@ async def test_lk3_case_worked_through_the_api(settings: Settings, pool: asyncpg
         body = r.json()
         # The registration has the smaller position: folded in order, the case is eligible.
         assert body["status"] == "eligible"
-        assert body["applicant_name"] == "Warga Contoh"
+        # A confidential report: the front office does not see who reported it; the
+        # complaint officer does.
+        assert body["applicant_name"] is None
+        co = auth("mataram", Role.COMPLAINT_OFFICER, staff_id="mtr-co-01")
+        named = await client.get(f"/v1/cases/{case_id}", headers=co)
+        assert named.json()["applicant_name"] == "Warga Contoh"
+        listed = await client.get("/v1/cases", headers=fo)
+        assert [c["applicant_name"] for c in listed.json()["cases"]] == [None]
         assert body["ticket_number"] == "MTR-2026-000042"
         assert [t["event_type"] for t in body["timeline"]] == [
             "DomicileVerified",
@@ -234,6 +241,7 @@ async def test_lk3_case_worked_through_the_api(settings: Settings, pool: asyncpg
             )
         assert [(r["staff_id"], r["purpose"]) for r in log] == [
             ("mtr-fo-01", "view"),
+            ("mtr-co-01", "view"),
             ("mtr-sw-01", "view"),
             ("mtr-fo-01", "view"),
             ("mtr-sw-02", "view"),

@@ -49,6 +49,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "DtksNotFound": frozenset({"nik", "detail"}),
     # The letter names the applicant and quotes the NIK; the documents service keeps it.
     "LetterDrafted": frozenset({"subject", "body"}),
+    "LetterSigned": frozenset({"content"}),
     # What the citizen wrote again, and an answer that may quote it.
     "ReplyReceived": frozenset({"summary", "attachments"}),
     "CaseAnswered": frozenset({"answer"}),

@@ -144,6 +144,19 @@ async def _case_row(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any]:
     raise ApiError(404, "case_not_found", f"No case {case_id}.")
 
 
+# Who may see who reported a confidential complaint (LAPOR! "rahasia"): the complaint
+# officer, an administrator, and the staff the case was assigned to.
+IDENTITY_READERS = frozenset({Role.COMPLAINT_OFFICER, Role.ADMIN})
+
+
+def _may_see_reporter(staff: StaffIdentity, state: CaseState) -> bool:
+    return (
+        not state.confidential
+        or staff.has_any(IDENTITY_READERS)
+        or staff.staff_id in state.care_team
+    )
+
+
 def _may_read_notes(staff: StaffIdentity, state: CaseState) -> bool:
     return staff.has_any(NOTE_READERS) and staff.staff_id in state.care_team
 
@@ -225,7 +238,13 @@ async def list_cases(
     """The cases of the caller's own office, newest first, optionally by status."""
     authorize(staff, roles=CASE_READERS)
     async with get_runtime(request).pool.acquire() as conn:
-        rows = await views.list_cases(conn, staff.office, status=status_, limit=limit)
+        rows = await views.list_cases(
+            conn,
+            staff.office,
+            status=status_,
+            limit=limit,
+            confidential_names=staff.has_any(IDENTITY_READERS),
+        )
     return CaseList(office=staff.office, cases=[CaseSummary.model_validate(r) for r in rows])
 
 
@@ -250,6 +269,8 @@ async def get_case(case_id: UUID, request: Request, staff: Staff) -> CaseFile:
             correlation_id=correlation,
         )
     log.info("case_file_read", staff_id=staff.staff_id)
+    if not _may_see_reporter(staff, state):
+        row = {**row, "applicant_name": None}
     return CaseFile(**row, timeline=items)
 
 
@@ -281,6 +302,8 @@ async def get_case_as_of(
             purpose="view_as_of",
             correlation_id=correlation,
         )
+    if not _may_see_reporter(staff, state):
+        name = None
     return CaseAsOf(**_state_fields(state), applicant_name=name, timeline=items, as_of=at)
 
 

@@ -60,10 +60,7 @@ def applicant_name_of(envelope: EventEnvelope) -> str | None:
         return None
     payload = envelope.payload()
     assert isinstance(payload, ComplaintRegistered)
-    # Anonymous: no identity exists. Confidential (LAPOR! "rahasia"): the reporter is known
-    # to the complaint officer only, who reads it in intake's raw message; case lists and
-    # files shown to other staff never carry it.
-    if payload.anonymous or payload.confidential:
+    if payload.anonymous:
         return None
     return payload.applicant.name
 
