@@ -3,8 +3,10 @@
 Starts the whole system (embedded PostgreSQL and broker unless addresses are set), then:
   1. raw PostgreSQL single-row commit rate at the bench's concurrency (and serially),
   2. raw broker produce/consume rate,
-  3. N complaints through intake's HTTP API at the same concurrency, each timed from the
-     request until its case is visible in casework's case view,
+  3. N complaints through intake's HTTP API at the same concurrency (HTTP request to
+     durable ComplaintRegistered: the 201 comes after the commit), each also timed until
+     its case is visible in casework's case view; and, for scale, GET /health on the same
+     intake process (its HTTP stack's ceiling on this machine),
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
      same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
@@ -23,9 +25,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import httpx
 
 from bench.eligibility import registry_bench
+from bench.http import Connection
 from bench.raw import kafka_rates, percentile, pg_commit_rate
 from shared.auth import mint_token
 from shared.contracts.vocab import Role
@@ -49,9 +51,15 @@ async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def sender(client: httpx.AsyncClient) -> None:
+    async def sender() -> None:
+        conn = await Connection.open(intake_url)
+        try:
+            await send_all(conn)
+        finally:
+            await conn.close()
+
+    async def send_all(conn: Connection) -> None:
         while True:
             try:
                 i = queue.get_nowait()
@@ -62,16 +70,18 @@ async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -
                 "service": "kks-recommendation",
                 "variant": "reset-pin",
                 "channel": "walk_in",
-                "applicant": {"name": f"Warga Bench {i}", "nik": _nik(i), "phone": "081200000000"},
+                "applicant": {"name": f"Warga Bench {i}", "nik": _nik(i), "phone": f"0812{i:08d}"},
                 "description": "Lupa PIN KKS (data uji bench)",
                 "documents_declared": ["ktp", "kks"],
             }
             t0 = time.perf_counter()
-            r = await client.post(f"{intake_url}/v1/requests", json=body, headers=headers)
-            if r.status_code != 201:
-                errors.append(f"{r.status_code} {r.text[:200]}")
+            r = await conn.post_json("/v1/requests", body, headers)
+            if r.status != 201:
+                errors.append(f"{r.status} {r.body[:200]!r}")
                 continue
-            sent_at[UUID(r.json()["case_id"])] = t0
+            reply = r.json()
+            assert isinstance(reply, dict)
+            sent_at[UUID(reply["case_id"])] = t0
 
     done_sending = asyncio.Event()
 
@@ -96,8 +106,7 @@ async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -
 
     watching = asyncio.create_task(watcher())
     started = time.perf_counter()
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
     intake_elapsed = time.perf_counter() - started
     done_sending.set()
     await asyncio.wait_for(watching, timeout=300)
@@ -112,6 +121,27 @@ async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
     }
+
+
+async def http_ceiling(url: str, concurrency: int, seconds: float) -> float:
+    """GET /health on the same intake process: what its HTTP stack alone can serve here,
+    the ceiling for any request that also does work."""
+    count = 0
+    deadline = time.perf_counter() + seconds
+
+    async def caller() -> None:
+        nonlocal count
+        conn = await Connection.open(url)
+        try:
+            while time.perf_counter() < deadline:
+                await conn.request("GET", "/health")
+                count += 1
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
 
 
 def row(name: str, value: float, unit: str, baseline: float | None) -> dict[str, Any]:
@@ -143,6 +173,7 @@ async def run(
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
+    ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
     system = await push_complaints(intake, stack_dsn, args.complaints, args.concurrency)
     if system["error_count"]:
         print(f"!! {system['error_count']} requests refused, e.g. {system['errors']}")
@@ -153,6 +184,7 @@ async def run(
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
         row("raw_kafka_produce", kafka["produce_per_s"], "msg/s", None),
         row("raw_kafka_consume", kafka["consume_per_s"], "msg/s", None),
+        row(f"intake_http_ceiling_c{c}", ceiling, "req/s", raw_conc["commits_per_s"]),
         row(f"intake_complaints_c{c}", system["intake_per_s"], "req/s", raw_conc["commits_per_s"]),
         row(
             f"end_to_end_complaints_c{c}", system["e2e_per_s"], "cases/s", raw_conc["commits_per_s"]

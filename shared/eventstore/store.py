@@ -94,21 +94,33 @@ class EventStore:
         ids = [uuid4() for _ in range(n)]
         versions = list(range(expected_version + 1, expected_version + n + 1))
         meta_json = meta.model_dump(mode="json")
+        # One statement for the events and their outbox rows: one round trip per append.
+        key = str(meta.case_id) if meta.case_id else stream_id
         try:
             rows = await conn.fetch(
                 """
-                INSERT INTO eventstore.events (event_id, stream_id, stream_version, event_type,
-                    schema_version, data, metadata, case_id, office, correlation_id,
-                    causation_id, actor, channel, owner, occurred_at)
-                SELECT u.event_id, $2, u.version, u.event_type, u.schema_version, u.data,
-                    $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11
-                FROM unnest($1::uuid[], $12::int[], $13::text[], $14::int[], $15::jsonb[])
-                    AS u(event_id, version, event_type, schema_version, data)
-                ORDER BY u.version
-                RETURNING global_position, transaction_id::text AS transaction_id, event_id,
-                    stream_id, stream_version, event_type, schema_version, data, case_id,
-                    office, correlation_id, causation_id, actor, channel, occurred_at,
-                    recorded_at
+                WITH appended AS (
+                    INSERT INTO eventstore.events (event_id, stream_id, stream_version,
+                        event_type, schema_version, data, metadata, case_id, office,
+                        correlation_id, causation_id, actor, channel, owner, occurred_at)
+                    SELECT u.event_id, $2, u.version, u.event_type, u.schema_version, u.data,
+                        $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11
+                    FROM unnest($1::uuid[], $12::int[], $13::text[], $14::int[], $15::jsonb[])
+                        AS u(event_id, version, event_type, schema_version, data)
+                    ORDER BY u.version
+                    RETURNING global_position, transaction_id::text AS transaction_id,
+                        event_id, stream_id, stream_version, event_type, schema_version, data,
+                        case_id, office, correlation_id, causation_id, actor, channel,
+                        occurred_at, recorded_at
+                ), published AS (
+                    INSERT INTO eventstore.outbox (global_position, owner, topic, key)
+                    SELECT a.global_position, $10, t.topic, $17
+                    FROM appended a
+                    JOIN unnest($12::int[], $16::text[]) AS t(version, topic)
+                        ON t.version = a.stream_version
+                    WHERE $18
+                )
+                SELECT * FROM appended ORDER BY stream_version
                 """,
                 ids,
                 stream_id,
@@ -125,23 +137,14 @@ class EventStore:
                 [e.event_type for e in events],
                 [e.schema_version for e in events],
                 [e.model_dump(mode="json") for e in events],
+                [e.topic for e in events],
+                key,
+                publish,
             )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_version_unique":
                 raise ConcurrencyError(stream_id, expected_version) from exc
             raise
-        if publish:
-            key = str(meta.case_id) if meta.case_id else stream_id
-            await conn.execute(
-                """
-                INSERT INTO eventstore.outbox (global_position, owner, topic, key)
-                SELECT p, $2, t, $4 FROM unnest($1::bigint[], $3::text[]) AS u(p, t)
-                """,
-                [r["global_position"] for r in rows],
-                self.owner,
-                [e.topic for e in events],
-                key,
-            )
         return [envelope_from_row(r) for r in rows]
 
 

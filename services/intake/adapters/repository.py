@@ -135,12 +135,6 @@ async def find_by_external_id(
     return Registration(row["case_id"], row["ticket_number"], row["office"])
 
 
-async def next_ticket(conn: asyncpg.Connection, prefix: str, year: int) -> int:
-    """The next number for (prefix, year): a sequence, so no registration waits for
-    another (see migration 003)."""
-    return int(await conn.fetchval("SELECT intake.next_ticket($1, $2)", prefix, year))
-
-
 async def add_registration(
     conn: asyncpg.Connection,
     *,
@@ -277,76 +271,84 @@ async def queue_for_triage(
 # ---- identities and duplicates -----------------------------------------------------------
 
 
-async def resolve_citizen(
-    conn: asyncpg.Connection, identifiers: list[tuple[str, str]], new_id: UUID
-) -> UUID:
-    """The citizen any of these identifiers already belongs to (the earliest), or a new one.
-
-    Identifiers not seen before are attached to that citizen, so the next message through
-    another channel (same phone, now with a NIK) finds the same person.
-    """
-    row = await conn.fetchval(
-        """WITH wanted AS (
-               SELECT * FROM unnest($1::text[], $2::text[]) AS w(kind, value)),
-           found AS (
-               SELECT i.citizen_id FROM intake.citizen_identifiers i
-               JOIN wanted USING (kind, value) ORDER BY i.first_seen LIMIT 1),
-           chosen AS (SELECT coalesce((SELECT citizen_id FROM found), $3::uuid) AS id),
-           new_citizen AS (
-               INSERT INTO intake.citizens (id)
-               SELECT id FROM chosen WHERE NOT EXISTS (SELECT 1 FROM found)),
-           attached AS (
-               INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
-               SELECT wanted.kind, wanted.value, chosen.id FROM wanted, chosen
-               ON CONFLICT (kind, value) DO NOTHING)
-           SELECT id FROM chosen""",
-        [k for k, _ in identifiers],
-        [v for _, v in identifiers],
-        new_id,
-    )
-    citizen_id: UUID = row
-    return citizen_id
-
-
 @dataclass(frozen=True)
 class OpenCase:
     case_id: UUID
     reason: str
 
 
-async def find_open_duplicate(
+@dataclass(frozen=True)
+class Identified:
+    citizen_id: UUID | None  # None: nothing identifies the person (or anonymous)
+    duplicate: OpenCase | None
+    ticket: int
+
+
+async def identify_and_number(
     conn: asyncpg.Connection,
+    identifiers: list[tuple[str, str]],
+    new_id: UUID,
     *,
     office: str,
     service: str,
     nik: str | None,
     phone: str | None,
-    citizen_id: UUID | None,
     since: datetime,
-) -> OpenCase | None:
-    """The earliest open case of this office that looks like the same request: same NIK
-    and service, same phone, or the same citizen (known through another channel) and
-    service."""
-    if nik is None and phone is None and citizen_id is None:
-        return None
+    prefix: str,
+    year: int,
+) -> Identified:
+    """In one statement, for a registration about to be made:
+
+    - the citizen: the one any identifier (NIK, phone, e-mail, handle) already belongs to
+      (the earliest), else a new one; identifiers not seen before are attached to it, so
+      the next message through another channel finds the same person;
+    - the earliest open case of this office that looks like the same request: same NIK
+      and service, same phone, or the same citizen and service;
+    - the ticket number (a sequence per prefix and year: no lock, see migration 003).
+    """
     row = await conn.fetchrow(
-        """SELECT case_id,
-                  CASE WHEN nik = $3 AND service = $2 THEN 'same_nik_and_service'
-                       WHEN phone = $4 THEN 'same_phone'
-                       ELSE 'same_citizen_and_service' END AS reason
-           FROM intake.registrations
-           WHERE office = $1 AND closed_at IS NULL AND received_at >= $5
-             AND ((nik = $3 AND service = $2) OR phone = $4
-                  OR (citizen_id = $6 AND service = $2))
-           ORDER BY received_at LIMIT 1""",
+        """WITH wanted AS (
+               SELECT * FROM unnest($1::text[], $2::text[]) AS w(kind, value)),
+           found AS (
+               SELECT i.citizen_id FROM intake.citizen_identifiers i
+               JOIN wanted USING (kind, value) ORDER BY i.first_seen LIMIT 1),
+           chosen AS (
+               SELECT coalesce((SELECT citizen_id FROM found), $3::uuid) AS id
+               WHERE cardinality($1::text[]) > 0),
+           new_citizen AS (
+               INSERT INTO intake.citizens (id)
+               SELECT id FROM chosen WHERE NOT EXISTS (SELECT 1 FROM found)),
+           attached AS (
+               INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
+               SELECT wanted.kind, wanted.value, chosen.id FROM wanted, chosen
+               ON CONFLICT (kind, value) DO NOTHING),
+           duplicate AS (
+               SELECT r.case_id,
+                      CASE WHEN r.nik = $6 AND r.service = $5 THEN 'same_nik_and_service'
+                           WHEN r.phone = $7 THEN 'same_phone'
+                           ELSE 'same_citizen_and_service' END AS reason
+               FROM intake.registrations r
+               WHERE r.office = $4 AND r.closed_at IS NULL AND r.received_at >= $8
+                 AND ((r.nik = $6 AND r.service = $5) OR r.phone = $7
+                      OR (r.citizen_id = (SELECT id FROM chosen) AND r.service = $5))
+               ORDER BY r.received_at LIMIT 1)
+           SELECT (SELECT id FROM chosen) AS citizen_id,
+                  (SELECT case_id FROM duplicate) AS duplicate_of,
+                  (SELECT reason FROM duplicate) AS reason,
+                  intake.next_ticket($9, $10) AS ticket""",
+        [k for k, _ in identifiers],
+        [v for _, v in identifiers],
+        new_id,
         office,
         service,
         nik,
         phone,
         since,
-        citizen_id,
+        prefix,
+        year,
     )
-    return OpenCase(row["case_id"], row["reason"]) if row else None
+    duplicate = OpenCase(row["duplicate_of"], row["reason"]) if row["duplicate_of"] else None
+    return Identified(row["citizen_id"], duplicate, int(row["ticket"]))
 
 
 async def add_duplicate(

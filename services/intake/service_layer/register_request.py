@@ -242,28 +242,29 @@ async def register_valid(
 
     case_id = uuid4()
     bind_context(case_id=str(case_id), correlation_id=str(correlation_id))
-    citizen_id: UUID | None = None
+    found: list[tuple[str, str]] = []
     nik = phone = None
     if not cmd.anonymous:
         found = identifiers(valid.applicant, valid.channel, handle)
-        if found:
-            citizen_id = await repo.resolve_citizen(conn, found, uuid4())
         nik = valid.applicant.nik
         phone = normalise_phone(valid.applicant.phone)
-    duplicate = None
-    if nik or phone or citizen_id:
-        duplicate = await repo.find_open_duplicate(
-            conn,
-            office=office.id,
-            service=valid.service.id,
-            nik=nik,
-            phone=phone,
-            citizen_id=citizen_id,
-            since=valid.received_at - DUPLICATE_WINDOW,
-        )
     prefix = ticket_prefix(office)
     year = office_local_date(valid.received_at, office.region_code).year
-    ticket_number = format_ticket(prefix, year, await repo.next_ticket(conn, prefix, year))
+    # The citizen, a likely duplicate and the ticket number in one round trip.
+    known = await repo.identify_and_number(
+        conn,
+        found,
+        uuid4(),
+        office=office.id,
+        service=valid.service.id,
+        nik=nik,
+        phone=phone,
+        since=valid.received_at - DUPLICATE_WINDOW,
+        prefix=prefix,
+        year=year,
+    )
+    citizen_id, duplicate = known.citizen_id, known.duplicate
+    ticket_number = format_ticket(prefix, year, known.ticket)
     events: list[Event] = [
         register(valid, cmd, case_id=case_id, ticket_number=ticket_number, citizen_id=citizen_id),
         *extra_events,
