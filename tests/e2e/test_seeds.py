@@ -241,6 +241,17 @@ def issue(c: httpx.Client, stack: Stack, office: str, letter_id: str, channel: s
     assert got.json()["issued"]["channel"] == channel, got.json()  # LetterIssued
 
 
+def published_time(c: httpx.Client, stack: Stack, case_id: str, office: str) -> str | None:
+    url = f"{stack.url('casework')}/v1/cases/{case_id}/deadline"
+    r: httpx.Response = wait_for(
+        lambda: (x := c.get(url, headers=h(office, Role.FRONT_OFFICE))).status_code != 404 and x,
+        what=f"the deadline of {case_id}",
+    )
+    assert r.status_code == 200, r.text
+    label: str | None = r.json()["published_time"]
+    return label
+
+
 def wait_status(c: httpx.Client, stack: Stack, case_id: str, office: str, status: str) -> Any:
     return wait_for(
         lambda: (v := case_view(c, stack, case_id, office)).get("status") == status and v,
@@ -323,6 +334,21 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         ):
             assert expected in timeline, f"{expected} missing from {timeline}"
         assert timeline.index("DtksVerified") < timeline.index("LetterDrafted")
+        assert published_time(c, stack, case_id, office) == "1 jam"
+
+        # The satisfaction-survey form (one of the standard's complaint channels): the
+        # citizen answers; the desk officer who handled the case may not.
+        work = stack.url("casework")
+        scores = {f"u{i}": 4 if i % 2 else 3 for i in range(1, 10)}
+        survey = {"ticket_number": view["ticket_number"], "scores": scores}
+        r = c.post(f"{work}/v1/surveys", json=survey, headers=desk)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "handled_case", r.text
+        r = c.post(f"{work}/v1/surveys", json=survey)
+        assert r.status_code == 201, r.text
+        ikm = c.get(
+            f"{work}/v1/work/ikm", params={"service": "sembako-complaint"}, headers=desk
+        ).json()
+        assert ikm["respondents"] >= 1 and ikm["grade"], ikm
 
 
 def test_seed_000_mataram_sembako_complaint_via_sp4n_lapor(stack: Stack) -> None:
@@ -460,6 +486,7 @@ def test_seed_001_kupang_letter_to_the_head_disposition_and_written_answer(stack
         assert view["channel"] == "letter"
         # A letter complaint waits in the head of office's queue for a disposition.
         assert view["queue_role"] == "head_of_office", view["queue_role"]
+        assert published_time(c, stack, case_id, office) == "7 hari kerja"
 
         # The letter encloses the ID copy and a phone number. The standard's first
         # requirement, "menunjukkan KTP" (shown), is in the catalogue for every route, so the
@@ -551,6 +578,7 @@ def test_seed_001_kupang_walk_in_guest_book_handover_and_id_card(stack: Stack) -
         assert r.status_code == 201, r.text
         case_id = r.json()["case_id"]
 
+        assert published_time(c, stack, case_id, office) == "15 menit"
         # Casework holds the card against the case until it goes back.
         wait_for(
             lambda: case_view(c, stack, case_id, office).get("id_card_held") is True,
@@ -597,6 +625,47 @@ def test_seed_001_kupang_walk_in_guest_book_handover_and_id_card(stack: Stack) -
         timeline = types_of(view)
         for expected in ("IdCardDeposited", "CaseAssigned", "CaseAnswered", "IdCardReturned"):
             assert expected in timeline, f"{expected} missing from {timeline}"
+
+
+def test_seed_001_kupang_lapor_and_suggestion_box_keep_their_published_times(
+    stack: Stack,
+) -> None:
+    """SP4N-LAPOR: at most 8 working days; the suggestion box: at most 7."""
+    office = "kupang"
+    desk = h(office, Role.FRONT_OFFICE, Role.RECEPTIONIST, staff="kpg-desk")
+    body = orjson.dumps(
+        {
+            "tracking_id": _unique("LPR"),
+            "title": "Bantuan belum diterima",
+            "content": "Bantuan sosial keluarga kami belum diterima tahap ini.",
+            "reporter": {"name": "Pelapor Kupang", "phone": "081200000034"},
+        }
+    )
+    sig = hmac.new(LAPOR_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    with httpx.Client(timeout=10) as c:
+        r = c.post(
+            f"{stack.url('intake')}/v1/channels/lapor/{office}",
+            content=body,
+            headers={"X-Lapor-Signature": f"sha256={sig}", "Content-Type": "application/json"},
+        )
+        assert r.status_code == 202, r.text
+        lapor = decided(c, stack, office, r.json()["inbound_ids"][0])
+        assert lapor["status"] == "accepted", lapor
+        r = c.post(
+            f"{stack.url('intake')}/v1/channels/suggestion-box",
+            headers=desk,
+            json={
+                "office": office,
+                "opened_on": "2026-11-20",
+                "slips": [{"text": f"Bantuan sembako kami tidak cair ({_unique('slip')})"}],
+            },
+        )
+        assert r.status_code == 202, r.text
+        slip = decided(c, stack, office, r.json()["inbound_ids"][0])
+        assert slip["status"] == "accepted", slip
+        for row, label in ((lapor, "8 hari kerja"), (slip, "7 hari kerja")):
+            timeline_has(c, stack, row["case_id"], office, "ComplaintRegistered")
+            assert published_time(c, stack, row["case_id"], office) == label, row["channel"]
 
 
 # ---- 002 Lumajang: KKS recommendation by proxy -----------------------------------------------
@@ -765,6 +834,15 @@ def test_seed_003_pariaman_dtks_certificate_via_website_and_programme_referral(
         assert timeline.index("ReferralMade") < timeline.index("LetterSigned"), timeline
         for expected in ("DtksVerified", "ReferralAccepted", "LetterSigned"):
             assert expected in timeline, f"{expected} missing from {timeline}"
+
+        # Online requests get their feedback by e-mail or WhatsApp (way B of the standard).
+        def told() -> list[Any]:
+            r = c.get(f"{stack.url('notifications')}/v1/cases/{case_id}/notifications", headers=fo)
+            assert r.status_code in (200, 404), r.text
+            msgs = r.json().get("messages", []) if r.status_code == 200 else []
+            return [m for m in msgs if m["channel"] in ("email", "whatsapp")]
+
+        assert wait_for(told, what="feedback by e-mail or WhatsApp")
 
 
 def test_seed_003_pariaman_not_in_dtks_gets_no_certificate(stack: Stack) -> None:
