@@ -377,21 +377,27 @@ def test_seed_000_mataram_sembako_complaint_via_sp4n_lapor(stack: Stack) -> None
         assert r.status_code == 202, r.text
         inbound_id = r.json()["inbound_ids"][0]
         row = decided(c, stack, office, inbound_id)
-        if row["status"] == "triage":
-            # Not recognised on its own: the front office classifies it from the queue.
-            r = c.post(
-                f"{stack.url('intake')}/v1/triage/{inbound_id}/classify",
-                headers=desk,
-                json={"office": office, "service": "sembako-complaint", "variant": "lost-card"},
-            )
-            assert r.status_code == 201, r.text
-            case_id = r.json()["case_id"]
-        else:
-            assert row["status"] == "accepted", row
-            case_id = row["case_id"]
+        # "hilang" in the report is the catalogue's rule for the lost-card variant.
+        assert row["status"] == "accepted", row
+        case_id = row["case_id"]
         view = timeline_has(c, stack, case_id, office, "ComplaintRegistered", "DtksVerified")
         assert (view["service"], view["channel"]) == ("sembako-complaint", "sp4n_lapor")
         assert view["variant"] == "lost-card", view["variant"]
+        # The front office sees what the citizen must still bring to the SLRT.
+        checklist = wait_for(
+            lambda: (
+                (
+                    x := c.get(
+                        f"{stack.url('documents')}/v1/cases/{case_id}/checklist", headers=desk
+                    )
+                ).status_code
+                == 200
+                and x.json()
+            ),
+            what="checklist",
+        )
+        missing = [g[0]["type"] for g in checklist["missing_documents"]]
+        assert "police_loss_report" in missing and "kks" in missing, missing
 
 
 # ---- 001 Kupang: public complaints -----------------------------------------------------------
@@ -870,6 +876,10 @@ def test_seed_003_pariaman_not_in_dtks_gets_no_certificate(stack: Stack) -> None
         )
         assert r.status_code == 409, r.text
         assert r.json()["error"]["code"] == "dtks_not_verified"
+        fo = h(office, Role.FRONT_OFFICE, staff="prm-desk")
+        cw(c, stack, case_id, "take-up", fo, {})
+        blocked = cw(c, stack, case_id, "back-office", fo, {}, expect=(409, 422))
+        assert blocked["error"]["code"], blocked
         letters = c.get(
             f"{stack.url('documents')}/v1/cases/{case_id}/letters",
             headers=h(office, Role.FRONT_OFFICE),
@@ -1015,6 +1025,10 @@ def test_seed_004_mataram_lk3_non_resident_is_refused(stack: Stack) -> None:
         )
         assert r.status_code == 200, r.text
         assert "refused" in orjson.dumps(r.json()).decode()
+        # Casework will not hand a non-resident's case on.
+        cw(c, stack, case_id, "take-up", desk, {})
+        blocked = cw(c, stack, case_id, "back-office", desk, {}, expect=(409, 422))
+        assert blocked["error"]["code"], blocked
 
 
 def test_seed_004_mataram_lk3_via_instagram(stack: Stack) -> None:
