@@ -364,11 +364,21 @@ async def add_duplicate(
     )
 
 
-async def link_visit(conn: asyncpg.Connection, visit_id: UUID, case_id: UUID, office: str) -> None:
-    """A walk-in request registered for a visit: the visit (and its ID card) get the case."""
-    await conn.execute(
-        "UPDATE intake.visits SET case_id = $2 WHERE id = $1 AND office = $3",
+async def link_visit(
+    conn: asyncpg.Connection, visit_id: UUID, case_id: UUID, office: str
+) -> asyncpg.Record | None:
+    """A walk-in request registered for a visit: the visit (and its ID card) get the case.
+
+    Returns the card's kind and holder when the visit left an ID card that is still held
+    at reception (it now belongs to the case), else None.
+    """
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """UPDATE intake.visits SET case_id = $2 WHERE id = $1 AND office = $3
+           RETURNING id_card_kind, id_card_held_by, id_card_left_at, id_card_returned_at""",
         visit_id,
         case_id,
         office,
     )
+    if row is None or row["id_card_left_at"] is None or row["id_card_returned_at"] is not None:
+        return None
+    return row

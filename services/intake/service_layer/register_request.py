@@ -34,9 +34,9 @@ from services.intake.domain.tickets import format_ticket, office_local_date, tic
 from shared.auth import StaffIdentity
 from shared.catalogue import Catalogue
 from shared.contracts.base import Event, EventMetadata
-from shared.contracts.intake_events import DuplicateSuspected
+from shared.contracts.intake_events import DuplicateSuspected, IdCardDeposited
 from shared.contracts.vocab import Channel, Role
-from shared.eventstore.store import EventStore
+from shared.eventstore.store import EventStore, stream_version
 from shared.logging import bind_context, get_logger
 
 log = get_logger(__name__)
@@ -129,7 +129,32 @@ async def register_request(
                 keep=keep,
             )
             if cmd.visit_id is not None and not result.duplicate:
-                await repo.link_visit(conn, cmd.visit_id, result.case_id, valid.office.id)
+                card = await repo.link_visit(conn, cmd.visit_id, result.case_id, valid.office.id)
+                if card is not None:
+                    # The card left at reception now belongs to the case: say so, or the
+                    # case never knows it holds the visitor's card until it is returned.
+                    stream = f"visit-{cmd.visit_id}"
+                    await store.append(
+                        conn,
+                        stream,
+                        await stream_version(conn, stream),
+                        [
+                            IdCardDeposited(
+                                visit_id=cmd.visit_id,
+                                case_id=result.case_id,
+                                office=valid.office.id,
+                                card_kind=card["id_card_kind"],
+                                held_by=card["id_card_held_by"] or staff.actor,
+                            )
+                        ],
+                        EventMetadata(
+                            case_id=result.case_id,
+                            office=valid.office.id,
+                            correlation_id=inbound.correlation_id,
+                            actor=staff.actor,
+                            channel=Channel.WALK_IN,
+                        ),
+                    )
     except RequestRefused as refusal:
         async with pool.acquire() as conn:
             await keep(
