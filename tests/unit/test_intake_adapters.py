@@ -280,3 +280,19 @@ def test_intake_does_not_start_on_a_bad_catalogue_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError) as caught:
         create_app(Settings(slrt_catalogue_dir=tmp_path))
     assert "kupang.yaml" in str(caught.value) and "unit" in str(caught.value)
+
+
+def test_a_nik_typed_in_a_message_is_read_as_the_nik(cat: Catalogue) -> None:
+    payload = InboundPayload(
+        office="pariaman",
+        text="Mohon surat keterangan DTKS. NIK: 1377 0141 0190 0001, no KK 1377010101100001",
+    )
+    outcome = classify(payload, Channel.WHATSAPP, cat, external_id=None)
+    assert isinstance(outcome, Classified)
+    assert outcome.command.applicant.nik == "1377014101900001"
+    assert outcome.command.applicant.kk_number == "1377010101100001"
+    explicit = InboundPayload(
+        office="pariaman", sender=Sender(nik="1377014101900002"), text="DTKS NIK 1377014101900001"
+    )
+    outcome = classify(explicit, Channel.WEBSITE, cat, external_id=None)
+    assert isinstance(outcome, Classified) and outcome.command.applicant.nik == "1377014101900002"

@@ -17,6 +17,7 @@ from services.eligibility.adapters.extract_import import ExtractError, import_ex
 from services.eligibility.adapters.registry import upsert_members
 from services.eligibility.domain.nik import nik_problem
 from services.eligibility.domain.registry import RegistryMember
+from services.eligibility.service_layer.check_eligibility import RecheckRefused, recheck
 from services.eligibility.views import latest_check
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Role
@@ -54,6 +55,54 @@ async def get_case_eligibility(case_id: UUID, request: Request, staff: Staff) ->
             f"No eligibility check for case {case_id} (yet: it runs when the case is registered).",
         )
     authorize(staff, office=check["office"])
+    return check
+
+
+class Recheck(BaseModel):
+    """The identity a channel did not carry, as staff learned it (e.g. read off the KTP)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    nik: str = Field(pattern=r"^\d{16}$", examples=["1377014101900001"])
+    kk_number: str | None = Field(default=None, pattern=r"^\d{16}$")
+
+
+RECHECK_ROLES = (
+    Role.FRONT_OFFICE,
+    Role.BACK_OFFICE,
+    Role.COMPLAINT_OFFICER,
+    Role.SOCIAL_WORKER,
+)
+
+
+@router.post(
+    "/v1/cases/{case_id}/eligibility/recheck",
+    tags=["eligibility"],
+    summary="Check the registry and domicile again with a NIK the channel did not carry",
+)
+async def post_recheck(
+    case_id: UUID, body: Recheck, request: Request, staff: Staff
+) -> dict[str, Any]:
+    bind_context(case_id=str(case_id), correlation_id=str(correlation_id(request)))
+    authorize(staff, roles=RECHECK_ROLES)
+    runtime = get_runtime(request)
+    catalogue = request.app.state.catalogue
+    try:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await recheck(
+                conn,
+                runtime.store,
+                catalogue,
+                case_id,
+                nik=body.nik,
+                kk_number=body.kk_number,
+                staff_office=staff.office,
+                actor=staff.actor,
+            )
+            check = await latest_check(conn, case_id)
+    except RecheckRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    assert check is not None
     return check
 
 

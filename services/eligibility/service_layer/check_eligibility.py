@@ -7,6 +7,7 @@ the events, their outbox rows and the check row commit together, once.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -16,7 +17,7 @@ from services.eligibility.domain.nik import nik_problem
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import ComplaintRegistered
-from shared.eventstore.store import EventStore, stream_version
+from shared.eventstore.store import EventStore, read_stream, stream_version
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -33,9 +34,16 @@ async def check_eligibility(
     store: EventStore,
     catalogue: Catalogue,
     envelope: EventEnvelope,
+    *,
+    event: ComplaintRegistered | None = None,
+    actor: str = ACTOR,
 ) -> Decision | None:
-    event = envelope.payload()
-    assert isinstance(event, ComplaintRegistered)
+    """Check the registered request; `event` replaces the registration's own payload when
+    staff recheck with an identity the channel did not carry (see `recheck`)."""
+    if event is None:
+        payload = envelope.payload()
+        assert isinstance(payload, ComplaintRegistered)
+        event = payload
     try:
         office = catalogue.office(event.office)
         service = office.service(event.service)
@@ -57,7 +65,7 @@ async def check_eligibility(
     appended = []
     if decision.events:
         stream = stream_id(event.case_id)
-        meta = envelope.metadata().caused_by(envelope, ACTOR)
+        meta = envelope.metadata().caused_by(envelope, actor)
         appended = await store.append(
             conn, stream, await stream_version(conn, stream), decision.events, meta
         )
@@ -103,3 +111,53 @@ async def _record(
         events or [],
         envelope.event_id,
     )
+
+
+class RecheckRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def recheck(
+    conn: asyncpg.Connection,
+    store: EventStore,
+    catalogue: Catalogue,
+    case_id: UUID,
+    *,
+    nik: str,
+    kk_number: str | None,
+    staff_office: str,
+    actor: str,
+) -> Decision | None:
+    """Staff learned the NIK a channel did not carry (a WhatsApp or Instagram message):
+    check the registry and domicile again for the registered case, with that identity.
+
+    The registration itself is read from the event store (the log every service shares);
+    the new verdict is appended after the earlier ones, which stay in the history."""
+    found = [
+        e
+        for e in await read_stream(conn, f"complaint-{case_id}")
+        if e.event_type == ComplaintRegistered.event_type
+    ]
+    if not found:
+        raise RecheckRefused(404, "case_not_found", f"No registered case {case_id}.")
+    envelope = found[0]
+    registered = envelope.payload()
+    assert isinstance(registered, ComplaintRegistered)
+    if registered.office != staff_office:
+        raise RecheckRefused(403, "wrong_office", "The case is another office's.")
+    if registered.anonymous:
+        raise RecheckRefused(409, "anonymous_report", "An anonymous report has no identity.")
+    person = registered.on_behalf_of or registered.applicant
+    corrected = person.model_copy(
+        update={"nik": nik, **({"kk_number": kk_number} if kk_number else {})}
+    )
+    event = registered.model_copy(
+        update=(
+            {"on_behalf_of": corrected}
+            if registered.on_behalf_of is not None
+            else {"applicant": corrected}
+        )
+    )
+    return await check_eligibility(conn, store, catalogue, envelope, event=event, actor=actor)

@@ -22,6 +22,9 @@ from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Channel
 
 TICKET_IN_TEXT = re.compile(r"\b([A-Z]{3}-\d{4}-\d{6})\b")
+# "NIK 1377014101900001", "nik: 1377 0141 0190 0001": citizens often type it in a message.
+NIK_IN_TEXT = re.compile(r"\bNIK\s*[:.=]?\s*((?:\d[\s.-]?){15}\d)\b", re.IGNORECASE)
+KK_IN_TEXT = re.compile(r"\b(?:no\.?\s*)?KK\s*[:.=]?\s*((?:\d[\s.-]?){15}\d)\b", re.IGNORECASE)
 
 
 class Sender(BaseModel):
@@ -117,6 +120,17 @@ def _applicant(sender: Sender | None) -> ApplicantIn | None:
     )
 
 
+def numbers_from_text(sender: Sender, text: str) -> Sender:
+    """A NIK or KK number the citizen typed in the message, where the channel has no field
+    for it (WhatsApp, social media, e-mail). An explicit field always wins."""
+    update: dict[str, str] = {}
+    if sender.nik is None and (found := NIK_IN_TEXT.search(text)):
+        update["nik"] = re.sub(r"\D", "", found.group(1))
+    if sender.kk_number is None and (found := KK_IN_TEXT.search(text)):
+        update["kk_number"] = re.sub(r"\D", "", found.group(1))
+    return sender.model_copy(update=update) if update else sender
+
+
 def reply_reference(payload: InboundPayload) -> Reply | None:
     """A ticket number in subject or text, or e-mail thread ids: maybe a reply."""
     found = TICKET_IN_TEXT.search(f"{payload.subject}\n{payload.text}")
@@ -151,7 +165,7 @@ def classify(
             service=service_id,
             variant=variant_id,
             channel=channel.value,
-            applicant=_applicant(payload.sender) or ApplicantIn(),
+            applicant=_applicant(numbers_from_text(payload.sender, text)) or ApplicantIn(),
             on_behalf_of=_applicant(payload.on_behalf_of),
             description=description[:10_000],
             documents_declared=tuple(payload.documents_declared),
