@@ -253,6 +253,19 @@ def test_no_deadline_events_while_paused_or_answered() -> None:
     assert decisions.deadline_events(c.state, late, due) == []
 
 
+def test_a_case_answered_late_before_any_sweep_still_gets_its_breach() -> None:
+    c = Case(Channel.SP4N_LAPOR)
+    c.do(decisions.take_up, Transition(), by=BY)
+    due = clock_deadline(c.state.clock, 3600.0, KUPANG)  # type: ignore[arg-type]
+    assert due.due_at is not None
+    c.do(decisions.answer, AnswerCase(answer="ok"), by=BY, at=due.due_at + timedelta(hours=2))
+    due = clock_deadline(c.state.clock, 3600.0, KUPANG)  # type: ignore[arg-type]
+    later = due.due_at + timedelta(days=1)  # type: ignore[operator]
+    (breach,) = c.do(decisions.deadline_events, later, due)
+    assert breach.event_type == "DeadlineBreached"  # a fact, but nothing to escalate
+    assert decisions.deadline_events(c.state, later, due) == []
+
+
 def test_escalation_ladder() -> None:
     assert decisions.next_level_up("officer") == Role.SUB_COORDINATOR
     assert decisions.next_level_up(None) == Role.SUB_COORDINATOR

@@ -487,14 +487,23 @@ def deadline_events(state: CaseState, now: datetime, due: Deadline | None) -> li
     Nothing while the clock is stopped or paused, or for a service without a deadline.
     """
     clock = state.clock
-    if (
-        due is None
-        or clock is None
-        or clock.stopped_at is not None
-        or state.stage in STOPPED_STAGES
-        or state.stage in PAUSED_STAGES
-        or due.due_at is None
-    ):
+    if due is None or clock is None or due.due_at is None:
+        return []
+    if clock.stopped_at is not None:
+        # Answered after the deadline, before a sweep saw it run out: the breach is still
+        # a fact (no escalation: there is nothing left to escalate).
+        if not clock.breached and clock.stopped_at > due.due_at:
+            return [
+                DeadlineBreached(
+                    case_id=state.case_id,
+                    by=SYSTEM_ACTOR,
+                    reason="Diselesaikan setelah batas waktu layanan.",
+                    due_at=due.due_at,
+                    clock=clock.number,
+                )
+            ]
+        return []
+    if state.stage in STOPPED_STAGES or state.stage in PAUSED_STAGES:
         return []
     events: list[Event] = []
     if not clock.warned and due.warn_at is not None and now >= due.warn_at:

@@ -56,6 +56,7 @@ async def sweep(pool: asyncpg.Pool, store: EventStore, now: datetime) -> SweepRe
                WHERE (clock_stopped_at IS NULL AND due_at IS NOT NULL AND (
                         (NOT warned AND warn_at <= $1)
                      OR (due_at <= $1 AND (NOT breached OR escalated_to IS NULL))))
+                  OR (clock_stopped_at > due_at AND NOT breached)
                   OR next_reminder_at <= $1
                   OR next_step_due_at <= $1
                ORDER BY due_at NULLS LAST""",
