@@ -299,3 +299,33 @@ async def test_intake_to_eligibility_over_kafka(settings: Settings, pool: asyncp
             (registered,) = await read_stream(conn, f"complaint-{case_id}")
         assert event.causation_id == registered.event_id
         assert event.correlation_id == registered.correlation_id
+
+
+async def test_staff_recheck_a_case_with_the_nik_the_channel_did_not_carry(
+    eligibility: tuple[FastAPI, httpx.AsyncClient], pool: asyncpg.Pool
+) -> None:
+    _app, client = eligibility
+    env = await register(pool, office="mataram", service="sembako-complaint", nik=None)
+    case_id = env.case_id
+    await eventually(lambda: checked(pool, case_id))
+    first = [(e.event_type, key_field(e)) for e in await eligibility_events(pool, case_id)]
+    assert first == [("DtksNotFound", "nik_missing")]
+
+    url = f"/v1/cases/{case_id}/eligibility/recheck"
+    r = await client.post(url, json={"nik": "5271011505800001"}, headers=MATARAM_DESK)
+    assert r.status_code == 200, r.text
+    assert r.json()["dtks"]["status"] == "verified"
+    events = [(e.event_type, key_field(e)) for e in await eligibility_events(pool, case_id)]
+    assert events == [("DtksNotFound", "nik_missing"), ("DtksVerified", None)]  # both kept
+
+    other = auth("kupang", Role.FRONT_OFFICE, staff_id="kpg-fo-01")
+    r = await client.post(url, json={"nik": "5271011505800001"}, headers=other)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_office"
+    r = await client.post(url, json={"nik": "12345"}, headers=MATARAM_DESK)
+    assert r.status_code == 422
+    r = await client.post(
+        f"/v1/cases/{uuid4()}/eligibility/recheck",
+        json={"nik": "5271011505800001"},
+        headers=MATARAM_DESK,
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "case_not_found"

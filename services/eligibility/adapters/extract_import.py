@@ -358,6 +358,9 @@ async def import_extract(
                     source=reader.chunks(),
                     columns=["line_no", *registry.MEMBER_COLUMNS],
                     format="csv",
+                    # The partition was created in this transaction: its rows can be
+                    # written frozen (no hint-bit rewrite or freezing vacuum later).
+                    freeze=True,
                 )
                 timings["copy_s"] = time.perf_counter() - t0
                 try:
