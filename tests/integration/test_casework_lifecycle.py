@@ -347,7 +347,11 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
     )
 
     report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 10, 1, tzinfo=UTC))
-    assert report.events == {}
+    # The walk-in was received on 3 Aug but answered now (the commands run on today's
+    # clock): answered long after its 15 minutes, so it gets its breach, once.
+    assert report.events == {"DeadlineBreached": 1}
+    walk_row = await desk.row(walk_in)
+    assert walk_row is not None and walk_row["breached"] and walk_row["escalated_to"] is None
     report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 12, tzinfo=UTC))
     assert report.events == {"DeadlineWarned": 1}
     report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 12, 1, tzinfo=UTC))
