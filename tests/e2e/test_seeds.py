@@ -134,13 +134,18 @@ def cw(
     body: dict[str, Any] | None = None,
     expect: tuple[int, ...] = (200, 201),
 ) -> dict[str, Any]:
-    """One casework command; retried while the case row is not projected yet (404)."""
+    """One casework command; retried while the case is not projected yet (404, or 409
+    `case_not_ready`: another service's event arrived before the registration)."""
 
     def attempt() -> httpx.Response | None:
         r = c.post(
             f"{stack.url('casework')}/v1/cases/{case_id}/{action}", headers=headers, json=body or {}
         )
-        return None if r.status_code == 404 else r
+        if r.status_code == 404:
+            return None
+        if r.status_code == 409 and r.json().get("error", {}).get("code") == "case_not_ready":
+            return None
+        return r
 
     r: httpx.Response = wait_for(attempt, what=f"casework {action} answered")
     assert r.status_code in expect, (action, r.status_code, r.text)
@@ -245,7 +250,11 @@ def issue(c: httpx.Client, stack: Stack, office: str, letter_id: str, channel: s
 def published_time(c: httpx.Client, stack: Stack, case_id: str, office: str) -> str | None:
     url = f"{stack.url('casework')}/v1/cases/{case_id}/deadline"
     r: httpx.Response = wait_for(
-        lambda: (x := c.get(url, headers=h(office, Role.FRONT_OFFICE))).status_code != 404 and x,
+        lambda: (
+            (x := c.get(url, headers=h(office, Role.FRONT_OFFICE))).status_code
+            not in (404, 409)  # 409: events arrived before the registration
+            and x
+        ),
         what=f"the deadline of {case_id}",
     )
     assert r.status_code == 200, r.text
