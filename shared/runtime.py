@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,38 @@ def serve(app: FastAPI, name: str) -> None:
     configure_logging(name)
     port = settings.slrt_http_port or DEFAULT_PORTS[name]
     uvicorn.run(app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False)
+
+
+Rebuild = Callable[[asyncpg.Pool], Awaitable[str]]
+
+
+def service_main(
+    name: str,
+    argv: list[str],
+    create_app: Callable[[], FastAPI],
+    *,
+    migrations: Path | None,
+    rebuild: Rebuild,
+) -> None:
+    """`python -m services.<name>` serves the API; `... rebuild` refolds the service's
+    projections from the event store (`rebuild` gets a small pool and says what it did)."""
+    if not argv:
+        serve(create_app(), name)
+        return
+    if argv != ["rebuild"]:
+        print(f"usage: python -m services.{name} [rebuild]", file=sys.stderr)
+        raise SystemExit(2)
+    configure_logging(name)
+
+    async def run() -> None:
+        dsn = get_settings().database_url
+        if not dsn:
+            raise SystemExit("DATABASE_URL is not set")
+        await migrate_service(dsn, name, migrations)
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            print(f"rebuilt: {await rebuild(pool)}")
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
