@@ -92,11 +92,12 @@ async def mark_inbound(
     office: str | None = None,
     external_id: str | None = None,
 ) -> None:
+    """Record the decision on a message; a claim given as None keeps what is there."""
     await conn.execute(
         """UPDATE intake.inbound_messages
            SET status = $2, reason = $3, reason_message = $4, reason_details = $5,
-               case_id = $6, channel = $7, office = $8, external_id = $9,
-               decided_at = clock_timestamp()
+               case_id = $6, channel = COALESCE($7, channel), office = COALESCE($8, office),
+               external_id = COALESCE($9, external_id), decided_at = clock_timestamp()
            WHERE id = $1""",
         inbound_id,
         status,
@@ -194,31 +195,6 @@ async def add_attachment(
         len(content),
         sha256,
         content,
-    )
-
-
-async def set_inbound_status(
-    conn: asyncpg.Connection,
-    inbound_id: UUID,
-    *,
-    status: str,
-    reason: str | None = None,
-    message: str | None = None,
-    case_id: UUID | None = None,
-    office: str | None = None,
-) -> None:
-    """Decide a queued message without touching what the adapter read from it."""
-    await conn.execute(
-        """UPDATE intake.inbound_messages
-           SET status = $2, reason = $3, reason_message = $4, case_id = $5,
-               office = COALESCE($6, office), decided_at = clock_timestamp()
-           WHERE id = $1""",
-        inbound_id,
-        status,
-        reason,
-        message,
-        case_id,
-        office,
     )
 
 

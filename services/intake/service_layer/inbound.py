@@ -234,7 +234,7 @@ async def _reply(
     await store.append(conn, stream, version, [reply], meta)
     if payload.message_ref:
         await repo.add_thread_ref(conn, payload.message_ref, case_id)
-    await repo.set_inbound_status(
+    await repo.mark_inbound(
         conn, event.inbound_id, status="reply", reason="reply", case_id=case_id, office=office
     )
     log.info("inbound_threaded", case_id=str(case_id))
@@ -273,7 +273,7 @@ async def _triage(
         reason=outcome.reason,
         summary=summary,
     )
-    await repo.set_inbound_status(
+    await repo.mark_inbound(
         conn,
         event.inbound_id,
         status="triage",
