@@ -29,9 +29,16 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _reset_nothing(_conn: asyncpg.Connection) -> None:
+    """Returning a connection to the pool: asyncpg still rolls back an open transaction
+    and drops listeners; this skips its reset query (UNLISTEN, RESET ALL, advisory
+    unlock), a round trip on every release. Pool users keep no session state: settings
+    are `SET LOCAL`, advisory locks are transaction-scoped, and LISTEN is not used."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_reset_nothing
     )
     assert pool is not None
     return pool

@@ -2,7 +2,10 @@
 
 Delivery is at least once (a crash between produce and mark re-sends); consumers are
 idempotent. Events are keyed by case id so one case stays on one partition, in order.
-The relay wakes on NOTIFY from the outbox trigger and polls once a second besides.
+The relay is woken in-process by the event store when its service appends (no NOTIFY: it
+would serialise every commit, see eventstore migration 002). The wake comes before the
+commit, so a woken relay looks again a few times over the next ~60 ms until the events
+show; it also polls, for events written by other processes (a rebuild, a test).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from shared.eventstore.store import envelope_from_row
+from shared.eventstore.store import envelope_from_row, on_append
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+# After a wake: look at once, then again after these pauses (seconds) while nothing shows.
+_AFTER_WAKE = (0.0, 0.002, 0.005, 0.01, 0.02, 0.03)
 
 
 class OutboxRelay:
@@ -29,7 +35,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         *,
         batch_size: int = 500,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.25,
         topic_prefix: str = "",
     ) -> None:
         self.topic_prefix = topic_prefix
@@ -88,32 +94,40 @@ class OutboxRelay:
         self.published += len(rows)
         return len(rows)
 
-    def _on_notify(self, *_: object) -> None:
+    def wake(self) -> None:
         self._wake.set()
+
+    async def _drain(self, woken: bool) -> None:
+        # Woken by an append that may not have committed yet: look again shortly, a few
+        # times, until something shows (under load the first look finds it).
+        for pause in _AFTER_WAKE if woken else (0.0,):
+            if pause:
+                await asyncio.sleep(pause)
+            published = 0
+            while (n := await self.drain_once()) >= self.batch_size:
+                published += n
+            if published + n:
+                return
 
     async def run(self) -> None:
         """Drain until cancelled. Errors are logged and retried with a back-off."""
-        listener: asyncpg.Connection | None = None
-        channel = f"slrt_outbox_{self.owner}"
         backoff = 0.2
+        remove_hook = on_append(self.owner, self.wake)
+        woken = True
         try:
-            listener = await self.pool.acquire()
-            await listener.add_listener(channel, self._on_notify)
             while True:
-                self._wake.clear()  # before draining, so a NOTIFY during the drain is kept
+                self._wake.clear()  # before draining, so a wake during the drain is kept
                 try:
-                    while await self.drain_once() >= self.batch_size:
-                        pass
+                    await self._drain(woken)
                     backoff = 0.2
                 except Exception as exc:
                     log.warning("outbox_relay_error", owner=self.owner, error=repr(exc))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
+                woken = False
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    woken = True
         finally:
-            if listener is not None:
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(channel, self._on_notify)
-                await self.pool.release(listener)
+            remove_hook()

@@ -6,7 +6,7 @@ service's decision and the fact that it must be published commit together or not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,28 @@ SCHEMA = "eventstore"
 _COLUMNS = """global_position, transaction_id::text AS transaction_id, event_id, stream_id,
     stream_version, event_type, schema_version, data, case_id, office, correlation_id,
     causation_id, actor, channel, occurred_at, recorded_at"""
+
+
+# Who to wake when a service appends: its outbox relay, in this process (see outbox.py).
+_on_append: dict[str, list[Callable[[], None]]] = {}
+
+
+def on_append(owner: str, callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` after each append by `owner` in this process (before its commit:
+    the callee must expect the events to become visible a moment later). Returns a
+    function that removes the callback."""
+    _on_append.setdefault(owner, []).append(callback)
+    return lambda: _on_append.get(owner, []).remove(callback)
+
+
+@dataclass(frozen=True)
+class Append:
+    """One stream's share of a multi-stream append (see EventStore.append_many)."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[Event]
+    meta: EventMetadata
 
 
 class ConcurrencyError(Exception):
@@ -85,17 +107,34 @@ class EventStore:
 
         Must run inside a transaction; raises ConcurrencyError if the stream has moved.
         """
-        if not events:
+        return await self.append_many(
+            conn,
+            [Append(stream_id, expected_version, events, meta)],
+            occurred_at=occurred_at,
+            publish=publish,
+        )
+
+    async def append_many(
+        self,
+        conn: asyncpg.Connection,
+        appends: Sequence[Append],
+        *,
+        occurred_at: datetime | None = None,
+        publish: bool = True,
+    ) -> list[EventEnvelope]:
+        """Append to several streams in one statement (one round trip, however many).
+
+        Must run inside a transaction; raises ConcurrencyError if any stream has moved.
+        """
+        rows_in = [
+            (a, v, e) for a in appends for v, e in enumerate(a.events, start=a.expected_version + 1)
+        ]
+        if not rows_in:
             return []
         if not conn.is_in_transaction():
             raise RuntimeError("append must run inside a transaction")
         occurred = occurred_at or datetime.now(UTC)
-        n = len(events)
-        ids = [uuid4() for _ in range(n)]
-        versions = list(range(expected_version + 1, expected_version + n + 1))
-        meta_json = meta.model_dump(mode="json")
-        # One statement for the events and their outbox rows: one round trip per append.
-        key = str(meta.case_id) if meta.case_id else stream_id
+        metas = {id(a): a.meta.model_dump(mode="json") for a in appends}
         try:
             rows = await conn.fetch(
                 """
@@ -103,48 +142,60 @@ class EventStore:
                     INSERT INTO eventstore.events (event_id, stream_id, stream_version,
                         event_type, schema_version, data, metadata, case_id, office,
                         correlation_id, causation_id, actor, channel, owner, occurred_at)
-                    SELECT u.event_id, $2, u.version, u.event_type, u.schema_version, u.data,
-                        $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11
-                    FROM unnest($1::uuid[], $12::int[], $13::text[], $14::int[], $15::jsonb[])
-                        AS u(event_id, version, event_type, schema_version, data)
-                    ORDER BY u.version
+                    SELECT u.event_id, u.stream_id, u.version, u.event_type, u.schema_version,
+                        u.data, u.metadata, u.case_id, u.office, u.correlation_id,
+                        u.causation_id, u.actor, u.channel, $1, $2
+                    FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::int[],
+                        $8::jsonb[], $9::jsonb[], $10::uuid[], $11::text[], $12::uuid[],
+                        $13::uuid[], $14::text[], $15::text[])
+                        WITH ORDINALITY AS u(event_id, stream_id, version, event_type,
+                            schema_version, data, metadata, case_id, office, correlation_id,
+                            causation_id, actor, channel, n)
+                    ORDER BY u.n
                     RETURNING global_position, transaction_id::text AS transaction_id,
                         event_id, stream_id, stream_version, event_type, schema_version, data,
                         case_id, office, correlation_id, causation_id, actor, channel,
                         occurred_at, recorded_at
                 ), published AS (
                     INSERT INTO eventstore.outbox (global_position, owner, topic, key)
-                    SELECT a.global_position, $10, t.topic, $17
+                    SELECT a.global_position, $1, t.topic, t.key
                     FROM appended a
-                    JOIN unnest($12::int[], $16::text[]) AS t(version, topic)
-                        ON t.version = a.stream_version
+                    JOIN unnest($3::uuid[], $16::text[], $17::text[]) AS t(event_id, topic, key)
+                        USING (event_id)
                     WHERE $18
                 )
-                SELECT * FROM appended ORDER BY stream_version
+                SELECT * FROM appended ORDER BY global_position
                 """,
-                ids,
-                stream_id,
-                meta_json,
-                meta.case_id,
-                meta.office,
-                meta.correlation_id,
-                meta.causation_id,
-                meta.actor,
-                meta.channel.value if meta.channel else None,
                 self.owner,
                 occurred,
-                versions,
-                [e.event_type for e in events],
-                [e.schema_version for e in events],
-                [e.model_dump(mode="json") for e in events],
-                [e.topic for e in events],
-                key,
+                [uuid4() for _ in rows_in],
+                [a.stream_id for a, _, _ in rows_in],
+                [v for _, v, _ in rows_in],
+                [e.event_type for _, _, e in rows_in],
+                [e.schema_version for _, _, e in rows_in],
+                [e.model_dump(mode="json") for _, _, e in rows_in],
+                [metas[id(a)] for a, _, _ in rows_in],
+                [a.meta.case_id for a, _, _ in rows_in],
+                [a.meta.office for a, _, _ in rows_in],
+                [a.meta.correlation_id for a, _, _ in rows_in],
+                [a.meta.causation_id for a, _, _ in rows_in],
+                [a.meta.actor for a, _, _ in rows_in],
+                [a.meta.channel.value if a.meta.channel else None for a, _, _ in rows_in],
+                [e.topic for _, _, e in rows_in],
+                # Keyed by case, so one case stays on one partition, in order.
+                [str(a.meta.case_id) if a.meta.case_id else a.stream_id for a, _, _ in rows_in],
                 publish,
             )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_version_unique":
-                raise ConcurrencyError(stream_id, expected_version) from exc
+                moved = next(
+                    (a for a in appends if f"({a.stream_id}," in (exc.detail or "")), appends[0]
+                )
+                raise ConcurrencyError(moved.stream_id, moved.expected_version) from exc
             raise
+        if publish:
+            for wake in _on_append.get(self.owner, ()):
+                wake()
         return [envelope_from_row(r) for r in rows]
 
 
