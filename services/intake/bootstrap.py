@@ -15,6 +15,7 @@ from services.intake.entrypoints.consumers import make_handlers
 from services.intake.entrypoints.http import register_schemas, router
 from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
+from services.intake.service_layer.group_commit import RegistrationWriter
 from shared.catalogue import Catalogue, load_catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         description="Every channel arrives here: requests become cases (ComplaintRegistered).",
     )
     app.state.catalogue = catalogue
+    # Staff registrations arriving together share one transaction (group commit).
+    app.state.registrations = RegistrationWriter(lambda: runtime.pool, runtime.store)
     app.include_router(router)
     app.include_router(channel_router)
     app.include_router(staff_router)
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             try:
                 yield
             finally:
+                await app_.state.registrations.close()
                 if smtp is not None:
                     smtp.close()
                     await smtp.wait_closed()

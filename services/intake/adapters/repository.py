@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,17 @@ class Registration:
     office: str
 
 
-async def record_inbound(
-    conn: asyncpg.Connection,
+_INSERT_INBOUND = """
+    INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
+        body, body_truncated, entered_by, entered_by_office, correlation_id,
+        status, reason, reason_message, reason_details, case_id, channel, office,
+        external_id, parsed, anonymous, confidential, decided_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+            $17, $18, $19, $20, $21,
+            CASE WHEN $11 IN ('received', 'queued') THEN NULL ELSE clock_timestamp() END)"""
+
+
+def _inbound_args(
     *,
     inbound_id: UUID,
     received_at: datetime,
@@ -41,20 +51,8 @@ async def record_inbound(
     parsed: dict[str, Any] | None = None,
     anonymous: bool = False,
     confidential: bool = False,
-) -> None:
-    """Keep a message as received, with its decision when it is already made.
-
-    Adapter messages are kept `queued` with what the adapter read (`parsed`) until
-    intake's consumer decides them."""
-    await conn.execute(
-        """INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
-               body, body_truncated, entered_by, entered_by_office, correlation_id,
-               status, reason, reason_message, reason_details, case_id, channel, office,
-               external_id, parsed, anonymous, confidential, decided_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, $19, $20, $21,
-                   CASE WHEN $11 IN ('received', 'queued') THEN NULL
-                        ELSE clock_timestamp() END)""",
+) -> tuple[Any, ...]:
+    return (
         inbound_id,
         received_at,
         source,
@@ -77,6 +75,22 @@ async def record_inbound(
         anonymous,
         confidential,
     )
+
+
+async def record_inbound(conn: asyncpg.Connection, **message: Any) -> None:
+    """Keep a message as received, with its decision when it is already made (the
+    keywords of `_inbound_args`).
+
+    Adapter messages are kept `queued` with what the adapter read (`parsed`) until
+    intake's consumer decides them."""
+    await conn.execute(_INSERT_INBOUND, *_inbound_args(**message))
+
+
+async def record_inbound_many(conn: asyncpg.Connection, messages: list[dict[str, Any]]) -> None:
+    """`record_inbound` for a batch, pipelined in one round trip."""
+    if not messages:
+        return
+    await conn.executemany(_INSERT_INBOUND, [_inbound_args(**m) for m in messages])
 
 
 async def mark_inbound(
@@ -136,8 +150,13 @@ async def find_by_external_id(
     return Registration(row["case_id"], row["ticket_number"], row["office"])
 
 
-async def add_registration(
-    conn: asyncpg.Connection,
+_INSERT_REGISTRATION = """
+    INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
+        channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"""
+
+
+def _registration_args(
     *,
     case_id: UUID,
     ticket_number: str,
@@ -151,11 +170,8 @@ async def add_registration(
     citizen_id: UUID | None = None,
     nik: str | None = None,
     phone: str | None = None,
-) -> None:
-    await conn.execute(
-        """INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
-               channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+) -> tuple[Any, ...]:
+    return (
         case_id,
         ticket_number,
         office,
@@ -169,6 +185,48 @@ async def add_registration(
         nik,
         phone,
     )
+
+
+async def add_registration(conn: asyncpg.Connection, **registration: Any) -> None:
+    await conn.execute(_INSERT_REGISTRATION, *_registration_args(**registration))
+
+
+async def add_registrations(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    await conn.executemany(_INSERT_REGISTRATION, [_registration_args(**r) for r in rows])
+
+
+async def find_by_external_ids(
+    conn: asyncpg.Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Registration]:
+    """The cases already registered for these (channel, external id) pairs, after
+    serialising on each of them (as `lock_external_id`), in one round trip."""
+    unique = sorted(set(keys))  # one order for every caller: no deadlock between batches
+    channels, external_ids = [c for c, _ in unique], [e for _, e in unique]
+    # Lock, then read in a later statement: a statement reads from the snapshot taken
+    # when it began, so a case committed while it waited on the lock would be missed.
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock(hashtextextended(
+                  'intake:external:' || k.channel || ':' || k.external_id, 0))
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(channel, external_id, n)
+           ORDER BY k.n""",
+        channels,
+        external_ids,
+    )
+    rows = await conn.fetch(
+        """SELECT r.channel, r.external_id, r.case_id, r.ticket_number, r.office
+           FROM unnest($1::text[], $2::text[]) AS k(channel, external_id)
+           JOIN intake.registrations r USING (channel, external_id)""",
+        channels,
+        external_ids,
+    )
+    return {
+        (r["channel"], r["external_id"]): Registration(
+            r["case_id"], r["ticket_number"], r["office"]
+        )
+        for r in rows
+    }
 
 
 # ---- channel adapters ------------------------------------------------------------------
@@ -260,19 +318,22 @@ class Identified:
     ticket: int
 
 
-async def identify_and_number(
-    conn: asyncpg.Connection,
-    identifiers: list[tuple[str, str]],
-    new_id: UUID,
-    *,
-    office: str,
-    service: str,
-    nik: str | None,
-    phone: str | None,
-    since: datetime,
-    prefix: str,
-    year: int,
-) -> Identified:
+@dataclass(frozen=True)
+class ToIdentify:
+    """A registration about to be made, as `identify_and_number` (and `identify_many`) take it."""
+
+    identifiers: list[tuple[str, str]]
+    new_id: UUID
+    office: str
+    service: str
+    nik: str | None
+    phone: str | None
+    since: datetime
+    prefix: str
+    year: int
+
+
+async def identify_and_number(conn: asyncpg.Connection, t: ToIdentify) -> Identified:
     """In one statement, for a registration about to be made:
 
     - the citizen: the one any identifier (NIK, phone, e-mail, handle) already belongs to
@@ -283,60 +344,70 @@ async def identify_and_number(
     - the ticket number (a sequence per prefix and year: no lock, see migration 003).
     """
     row = await conn.fetchrow(
-        """WITH wanted AS (
-               SELECT * FROM unnest($1::text[], $2::text[]) AS w(kind, value)),
-           found AS (
-               SELECT i.citizen_id FROM intake.citizen_identifiers i
-               JOIN wanted USING (kind, value) ORDER BY i.first_seen LIMIT 1),
-           chosen AS (
-               SELECT coalesce((SELECT citizen_id FROM found), $3::uuid) AS id
-               WHERE cardinality($1::text[]) > 0),
-           new_citizen AS (
-               INSERT INTO intake.citizens (id)
-               SELECT id FROM chosen WHERE NOT EXISTS (SELECT 1 FROM found)),
-           attached AS (
-               INSERT INTO intake.citizen_identifiers (kind, value, citizen_id)
-               SELECT wanted.kind, wanted.value, chosen.id FROM wanted, chosen
-               ON CONFLICT (kind, value) DO NOTHING),
-           duplicate AS (
-               SELECT r.case_id,
-                      CASE WHEN r.nik = $6 AND r.service = $5 THEN 'same_nik_and_service'
-                           WHEN r.phone = $7 THEN 'same_phone'
-                           ELSE 'same_citizen_and_service' END AS reason
-               FROM intake.registrations r
-               WHERE r.office = $4 AND r.closed_at IS NULL AND r.received_at >= $8
-                 AND ((r.nik = $6 AND r.service = $5) OR r.phone = $7
-                      OR (r.citizen_id = (SELECT id FROM chosen) AND r.service = $5))
-               ORDER BY r.received_at LIMIT 1)
-           SELECT (SELECT id FROM chosen) AS citizen_id,
-                  (SELECT case_id FROM duplicate) AS duplicate_of,
-                  (SELECT reason FROM duplicate) AS reason,
-                  intake.next_ticket($9, $10) AS ticket""",
-        [k for k, _ in identifiers],
-        [v for _, v in identifiers],
-        new_id,
-        office,
-        service,
-        nik,
-        phone,
-        since,
-        prefix,
-        year,
+        "SELECT * FROM intake.identify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        [k for k, _ in t.identifiers],
+        [v for _, v in t.identifiers],
+        t.new_id,
+        t.office,
+        t.service,
+        t.nik,
+        t.phone,
+        t.since,
+        t.prefix,
+        t.year,
     )
+    return _identified(row)
+
+
+async def identify_many(conn: asyncpg.Connection, batch: list[ToIdentify]) -> list[Identified]:
+    """`identify_and_number` for each of a batch, in order, in one round trip. Each sees
+    the citizens made for the ones before it; none sees the others' registrations (they
+    are not written yet: the caller compares the batch's own requests)."""
+    # Identifiers travel as a JSON list of [kind, value] per request: a request has any
+    # number of them, and SQL arrays of arrays must be rectangular.
+    rows = await conn.fetch(
+        """SELECT b.n, r.* FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[],
+               $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::int[])
+               WITH ORDINALITY AS b(ids, new_id, office, service, nik, phone, since, prefix,
+                   year, n)
+           CROSS JOIN LATERAL intake.identify(
+               ARRAY(SELECT i ->> 0 FROM jsonb_array_elements(b.ids::jsonb) i),
+               ARRAY(SELECT i ->> 1 FROM jsonb_array_elements(b.ids::jsonb) i),
+               b.new_id, b.office, b.service, b.nik, b.phone, b.since, b.prefix, b.year) r
+           ORDER BY b.n""",
+        [orjson.dumps(t.identifiers).decode() for t in batch],
+        [t.new_id for t in batch],
+        [t.office for t in batch],
+        [t.service for t in batch],
+        [t.nik for t in batch],
+        [t.phone for t in batch],
+        [t.since for t in batch],
+        [t.prefix for t in batch],
+        [t.year for t in batch],
+    )
+    return [_identified(r) for r in rows]
+
+
+def _identified(row: asyncpg.Record) -> Identified:
     duplicate = OpenCase(row["duplicate_of"], row["reason"]) if row["duplicate_of"] else None
     return Identified(row["citizen_id"], duplicate, int(row["ticket"]))
+
+
+_INSERT_DUPLICATE = """
+    INSERT INTO intake.duplicates (case_id, duplicate_of, office, reason)
+    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"""
 
 
 async def add_duplicate(
     conn: asyncpg.Connection, *, case_id: UUID, duplicate_of: UUID, office: str, reason: str
 ) -> None:
-    await conn.execute(
-        """INSERT INTO intake.duplicates (case_id, duplicate_of, office, reason)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
-        case_id,
-        duplicate_of,
-        office,
-        reason,
+    await conn.execute(_INSERT_DUPLICATE, case_id, duplicate_of, office, reason)
+
+
+async def add_duplicates(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> None:
+    await conn.executemany(
+        _INSERT_DUPLICATE,
+        [(r["case_id"], r["duplicate_of"], r["office"], r["reason"]) for r in rows],
     )
 
 

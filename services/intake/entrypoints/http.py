@@ -104,7 +104,12 @@ async def post_request(request: Request, staff: Staff) -> JSONResponse:
     )
     try:
         result = await register_request(
-            runtime.pool, runtime.store, _catalogue(request), staff, inbound
+            runtime.pool,
+            runtime.store,
+            _catalogue(request),
+            staff,
+            inbound,
+            writer=request.app.state.registrations,
         )
     except Rejected as rej:
         return JSONResponse(
