@@ -4,9 +4,11 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
   1. raw PostgreSQL single-row commit rate at the bench's concurrency (and serially),
   2. raw broker produce/consume rate,
   3. N complaints through intake's HTTP API at the same concurrency (HTTP request to
-     durable ComplaintRegistered: the 201 comes after the commit), each also timed until
-     its case is visible in casework's case view; and, for scale, GET /health on the same
-     intake process (its HTTP stack's ceiling on this machine),
+     durable ComplaintRegistered: the 201 comes after the commit), twice: first with the
+     other four services paused (intake on its own, as on a host of its own), then with
+     the whole system running, each complaint also timed until its case is visible in
+     casework's case view; and, for scale, GET /health on the same intake process (its
+     HTTP stack's ceiling on this machine),
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
      same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
@@ -16,10 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
+import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -42,14 +48,18 @@ def _nik(i: int) -> str:
     return f"350801010190{i % 10000:04d}"
 
 
-async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -> dict[str, Any]:
+async def push_complaints(
+    intake_url: str, dsn: str, n: int, concurrency: int, *, first: int = 0, watch: bool = True
+) -> dict[str, Any]:
+    """`n` complaints from `concurrency` callers; with `watch`, each is also timed until
+    its case is visible in casework."""
     token = mint_token("bench-desk", "lumajang", [Role.FRONT_OFFICE])
     headers = {"Authorization": f"Bearer {token}"}
     sent_at: dict[UUID, float] = {}
     visible_at: dict[UUID, float] = {}
     errors: list[str] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
+    for i in range(first, first + n):
         queue.put_nowait(i)
 
     async def sender() -> None:
@@ -104,14 +114,15 @@ async def push_complaints(intake_url: str, dsn: str, n: int, concurrency: int) -
         finally:
             await conn.close()
 
-    watching = asyncio.create_task(watcher())
+    watching = asyncio.create_task(watcher()) if watch else None
     started = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     intake_elapsed = time.perf_counter() - started
     done_sending.set()
-    await asyncio.wait_for(watching, timeout=300)
+    if watching is not None:
+        await asyncio.wait_for(watching, timeout=300)
     total_elapsed = time.perf_counter() - started
-    latencies = [visible_at[c] - sent_at[c] for c in sent_at]
+    latencies = [visible_at[c] - sent_at[c] for c in sent_at if c in visible_at]
     return {
         "accepted": len(sent_at),
         "errors": errors[:5],
@@ -167,16 +178,51 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+@contextlib.contextmanager
+def paused(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+    """The given service processes stopped (SIGSTOP) for the duration, then resumed."""
+    for proc in processes:
+        proc.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for proc in processes:
+            proc.send_signal(signal.SIGCONT)
+
+
+async def wait_visible(dsn: str, cases: int, timeout: float = 300) -> None:
+    """Until casework shows `cases` cases: the paused services' backlog is worked off."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + timeout
+        while await conn.fetchval("SELECT count(*) FROM casework.cases") < cases:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"casework did not catch up to {cases} cases")
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def run(
-    args: argparse.Namespace, stack_dsn: str, bootstrap: str, idem: bool, intake: str
+    args: argparse.Namespace,
+    stack_dsn: str,
+    bootstrap: str,
+    idem: bool,
+    intake: str,
+    others: list[subprocess.Popen[bytes]],
 ) -> list[dict[str, Any]]:
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
     ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
-    system = await push_complaints(intake, stack_dsn, args.complaints, args.concurrency)
-    if system["error_count"]:
-        print(f"!! {system['error_count']} requests refused, e.g. {system['errors']}")
+    n = args.complaints
+    with paused(others):
+        alone = await push_complaints(intake, stack_dsn, n, args.concurrency, watch=False)
+    await wait_visible(stack_dsn, alone["accepted"])
+    system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
+    for run_ in (alone, system):
+        if run_["error_count"]:
+            print(f"!! {run_['error_count']} requests refused, e.g. {run_['errors']}")
     c = args.concurrency
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
     return [
@@ -185,13 +231,19 @@ async def run(
         row("raw_kafka_produce", kafka["produce_per_s"], "msg/s", None),
         row("raw_kafka_consume", kafka["consume_per_s"], "msg/s", None),
         row(f"intake_http_ceiling_c{c}", ceiling, "req/s", raw_conc["commits_per_s"]),
-        row(f"intake_complaints_c{c}", system["intake_per_s"], "req/s", raw_conc["commits_per_s"]),
+        row(f"intake_complaints_c{c}", alone["intake_per_s"], "req/s", raw_conc["commits_per_s"]),
+        row(
+            f"intake_complaints_system_running_c{c}",
+            system["intake_per_s"],
+            "req/s",
+            raw_conc["commits_per_s"],
+        ),
         row(
             f"end_to_end_complaints_c{c}", system["e2e_per_s"], "cases/s", raw_conc["commits_per_s"]
         ),
         row("request_to_case_visible_p50", system["p50_ms"], "ms", raw_conc["p50_ms"]),
         row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
-        row("complaints_accepted", system["accepted"], "count", args.complaints),
+        row("complaints_accepted", alone["accepted"] + system["accepted"], "count", 2 * n),
         *registry,
     ]
 
@@ -230,6 +282,7 @@ def main() -> None:
                     stack.infra.kafka_bootstrap_servers,
                     stack.infra.kafka_enable_idempotence,
                     stack.url("intake"),
+                    [p for name, p in stack.processes.items() if name != "intake"],
                 )
             )
         finally:
