@@ -69,6 +69,12 @@ class _Outcome:
     written: Identified | None = None
 
 
+def _fail(batch: list[Pending], exc: BaseException) -> None:
+    for p in batch:
+        if not p.future.done():
+            p.future.set_exception(exc)
+
+
 class RegistrationWriter:
     def __init__(self, pool: Callable[[], asyncpg.Pool], store: EventStore) -> None:
         self._pool = pool
@@ -113,6 +119,8 @@ class RegistrationWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        _fail(self._waiting, RuntimeError("intake is stopping; the request was not registered"))
+        self._waiting = []
 
     async def _run(self) -> None:
         while True:
@@ -123,10 +131,12 @@ class RegistrationWriter:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
                 await self._write(batch)
+            except asyncio.CancelledError:
+                # Stopped mid-batch: its transaction rolls back; nobody is left waiting.
+                _fail(batch, RuntimeError("intake is stopping; the request was not registered"))
+                raise
             except Exception as exc:  # the futures carry it; the writer keeps going
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(exc)
+                _fail(batch, exc)
 
     async def _write(self, batch: list[Pending]) -> None:
         try:
