@@ -352,3 +352,39 @@ async def test_import_from_the_command_line_and_over_http(
         desk = auth("mataram", Role.FRONT_OFFICE)
         r = await client.get(f"/v1/registry/persons/{nik}/history", headers=desk)
         assert r.status_code == 403
+
+
+async def test_batched_lookups_answer_every_caller_and_give_their_connections_back(
+    conn: asyncpg.Connection, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "dtsen.csv"
+    write_extract(path, 2000, seed=5)
+    await import_extract(conn, path, source="DTSEN", snapshot_date=SEPT)
+    listed = [r[0] for r in rows_of(path)][:300]
+    absent = [n[:12] + "9999" for n in listed[:30]]
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    assert pool is not None
+    try:
+        lookup = registry.BatchedLookup(pool, max_batch=50, max_inflight=2)
+        found = await asyncio.gather(*(lookup.find(n) for n in listed + absent))
+        assert [m.nik if m else None for m in found] == listed + [None] * len(absent)
+
+        # Callers arriving one by one while batches are out: the same answers.
+        async def later(i: int, nik: str) -> str | None:
+            await asyncio.sleep(i / 20_000)
+            m = await lookup.find(nik)
+            return m.nik if m else None
+
+        again = await asyncio.gather(*(later(i, n) for i, n in enumerate(listed + absent)))
+        assert again == listed + [None] * len(absent)
+
+        # Idle: the workers have given their connections back to the pool.
+        async def all_idle() -> bool:
+            return pool.get_idle_size() == pool.get_size()
+
+        await eventually(all_idle)
+    finally:
+        await pool.close()
+    # A closed pool: callers get the error, they do not hang.
+    with pytest.raises(asyncpg.InterfaceError):
+        await asyncio.wait_for(lookup.find(listed[0]), 5)
