@@ -26,6 +26,7 @@ from services.eligibility.adapters.extract_import import (
 )
 from services.eligibility.bootstrap import MIGRATIONS, NAME
 from services.eligibility.domain.extract import HEADER
+from services.eligibility.domain.registry import RegistryMember
 from services.eligibility.synthetic import write_extract
 from shared.contracts.vocab import Role
 from shared.runtime import migrate_service
@@ -388,3 +389,35 @@ async def test_batched_lookups_answer_every_caller_and_give_their_connections_ba
     # A closed pool: callers get the error, they do not hang.
     with pytest.raises(asyncpg.InterfaceError):
         await asyncio.wait_for(lookup.find(listed[0]), 5)
+
+
+async def test_a_member_read_from_the_registry_is_what_model_construct_makes(
+    conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "dtsen.csv"
+    write_extract(path, 300, seed=9)
+    await import_extract(conn, path, source="DTSEN", snapshot_date=SEPT)
+    query = registry._FIND.replace("l.nik = $1", "l.nik = ANY($1::text[])")
+    rows = await conn.fetch(query, [r[0] for r in rows_of(path)])
+    assert len(rows) == 300
+    for row in rows:
+        nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
+        constructed = RegistryMember.model_construct(
+            nik=nik,
+            kk_number=kk,
+            name=name,
+            birth_date=born,
+            relation=relation,
+            address=address,
+            region_code=village,
+            decile=decile,
+            programmes=tuple(progs.split(";")) if progs else (),
+            status=status,
+            source=source,
+            snapshot_date=day,
+        )
+        fast = registry._member(row)
+        assert fast == constructed
+        assert fast.model_fields_set == constructed.model_fields_set
+        assert fast.model_dump(mode="json") == constructed.model_dump(mode="json")
+        assert fast.female == constructed.female and hash(fast) == hash(constructed)

@@ -68,23 +68,40 @@ def split_programmes(stored: str | None) -> tuple[str, ...]:
     return tuple(stored.split(";")) if stored else ()
 
 
+_MEMBER_FIELDS = tuple(RegistryMember.model_fields)
+_new_member = RegistryMember.__new__
+_set = object.__setattr__
+
+
 def _member(row: asyncpg.Record) -> RegistryMember:
-    # Rows in the registry were validated on the way in: no second validation here.
+    """A registry row as a RegistryMember, built as `model_construct` builds one (rows in
+    the registry were validated on the way in: no second validation here), without its
+    per-field alias and default handling: every field is given. A lookup makes one per
+    person found, so this is most of a lookup's own work."""
     nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
-    return RegistryMember.model_construct(
-        nik=nik,
-        kk_number=kk,
-        name=name,
-        birth_date=born,
-        relation=relation,
-        address=address,
-        region_code=village,
-        decile=decile,
-        programmes=tuple(progs.split(";")) if progs else (),
-        status=status,
-        source=source,
-        snapshot_date=day,
+    member = _new_member(RegistryMember)
+    _set(
+        member,
+        "__dict__",
+        {
+            "nik": nik,
+            "kk_number": kk,
+            "name": name,
+            "birth_date": born,
+            "relation": relation,
+            "address": address,
+            "region_code": village,
+            "decile": decile,
+            "programmes": tuple(progs.split(";")) if progs else (),
+            "status": status,
+            "source": source,
+            "snapshot_date": day,
+        },
     )
+    _set(member, "__pydantic_fields_set__", set(_MEMBER_FIELDS))
+    _set(member, "__pydantic_extra__", None)
+    _set(member, "__pydantic_private__", None)
+    return member
 
 
 async def find_member(conn: asyncpg.Connection, nik: str) -> RegistryMember | None:
