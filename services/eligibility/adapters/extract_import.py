@@ -49,6 +49,7 @@ from services.eligibility.domain.extract import (
     check_block,
     check_lines,
     check_row,
+    load_tables,
 )
 from services.eligibility.domain.registry import Source
 from shared.logging import get_logger
@@ -160,6 +161,7 @@ def _executor(size: int) -> Executor:
     """Where blocks are checked: processes forked from this one (their region codes and
     date tables already loaded) for an extract of some size, else one thread."""
     if size >= PARALLEL_MIN_BYTES and "fork" in multiprocessing.get_all_start_methods():
+        load_tables()  # once here, not once in every process
         return ProcessPoolExecutor(
             CHECK_PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
         )

@@ -264,6 +264,14 @@ def check_block(data: bytes, first_line: int) -> CheckedBlock:
     return CheckedBlock("".join(out).encode(), len(lines), refused)
 
 
+def load_tables() -> None:
+    """Load what the checks look rows up in (region codes, dates: a few seconds, once per
+    process), e.g. before forking processes that check blocks."""
+    district_codes()
+    village_codes()
+    _dates()
+
+
 @cache
 def _dates() -> tuple[frozenset[str], dict[str, dict[str, str]]]:
     """Every real DDMMYY (KK issue dates), and birth date -> NIK DDMMYY for men and women,
