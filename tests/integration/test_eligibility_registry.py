@@ -26,6 +26,7 @@ from services.eligibility.adapters.extract_import import (
 )
 from services.eligibility.bootstrap import MIGRATIONS, NAME
 from services.eligibility.domain.extract import HEADER
+from services.eligibility.domain.registry import RegistryMember
 from services.eligibility.synthetic import write_extract
 from shared.contracts.vocab import Role
 from shared.runtime import migrate_service
@@ -352,3 +353,71 @@ async def test_import_from_the_command_line_and_over_http(
         desk = auth("mataram", Role.FRONT_OFFICE)
         r = await client.get(f"/v1/registry/persons/{nik}/history", headers=desk)
         assert r.status_code == 403
+
+
+async def test_batched_lookups_answer_every_caller_and_give_their_connections_back(
+    conn: asyncpg.Connection, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "dtsen.csv"
+    write_extract(path, 2000, seed=5)
+    await import_extract(conn, path, source="DTSEN", snapshot_date=SEPT)
+    listed = [r[0] for r in rows_of(path)][:300]
+    absent = [n[:12] + "9999" for n in listed[:30]]
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    assert pool is not None
+    try:
+        lookup = registry.BatchedLookup(pool, max_batch=50, max_inflight=2)
+        found = await asyncio.gather(*(lookup.find(n) for n in listed + absent))
+        assert [m.nik if m else None for m in found] == listed + [None] * len(absent)
+
+        # Callers arriving one by one while batches are out: the same answers.
+        async def later(i: int, nik: str) -> str | None:
+            await asyncio.sleep(i / 20_000)
+            m = await lookup.find(nik)
+            return m.nik if m else None
+
+        again = await asyncio.gather(*(later(i, n) for i, n in enumerate(listed + absent)))
+        assert again == listed + [None] * len(absent)
+
+        # Idle: the workers have given their connections back to the pool.
+        async def all_idle() -> bool:
+            return pool.get_idle_size() == pool.get_size()
+
+        await eventually(all_idle)
+    finally:
+        await pool.close()
+    # A closed pool: callers get the error, they do not hang.
+    with pytest.raises(asyncpg.InterfaceError):
+        await asyncio.wait_for(lookup.find(listed[0]), 5)
+
+
+async def test_a_member_read_from_the_registry_is_what_model_construct_makes(
+    conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "dtsen.csv"
+    write_extract(path, 300, seed=9)
+    await import_extract(conn, path, source="DTSEN", snapshot_date=SEPT)
+    query = registry._FIND.replace("l.nik = $1", "l.nik = ANY($1::text[])")
+    rows = await conn.fetch(query, [r[0] for r in rows_of(path)])
+    assert len(rows) == 300
+    for row in rows:
+        nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
+        constructed = RegistryMember.model_construct(
+            nik=nik,
+            kk_number=kk,
+            name=name,
+            birth_date=born,
+            relation=relation,
+            address=address,
+            region_code=village,
+            decile=decile,
+            programmes=tuple(progs.split(";")) if progs else (),
+            status=status,
+            source=source,
+            snapshot_date=day,
+        )
+        fast = registry._member(row)
+        assert fast == constructed
+        assert fast.model_fields_set == constructed.model_fields_set
+        assert fast.model_dump(mode="json") == constructed.model_dump(mode="json")
+        assert fast.female == constructed.female and hash(fast) == hash(constructed)

@@ -5,8 +5,10 @@
     2. A snapshot row is recorded ('loading'), in its own transaction, so a failed
        import is on record with its error.
     3. One transaction: a new standalone table is filled by COPY from an async generator
-       that reads the file in chunks, checks each row (domain/extract.py) and passes on
-       the good ones; refused rows go to a spool file with their line number and reason.
+       that reads the file in blocks of whole lines, has each block checked in another
+       process (domain/extract.py `check_block`: the checks use the other core while the
+       COPY backend uses one) and passes on the good rows, in file order; refused rows go
+       to a spool file with their line number and reason.
        Then the NIK and KK indexes are built (a NIK listed twice is refused on every line
        it appears on), the refused rows are copied into `registry_rejects`, and the table
        is attached as a partition and made current. Lookups see the old snapshot until
@@ -14,19 +16,23 @@
     4. Any failure rolls all of step 3 back: the registry is as it was, and the snapshot
        row says 'failed' and why.
 
-Memory is flat in the file size: a chunk of rows at a time, refusals spooled to disk.
+Memory is flat in the file size: a few blocks of rows out at a time, refusals spooled
+to disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
+import multiprocessing
 import os
 import tempfile
-import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,17 +44,24 @@ from services.eligibility.adapters import registry
 from services.eligibility.domain.extract import (
     EXTRACT_COLUMNS,
     HEADER,
+    CheckedBlock,
     Rejection,
+    check_block,
     check_lines,
     check_row,
+    load_tables,
 )
 from services.eligibility.domain.registry import Source
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-BLOCK_CHARS = 1 << 18  # about 2,000 rows of an extract per COPY message
-PREFETCH = 4
+BLOCK_BYTES = 1 << 20  # about 8,000 rows of an extract per block (one COPY message)
+# Processes checking blocks. One COPY backend takes a row in about the time one process
+# checks it: two keep it fed, more only take cores from it.
+CHECK_PROCESSES = min(2, os.cpu_count() or 1)
+QUEUED = 2 * CHECK_PROCESSES + 2  # blocks out (being checked, or done and waiting)
+PARALLEL_MIN_BYTES = 1 << 20  # a smaller extract is checked in a thread
 CHUNK_ROWS = 2_000
 REJECT_SAMPLE = 100  # refusals returned in the report; all of them are in the table
 csv.field_size_limit(1 << 16)
@@ -144,11 +157,23 @@ def check_file(path: Path) -> None:
         )
 
 
-class _Reader:
-    """Reads the extract in chunks: CSV for COPY out, refusals to the spool."""
+def _executor(size: int) -> Executor:
+    """Where blocks are checked: processes forked from this one (their region codes and
+    date tables already loaded) for an extract of some size, else one thread."""
+    if size >= PARALLEL_MIN_BYTES and "fork" in multiprocessing.get_all_start_methods():
+        load_tables()  # once here, not once in every process
+        return ProcessPoolExecutor(
+            CHECK_PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
+        )
+    return ThreadPoolExecutor(1, thread_name_prefix="registry-check")
 
-    def __init__(self, f: IO[str], spool: IO[str], max_rejected: float) -> None:
+
+class _Reader:
+    """Reads the extract in blocks: CSV for COPY out, refusals to the spool."""
+
+    def __init__(self, f: IO[bytes], spool: IO[str], max_rejected: float, size: int) -> None:
         self.f = f
+        self.size = size
         self.spool = csv.writer(spool)
         self.max_rejected = max_rejected
         self.rows_read = 0
@@ -163,84 +188,74 @@ class _Reader:
             self.sample.append(RejectedRow(line, reason, detail, raw))
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """`chunks_sync`, run ahead in a worker thread while PostgreSQL takes the last chunk.
+        """COPY input, block after block in file order; the blocks are checked elsewhere.
 
-        COPY waits for the server to drain each chunk before asking for the next; checking
-        the next one meanwhile keeps both the checks and the server busy. At most
-        PREFETCH chunks wait in the queue: memory stays flat.
+        While PostgreSQL takes one block, the next ones are being checked (`check_block`)
+        in other processes: the checks and the COPY backend run on different cores, and
+        this process only moves bytes. At most QUEUED blocks are out at a time: memory
+        stays flat.
         """
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PREFETCH)
-        stop = threading.Event()
-
-        def work() -> None:
-            def put(item: bytes | BaseException | None) -> None:
-                asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-
-            try:
-                for chunk in self.chunks_sync():
-                    if stop.is_set():
-                        return
-                    put(chunk)
-                put(None)
-            except BaseException as exc:
-                if not stop.is_set():
-                    put(exc)
-
-        worker = loop.run_in_executor(None, work)
+        executor = _executor(self.size)
+        queue: deque[asyncio.Future[CheckedBlock]] = deque()
         try:
-            while (item := await queue.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            for job in self._blocks():
+                if isinstance(job, CheckedBlock):
+                    done = loop.create_future()
+                    done.set_result(job)
+                    queue.append(done)
+                else:
+                    queue.append(asyncio.wrap_future(executor.submit(check_block, *job)))
+                if len(queue) >= QUEUED:
+                    yield self._take(await queue.popleft())
+            while queue:
+                yield self._take(await queue.popleft())
         finally:
-            stop.set()
-            while not queue.empty():  # let a blocked put finish, so the worker ends
-                queue.get_nowait()
-            await worker
+            for pending in queue:
+                pending.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._check_rejected(final=True)
 
-    def chunks_sync(self) -> Iterator[bytes]:
-        """COPY input: `line_no,<row as stored>` lines, a block of the file at a time.
-
-        The file is read in blocks; a block without a quote character (the common case)
-        is checked line by line in one go (check_lines). Lines with quotes (a quoted
-        field may even span lines) go through the csv module one row at a time.
-        """
+    def _blocks(self) -> Iterator[tuple[bytes, int] | CheckedBlock]:
+        """The file, a block of whole lines at a time: (bytes, first line) to be checked,
+        or, for a block with quote characters, checked here (one row at a time: a quoted
+        field may even span lines, so such rows are read with the csv module)."""
         line = 1  # the last line read
         try:
             self.f.readline()  # the header, checked before
-            carry = ""
+            carry = b""
             pending: list[str] = []  # lines of a quoted row not yet closed
             pending_start = 0
-            out: list[str] = []
-            refused: list[tuple[int, Rejection, str]] = []
-            while block := self.f.read(BLOCK_CHARS):
+            while block := self.f.read(BLOCK_BYTES):
                 block = carry + block
-                cut = block.rfind("\n") + 1
+                cut = block.rfind(b"\n") + 1
                 carry = block[cut:]
                 if not cut:
                     continue
-                body = block[:cut].replace("\r\n", "\n")[:-1]
-                lines = body.split("\n")
-                if not pending and '"' not in body:
-                    check_lines(lines, line + 1, out, refused)
-                    self.rows_read += len(lines)
-                    line += len(lines)
-                else:
-                    for text in lines:
-                        line += 1
-                        if not pending and '"' not in text:
-                            check_lines([text], line, out, refused)
-                            self.rows_read += 1
-                            continue
-                        if not pending:
-                            pending_start = line
-                        pending.append(text)
-                        if sum(t.count('"') for t in pending) % 2:
-                            continue  # a quoted field goes on on the next line
-                        self._quoted(pending_start, "\n".join(pending), out, refused)
-                        pending.clear()
-                yield self._flush(out, refused)
+                body = block[:cut]
+                if not pending and b'"' not in body:
+                    yield body, line + 1
+                    line += body.count(b"\n")
+                    continue
+                out: list[str] = []
+                refused: list[tuple[int, Rejection, str]] = []
+                rows = 0
+                text = body.decode("utf-8")
+                for text_line in text.replace("\r\n", "\n")[:-1].split("\n"):
+                    line += 1
+                    if not pending and '"' not in text_line:
+                        check_lines([text_line], line, out, refused)
+                        rows += 1
+                        continue
+                    if not pending:
+                        pending_start = line
+                    pending.append(text_line)
+                    if sum(t.count('"') for t in pending) % 2:
+                        continue  # a quoted field goes on on the next line
+                    rows += 1
+                    self._quoted(pending_start, "\n".join(pending), out, refused)
+                    pending.clear()
+                yield CheckedBlock("".join(out).encode(), rows, refused)
             if pending or carry:
                 raise MalformedExtract(
                     f"line {pending_start or line + 1}: the file ends inside a row",
@@ -252,23 +267,23 @@ class _Reader:
             ) from None
         except csv.Error as exc:
             raise MalformedExtract(f"line {line}: not CSV ({exc})", line_no=line) from None
-        self._check_rejected(final=True)
 
-    def _flush(self, out: list[str], refused: list[tuple[int, Rejection, str]]) -> bytes:
-        """Everything checked so far, as bytes for COPY; refusals to the spool."""
-        for line, why, raw in refused:
+    def _take(self, checked: CheckedBlock) -> bytes:
+        """A checked block's COPY input; its refusals to the spool."""
+        if checked.error is not None:
+            raise MalformedExtract(
+                f"line {checked.error_line}: {checked.error}", line_no=checked.error_line
+            )
+        self.rows_read += checked.rows
+        for line, why, raw in checked.refused:
             self.reject(line, why.reason, why.detail, raw)
-        self.rows_loaded += len(out)
-        data = "".join(out).encode()
-        out.clear()
-        refused.clear()
+        self.rows_loaded += checked.rows - len(checked.refused)
         self._check_rejected()
-        return data
+        return checked.data
 
     def _quoted(
         self, line: int, block: str, out: list[str], refused: list[tuple[int, Rejection, str]]
     ) -> None:
-        self.rows_read += 1
         fields = next(csv.reader(io.StringIO(block), strict=True))
         checked = check_row(fields)
         if isinstance(checked, Rejection):
@@ -336,10 +351,10 @@ async def import_extract(
     try:
         check_file(path)
         with (
-            path.open(encoding="utf-8", newline="") as f,
+            path.open("rb") as f,
             tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool,
         ):
-            reader = _Reader(f, spool, max_rejected)
+            reader = _Reader(f, spool, max_rejected, os.fstat(f.fileno()).st_size)
             async with conn.transaction():
                 await conn.execute(registry.REGISTRY_LOCK)
                 await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")

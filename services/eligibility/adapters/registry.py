@@ -68,23 +68,40 @@ def split_programmes(stored: str | None) -> tuple[str, ...]:
     return tuple(stored.split(";")) if stored else ()
 
 
+_MEMBER_FIELDS = tuple(RegistryMember.model_fields)
+_new_member = RegistryMember.__new__
+_set = object.__setattr__
+
+
 def _member(row: asyncpg.Record) -> RegistryMember:
-    # Rows in the registry were validated on the way in: no second validation here.
+    """A registry row as a RegistryMember, built as `model_construct` builds one (rows in
+    the registry were validated on the way in: no second validation here), without its
+    per-field alias and default handling: every field is given. A lookup makes one per
+    person found, so this is most of a lookup's own work."""
     nik, kk, name, born, relation, address, village, decile, progs, status, source, day = row
-    return RegistryMember.model_construct(
-        nik=nik,
-        kk_number=kk,
-        name=name,
-        birth_date=born,
-        relation=relation,
-        address=address,
-        region_code=village,
-        decile=decile,
-        programmes=tuple(progs.split(";")) if progs else (),
-        status=status,
-        source=source,
-        snapshot_date=day,
+    member = _new_member(RegistryMember)
+    _set(
+        member,
+        "__dict__",
+        {
+            "nik": nik,
+            "kk_number": kk,
+            "name": name,
+            "birth_date": born,
+            "relation": relation,
+            "address": address,
+            "region_code": village,
+            "decile": decile,
+            "programmes": tuple(progs.split(";")) if progs else (),
+            "status": status,
+            "source": source,
+            "snapshot_date": day,
+        },
     )
+    _set(member, "__pydantic_fields_set__", set(_MEMBER_FIELDS))
+    _set(member, "__pydantic_extra__", None)
+    _set(member, "__pydantic_private__", None)
+    return member
 
 
 async def find_member(conn: asyncpg.Connection, nik: str) -> RegistryMember | None:
@@ -105,6 +122,10 @@ class BatchedLookup:
     The first caller's query goes out at once; callers arriving while it runs wait for
     the next one, which asks for all of them. Under load a caller waits about one round
     trip, however many others there are (at most `max_inflight` queries at a time).
+
+    Each of the (at most `max_inflight`) workers keeps its pool connection for as long as
+    callers keep coming and gives it back when none is waiting: a busy registry does not
+    pay the pool's reset round trip on every batch, an idle one holds no connection.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 256, max_inflight: int = 2):
@@ -112,38 +133,60 @@ class BatchedLookup:
         self.max_batch = max_batch
         self.max_inflight = max_inflight
         self._pending: list[tuple[str, asyncio.Future[RegistryMember | None]]] = []
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._workers = 0  # workers taking batches
+        self._tasks: set[asyncio.Task[None]] = set()  # (a worker may still be releasing)
 
     async def find(self, nik: str) -> RegistryMember | None:
         future: asyncio.Future[RegistryMember | None] = asyncio.get_running_loop().create_future()
         self._pending.append((nik, future))
-        self._kick()
+        self._start_worker()
         return await future
 
-    def _kick(self) -> None:
-        while self._pending and len(self._inflight) < self.max_inflight:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: self.max_batch]
-            task = asyncio.create_task(self._run(batch))
-            self._inflight.add(task)
-            task.add_done_callback(self._done)
+    def _start_worker(self) -> None:
+        if self._pending and self._workers < self.max_inflight:
+            self._workers += 1
+            task = asyncio.create_task(self._work())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
-        self._kick()
-
-    async def _run(self, batch: list[tuple[str, asyncio.Future[RegistryMember | None]]]) -> None:
+    async def _work(self) -> None:
         try:
-            async with self.pool.acquire() as conn:
-                found = await find_members(conn, list({nik for nik, _ in batch}))
+            conn = await self.pool.acquire()
         except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            self._workers -= 1
+            if not self._workers:  # nobody else can answer them: an error, not a hang
+                _fail(self._pending, exc)
+                self._pending.clear()
             return
-        for nik, future in batch:
-            if not future.done():
-                future.set_result(found.get(nik))
+        try:
+            while await self._waiting():
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                try:
+                    found = await find_members(conn, list({nik for nik, _ in batch}))
+                except Exception as exc:
+                    _fail(batch, exc)
+                    return  # the connection goes back to the pool, which checks it
+                for nik, future in batch:
+                    if not future.done():
+                        future.set_result(found.get(nik))
+        finally:
+            # From here on a new caller starts a new worker (this one takes no more).
+            self._workers -= 1
+            self._start_worker()
+            await self.pool.release(conn)
+
+    async def _waiting(self) -> bool:
+        """Whether a caller is waiting; first letting the callers just answered ask again."""
+        if not self._pending:
+            await asyncio.sleep(0)
+        return bool(self._pending)
+
+
+def _fail(batch: list[tuple[str, asyncio.Future[Any]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 async def household(conn: asyncpg.Connection, kk_number: str) -> list[RegistryMember]:

@@ -234,6 +234,44 @@ def check_lines(
 _SERIALS = frozenset(f"{n:04d}" for n in range(1, 10000))
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedBlock:
+    """A block of lines, checked: COPY input for the good rows, the refused ones.
+
+    `error` (with `error_line`) says the block is not text at all: the extract cannot be
+    imported. Everything here is plain data, so a block can be checked in another process.
+    """
+
+    data: bytes  # `line_no,<row as stored>` lines, UTF-8
+    rows: int
+    refused: list[tuple[int, Rejection, str]]
+    error: str | None = None
+    error_line: int = 0
+
+
+def check_block(data: bytes, first_line: int) -> CheckedBlock:
+    """Check a block of whole lines of an extract (bytes ending in a line break, no quote
+    character), the first of them being line `first_line` of the file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        return CheckedBlock(b"", 0, [], f"not UTF-8 text ({exc.reason})", line)
+    lines = text.replace("\r\n", "\n")[:-1].split("\n")
+    out: list[str] = []
+    refused: list[tuple[int, Rejection, str]] = []
+    check_lines(lines, first_line, out, refused)
+    return CheckedBlock("".join(out).encode(), len(lines), refused)
+
+
+def load_tables() -> None:
+    """Load what the checks look rows up in (region codes, dates: a few seconds, once per
+    process), e.g. before forking processes that check blocks."""
+    district_codes()
+    village_codes()
+    _dates()
+
+
 @cache
 def _dates() -> tuple[frozenset[str], dict[str, dict[str, str]]]:
     """Every real DDMMYY (KK issue dates), and birth date -> NIK DDMMYY for men and women,
