@@ -84,7 +84,7 @@ def _import_in_child(dsn: str, path: Path, snapshot_date: date) -> dict[str, Any
 
 
 async def _child_import(path: Path, snapshot_date: date) -> None:
-    from services.eligibility.adapters.extract_import import import_extract
+    from services.eligibility.adapters.extract_import import connecting, import_extract
     from services.eligibility.bootstrap import MIGRATIONS, NAME
     from services.eligibility.domain.extract import _dates
     from services.eligibility.domain.regions import village_codes
@@ -96,7 +96,13 @@ async def _child_import(path: Path, snapshot_date: date) -> None:
     _dates()
     conn = await asyncpg.connect(dsn)
     try:
-        report = await import_extract(conn, path, source="DTSEN", snapshot_date=snapshot_date)
+        report = await import_extract(
+            conn,
+            path,
+            source="DTSEN",
+            snapshot_date=snapshot_date,
+            second_connection=connecting(dsn),  # as the service's CLI does
+        )
     finally:
         await conn.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

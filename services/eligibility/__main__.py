@@ -19,6 +19,7 @@ from typing import Any
 from services.eligibility.adapters.extract_import import (
     ExtractError,
     ImportReport,
+    connecting,
     import_extract,
     load_demo,
 )
@@ -78,6 +79,7 @@ def _import(argv: list[str]) -> None:
                     source=args.source,
                     snapshot_date=args.snapshot_date,
                     max_rejected=args.max_rejected,
+                    second_connection=connecting(get_settings().database_url or ""),
                 )
             )
         )

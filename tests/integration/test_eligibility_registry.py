@@ -21,6 +21,7 @@ from services.eligibility.adapters.extract_import import (
     TooManyRejected,
     TruncatedExtract,
     WrongHeader,
+    connecting,
     import_extract,
     rejects,
 )
@@ -92,8 +93,9 @@ async def test_a_good_extract_becomes_the_current_snapshot(
     assert await registry.find_member(conn, "3508011203750009") is None
 
 
+@pytest.mark.parametrize("indexes", ["one_connection", "two_connections"])
 async def test_rejected_rows_are_kept_with_line_and_reason(
-    conn: asyncpg.Connection, tmp_path: Path
+    conn: asyncpg.Connection, tmp_path: Path, database_url: str, indexes: str
 ) -> None:
     path = tmp_path / "spoilt.csv"
     write_extract(path, 600, seed=3, bad_every=25)  # 24 spoilt rows
@@ -106,7 +108,12 @@ async def test_rejected_rows_are_kept_with_line_and_reason(
         csv.writer(f, lineterminator="\n").writerow(quoted)
         # Line 604: the first row's NIK again: both lines are refused.
         f.write(",".join(good) + "\n")
-    report = await import_extract(conn, path, source="DTKS", snapshot_date=JUNE)
+    # The indexes one after the other, or both at once (the NIK index then meets the
+    # duplicate while the KK index is being built on the other connection).
+    second = connecting(database_url) if indexes == "two_connections" else None
+    report = await import_extract(
+        conn, path, source="DTKS", snapshot_date=JUNE, second_connection=second
+    )
     assert report.rows_read == 602
     assert report.rows_rejected == 24 + 2
     assert report.rows_loaded == 602 - 26
@@ -421,3 +428,27 @@ async def test_a_member_read_from_the_registry_is_what_model_construct_makes(
         assert fast.model_fields_set == constructed.model_fields_set
         assert fast.model_dump(mode="json") == constructed.model_dump(mode="json")
         assert fast.female == constructed.female and hash(fast) == hash(constructed)
+
+
+async def test_an_import_that_died_midway_is_cleaned_up_by_the_next(
+    conn: asyncpg.Connection, tmp_path: Path, database_url: str
+) -> None:
+    """Its steps are separate transactions: a process killed between them leaves a table
+    no lookup ever saw and a snapshot still 'loading'. The next import drops and marks it."""
+    async with conn.transaction():
+        dead = await registry.new_snapshot(
+            conn, source="DTKS", snapshot_date=JUNE, origin="killed.csv"
+        )
+        await registry.create_partition(conn, dead)
+    path = tmp_path / "june.csv"
+    write_extract(path, 300, seed=5)
+    report = await import_extract(
+        conn, path, source="DTKS", snapshot_date=JUNE, second_connection=connecting(database_url)
+    )
+    assert report.rows_loaded == 300
+    row = await conn.fetchrow(
+        "SELECT status, error FROM eligibility.registry_snapshots WHERE snapshot_id = $1", dead
+    )
+    assert (row["status"], row["error"]) == ("failed", "interrupted")
+    assert await conn.fetchval("SELECT to_regclass($1)", registry.partition_name(dead)) is None
+    assert await current(conn) == (report.snapshot_id, 300)

@@ -23,6 +23,7 @@ to disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import gc
 import io
@@ -31,8 +32,9 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -328,6 +330,34 @@ async def _refuse_duplicates(conn: asyncpg.Connection, snapshot_id: int, reader:
     reader.rows_loaded -= len(rows)
 
 
+IndexConnection = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+
+
+def connecting(dsn: str) -> IndexConnection:
+    """A second connection for `import_extract`, opened for the index build and closed."""
+
+    @contextlib.asynccontextmanager
+    async def connection() -> AsyncIterator[asyncpg.Connection]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    return connection
+
+
+def from_pool(pool: asyncpg.Pool) -> IndexConnection:
+    """A second connection for `import_extract`, taken from the service's pool."""
+
+    @contextlib.asynccontextmanager
+    async def connection() -> AsyncIterator[asyncpg.Connection]:
+        async with pool.acquire() as conn:
+            yield conn
+
+    return connection
+
+
 async def import_extract(
     conn: asyncpg.Connection,
     path: Path,
@@ -336,8 +366,13 @@ async def import_extract(
     snapshot_date: date,
     origin: str | None = None,
     max_rejected: float = 0.05,
+    second_connection: IndexConnection | None = None,
 ) -> ImportReport:
-    """Load `path` as the new current snapshot, or raise ExtractError (registry unchanged)."""
+    """Load `path` as the new current snapshot, or raise ExtractError (registry unchanged).
+
+    With `second_connection` (a pool's `acquire`, say), the KK index is built on it while
+    `conn` builds the NIK index: two cores instead of one for the last third of the work.
+    """
     if source not in ("DTKS", "DTSEN"):
         raise ExtractError(f"source must be DTKS or DTSEN, not {source!r}")
     started = time.perf_counter()
@@ -347,25 +382,22 @@ async def import_extract(
         )
     report = ImportReport(sid, source, snapshot_date)
     timings = report.timings
+    table = registry.partition_name(sid)
     log.info("registry_import_started", snapshot_id=sid, source=source, file=path.name)
+    # One import at a time, for the whole import (its steps are separate transactions).
+    await conn.execute(registry.IMPORT_LOCK)
     try:
+        await registry.drop_interrupted_imports(conn, sid)
         check_file(path)
         with (
             path.open("rb") as f,
             tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool,
         ):
             reader = _Reader(f, spool, max_rejected, os.fstat(f.fileno()).st_size)
+            # 1. The rows, into a table of their own that no lookup sees yet.
             async with conn.transaction():
-                await conn.execute(registry.REGISTRY_LOCK)
-                await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                current = await registry.current_snapshot(conn)
-                if current and current["snapshot_date"] > snapshot_date:
-                    raise SnapshotOutOfOrder(
-                        f"the current snapshot is of {current['snapshot_date']}; "
-                        f"one of {snapshot_date} cannot supersede it",
-                        current_snapshot_date=current["snapshot_date"].isoformat(),
-                    )
-                table = await registry.create_partition(conn, sid)
+                _refuse_out_of_order(await registry.current_snapshot(conn), snapshot_date)
+                await registry.create_partition(conn, sid)
                 t0 = time.perf_counter()
                 await conn.copy_to_table(
                     table.split(".")[1],
@@ -373,21 +405,22 @@ async def import_extract(
                     source=reader.chunks(),
                     columns=["line_no", *registry.MEMBER_COLUMNS],
                     format="csv",
-                    # The partition was created in this transaction: its rows can be
-                    # written frozen (no hint-bit rewrite or freezing vacuum later).
+                    # The table was created in this transaction: its rows can be written
+                    # frozen (no hint-bit rewrite or freezing vacuum later).
                     freeze=True,
                 )
                 timings["copy_s"] = time.perf_counter() - t0
-                try:
-                    async with conn.transaction():
-                        await registry.index_partition(conn, sid)
-                except asyncpg.UniqueViolationError:
-                    await _refuse_duplicates(conn, sid, reader)
-                    await registry.index_partition(conn, sid)
-                    reader._check_rejected(final=True)
-                timings["index_s"] = time.perf_counter() - t0 - timings["copy_s"]
-                if reader.rows_loaded == 0:
-                    raise EmptyExtract(f"{path.name} has no row that could be loaded")
+            # 2. Its indexes, two at once when there is a second connection.
+            t0 = time.perf_counter()
+            await _index(conn, sid, reader, second_connection)
+            timings["index_s"] = time.perf_counter() - t0
+            if reader.rows_loaded == 0:
+                raise EmptyExtract(f"{path.name} has no row that could be loaded")
+            # 3. The refusals, and the swap: lookups see the old snapshot until this
+            #    commits and the new one after it.
+            async with conn.transaction():
+                await conn.execute(registry.REGISTRY_LOCK)
+                _refuse_out_of_order(await registry.current_snapshot(conn), snapshot_date)
                 spool.seek(0)
                 await conn.copy_to_table(
                     "registry_rejects",
@@ -406,18 +439,24 @@ async def import_extract(
                         "rows_rejected": reader.rows_rejected,
                     },
                 )
-    except Exception as exc:
+    except BaseException as exc:
         error = str(exc) if isinstance(exc, ExtractError) else f"{type(exc).__name__}: {exc}"
-        async with conn.transaction():
-            await conn.execute(
-                """UPDATE eligibility.registry_snapshots
-                   SET status = 'failed', error = $2, finished_at = clock_timestamp()
-                   WHERE snapshot_id = $1""",
-                sid,
-                error[:2000],
-            )
+        with contextlib.suppress(Exception):
+            async with conn.transaction():
+                # Never attached (the swap is the last step): the registry is as it was.
+                await conn.execute(f"DROP TABLE IF EXISTS {table}")
+                await conn.execute(
+                    """UPDATE eligibility.registry_snapshots
+                       SET status = 'failed', error = $2, finished_at = clock_timestamp()
+                       WHERE snapshot_id = $1""",
+                    sid,
+                    error[:2000],
+                )
         log.warning("registry_import_failed", snapshot_id=sid, error=error)
         raise
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.execute(registry.IMPORT_UNLOCK)
     timings["total_s"] = time.perf_counter() - started
     report.rows_read = reader.rows_read
     report.rows_loaded = reader.rows_loaded
@@ -430,6 +469,53 @@ async def import_extract(
         rows_rejected=report.rows_rejected,
     )
     return report
+
+
+def _refuse_out_of_order(current: Any, snapshot_date: date) -> None:
+    if current and current["snapshot_date"] > snapshot_date:
+        raise SnapshotOutOfOrder(
+            f"the current snapshot is of {current['snapshot_date']}; "
+            f"one of {snapshot_date} cannot supersede it",
+            current_snapshot_date=current["snapshot_date"].isoformat(),
+        )
+
+
+async def _index(
+    conn: asyncpg.Connection,
+    sid: int,
+    reader: _Reader,
+    second_connection: IndexConnection | None,
+) -> None:
+    """The NIK index (unique: a NIK listed twice is refused on every line it is on) and
+    the KK index, at the same time on two connections when there are two."""
+
+    async def by_nik() -> None:
+        try:
+            await registry.index_nik(conn, sid)
+        except asyncpg.UniqueViolationError:
+            async with conn.transaction():
+                await _refuse_duplicates(conn, sid, reader)
+            await registry.index_nik(conn, sid)
+            reader._check_rejected(final=True)
+
+    if second_connection is None:
+        await by_nik()
+        await registry.index_kk(conn, sid)
+        return
+
+    async def by_kk() -> None:
+        async with second_connection() as other:
+            await registry.index_kk(other, sid)
+
+    kk = asyncio.create_task(by_kk())
+    try:
+        await by_nik()
+    except BaseException:
+        kk.cancel()
+        with contextlib.suppress(BaseException):
+            await kk
+        raise
+    await kk
 
 
 async def _spooled(spool: IO[str], snapshot_id: int) -> AsyncIterator[bytes]:

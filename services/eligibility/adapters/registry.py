@@ -29,6 +29,9 @@ DEMO_SNAPSHOT_DATE = date(2025, 9, 30)
 
 # One import or structural change of the registry at a time.
 REGISTRY_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('eligibility:registry', 0))"
+# An import's steps are separate transactions: one import at a time holds this throughout.
+IMPORT_LOCK = "SELECT pg_advisory_lock(hashtextextended('eligibility:import', 0))"
+IMPORT_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('eligibility:import', 0))"
 
 MEMBER_COLUMNS = (
     "nik",
@@ -261,10 +264,45 @@ async def create_partition(conn: asyncpg.Connection, snapshot_id: int) -> str:
 
 async def index_partition(conn: asyncpg.Connection, snapshot_id: int) -> None:
     """The indexes lookups need; raises UniqueViolationError on a NIK listed twice."""
-    table = partition_name(snapshot_id)
+    await index_nik(conn, snapshot_id)
+    await index_kk(conn, snapshot_id)
+
+
+# Index builds sort the whole table: give them room (the setting lasts for the statement's
+# transaction only).
+_BUILD = "SET LOCAL maintenance_work_mem = '1GB'"
+
+
+async def index_nik(conn: asyncpg.Connection, snapshot_id: int) -> None:
+    """Raises UniqueViolationError on a NIK listed twice."""
     sid = int(snapshot_id)
-    await conn.execute(f"CREATE UNIQUE INDEX registry_listings_s{sid}_nik ON {table} (nik)")
-    await conn.execute(f"CREATE INDEX registry_listings_s{sid}_kk ON {table} (kk_number)")
+    async with conn.transaction():
+        await conn.execute(_BUILD)
+        await conn.execute(
+            f"CREATE UNIQUE INDEX registry_listings_s{sid}_nik ON {partition_name(sid)} (nik)"
+        )
+
+
+async def index_kk(conn: asyncpg.Connection, snapshot_id: int) -> None:
+    sid = int(snapshot_id)
+    async with conn.transaction():
+        await conn.execute(_BUILD)
+        await conn.execute(
+            f"CREATE INDEX registry_listings_s{sid}_kk ON {partition_name(sid)} (kk_number)"
+        )
+
+
+async def drop_interrupted_imports(conn: asyncpg.Connection, current_import: int) -> None:
+    """Tables of imports that never finished (the process died): dropped, marked failed.
+    Only while holding IMPORT_LOCK, so none of them is still running."""
+    rows = await conn.fetch(
+        """UPDATE eligibility.registry_snapshots
+           SET status = 'failed', error = 'interrupted', finished_at = clock_timestamp()
+           WHERE status = 'loading' AND snapshot_id <> $1 RETURNING snapshot_id""",
+        current_import,
+    )
+    for r in rows:
+        await conn.execute(f"DROP TABLE IF EXISTS {partition_name(r['snapshot_id'])}")
 
 
 async def make_current(

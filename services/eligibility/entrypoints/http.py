@@ -13,7 +13,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.eligibility.adapters import registry
-from services.eligibility.adapters.extract_import import ExtractError, import_extract, rejects
+from services.eligibility.adapters.extract_import import (
+    ExtractError,
+    from_pool,
+    import_extract,
+    rejects,
+)
 from services.eligibility.adapters.registry import upsert_members
 from services.eligibility.domain.nik import nik_problem
 from services.eligibility.domain.registry import RegistryMember
@@ -154,7 +159,8 @@ async def post_registry_import(
                 if size > UPLOAD_MAX_BYTES:
                     raise ApiError(413, "extract_too_large", "The extract exceeds 8 GiB.")
                 f.write(chunk)
-        async with get_runtime(request).pool.acquire() as conn:
+        pool = get_runtime(request).pool
+        async with pool.acquire() as conn:
             try:
                 report = await import_extract(
                     conn,
@@ -163,6 +169,7 @@ async def post_registry_import(
                     snapshot_date=snapshot_date,
                     origin=f"upload by {staff.staff_id}",
                     max_rejected=max_rejected,
+                    second_connection=from_pool(pool),
                 )
             except ExtractError as exc:
                 raise ApiError(
