@@ -4,17 +4,20 @@
        and its first line is exactly the expected header.
     2. A snapshot row is recorded ('loading'), in its own transaction, so a failed
        import is on record with its error.
-    3. One transaction: a new standalone table is filled by COPY from an async generator
-       that reads the file in blocks of whole lines, has each block checked in another
-       process (domain/extract.py `check_block`: the checks use the other core while the
-       COPY backend uses one) and passes on the good rows, in file order; refused rows go
-       to a spool file with their line number and reason.
-       Then the NIK and KK indexes are built (a NIK listed twice is refused on every line
-       it appears on), the refused rows are copied into `registry_rejects`, and the table
-       is attached as a partition and made current. Lookups see the old snapshot until
-       the commit and the new one after it.
-    4. Any failure rolls all of step 3 back: the registry is as it was, and the snapshot
-       row says 'failed' and why.
+    3. One transaction: a new standalone table, not attached (no lookup sees it), is
+       filled by COPY from an async generator that reads the file in blocks of whole
+       lines, has each block checked in another process (domain/extract.py
+       `check_block`: the checks use the other core while the COPY backend uses one) and
+       passes on the good rows, in file order; refused rows go to a spool file with their
+       line number and reason.
+    4. The NIK and KK indexes, at once on two connections when given a second one (a
+       NIK listed twice is refused on every line it appears on).
+    5. One transaction, the swap: the refused rows are copied into `registry_rejects`,
+       and the table is attached as a partition and made current. Lookups see the old
+       snapshot until the commit and the new one after it.
+    6. Any failure drops the unattached table: the registry is as it was, and the
+       snapshot row says 'failed' and why. The steps hold a session lock: one import at
+       a time, and the next one drops what an import killed midway left behind.
 
 Memory is flat in the file size: a few blocks of rows out at a time, refusals spooled
 to disk.
