@@ -190,15 +190,25 @@ def paused(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
             proc.send_signal(signal.SIGCONT)
 
 
-async def wait_visible(dsn: str, cases: int, timeout: float = 300) -> None:
-    """Until casework shows `cases` cases: the paused services' backlog is worked off."""
+async def wait_quiet(dsn: str, timeout: float = 600) -> float:
+    """Until the system has worked off its backlog: every outbox sent and no new event for
+    three seconds (or `timeout`, then it goes on regardless). Returns how long it took."""
     conn = await asyncpg.connect(dsn)
+    started = time.monotonic()
     try:
-        deadline = time.monotonic() + timeout
-        while await conn.fetchval("SELECT count(*) FROM casework.cases") < cases:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"casework did not catch up to {cases} cases")
-            await asyncio.sleep(0.2)
+        last, still = -1, 0
+        while still < 3:
+            if time.monotonic() - started > timeout:
+                print(f"!! the system did not settle within {timeout:.0f} s", flush=True)
+                break
+            await asyncio.sleep(1)
+            position, unsent = await conn.fetchrow(
+                "SELECT (SELECT max(global_position) FROM eventstore.events),"
+                " (SELECT count(*) FROM eventstore.outbox WHERE sent_at IS NULL)"
+            )
+            still = still + 1 if (position == last and unsent == 0) else 0
+            last = position
+        return time.monotonic() - started
     finally:
         await conn.close()
 
@@ -218,7 +228,10 @@ async def run(
     n = args.complaints
     with paused(others):
         alone = await push_complaints(intake, stack_dsn, n, args.concurrency, watch=False)
-    await wait_visible(stack_dsn, alone["accepted"])
+    # The other services then work off what they missed; the second run starts from a
+    # quiet system, as the first did.
+    settled = await wait_quiet(stack_dsn)
+    print(f"backlog of {alone['accepted']} complaints worked off in {settled:.0f} s", flush=True)
     system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
     for run_ in (alone, system):
         if run_["error_count"]:
