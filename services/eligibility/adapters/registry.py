@@ -276,20 +276,20 @@ _BUILD = "SET LOCAL maintenance_work_mem = '1GB'"
 async def index_nik(conn: asyncpg.Connection, snapshot_id: int) -> None:
     """Raises UniqueViolationError on a NIK listed twice."""
     sid = int(snapshot_id)
-    async with conn.transaction():
-        await conn.execute(_BUILD)
-        await conn.execute(
-            f"CREATE UNIQUE INDEX registry_listings_s{sid}_nik ON {partition_name(sid)} (nik)"
-        )
+    table = partition_name(sid)
+    await _build(conn, f"CREATE UNIQUE INDEX registry_listings_s{sid}_nik ON {table} (nik)")
 
 
 async def index_kk(conn: asyncpg.Connection, snapshot_id: int) -> None:
     sid = int(snapshot_id)
+    table = partition_name(sid)
+    await _build(conn, f"CREATE INDEX registry_listings_s{sid}_kk ON {table} (kk_number)")
+
+
+async def _build(conn: asyncpg.Connection, create_index: str) -> None:
     async with conn.transaction():
         await conn.execute(_BUILD)
-        await conn.execute(
-            f"CREATE INDEX registry_listings_s{sid}_kk ON {partition_name(sid)} (kk_number)"
-        )
+        await conn.execute(create_index)
 
 
 async def drop_interrupted_imports(conn: asyncpg.Connection, current_import: int) -> None:
