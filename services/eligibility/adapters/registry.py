@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from services.eligibility.domain.extract import EXTRACT_COLUMNS
 from services.eligibility.domain.registry import (
     PROGRAMME_BITS,
     ListingHistoryEntry,
@@ -33,19 +34,8 @@ REGISTRY_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('eligibility:regi
 IMPORT_LOCK = "SELECT pg_advisory_lock(hashtextextended('eligibility:import', 0))"
 IMPORT_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('eligibility:import', 0))"
 
-MEMBER_COLUMNS = (
-    "nik",
-    "kk_number",
-    "name",
-    "sex",
-    "birth_date",
-    "relation",
-    "address",
-    "village_code",
-    "decile",
-    "programmes",
-    "status",
-)
+# A listing keeps the extract's columns, under the same names.
+MEMBER_COLUMNS = EXTRACT_COLUMNS
 
 _CURRENT = "(SELECT snapshot_id FROM eligibility.registry_snapshots WHERE status = 'current')"
 

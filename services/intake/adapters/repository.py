@@ -125,31 +125,6 @@ async def mark_inbound(
     )
 
 
-async def lock_external_id(conn: asyncpg.Connection, channel: str, external_id: str) -> None:
-    """Serialise registrations of one (channel, external id) until this transaction ends.
-
-    Two redeliveries arriving together: the second waits here, then finds the first's case.
-    """
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        f"intake:external:{channel}:{external_id}",
-    )
-
-
-async def find_by_external_id(
-    conn: asyncpg.Connection, channel: str, external_id: str
-) -> Registration | None:
-    row = await conn.fetchrow(
-        """SELECT case_id, ticket_number, office FROM intake.registrations
-           WHERE channel = $1 AND external_id = $2""",
-        channel,
-        external_id,
-    )
-    if row is None:
-        return None
-    return Registration(row["case_id"], row["ticket_number"], row["office"])
-
-
 _INSERT_REGISTRATION = """
     INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
         channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
@@ -200,8 +175,11 @@ async def add_registrations(conn: asyncpg.Connection, rows: list[dict[str, Any]]
 async def find_by_external_ids(
     conn: asyncpg.Connection, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], Registration]:
-    """The cases already registered for these (channel, external id) pairs, after
-    serialising on each of them (as `lock_external_id`), in one round trip."""
+    """The cases already registered for these (channel, external id) pairs.
+
+    First each pair is locked until the transaction ends: two deliveries of one message
+    arriving together (alone or in batches) are serialised, and the second then finds
+    the first one's case."""
     unique = sorted(set(keys))  # one order for every caller: no deadlock between batches
     channels, external_ids = [c for c, _ in unique], [e for _, e in unique]
     # Lock, then read in a later statement: a statement reads from the snapshot taken

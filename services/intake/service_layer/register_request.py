@@ -279,8 +279,8 @@ async def register_valid(
             await repo.mark_inbound(conn, inbound_id, **claims, **decision)
 
     if cmd.external_id is not None:
-        await repo.lock_external_id(conn, valid.channel.value, cmd.external_id)
-        existing = await repo.find_by_external_id(conn, valid.channel.value, cmd.external_id)
+        key = (valid.channel.value, cmd.external_id)
+        existing = (await repo.find_by_external_ids(conn, [key])).get(key)
         if existing is not None:
             refuse_if_other_office(existing, valid, cmd)
             bind_context(case_id=str(existing.case_id), correlation_id=str(correlation_id))
