@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
 from pydantic import ValidationError
 
-from shared.contracts.base import EventEnvelope, UnknownEventType
+from shared.contracts.base import Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
 from shared.logging import bind_context, get_logger
 
@@ -24,6 +24,23 @@ log = get_logger(__name__)
 
 Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
 DeadLetterPublisher = Callable[[str, bytes, Mapping[str, str]], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+TypedHandler = Callable[[asyncpg.Connection, E, EventEnvelope], Awaitable[None]]
+
+
+def handles(event_class: type[E], handler: TypedHandler[E]) -> dict[str, Handler]:
+    """Register a typed handler: it receives the event as its own class (upcast and
+    validated), and the envelope for its metadata. `{**handles(A, f), **handles(B, g)}`
+    builds a service's handler map; no handler ever checks a type by name."""
+
+    async def handle(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
+        event = envelope.payload()
+        if not isinstance(event, event_class):  # the registry maps the name to the class
+            raise TypeError(f"{envelope.event_type} is not a {event_class.__name__}")
+        await handler(conn, event, envelope)
+
+    handle.__name__ = getattr(handler, "__name__", "handle")
+    return {event_class.event_type: handle}
 
 
 class Consumer:

@@ -1,7 +1,8 @@
 """What every service's HTTP API shares: one error shape, health, and request context.
 
 Errors are `{"error": {"code": ..., "message": ..., "details": ...}}` with a 4xx status:
-machine-readable, never a stack trace.
+machine-readable, never a stack trace. A `shared.refusal.Refused` raised anywhere below an
+endpoint (domain, service layer, adapter) is mapped here, once, with its own status.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import bind_context, get_logger
+from shared.refusal import Refused
 
 log = get_logger(__name__)
 
 
-class ApiError(Exception):
+class ApiError(Refused):
+    """Transitional: the old argument order. Being replaced by `Refused` everywhere."""
+
     def __init__(self, status: int, code: str, message: str, *, details: Any | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
+        super().__init__(code, message, status=status, details=details)
 
 
 def error_body(code: str, message: str, details: Any | None = None) -> dict[str, Any]:
@@ -49,9 +49,11 @@ def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details or None), status_code=exc.status
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared import eventstore
+from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import Consumer, Handler
 from shared.contracts.base import EVENT_TYPES
 from shared.contracts.events import dead_letter_topic
@@ -47,7 +48,12 @@ async def migrate_service(dsn: str, name: str, migrations: Path | None) -> None:
 
 
 class ServiceRuntime:
-    """Everything one service needs at run time; handlers come from its bootstrap."""
+    """Everything one service needs at run time; handlers come from its bootstrap.
+
+    The catalogue (the offices' published standards) is loaded here once, at start-up,
+    unless the bootstrap hands one in: a broken catalogue file stops the service, loudly.
+    Entrypoints reach it with `get_catalogue` (HTTP) or from their bootstrap (consumers).
+    """
 
     def __init__(
         self,
@@ -56,6 +62,7 @@ class ServiceRuntime:
         migrations: Path | None,
         handlers: Mapping[str, Handler] | None = None,
         settings: Settings | None = None,
+        catalogue: Catalogue | None = None,
         pool_size: int = 10,
         catch_up_seconds: float = 30.0,
     ) -> None:
@@ -63,6 +70,7 @@ class ServiceRuntime:
         self.migrations = migrations
         self.handlers = dict(handlers or {})
         self.settings = settings or get_settings()
+        self.catalogue = catalogue or load_catalogue(self.settings.slrt_catalogue_dir)
         self.pool_size = pool_size
         self.catch_up_seconds = catch_up_seconds
         self.store = EventStore(owner=name)
@@ -202,6 +210,11 @@ def get_runtime(request: Request) -> ServiceRuntime:
     rt = request.app.state.runtime
     assert isinstance(rt, ServiceRuntime)
     return rt
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    """The catalogue the service's bootstrap gave its runtime (a FastAPI dependency)."""
+    return get_runtime(request).catalogue
 
 
 def serve(app: FastAPI, name: str) -> None:
