@@ -36,13 +36,18 @@ class Role(StrEnum):
     OFFICER = "officer"  # petugas pelayanan: drafts letters
     COMPLAINT_OFFICER = "complaint_officer"  # petugas pengelola pengaduan
     SUB_COORDINATOR = "sub_coordinator"  # sub-koordinator / kasubbag / kasi
-    KABID = "kabid"  # kepala bidang, head of division
+    HEAD_OF_DIVISION = "head_of_division"  # kepala bidang (Kabid)
     SECRETARY = "secretary"  # sekretaris dinas
     HEAD_OF_OFFICE = "head_of_office"  # kepala dinas
     SOCIAL_WORKER = "social_worker"  # pekerja sosial
     PSYCHOLOGIST = "psychologist"
     ANALYST = "analyst"  # reads reports, no case files
     ADMIN = "admin"  # runs the system: rebuilds, catalogue
+
+    @classmethod
+    def _missing_(cls, value: object) -> Role | None:
+        # Role names are English; tokens and events written before that still say "kabid".
+        return cls.HEAD_OF_DIVISION if value == "kabid" else None
 
 
 class DurationUnit(StrEnum):

@@ -242,7 +242,7 @@ def issue(c: httpx.Client, stack: Stack, office: str, letter_id: str, channel: s
         json={"channel": channel},
     )
     assert r.status_code == 200, r.text
-    got = c.get(f"{stack.url('documents')}/v1/letters/{letter_id}", headers=h(office, Role.KABID))
+    got = c.get(f"{stack.url('documents')}/v1/letters/{letter_id}", headers=h(office, Role.HEAD_OF_DIVISION))
     assert got.status_code == 200, got.text
     assert got.json()["issued"]["channel"] == channel, got.json()  # LetterIssued
 
@@ -323,7 +323,7 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         letter = draft_until_created(
             c, stack, case_id, h(office, Role.BACK_OFFICE, staff="mtr-back"), {}
         )
-        signed = run_chain(c, stack, office, letter["letter_id"], [Role.KABID], Role.HEAD_OF_OFFICE)
+        signed = run_chain(c, stack, office, letter["letter_id"], [Role.HEAD_OF_DIVISION], Role.HEAD_OF_OFFICE)
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "walk_in")
 
@@ -440,8 +440,8 @@ def test_seed_001_kupang_whatsapp_complaint_disposition_answer_close(stack: Stac
             stack,
             case_id,
             "disposition",
-            h(office, Role.KABID, staff="kpg-kabid"),
-            {"assignee": "kpg-kabid", "role": "kabid"},
+            h(office, Role.HEAD_OF_DIVISION, staff="kpg-kabid"),
+            {"assignee": "kpg-kabid", "role": "head_of_division"},
             expect=(403,),
         )
         assert refused["error"]["code"]
@@ -453,11 +453,11 @@ def test_seed_001_kupang_whatsapp_complaint_disposition_answer_close(stack: Stac
             head,
             {
                 "assignee": "kpg-kabid",
-                "role": "kabid",
+                "role": "head_of_division",
                 "instruction": "Mohon ditindaklanjuti dan dijawab.",
             },
         )
-        official = h(office, Role.KABID, staff="kpg-kabid")
+        official = h(office, Role.HEAD_OF_DIVISION, staff="kpg-kabid")
         cw(c, stack, case_id, "start", official, {})
         cw(
             c,
@@ -550,7 +550,7 @@ def test_seed_001_kupang_letter_to_the_head_disposition_and_written_answer(stack
         )
         # Up the hierarchy for correction until it is signed.
         signed = run_chain(
-            c, stack, office, letter["letter_id"], [Role.KABID, Role.SECRETARY], Role.HEAD_OF_OFFICE
+            c, stack, office, letter["letter_id"], [Role.HEAD_OF_DIVISION, Role.SECRETARY], Role.HEAD_OF_OFFICE
         )
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "letter")
@@ -761,7 +761,7 @@ def test_seed_002_lumajang_new_kks_by_proxy(stack: Stack) -> None:
             stack,
             office,
             letter["letter_id"],
-            [Role.SUB_COORDINATOR, Role.KABID],
+            [Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION],
             Role.SECRETARY,
         )
         got = c.get(f"{docs}/v1/letters/{letter['letter_id']}", headers=desk).json()
@@ -955,7 +955,7 @@ def lk3_steps(c: httpx.Client, stack: Stack, case_id: str) -> dict[str, Any]:
         stack,
         case_id,
         "assign",
-        h(office, Role.KABID, staff="mtr-kabid"),
+        h(office, Role.HEAD_OF_DIVISION, staff="mtr-kabid"),
         {"assignee": "mtr-peksos", "role": "social_worker"},
     )
     sw = h(office, Role.SOCIAL_WORKER, staff="mtr-peksos")

@@ -137,13 +137,13 @@ def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
         # The wrong role is refused with a reason, before and after its turn.
         r = c.post(
             f"{docs}/v1/letters/{letter_id}/sign",
-            headers=h("lumajang", Role.KABID, staff="lmj-kabid"),
+            headers=h("lumajang", Role.HEAD_OF_DIVISION, staff="lmj-kabid"),
             json={},
         )
         assert r.status_code in (403, 409), r.text
         assert r.json()["error"]["code"]
 
-        for role, staff in [(Role.SUB_COORDINATOR, "lmj-subkoor"), (Role.KABID, "lmj-kabid")]:
+        for role, staff in [(Role.SUB_COORDINATOR, "lmj-subkoor"), (Role.HEAD_OF_DIVISION, "lmj-kabid")]:
             r = c.post(
                 f"{docs}/v1/letters/{letter_id}/approve",
                 headers=h("lumajang", role, staff=staff),
@@ -224,7 +224,7 @@ def test_mataram_lk3_referral_end_to_end(stack: Stack) -> None:
         )
         r = c.post(
             f"{cw}/v1/cases/{case_id}/assign",
-            headers=h("mataram", Role.KABID, staff="mtr-kabid"),
+            headers=h("mataram", Role.HEAD_OF_DIVISION, staff="mtr-kabid"),
             json={"assignee": "mtr-peksos", "role": "social_worker"},
         )
         assert r.status_code in (200, 201), r.text

@@ -162,7 +162,7 @@ def refused(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
 async def test_lifecycle_transitions_and_illegal_ones_refused(desk: Desk) -> None:
     fo = auth("kupang", Role.FRONT_OFFICE, staff_id="kpg-fo")
     head = auth("kupang", Role.HEAD_OF_OFFICE, staff_id="kpg-head")
-    kabid = auth("kupang", Role.KABID, staff_id="kpg-kabid")
+    kabid = auth("kupang", Role.HEAD_OF_DIVISION, staff_id="kpg-kabid")
     case = await desk.register(registration(uuid4(), received_at=datetime.now(UTC)))
 
     error = refused(await desk.post(case, "close", {}, fo), 409, "illegal_transition")
@@ -183,7 +183,7 @@ async def test_lifecycle_transitions_and_illegal_ones_refused(desk: Desk) -> Non
     r = await desk.post(case, "pause", {"waiting_for": "nobody", "reason": "x"}, fo)
     refused(r, 422, "invalid_request")
     # Disposition by the head of office only.
-    disp = {"assignee": "kpg-kabid", "role": "kabid", "instruction": "Mohon dijawab."}
+    disp = {"assignee": "kpg-kabid", "role": "head_of_division", "instruction": "Mohon dijawab."}
     refused(await desk.post(case, "disposition", disp, fo), 403, "wrong_role")
     assert (await desk.ok(case, "disposition", disp, head))["status"] == "assigned"
     refused(await desk.post(case, "start", {}, head), 403, "not_assignee")

@@ -117,7 +117,7 @@ def registration(
 def letter_flow(case_id: UUID) -> list[Event]:
     """Lumajang: checked documents, a draft returned once by the kabid, approved, signed."""
     letter = uuid4()
-    chain = (Role.SUB_COORDINATOR, Role.KABID, Role.SECRETARY)
+    chain = (Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION, Role.SECRETARY)
 
     def draft() -> LetterDrafted:
         return LetterDrafted(
@@ -143,7 +143,7 @@ def letter_flow(case_id: UUID) -> list[Event]:
             letter_id=letter,
             case_id=case_id,
             step=2,
-            role=Role.KABID,
+            role=Role.HEAD_OF_DIVISION,
             returned_by="staff:lmj-kabid-01",
             comment="Perbaiki nomor KKS.",
         ),
@@ -151,7 +151,7 @@ def letter_flow(case_id: UUID) -> list[Event]:
         LetterReviewed(
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
-        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.KABID, reviewed_by="k"),
+        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"),
         LetterApproved(letter_id=letter, case_id=case_id, approved_by=("s", "k")),
         LetterSigned(
             letter_id=letter,

@@ -39,8 +39,8 @@ FO = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo")
 OFFICER = auth("lumajang", Role.OFFICER, staff_id="lmj-officer")
 SUB = auth("lumajang", Role.SUB_COORDINATOR, staff_id="lmj-sub")
 SUB_2 = auth("lumajang", Role.SUB_COORDINATOR, staff_id="lmj-sub-2")
-KABID = auth("lumajang", Role.KABID, staff_id="lmj-kabid")
-KABID_2 = auth("lumajang", Role.KABID, staff_id="lmj-kabid-2")
+KABID = auth("lumajang", Role.HEAD_OF_DIVISION, staff_id="lmj-kabid")
+KABID_2 = auth("lumajang", Role.HEAD_OF_DIVISION, staff_id="lmj-kabid-2")
 SECRETARY = auth("lumajang", Role.SECRETARY, staff_id="lmj-sec")
 
 
@@ -178,7 +178,7 @@ async def test_lumajang_reset_pin_goes_through_the_whole_chain(
         assert "Warga Contoh" in letter["body"] and "************0001" in letter["body"]
         assert "3508014101900001" not in letter["body"]
         assert letter["current_step"] == {"step": 1, "role": "sub_coordinator", "action": "approve"}
-        assert letter["remaining"] == ["sub_coordinator", "kabid", "secretary"]
+        assert letter["remaining"] == ["sub_coordinator", "head_of_division", "secretary"]
 
         r = await client.post(
             f"/v1/letters/{letter_id}/approve", json={"comment": "Sesuai"}, headers=SUB
@@ -204,7 +204,7 @@ async def test_lumajang_reset_pin_goes_through_the_whole_chain(
         ).encode()
         assert signed["content_sha256"] == hashlib.sha256(canonical).hexdigest()
         assert signed["content"]["number"] == signed["letter_number"]
-        assert [s["role"] for s in signed["steps_done"]] == ["sub_coordinator", "kabid"]
+        assert [s["role"] for s in signed["steps_done"]] == ["sub_coordinator", "head_of_division"]
 
         r = await client.post(f"/v1/letters/{letter_id}/approve", json={}, headers=SUB)
         assert r.status_code == 409 and r.json()["error"]["code"] == "letter_already_signed"
@@ -322,7 +322,7 @@ async def test_case_arriving_later_and_dtks_required_through_kafka(
         await eventually(verified, timeout=45)
         r = await client.post(f"/v1/cases/{case_id}/letters", json={}, headers=back_office)
         assert r.status_code == 201, r.text
-        assert r.json()["remaining"] == ["kabid", "head_of_office"]
+        assert r.json()["remaining"] == ["head_of_division", "head_of_office"]
         assert "BPNT" in r.json()["body"]
 
 

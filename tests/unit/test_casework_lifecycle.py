@@ -95,7 +95,7 @@ def test_the_whole_lifecycle_front_to_back_office_to_closed_and_reopened() -> No
     assert c.state.stage == "front_office"
     c.do(decisions.hand_to_back_office, Transition(), by=BY)
     assert c.state.stage == "back_office"
-    c.do(decisions.assign, AssignCase(assignee="kpg-kabid", role=Role.KABID), by=BY)
+    c.do(decisions.assign, AssignCase(assignee="kpg-kabid", role=Role.HEAD_OF_DIVISION), by=BY)
     assert c.state.stage == "assigned"
     c.do(decisions.start_work, Transition(), staff_id="kpg-kabid", by="staff:kpg-kabid")
     assert c.state.stage == "in_progress"
@@ -195,12 +195,12 @@ def test_merge_and_forward_end_a_case() -> None:
 def test_handover_is_for_walk_ins_and_disposition_is_recorded_as_such() -> None:
     letter = Case(Channel.LETTER)
     r = refused(
-        letter, decisions.assign, AssignCase(assignee="a", role=Role.KABID), by=BY, kind="handover"
+        letter, decisions.assign, AssignCase(assignee="a", role=Role.HEAD_OF_DIVISION), by=BY, kind="handover"
     )
     assert r.code == "handover_walk_in_only" and r.kind == "invalid"
     letter.do(
         decisions.assign,
-        AssignCase(assignee="kpg-kabid", role=Role.KABID, instruction="Mohon ditindaklanjuti"),
+        AssignCase(assignee="kpg-kabid", role=Role.HEAD_OF_DIVISION, instruction="Mohon ditindaklanjuti"),
         by="staff:kpg-head",
         kind="disposition",
     )
@@ -269,8 +269,8 @@ def test_a_case_answered_late_before_any_sweep_still_gets_its_breach() -> None:
 def test_escalation_ladder() -> None:
     assert decisions.next_level_up("officer") == Role.SUB_COORDINATOR
     assert decisions.next_level_up(None) == Role.SUB_COORDINATOR
-    assert decisions.next_level_up("sub_coordinator") == Role.KABID
-    assert decisions.next_level_up("kabid") == Role.SECRETARY
+    assert decisions.next_level_up("sub_coordinator") == Role.HEAD_OF_DIVISION
+    assert decisions.next_level_up("head_of_division") == Role.SECRETARY
     assert decisions.next_level_up("head_of_office") == Role.HEAD_OF_OFFICE
 
 

@@ -87,7 +87,7 @@ def registered(case_id: UUID, **kw: object) -> ComplaintRegistered:
 
 def lumajang_sequence(case_id: UUID) -> list[Event]:
     letter = uuid4()
-    chain = (Role.SUB_COORDINATOR, Role.KABID, Role.SECRETARY)
+    chain = (Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION, Role.SECRETARY)
     draft = LetterDrafted(
         letter_id=letter,
         case_id=case_id,
@@ -116,13 +116,13 @@ def lumajang_sequence(case_id: UUID) -> list[Event]:
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
         LetterReturned(
-            letter_id=letter, case_id=case_id, step=2, role=Role.KABID, returned_by="k", comment="!"
+            letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, returned_by="k", comment="!"
         ),
         draft,
         LetterReviewed(
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
-        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.KABID, reviewed_by="k"),
+        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"),
         LetterApproved(letter_id=letter, case_id=case_id, approved_by=("s", "k")),
         LetterSigned(
             letter_id=letter,

@@ -105,7 +105,7 @@ def test_lumajang_kks_recommendation(cat: Catalogue) -> None:
     assert [(s.role, s.action) for s in svc.approval_chain] == [
         (Role.OFFICER, "draft"),
         (Role.SUB_COORDINATOR, "approve"),
-        (Role.KABID, "approve"),
+        (Role.HEAD_OF_DIVISION, "approve"),
         (Role.SECRETARY, "sign"),
     ]
     assert svc.signing_role is Role.SECRETARY

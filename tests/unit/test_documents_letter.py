@@ -39,7 +39,7 @@ CATALOGUE = load_catalogue()
 LUMAJANG = CATALOGUE.office("lumajang")
 KKS = LUMAJANG.service("kks-recommendation")
 RESET_PIN = KKS.variant("reset-pin")
-OFFICER, SUB, KABID, SEC = Role.OFFICER, Role.SUB_COORDINATOR, Role.KABID, Role.SECRETARY
+OFFICER, SUB, KABID, SEC = Role.OFFICER, Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION, Role.SECRETARY
 
 
 def complete_checklist() -> Checklist:

@@ -463,7 +463,7 @@ def close_referral(
 # Who is the next level up (the approval hierarchy of a Dinas Sosial).
 _LADDER: tuple[Role, ...] = (
     Role.SUB_COORDINATOR,
-    Role.KABID,
+    Role.HEAD_OF_DIVISION,
     Role.SECRETARY,
     Role.HEAD_OF_OFFICE,
 )

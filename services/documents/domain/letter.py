@@ -11,7 +11,7 @@ is due), `returned` (sent back to the drafter), `signed`.
 Who may act: the holder of the role of the step now due. A caller without it gets
 `wrong_role` (403) when none of their roles is in this letter's chain at all, and
 `not_your_step` (409) when one is but the letter is at another step: the role is right,
-the moment is not (e.g. the secretary before the kabid has approved, or a second
+the moment is not (e.g. the secretary before the head of division (Kabid) has approved, or a second
 sub-coordinator after the first one approved).
 
 A returned letter is resubmitted by the drafter's role: a new `LetterDrafted` on the same
