@@ -242,7 +242,9 @@ def issue(c: httpx.Client, stack: Stack, office: str, letter_id: str, channel: s
         json={"channel": channel},
     )
     assert r.status_code == 200, r.text
-    got = c.get(f"{stack.url('documents')}/v1/letters/{letter_id}", headers=h(office, Role.HEAD_OF_DIVISION))
+    got = c.get(
+        f"{stack.url('documents')}/v1/letters/{letter_id}", headers=h(office, Role.HEAD_OF_DIVISION)
+    )
     assert got.status_code == 200, got.text
     assert got.json()["issued"]["channel"] == channel, got.json()  # LetterIssued
 
@@ -323,7 +325,9 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         letter = draft_until_created(
             c, stack, case_id, h(office, Role.BACK_OFFICE, staff="mtr-back"), {}
         )
-        signed = run_chain(c, stack, office, letter["letter_id"], [Role.HEAD_OF_DIVISION], Role.HEAD_OF_OFFICE)
+        signed = run_chain(
+            c, stack, office, letter["letter_id"], [Role.HEAD_OF_DIVISION], Role.HEAD_OF_OFFICE
+        )
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "walk_in")
 
@@ -550,7 +554,12 @@ def test_seed_001_kupang_letter_to_the_head_disposition_and_written_answer(stack
         )
         # Up the hierarchy for correction until it is signed.
         signed = run_chain(
-            c, stack, office, letter["letter_id"], [Role.HEAD_OF_DIVISION, Role.SECRETARY], Role.HEAD_OF_OFFICE
+            c,
+            stack,
+            office,
+            letter["letter_id"],
+            [Role.HEAD_OF_DIVISION, Role.SECRETARY],
+            Role.HEAD_OF_OFFICE,
         )
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "letter")

@@ -143,7 +143,10 @@ def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
         assert r.status_code in (403, 409), r.text
         assert r.json()["error"]["code"]
 
-        for role, staff in [(Role.SUB_COORDINATOR, "lmj-subkoor"), (Role.HEAD_OF_DIVISION, "lmj-kabid")]:
+        for role, staff in [
+            (Role.SUB_COORDINATOR, "lmj-subkoor"),
+            (Role.HEAD_OF_DIVISION, "lmj-kabid"),
+        ]:
             r = c.post(
                 f"{docs}/v1/letters/{letter_id}/approve",
                 headers=h("lumajang", role, staff=staff),

@@ -151,7 +151,9 @@ def letter_flow(case_id: UUID) -> list[Event]:
         LetterReviewed(
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
-        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"),
+        LetterReviewed(
+            letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"
+        ),
         LetterApproved(letter_id=letter, case_id=case_id, approved_by=("s", "k")),
         LetterSigned(
             letter_id=letter,

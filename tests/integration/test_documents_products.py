@@ -404,7 +404,8 @@ async def test_the_citizen_is_told_what_to_bring_and_drafting_waits(
         assert "Materai 10.000" in r.json()["error"]["message"]
         assert r.json()["error"]["details"]["missing"][1] == "materai_10000"
         r = await client.post(
-            f"/v1/cases/{case_id}/checklist/decision", headers=auth("lumajang", Role.HEAD_OF_DIVISION)
+            f"/v1/cases/{case_id}/checklist/decision",
+            headers=auth("lumajang", Role.HEAD_OF_DIVISION),
         )
         assert r.status_code == 403
     async with store.acquire() as conn:
@@ -435,7 +436,9 @@ async def test_two_signers_or_two_issuers_at_once_one_wins(
             f"/v1/letters/{letter_id}/issue", json={}, headers=auth("lumajang", Role.FRONT_OFFICE)
         )
         assert r.status_code == 409 and r.json()["error"]["code"] == "letter_not_signed"
-        r = await client.get(f"/v1/letters/{letter_id}.pdf", headers=auth("lumajang", Role.HEAD_OF_DIVISION))
+        r = await client.get(
+            f"/v1/letters/{letter_id}.pdf", headers=auth("lumajang", Role.HEAD_OF_DIVISION)
+        )
         assert r.status_code == 409 and r.json()["error"]["code"] == "letter_not_signed"
 
         signers = [auth("lumajang", Role.SECRETARY, staff_id=f"sec-{i}") for i in range(2)]
@@ -444,7 +447,9 @@ async def test_two_signers_or_two_issuers_at_once_one_wins(
         )
         assert sorted(r.status_code for r in results) == [200, 409]
         r = await client.post(
-            f"/v1/letters/{letter_id}/issue", json={}, headers=auth("lumajang", Role.HEAD_OF_DIVISION)
+            f"/v1/letters/{letter_id}/issue",
+            json={},
+            headers=auth("lumajang", Role.HEAD_OF_DIVISION),
         )
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_role"
         r = await client.post(
@@ -595,7 +600,9 @@ async def test_concurrent_signatures_in_two_offices_with_the_same_code(
             letter_id = str(r.json()["letter_id"])
             if office == "mataram":
                 r = await client.post(
-                    f"/v1/letters/{letter_id}/approve", json={}, headers=auth(office, Role.HEAD_OF_DIVISION)
+                    f"/v1/letters/{letter_id}/approve",
+                    json={},
+                    headers=auth(office, Role.HEAD_OF_DIVISION),
                 )
                 assert r.status_code == 200
             return letter_id

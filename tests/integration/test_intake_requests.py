@@ -234,7 +234,9 @@ async def test_staff_of_another_office_or_role_are_refused(
     row = await inbound_row(pool, r.headers["X-Inbound-ID"])
     assert (row["status"], row["reason"], row["office"]) == ("rejected", "wrong_office", "lumajang")
 
-    r = await intake.post("/v1/requests", json=request_body(), headers=auth("lumajang", Role.HEAD_OF_DIVISION))
+    r = await intake.post(
+        "/v1/requests", json=request_body(), headers=auth("lumajang", Role.HEAD_OF_DIVISION)
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_role"
     assert (await inbound_row(pool, r.headers["X-Inbound-ID"]))["reason"] == "wrong_role"
 

@@ -16,7 +16,9 @@ S = Settings(slrt_jwt_secret="unit-test-secret-0123456789abcdef0123")
 
 
 def test_token_round_trip_carries_staff_office_and_roles() -> None:
-    token = mint_token("lmj-kabid", "lumajang", [Role.HEAD_OF_DIVISION], name="Kabid Contoh", settings=S)
+    token = mint_token(
+        "lmj-kabid", "lumajang", [Role.HEAD_OF_DIVISION], name="Kabid Contoh", settings=S
+    )
     staff = verify_token(token, S)
     assert staff.staff_id == "lmj-kabid"
     assert staff.office == "lumajang"

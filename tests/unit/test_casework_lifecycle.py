@@ -195,12 +195,18 @@ def test_merge_and_forward_end_a_case() -> None:
 def test_handover_is_for_walk_ins_and_disposition_is_recorded_as_such() -> None:
     letter = Case(Channel.LETTER)
     r = refused(
-        letter, decisions.assign, AssignCase(assignee="a", role=Role.HEAD_OF_DIVISION), by=BY, kind="handover"
+        letter,
+        decisions.assign,
+        AssignCase(assignee="a", role=Role.HEAD_OF_DIVISION),
+        by=BY,
+        kind="handover",
     )
     assert r.code == "handover_walk_in_only" and r.kind == "invalid"
     letter.do(
         decisions.assign,
-        AssignCase(assignee="kpg-kabid", role=Role.HEAD_OF_DIVISION, instruction="Mohon ditindaklanjuti"),
+        AssignCase(
+            assignee="kpg-kabid", role=Role.HEAD_OF_DIVISION, instruction="Mohon ditindaklanjuti"
+        ),
         by="staff:kpg-head",
         kind="disposition",
     )

@@ -116,13 +116,20 @@ def lumajang_sequence(case_id: UUID) -> list[Event]:
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
         LetterReturned(
-            letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, returned_by="k", comment="!"
+            letter_id=letter,
+            case_id=case_id,
+            step=2,
+            role=Role.HEAD_OF_DIVISION,
+            returned_by="k",
+            comment="!",
         ),
         draft,
         LetterReviewed(
             letter_id=letter, case_id=case_id, step=1, role=Role.SUB_COORDINATOR, reviewed_by="s"
         ),
-        LetterReviewed(letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"),
+        LetterReviewed(
+            letter_id=letter, case_id=case_id, step=2, role=Role.HEAD_OF_DIVISION, reviewed_by="k"
+        ),
         LetterApproved(letter_id=letter, case_id=case_id, approved_by=("s", "k")),
         LetterSigned(
             letter_id=letter,

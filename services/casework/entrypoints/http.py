@@ -53,11 +53,19 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 # Analysts read reports, not case files; admins run the system.
 CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
-ASSIGNERS = frozenset({Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR})
+ASSIGNERS = frozenset(
+    {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
+)
 ASSESSORS = frozenset({Role.SOCIAL_WORKER})
 REFERRERS = frozenset({Role.SOCIAL_WORKER, Role.OFFICER, Role.FRONT_OFFICE, Role.BACK_OFFICE})
 RESOLVERS = frozenset(
-    {Role.FRONT_OFFICE, Role.OFFICER, Role.SOCIAL_WORKER, Role.HEAD_OF_DIVISION, Role.HEAD_OF_OFFICE}
+    {
+        Role.FRONT_OFFICE,
+        Role.OFFICER,
+        Role.SOCIAL_WORKER,
+        Role.HEAD_OF_DIVISION,
+        Role.HEAD_OF_OFFICE,
+    }
 )
 # Counselling notes: the social workers / psychologists the case was assigned to.
 NOTE_READERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST})
