@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ import asyncpg
 
 from bench.raw import percentile
 from shared.settings import REPO_ROOT
+
+Call = Callable[[], Awaitable[None]]  # one timed call: a coroutine factory
 
 CONCURRENCY = 64
 POOL_SIZE = 10  # the service's own pool (ServiceRuntime's default)
@@ -118,7 +121,7 @@ async def _child_import(path: Path, snapshot_date: date) -> None:
     )
 
 
-async def _latencies(calls: list[Any], concurrency: int) -> list[float]:
+async def _latencies(calls: list[Call], concurrency: int) -> list[float]:
     """Run `calls` (coroutine factories) from `concurrency` callers; each call's latency."""
     latencies: list[float] = []
     it = iter(calls)
@@ -208,7 +211,7 @@ async def registry_bench(
 
             registry_lookup = BatchedLookup(pool)  # what GET /v1/registry/persons/{nik} uses
 
-            def lookup(nik: str) -> Any:
+            def lookup(nik: str) -> Call:
                 async def call() -> None:
                     await registry_lookup.find(nik)
 

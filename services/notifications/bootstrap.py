@@ -1,4 +1,5 @@
-"""Wires notifications: its runtime, the sender and office directory, its HTTP API."""
+"""Wires notifications: its runtime (with the catalogue), the sender and the office
+directory for its handlers, its HTTP API."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.senders import RecordingSender, Sender
 from services.notifications.entrypoints import http
 from services.notifications.entrypoints.consumers import build_handlers
-from services.notifications.service_layer.notify import SERVICE
+from services.notifications.service_layer.notify_citizen import SERVICE
+from shared.catalogue import Catalogue, load_catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
 
@@ -21,16 +23,19 @@ def create_app(
     settings: Settings | None = None,
     *,
     sender: Sender | None = None,
-    directory: OfficeDirectory | None = None,
+    catalogue: Catalogue | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     sender = sender or RecordingSender()  # real WhatsApp/e-mail senders plug in here
-    directory = directory or OfficeDirectory(path=settings.slrt_catalogue_dir)
+    # Loaded once, here: a broken catalogue stops the service at start. The runtime holds
+    # it; the handlers read it through the office directory.
+    catalogue = catalogue or load_catalogue(settings.slrt_catalogue_dir)
     runtime = ServiceRuntime(
         SERVICE,
         migrations=MIGRATIONS,
-        handlers=build_handlers(sender, directory),
+        handlers=build_handlers(sender, OfficeDirectory(catalogue)),
         settings=settings,
+        catalogue=catalogue,
     )
     app = create_service_app(
         runtime,

@@ -1,4 +1,5 @@
-"""Read side: a case's contact and the messages sent (or kept) for it."""
+"""Read side: a case's contact and the messages sent (or kept) for it, and the log of
+who read them."""
 
 from __future__ import annotations
 
@@ -26,3 +27,18 @@ async def case_messages(conn: asyncpg.Connection, case_id: UUID) -> list[dict[st
         case_id,
     )
     return [dict(r) for r in rows]
+
+
+async def log_read(
+    conn: asyncpg.Connection, *, staff_id: str, office: str, case_id: UUID, correlation_id: UUID
+) -> None:
+    """Every read of a case's messages by staff is logged (`notifications.access_log`)."""
+    await conn.execute(
+        """INSERT INTO notifications.access_log
+               (staff_id, office, case_id, purpose, correlation_id)
+           VALUES ($1, $2, $3, 'view_notifications', $4)""",
+        staff_id,
+        office,
+        case_id,
+        correlation_id,
+    )

@@ -1,1 +1,2 @@
-"""Notifications' ports to the outside: message senders and the office directory."""
+"""Notifications' adapters: its tables (contacts, messages), the notification streams'
+repository, the unit of work, the office directory, and the message senders."""

@@ -1,15 +1,14 @@
 """What a message says about the office and its service, from the published catalogue.
 
-Every lookup falls back to plain words when the catalogue lacks the entry (or cannot be
-read): a citizen still gets their message, and the log says why it is plainer.
+A thin lookup over the catalogue the runtime loaded (the bootstrap hands it in; a
+catalogue that cannot be read stops the service at start). Every lookup falls back to
+plain words when the catalogue lacks the entry: a citizen still gets their message, and
+the log says why it is plainer.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-from pathlib import Path
-
-from shared.catalogue import Catalogue, CatalogueError, Office, ServiceStandard, load_catalogue
+from shared.catalogue import Catalogue, Office, ServiceStandard
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
 
@@ -19,23 +18,10 @@ FALLBACK_OFFICE = "Dinas Sosial"
 
 
 class OfficeDirectory:
-    def __init__(self, catalogue: Catalogue | None = None, path: Path | None = None) -> None:
-        self._given = catalogue
-        self._path = path
-
-    @cached_property
-    def catalogue(self) -> Catalogue | None:
-        if self._given is not None:
-            return self._given
-        try:
-            return load_catalogue(self._path)
-        except CatalogueError as exc:
-            log.error("catalogue_unavailable", error=str(exc))
-            return None
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
 
     def _office(self, office: str) -> Office | None:
-        if self.catalogue is None:
-            return None
         try:
             return self.catalogue.office(office)
         except KeyError:

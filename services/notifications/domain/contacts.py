@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from uuid import UUID
 
+from shared.contracts.events import ComplaintRegistered
 from shared.contracts.vocab import Channel
 
 PHONE_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEPHONE, Channel.WALK_IN})
@@ -21,6 +23,19 @@ PHONE_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEPHONE, Channel.WALK_IN
 class Contact:
     channel: Channel
     address: str  # personal data: a phone number or an e-mail address
+
+
+@dataclass(frozen=True)
+class CaseContact:
+    """What notifications keeps of a case from its registration: where the answer goes."""
+
+    case_id: UUID
+    office: str
+    service: str
+    ticket_number: str
+    request_channel: Channel  # the channel the request came through
+    contact: Contact | None  # None: anonymous, or no way to reach them
+    anonymous: bool = False
 
 
 def normalise_phone(phone: str) -> str:
@@ -69,3 +84,21 @@ def mask_email(email: str) -> str:
 
 def mask(address: str) -> str:
     return mask_email(address) if "@" in address else mask_phone(address)
+
+
+def contact_of(reg: ComplaintRegistered) -> CaseContact:
+    """The case's contact as its registration gives it."""
+    return CaseContact(
+        case_id=reg.case_id,
+        office=reg.office,
+        service=reg.service,
+        ticket_number=reg.ticket_number,
+        request_channel=reg.channel,
+        contact=choose_contact(
+            reg.channel,
+            phone=reg.applicant.phone,
+            email=reg.applicant.email,
+            anonymous=reg.anonymous,
+        ),
+        anonymous=reg.anonymous,
+    )

@@ -44,7 +44,12 @@ class MessageFacts:
 
 
 class MissingFact(ValueError):
-    """A template needs a fact the event did not give."""
+    """A template needs a fact the event did not give.
+
+    Not a refusal (`shared.refusal.Refused`): nobody asked for anything, so there is no
+    one to answer. It is raised inside the consumer, which retries the event and then
+    dead-letters it with this reason for a person to look at: an event that lacks what
+    its message needs is a producer's bug, never an HTTP answer."""
 
 
 def _need(value: str | None, name: str) -> str:

@@ -1,4 +1,8 @@
-"""Event handlers: each event worth telling the citizen about becomes one message."""
+"""Event handlers: each event worth telling the citizen about becomes one message.
+
+Every told event class gets its typed handler; each runs the `notify_citizen` policy in
+the consumer's own transaction (a joined unit of work).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,13 @@ import asyncpg
 
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.senders import Sender
-from services.notifications.service_layer.notify import SERVICE, notify_citizen
-from shared.consumer import Handler
+from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
+from services.notifications.service_layer.notify_citizen import (
+    SERVICE,
+    ToldEvent,
+    notify_citizen,
+)
+from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import (
     CaseResolved,
@@ -18,12 +27,21 @@ from shared.contracts.events import (
 )
 from shared.eventstore.store import EventStore
 
-STORE = EventStore(SERVICE)
-TOLD_EVENTS = (ComplaintRegistered, DtksNotFound, LetterSigned, ReferralMade, CaseResolved)
-
 
 def build_handlers(sender: Sender, directory: OfficeDirectory) -> dict[str, Handler]:
-    async def handle(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-        await notify_citizen(conn, envelope, sender=sender, directory=directory, store=STORE)
+    """The handlers, with the sender and the office directory the bootstrap gives."""
+    store = EventStore(SERVICE)
 
-    return {cls.event_type: handle for cls in TOLD_EVENTS}
+    async def tell_citizen(
+        conn: asyncpg.Connection, event: ToldEvent, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await notify_citizen(uow, event, envelope, sender=sender, directory=directory)
+
+    return {
+        **handles(ComplaintRegistered, tell_citizen),
+        **handles(DtksNotFound, tell_citizen),
+        **handles(LetterSigned, tell_citizen),
+        **handles(ReferralMade, tell_citizen),
+        **handles(CaseResolved, tell_citizen),
+    }

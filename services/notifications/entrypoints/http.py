@@ -13,8 +13,9 @@ from services.notifications import views
 from services.notifications.domain.contacts import mask
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Role
-from shared.http import ApiError, correlation_id
+from shared.http import correlation_id
 from shared.logging import bind_context
+from shared.refusal import Refused
 from shared.runtime import get_runtime
 
 router = APIRouter(prefix="/v1/cases", tags=["notifications"])
@@ -60,17 +61,15 @@ async def case_notifications(case_id: UUID, request: Request, staff: Staff) -> C
     async with get_runtime(request).pool.acquire() as conn, conn.transaction():
         contact = await views.case_contact(conn, case_id)
         if contact is None:
-            raise ApiError(404, "case_not_found", f"No notifications know case {case_id}.")
+            raise Refused.not_found("case_not_found", f"No notifications know case {case_id}.")
         authorize(staff, roles=READERS, office=contact["office"])
         messages = await views.case_messages(conn, case_id)
-        await conn.execute(
-            """INSERT INTO notifications.access_log
-                   (staff_id, office, case_id, purpose, correlation_id)
-               VALUES ($1, $2, $3, 'view_notifications', $4)""",
-            staff.staff_id,
-            staff.office,
-            case_id,
-            correlation,
+        await views.log_read(
+            conn,
+            staff_id=staff.staff_id,
+            office=staff.office,
+            case_id=case_id,
+            correlation_id=correlation,
         )
     return CaseNotifications(
         case_id=case_id,

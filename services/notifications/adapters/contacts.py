@@ -1,0 +1,64 @@
+"""Where each case's citizen can be reached (`notifications.contacts`), by case id."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+import asyncpg
+
+from services.notifications.domain.contacts import CaseContact, Contact
+from shared.contracts.vocab import Channel
+
+
+class ContactBook(Protocol):
+    async def remember(self, case: CaseContact) -> CaseContact:
+        """Keep the case's contact unless one is kept already; the one kept."""
+        ...
+
+    async def find(self, case_id: UUID) -> CaseContact | None: ...
+
+
+class PostgresContactBook:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def remember(self, case: CaseContact) -> CaseContact:
+        contact = case.contact
+        await self.conn.execute(
+            """INSERT INTO notifications.contacts (case_id, office, service, ticket_number,
+                   request_channel, channel, address, anonymous)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id) DO NOTHING""",
+            case.case_id,
+            case.office,
+            case.service,
+            case.ticket_number,
+            case.request_channel.value,
+            contact.channel.value if contact else None,
+            contact.address if contact else None,
+            case.anonymous,
+        )
+        stored = await self.find(case.case_id)
+        if stored is None:  # pragma: no cover - inserted or kept just above
+            raise RuntimeError(f"contact of case {case.case_id} not kept")
+        return stored
+
+    async def find(self, case_id: UUID) -> CaseContact | None:
+        row = await self.conn.fetchrow(
+            """SELECT case_id, office, service, ticket_number, request_channel, channel,
+                      address, anonymous
+               FROM notifications.contacts WHERE case_id = $1""",
+            case_id,
+        )
+        if row is None:
+            return None
+        address = row["address"]
+        return CaseContact(
+            case_id=row["case_id"],
+            office=row["office"],
+            service=row["service"],
+            ticket_number=row["ticket_number"],
+            request_channel=Channel(row["request_channel"]),
+            contact=Contact(Channel(row["channel"]), address) if address else None,
+            anonymous=row["anonymous"],
+        )
