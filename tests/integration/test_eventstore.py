@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -97,7 +97,7 @@ async def test_reader_by_position_skips_nothing_with_concurrent_writers(
     order; a reader polling all along must still see every event exactly once."""
     store = EventStore("casework")
     writers, per_writer = 12, 15
-    written: set = set()
+    written: set[UUID] = set()
     done = asyncio.Event()
 
     async def writer(w: int) -> None:
@@ -108,7 +108,7 @@ async def test_reader_by_position_skips_nothing_with_concurrent_writers(
                 await asyncio.sleep(random.uniform(0, 0.02))
             written.update(e.event_id for e in envs)
 
-    seen: list = []
+    seen: list[UUID] = []
 
     async def reader() -> None:
         cp = Checkpoint()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
@@ -46,7 +46,9 @@ async def two_runtimes(settings: Settings):  # type: ignore[no-untyped-def]
         await publisher.stop()
 
 
-async def test_event_travels_once_through_outbox_and_kafka(two_runtimes) -> None:  # type: ignore[no-untyped-def]
+async def test_event_travels_once_through_outbox_and_kafka(
+    two_runtimes: tuple[ServiceRuntime, ServiceRuntime],
+) -> None:
     publisher, consumer = two_runtimes
     case_id = uuid4()
     meta = EventMetadata(case_id=case_id, office="lumajang", actor="staff:t")
@@ -56,6 +58,7 @@ async def test_event_travels_once_through_outbox_and_kafka(two_runtimes) -> None
 
     await eventually(lambda: _has(case_id))
     # At-least-once: the same envelope again (as a redelivery would) is not applied twice.
+    assert consumer.consumer is not None
     assert await consumer.consumer.apply(env) is False
     async with consumer.pool.acquire() as conn:
         n = await conn.fetchval(
@@ -69,13 +72,13 @@ async def test_event_travels_once_through_outbox_and_kafka(two_runtimes) -> None
     assert [e.event_id for e in applied if e.case_id == case_id] == [env.event_id]
 
 
-async def _has(case_id):  # type: ignore[no-untyped-def]
+async def _has(case_id: UUID) -> bool:
     return any(e.case_id == case_id for e in applied)
 
 
 async def test_undecodable_message_is_dead_lettered_with_reason(
-    two_runtimes, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    two_runtimes: tuple[ServiceRuntime, ServiceRuntime], settings: Settings
+) -> None:
     _, consumer = two_runtimes
     # notifications subscribes to the casework topic; send garbage there.
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)

@@ -32,7 +32,8 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return compose["services"]
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
 
 
 def _slrt_image_services(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -270,7 +271,8 @@ def test_one_deployment_and_service_per_slrt_service() -> None:
 
 
 def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    return resource["spec"]["template"]["spec"]["containers"]
+    found: list[dict[str, Any]] = resource["spec"]["template"]["spec"]["containers"]
+    return found
 
 
 def test_each_deployment_runs_an_existing_service_module() -> None:

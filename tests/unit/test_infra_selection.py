@@ -134,9 +134,8 @@ def test_env_is_read_back_by_settings() -> None:
     from shared.settings import Settings
 
     for idempotence in (True, False):
-        settings = Settings(
-            **{k.lower(): v for k, v in _infra(idempotence=idempotence).env().items()}
-        )
+        env = {k.lower(): v for k, v in _infra(idempotence=idempotence).env().items()}
+        settings = Settings.model_validate(env)
         assert settings.kafka_enable_idempotence is idempotence
 
 
@@ -253,7 +252,7 @@ def test_docker_available_answers_a_bool_quickly() -> None:
 
 
 def test_docker_available_is_false_without_cli_or_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(infra.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("shared.infra.shutil.which", lambda _name: None)
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     assert infra.docker_available() is False
 
