@@ -87,16 +87,15 @@ def _import_in_child(dsn: str, path: Path, snapshot_date: date) -> dict[str, Any
 
 
 async def _child_import(path: Path, snapshot_date: date) -> None:
-    from services.eligibility.adapters.extract_import import connecting, import_extract
+    from services.eligibility.adapters.registry_copy import connecting
     from services.eligibility.bootstrap import MIGRATIONS, NAME
-    from services.eligibility.domain.extract import _dates
-    from services.eligibility.domain.regions import village_codes
+    from services.eligibility.domain.extract import load_tables
+    from services.eligibility.service_layer.import_extract import import_extract
     from shared.runtime import migrate_service
 
     dsn = os.environ["DATABASE_URL"]
     await migrate_service(dsn, NAME, MIGRATIONS)
-    village_codes()  # the region codes load once per process (~2 s): not per row
-    _dates()
+    load_tables()  # the region codes and dates load once per process (~2 s): not per row
     conn = await asyncpg.connect(dsn)
     try:
         report = await import_extract(

@@ -16,15 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from services.eligibility.adapters.extract_import import (
-    ExtractError,
-    ImportReport,
-    connecting,
-    import_extract,
-    load_demo,
-)
+from services.eligibility.adapters.registry_copy import connecting
 from services.eligibility.bootstrap import MIGRATIONS, NAME, create_app
+from services.eligibility.service_layer.import_extract import ImportReport, import_extract
+from services.eligibility.service_layer.load_demo_registry import load_demo_registry
 from shared.db import connect
+from shared.refusal import Refused
 from shared.runtime import migrate_service, serve
 from shared.settings import get_settings
 
@@ -83,9 +80,8 @@ def _import(argv: list[str]) -> None:
                 )
             )
         )
-    except ExtractError as exc:
-        print(f"import refused ({exc.code}): {exc}", file=sys.stderr)
-        print("the registry is unchanged", file=sys.stderr)
+    except Refused as exc:
+        print(f"import refused ({exc.code}): {exc.message}", file=sys.stderr)
         raise SystemExit(1) from None
     print_report(report)
 
@@ -93,7 +89,7 @@ def _import(argv: list[str]) -> None:
 def main(argv: list[str]) -> None:
     command = argv[:1]
     if command == ["load-demo"]:
-        loaded = asyncio.run(_with_db(lambda conn: load_demo(conn, only_if_empty=False)))
+        loaded = asyncio.run(_with_db(lambda conn: load_demo_registry(conn, only_if_empty=False)))
         print(f"demo registry: {loaded} members loaded")
     elif command == ["import"]:
         _import(argv[1:])

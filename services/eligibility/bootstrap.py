@@ -1,4 +1,4 @@
-"""Wire eligibility: runtime (pool, store, relay, consumer), catalogue, demo data, routes."""
+"""Wire eligibility: runtime (pool, store, relay, consumer, catalogue), demo data, routers."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.eligibility.adapters.extract_import import load_demo
+from services.eligibility.entrypoints import cases, registry
 from services.eligibility.entrypoints.consumers import build_handlers
-from services.eligibility.entrypoints.http import router
+from services.eligibility.service_layer.load_demo_registry import load_demo_registry
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import Handler
 from shared.db import connect
+from shared.eventstore.store import EventStore
 from shared.logging import get_logger
 from shared.runtime import ServiceRuntime, create_service_app, migrate_service
 from shared.settings import Settings, get_settings
@@ -31,9 +32,12 @@ class EligibilityRuntime(ServiceRuntime):
         migrations: Path,
         handlers: Mapping[str, Handler],
         settings: Settings,
+        catalogue: Catalogue,
         demo_data: bool,
     ) -> None:
-        super().__init__(NAME, migrations=migrations, handlers=handlers, settings=settings)
+        super().__init__(
+            NAME, migrations=migrations, handlers=handlers, settings=settings, catalogue=catalogue
+        )
         self.demo_data = demo_data
 
     async def start(self) -> None:
@@ -42,7 +46,7 @@ class EligibilityRuntime(ServiceRuntime):
             await migrate_service(self.settings.database_url, self.name, self.migrations)
             conn = await connect(self.settings.database_url)
             try:
-                loaded = await load_demo(conn, only_if_empty=True)
+                loaded = await load_demo_registry(conn, only_if_empty=True)
             finally:
                 await conn.close()
             if loaded:
@@ -60,8 +64,10 @@ def create_app(
     catalogue = catalogue or load_catalogue(settings.slrt_catalogue_dir)
     runtime = EligibilityRuntime(
         migrations=MIGRATIONS,
-        handlers=build_handlers(catalogue),
+        # The consumer's handlers append as the runtime's own store does: owner NAME.
+        handlers=build_handlers(catalogue, EventStore(NAME)),
         settings=settings,
+        catalogue=catalogue,
         demo_data=settings.slrt_demo_data if demo_data is None else demo_data,
     )
     app = create_service_app(
@@ -70,6 +76,6 @@ def create_app(
         description="The DTKS/DTSEN registry and identity rules: DtksVerified / DtksNotFound, "
         "DomicileVerified / DomicileRefused.",
     )
-    app.state.catalogue = catalogue
-    app.include_router(router)
+    app.include_router(cases.router)
+    app.include_router(registry.router)
     return app

@@ -1,4 +1,5 @@
-"""Read side of eligibility: the latest check of a case."""
+"""Read side of eligibility, for the HTTP API: a case's latest check, the registry's
+snapshots and the rows an import refused, a person's listing history."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ from uuid import UUID
 
 import asyncpg
 
+from services.eligibility.adapters import registry
 
-async def latest_check(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        """SELECT case_id, office, service, dtks_status, dtks_reason, domicile_status, events,
-                  caused_by, checked_at,
-                  count(*) OVER () AS checks
-           FROM eligibility.checks WHERE case_id = $1
-           ORDER BY id DESC LIMIT 1""",
-        case_id,
-    )
+
+async def latest_check(pool: asyncpg.Pool, case_id: UUID) -> dict[str, Any] | None:
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """SELECT case_id, office, service, dtks_status, dtks_reason, domicile_status,
+                      events, caused_by, checked_at,
+                      count(*) OVER () AS checks
+               FROM eligibility.checks WHERE case_id = $1
+               ORDER BY id DESC LIMIT 1""",
+            case_id,
+        )
     if row is None:
         return None
     events: list[dict[str, Any]] = row["events"]
@@ -34,3 +38,41 @@ async def latest_check(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any
         "caused_by": str(row["caused_by"]),
         "checks": row["checks"],
     }
+
+
+async def snapshots(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    """Loaded snapshots, newest first, as JSON."""
+    async with pool.acquire() as conn:
+        rows = await registry.snapshots(conn)
+    return [
+        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()} for r in rows
+    ]
+
+
+async def snapshot_rejects(
+    db: asyncpg.Pool | asyncpg.Connection,
+    snapshot_id: int,
+    *,
+    limit: int = 1000,
+    after_line: int = 0,
+) -> list[dict[str, Any]]:
+    """Rows an import refused, by line number."""
+    rows = await db.fetch(
+        """SELECT line_no, reason, detail, raw FROM eligibility.registry_rejects
+           WHERE snapshot_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3""",
+        snapshot_id,
+        after_line,
+        limit,
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def listing_history(pool: asyncpg.Pool, nik: str) -> list[dict[str, Any]]:
+    """The person in every snapshot ever made current, oldest first, as JSON."""
+    async with pool.acquire() as conn:
+        history = await registry.listing_history(conn, nik)
+    return [h.model_dump(mode="json") for h in history]
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}

@@ -20,6 +20,7 @@ from services.eligibility.bootstrap import create_app
 from services.intake.bootstrap import create_app as create_intake_app
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered
+from shared.contracts.streams import complaint_stream, eligibility_stream
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import EventStore, read_stream
 from shared.settings import REPO_ROOT, Settings
@@ -70,13 +71,13 @@ async def register(
         case_id=case_id, office=office, actor="staff:tester", channel=Channel.WALK_IN
     )
     async with pool.acquire() as conn, conn.transaction():
-        (env,) = await INTAKE.append(conn, f"complaint-{case_id}", 0, [event], meta)
+        (env,) = await INTAKE.append(conn, complaint_stream(case_id), 0, [event], meta)
     return env
 
 
 async def eligibility_events(pool: asyncpg.Pool, case_id: UUID) -> list[EventEnvelope]:
     async with pool.acquire() as conn:
-        return await read_stream(conn, f"eligibility-{case_id}")
+        return await read_stream(conn, eligibility_stream(case_id))
 
 
 async def checked(pool: asyncpg.Pool, case_id: UUID) -> bool:
@@ -296,7 +297,7 @@ async def test_intake_to_eligibility_over_kafka(settings: Settings, pool: asyncp
         (event,) = await eventually(verified, timeout=30)
         assert event.data["nik"] == "5271011505800001"
         async with pool.acquire() as conn:
-            (registered,) = await read_stream(conn, f"complaint-{case_id}")
+            (registered,) = await read_stream(conn, complaint_stream(case_id))
         assert event.causation_id == registered.event_id
         assert event.correlation_id == registered.correlation_id
 
@@ -306,6 +307,7 @@ async def test_staff_recheck_a_case_with_the_nik_the_channel_did_not_carry(
 ) -> None:
     _app, client = eligibility
     env = await register(pool, office="mataram", service="sembako-complaint", nik=None)
+    assert env.case_id is not None
     case_id = env.case_id
     await eventually(lambda: checked(pool, case_id))
     first = [(e.event_type, key_field(e)) for e in await eligibility_events(pool, case_id)]

@@ -15,21 +15,23 @@ import asyncpg
 import pytest
 
 from services.eligibility.adapters import registry
-from services.eligibility.adapters.extract_import import (
+from services.eligibility.adapters.registry_copy import connecting
+from services.eligibility.bootstrap import MIGRATIONS, NAME
+from services.eligibility.domain.extract import (
+    HEADER,
+    ExtractError,
     MalformedExtract,
     SnapshotOutOfOrder,
     TooManyRejected,
     TruncatedExtract,
     WrongHeader,
-    connecting,
-    import_extract,
-    rejects,
 )
-from services.eligibility.bootstrap import MIGRATIONS, NAME
-from services.eligibility.domain.extract import HEADER
 from services.eligibility.domain.registry import RegistryMember
+from services.eligibility.service_layer.import_extract import import_extract
 from services.eligibility.synthetic import write_extract
+from services.eligibility.views import snapshot_rejects as rejects
 from shared.contracts.vocab import Role
+from shared.refusal import Refused
 from shared.runtime import migrate_service
 from shared.settings import REPO_ROOT, Settings
 from tests.integration.test_eligibility_checks import (
@@ -159,7 +161,7 @@ async def test_a_bad_extract_leaves_the_registry_unchanged(
     bad = tmp_path / "bad.csv"
     write_extract(bad, 20_000, seed=6, bad_every=2 if defect == "mostly_bad" else 0)
     data = bad.read_bytes()
-    expected: type[Exception]
+    expected: type[ExtractError]
     if defect == "wrong_header":
         bad.write_bytes(data.replace(b"kk_number", b"no_kk", 1))
         expected = WrongHeader
@@ -172,8 +174,10 @@ async def test_a_bad_extract_leaves_the_registry_unchanged(
         expected = MalformedExtract
     else:
         expected = TooManyRejected
-    with pytest.raises(expected) as info:
+    with pytest.raises(Refused) as info:
         await import_extract(conn, bad, source="DTSEN", snapshot_date=SEPT)
+    assert isinstance(info.value.__cause__, expected)  # answered as a refusal with its code
+    assert (info.value.code, info.value.status) == (expected.code, 422)
     assert str(info.value)
 
     assert await current(conn) == (before.snapshot_id, 500)
@@ -253,8 +257,10 @@ async def test_a_new_snapshot_supersedes_without_a_gap_and_history_is_kept(
     assert [(h.decile, h.programmes) for h in changed][1] == (10, ())
 
     # An older extract cannot supersede a newer one.
-    with pytest.raises(SnapshotOutOfOrder):
+    with pytest.raises(Refused) as refused:
         await import_extract(conn, june, source="DTKS", snapshot_date=JUNE)
+    assert isinstance(refused.value.__cause__, SnapshotOutOfOrder)
+    assert refused.value.code == "snapshot_out_of_order"
     assert await current(conn) == (second.snapshot_id, 3999)
 
 
@@ -388,7 +394,7 @@ async def test_batched_lookups_answer_every_caller_and_give_their_connections_ba
 
         # Idle: the workers have given their connections back to the pool.
         async def all_idle() -> bool:
-            return pool.get_idle_size() == pool.get_size()
+            return bool(pool.get_idle_size() == pool.get_size())
 
         await eventually(all_idle)
     finally:

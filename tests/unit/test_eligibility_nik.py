@@ -245,17 +245,17 @@ def test_the_demo_extract_is_synthetic_and_valid() -> None:
 async def test_the_reader_numbers_lines_and_spools_refusals(
     newline: str, processes: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.eligibility.adapters import extract_import
-    from services.eligibility.adapters.extract_import import _Reader
+    from services.eligibility.adapters import extract_reader
+    from services.eligibility.adapters.extract_reader import ExtractReader
 
     # Blocks of a few lines, checked in other processes or in a thread: the same answer.
-    monkeypatch.setattr(extract_import, "BLOCK_BYTES", 700)
-    monkeypatch.setattr(extract_import, "PARALLEL_MIN_BYTES", 0 if processes else 1 << 30)
+    monkeypatch.setattr(extract_reader, "BLOCK_BYTES", 700)
+    monkeypatch.setattr(extract_reader, "PARALLEL_MIN_BYTES", 0 if processes else 1 << 30)
     lines = [HEADER, *(t.rstrip("\n") for t in list(generate_rows(40, seed=2, bad_every=9))[1:])]
     lines.insert(5, '"' + lines[4].replace(",", '","') + '"')  # line 6: every field quoted
     text = (newline.join(lines) + newline).encode()
     spool = io.StringIO()
-    reader = _Reader(io.BytesIO(text), spool, max_rejected=0.5, size=len(text))
+    reader = ExtractReader(io.BytesIO(text), spool, max_rejected=0.5, size=len(text))
     copied = b"".join([chunk async for chunk in reader.chunks()]).decode()
     numbers = [int(row.split(",", 1)[0]) for row in copied.splitlines()]
     assert numbers == sorted(numbers)  # in file order

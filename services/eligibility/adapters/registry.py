@@ -2,8 +2,9 @@
 
 Every snapshot's members live in their own partition `registry_listings_s<snapshot_id>`
 of `registry_listings`; `registry_snapshots` says which one is current. Imports are in
-`adapters/extract_import.py`; this module reads, and makes the small administrative
-changes (the API's upserts into the current snapshot).
+`service_layer/import_extract.py` (their SQL in `adapters/registry_copy.py`); this module
+reads, and makes the small administrative changes (the API's upserts into the current
+snapshot).
 """
 
 from __future__ import annotations
@@ -399,3 +400,16 @@ async def upsert_members(
         [(sid, m.nik, staff_id) for m in unique],
     )
     return len(unique)
+
+
+class PostgresRegistry:
+    """The registry as a use case sees it, on its unit of work's connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def find_member(self, nik: str) -> RegistryMember | None:
+        return await find_member(self.conn, nik)
+
+    async def upsert_members(self, members: Sequence[RegistryMember], *, staff_id: str) -> int:
+        return await upsert_members(self.conn, members, staff_id=staff_id)

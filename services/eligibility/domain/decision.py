@@ -12,6 +12,7 @@ applicant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
@@ -135,18 +136,27 @@ def decide(event: ComplaintRegistered, rules: Rules, member: RegistryMember | No
     """The events answering what `rules` ask; `member` is the registry's row for the NIK."""
     nik = subject_nik(event)
     events: list[Event] = []
+    if rules.requires_dtks:
+        events.append(_dtks(event.case_id, nik, rules, member))
+    if rules.domicile_region_code is not None:
+        events.append(_domicile(event.case_id, nik, rules.domicile_region_code, member))
+    return decision_of(events)
+
+
+def decision_of(events: Sequence[Event]) -> Decision:
+    """What verdicts say, in short (the `checks` row staff read): each question verified,
+    not found / refused, or not asked (no event answering it)."""
     dtks: DtksStatus = "not_required"
     domicile: DomicileStatus = "not_required"
     reason: str | None = None
-    if rules.requires_dtks:
-        result = _dtks(event.case_id, nik, rules, member)
-        events.append(result)
-        if isinstance(result, DtksNotFound):
-            dtks, reason = "not_found", result.reason
-        else:
-            dtks = "verified"
-    if rules.domicile_region_code is not None:
-        result = _domicile(event.case_id, nik, rules.domicile_region_code, member)
-        events.append(result)
-        domicile = "verified" if isinstance(result, DomicileVerified) else "refused"
+    for event in events:
+        match event:
+            case DtksVerified():
+                dtks = "verified"
+            case DtksNotFound():
+                dtks, reason = "not_found", event.reason
+            case DomicileVerified():
+                domicile = "verified"
+            case DomicileRefused():
+                domicile = "refused"
     return Decision(events=tuple(events), dtks=dtks, domicile=domicile, reason=reason)

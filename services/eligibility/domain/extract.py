@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
+from typing import Any
 
 from services.eligibility.domain.nik import nik_date_part, nik_problem, parse_kk
 from services.eligibility.domain.regions import district_codes, village_codes
@@ -63,6 +64,56 @@ REJECT_REASONS = (
 )
 
 _DECILES = {"": "", **{str(d): str(d) for d in range(1, 11)}}
+
+
+# ---- why an extract as a whole is refused (the registry then stays as it was) ------------
+
+
+class ExtractError(ValueError):
+    """The extract cannot be imported at all; the registry is unchanged.
+
+    The import's use case (`service_layer/import_extract.py`) answers every one of these
+    as a `Refused` with the same code (HTTP 422)."""
+
+    code = "extract_invalid"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class WrongHeader(ExtractError):
+    code = "wrong_header"
+
+
+class TruncatedExtract(ExtractError):
+    code = "extract_truncated"
+
+
+class MalformedExtract(ExtractError):
+    code = "extract_malformed"
+
+
+class TooManyRejected(ExtractError):
+    code = "too_many_rejected"
+
+
+class EmptyExtract(ExtractError):
+    code = "extract_empty"
+
+
+class SnapshotOutOfOrder(ExtractError):
+    code = "snapshot_out_of_order"
+
+
+def refuse_out_of_order(current_snapshot_date: date | None, snapshot_date: date) -> None:
+    """A snapshot older than the current one cannot supersede it."""
+    if current_snapshot_date is not None and current_snapshot_date > snapshot_date:
+        raise SnapshotOutOfOrder(
+            f"the current snapshot is of {current_snapshot_date}; "
+            f"one of {snapshot_date} cannot supersede it",
+            current_snapshot_date=current_snapshot_date.isoformat(),
+        )
 
 
 @dataclass(frozen=True, slots=True)

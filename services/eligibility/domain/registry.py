@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.eligibility.domain.nik import KkInvalid, NikInvalid, parse_kk, parse_nik
 from services.eligibility.domain.regions import village_exists
@@ -78,22 +85,15 @@ class RegistryMember(BaseModel):
     source: Source = "DTKS"
     snapshot_date: date = Field(description="Date of the registry extract.")
 
-    @field_validator("nik")
+    @field_validator("nik", "kk_number")
     @classmethod
-    def _nik(cls, value: str) -> str:
+    def _identity_number(cls, value: str, info: ValidationInfo) -> str:
+        """A NIK (`nik`) or a KK number (`kk_number`), by the Dukcapil rules."""
+        nik = info.field_name == "nik"
         try:
-            parse_nik(value)
-        except NikInvalid as exc:
-            raise ValueError(f"not a NIK: {exc}") from None
-        return value
-
-    @field_validator("kk_number")
-    @classmethod
-    def _kk(cls, value: str) -> str:
-        try:
-            parse_kk(value)
-        except KkInvalid as exc:
-            raise ValueError(f"not a KK number: {exc}") from None
+            parse_nik(value) if nik else parse_kk(value)
+        except (NikInvalid, KkInvalid) as exc:
+            raise ValueError(f"not {'a NIK' if nik else 'a KK number'}: {exc}") from None
         return value
 
     @field_validator("region_code")

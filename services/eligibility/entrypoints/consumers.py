@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.eligibility.service_layer.check_eligibility import check_eligibility
+from services.eligibility.adapters.unit_of_work import PostgresEligibilityUnitOfWork
+from services.eligibility.service_layer.when_complaint_registered_check_eligibility import (
+    when_complaint_registered_check_eligibility,
+)
 from shared.catalogue import Catalogue
-from shared.consumer import Handler
+from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
+from shared.contracts.events import ComplaintRegistered
 from shared.eventstore.store import EventStore
 from shared.logging import bind_context
 
-OWNER = "eligibility"
 
-
-def build_handlers(catalogue: Catalogue) -> dict[str, Handler]:
+def build_handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     """event_type -> handler; each runs inside the consumer's transaction."""
-    store = EventStore(OWNER)
 
-    async def on_complaint_registered(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
+    async def on_complaint_registered(
+        conn: asyncpg.Connection, event: ComplaintRegistered, envelope: EventEnvelope
+    ) -> None:
         bind_context(
             case_id=str(envelope.case_id),
             correlation_id=str(envelope.correlation_id),
             event_type=envelope.event_type,
             event_id=str(envelope.event_id),
         )
-        await check_eligibility(conn, store, catalogue, envelope)
+        uow = PostgresEligibilityUnitOfWork.joined(conn, store)
+        await when_complaint_registered_check_eligibility(lambda: uow, catalogue, event, envelope)
 
-    return {"ComplaintRegistered": on_complaint_registered}
+    return handles(ComplaintRegistered, on_complaint_registered)

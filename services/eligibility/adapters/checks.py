@@ -1,0 +1,88 @@
+"""The `checks` table: each check of a case, as staff read it (`views.latest_check`).
+
+A row is a projection of the verdicts appended to the case's eligibility stream (written
+in the same transaction), or says why nothing was appended (`not_required`, or
+`not_checked` when the catalogue no longer knows the office or service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.eligibility.domain.decision import Decision
+from shared.contracts.base import EventEnvelope
+
+
+@dataclass(frozen=True)
+class CheckOf:
+    """One check: of which case, by which office's standard for which service, caused by
+    which event, and the NIK to look up in the registry (None: nothing to look up)."""
+
+    case_id: UUID
+    office: str
+    service: str
+    caused_by: UUID
+    nik: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    case_id: UUID
+    office: str
+    service: str
+    dtks_status: str
+    dtks_reason: str | None
+    domicile_status: str
+    events: list[dict[str, Any]]
+    caused_by: UUID
+
+
+def check_row(
+    check: CheckOf,
+    decision: Decision | None,
+    appended: Sequence[EventEnvelope] = (),
+    *,
+    not_checked: str | None = None,
+) -> CheckRow:
+    """The row for a check: its decision and the events appended for it, or, with no
+    decision, why the case was not checked."""
+    return CheckRow(
+        case_id=check.case_id,
+        office=check.office,
+        service=check.service,
+        dtks_status=decision.dtks if decision else "not_checked",
+        dtks_reason=decision.reason if decision else not_checked,
+        domicile_status=decision.domicile if decision else "not_checked",
+        events=[
+            {"event_type": e.event_type, "event_id": str(e.event_id), "data": e.data}
+            for e in appended
+        ],
+        caused_by=check.caused_by,
+    )
+
+
+class PostgresCheckLog:
+    """`checks` on the unit of work's connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def record(self, row: CheckRow) -> None:
+        await self.conn.execute(
+            """INSERT INTO eligibility.checks (case_id, office, service, dtks_status,
+                   dtks_reason, domicile_status, events, caused_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+            row.case_id,
+            row.office,
+            row.service,
+            row.dtks_status,
+            row.dtks_reason,
+            row.domicile_status,
+            row.events,
+            row.caused_by,
+        )

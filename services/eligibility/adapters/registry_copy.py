@@ -1,0 +1,186 @@
+"""The SQL of an import: COPY into an unattached table, its indexes, the refusals, the swap.
+
+Every statement an import sends is here; the order of the steps (and their transactions)
+is the import's use case, `service_layer/import_extract.py`. The rows come from
+`adapters/extract_reader.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import IO
+
+import asyncpg
+
+from services.eligibility.adapters import registry
+from services.eligibility.adapters.extract_reader import ExtractReader
+from services.eligibility.domain.extract import EXTRACT_COLUMNS
+
+CHUNK_ROWS = 2_000  # refusals per COPY message
+
+IndexConnection = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+
+
+def connecting(dsn: str) -> IndexConnection:
+    """A second connection for `import_extract`, opened for the index build and closed."""
+
+    @contextlib.asynccontextmanager
+    async def connection() -> AsyncIterator[asyncpg.Connection]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    return connection
+
+
+def from_pool(pool: asyncpg.Pool) -> IndexConnection:
+    """A second connection for `import_extract`, taken from the service's pool."""
+
+    @contextlib.asynccontextmanager
+    async def connection() -> AsyncIterator[asyncpg.Connection]:
+        async with pool.acquire() as conn:
+            yield conn
+
+    return connection
+
+
+async def lock_imports(conn: asyncpg.Connection) -> None:
+    """One import at a time, for the whole import (its steps are separate transactions)."""
+    await conn.execute(registry.IMPORT_LOCK)
+
+
+async def unlock_imports(conn: asyncpg.Connection) -> None:
+    await conn.execute(registry.IMPORT_UNLOCK)
+
+
+async def lock_registry(conn: asyncpg.Connection) -> None:
+    """No other structural change of the registry until this transaction ends."""
+    await conn.execute(registry.REGISTRY_LOCK)
+
+
+async def copy_rows(
+    conn: asyncpg.Connection, snapshot_id: int, chunks: AsyncIterator[bytes]
+) -> None:
+    """COPY the checked rows into the snapshot's table (created in this transaction)."""
+    await conn.copy_to_table(
+        registry.partition_name(snapshot_id).split(".")[1],
+        schema_name="eligibility",
+        source=chunks,
+        columns=["line_no", *registry.MEMBER_COLUMNS],
+        format="csv",
+        # The table was created in this transaction: its rows can be written
+        # frozen (no hint-bit rewrite or freezing vacuum later).
+        freeze=True,
+    )
+
+
+async def refuse_duplicates(
+    conn: asyncpg.Connection, snapshot_id: int, reader: ExtractReader
+) -> None:
+    """Every line of a NIK listed more than once is refused: the registry never guesses."""
+    table = registry.partition_name(snapshot_id)
+    cols = ", ".join(registry.MEMBER_COLUMNS)
+    rows = await conn.fetch(
+        f"""DELETE FROM {table} WHERE nik IN (
+                SELECT nik FROM {table} GROUP BY nik HAVING count(*) > 1)
+            RETURNING line_no, {cols}"""
+    )
+    lines: dict[str, list[int]] = {}
+    for r in rows:
+        lines.setdefault(r["nik"], []).append(r["line_no"])
+    for r in sorted(rows, key=lambda r: r["line_no"]):
+        values = dict(r.items())
+        raw = ",".join("" if values[c] is None else str(values[c]) for c in EXTRACT_COLUMNS)
+        others = [n for n in lines[r["nik"]] if n != r["line_no"]]
+        reader.reject(
+            r["line_no"], "nik_duplicate", f"also on line(s) {', '.join(map(str, others))}", raw
+        )
+    reader.rows_loaded -= len(rows)
+
+
+async def build_indexes(
+    conn: asyncpg.Connection,
+    sid: int,
+    reader: ExtractReader,
+    second_connection: IndexConnection | None,
+) -> None:
+    """The NIK index (unique: a NIK listed twice is refused on every line it is on) and
+    the KK index, at the same time on two connections when there are two."""
+
+    async def by_nik() -> None:
+        try:
+            await registry.index_nik(conn, sid)
+        except asyncpg.UniqueViolationError:
+            async with conn.transaction():
+                await refuse_duplicates(conn, sid, reader)
+            await registry.index_nik(conn, sid)
+            reader.check_rejected(final=True)
+
+    if second_connection is None:
+        await by_nik()
+        await registry.index_kk(conn, sid)
+        return
+
+    async def by_kk() -> None:
+        async with second_connection() as other:
+            await registry.index_kk(other, sid)
+
+    kk = asyncio.create_task(by_kk())
+    try:
+        await by_nik()
+    except BaseException:
+        kk.cancel()
+        with contextlib.suppress(BaseException):
+            await kk
+        raise
+    await kk
+
+
+async def copy_rejects(conn: asyncpg.Connection, snapshot_id: int, spool: IO[str]) -> None:
+    """The spooled refusals into `registry_rejects`."""
+    spool.seek(0)
+    await conn.copy_to_table(
+        "registry_rejects",
+        schema_name="eligibility",
+        source=_spooled(spool, snapshot_id),
+        columns=["snapshot_id", "line_no", "reason", "detail", "raw"],
+        format="csv",
+    )
+
+
+async def _spooled(spool: IO[str], snapshot_id: int) -> AsyncIterator[bytes]:
+    """The spooled refusals as CSV for COPY, a chunk at a time."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for n, row in enumerate(csv.reader(spool), start=1):
+        writer.writerow((snapshot_id, *row))
+        if n % CHUNK_ROWS == 0:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
+
+
+async def analyze(conn: asyncpg.Connection, snapshot_id: int) -> None:
+    await conn.execute(f"ANALYZE {registry.partition_name(snapshot_id)}")
+
+
+async def drop_failed(conn: asyncpg.Connection, snapshot_id: int, error: str) -> None:
+    """A failed import's table dropped (never attached: the registry is as it was), its
+    snapshot marked failed with the error."""
+    async with conn.transaction():
+        await conn.execute(f"DROP TABLE IF EXISTS {registry.partition_name(snapshot_id)}")
+        await conn.execute(
+            """UPDATE eligibility.registry_snapshots
+               SET status = 'failed', error = $2, finished_at = clock_timestamp()
+               WHERE snapshot_id = $1""",
+            snapshot_id,
+            error[:2000],
+        )
