@@ -214,7 +214,7 @@ async def test_letter_signed_resolves_the_case_once(
         await others.publish()
 
         async def resolved() -> bool:
-            return await status() == "resolved"
+            return bool(await status() == "resolved")
 
         await eventually(resolved)
         types = await store_types(pool, case_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -407,13 +408,14 @@ def test_decisions_refuse_with_reasons() -> None:
     )
     (resolution,) = lifecycle.resolve(state, ResolveCase(outcome="referred"), by="staff:sw-1")
     state = fold(case_id, facts([assigned, assessment, referral, resolution]))
-    for attempt in (
+    attempts: tuple[Callable[[], object], ...] = (
         lambda: lifecycle.resolve(state, ResolveCase(outcome="answered"), by="x"),
         lambda: lifecycle.assign(state, AssignCase(assignee="y", role=Role.OFFICER), by="x"),
         lambda: referrals.refer(
             state, MakeReferral(agency="pkh", reason="r"), referral_id=uuid4(), by="x"
         ),
-    ):
+    )
+    for attempt in attempts:
         with pytest.raises(Refused) as refused:
             attempt()
         assert refused.value.code == "already_resolved" and refused.value.status == 409

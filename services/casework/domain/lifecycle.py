@@ -250,7 +250,7 @@ def resume_on_reply(state: CaseState) -> list[Event]:
     return [CaseResumed(case_id=state.case_id, by=SYSTEM_ACTOR, reason="Warga memberikan balasan.")]
 
 
-def resolve_when_letter_signed(state: CaseState) -> list[Event]:
+def resolve_when_letter_signed(state: CaseState) -> list[CaseResolved]:
     """Policy: a signed letter is the service delivered. Never resolves a case twice."""
     if state.stage in ("resolved", "closed", "forwarded", "merged"):
         return []
