@@ -7,15 +7,13 @@ import sys
 
 import asyncpg
 
-from services.casework.bootstrap import MIGRATIONS, create_app
+from services.casework.bootstrap import MIGRATIONS, create_app, rebuild
 from services.casework.entrypoints.consumers import SERVICE
 from shared.runtime import service_main
 
 
 async def _rebuild(pool: asyncpg.Pool) -> str:
-    from services.casework.service_layer.projection import rebuild_projections
-
-    report = await rebuild_projections(pool)
+    report = await rebuild(pool)
     return f"{report.events} events, {report.cases} cases, {report.skipped} skipped"
 
 

@@ -1,5 +1,5 @@
-"""Wires casework: its runtime (schema, relay, consumer of every topic, deadline watcher)
-and its HTTP API."""
+"""Wires casework: its runtime (schema, relay, consumer of every topic, deadline check),
+the catalogue's standards, and its HTTP API."""
 
 from __future__ import annotations
 
@@ -8,25 +8,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI
 
-from services.casework.entrypoints import http, work
-from services.casework.entrypoints.consumers import HANDLERS, SERVICE
-from services.casework.service_layer.watcher import sweep
+from services.casework.adapters.case_projection import CaseProjection, RebuildReport
+from services.casework.entrypoints import case_files, lifecycle, referrals, social_work, work
+from services.casework.entrypoints.consumers import SERVICE, handlers
+from services.casework.service_layer.check_deadlines import SweepReport, check_deadlines
+from services.casework.service_layer.context import Casework, standards_from
+from shared.catalogue import load_catalogue
 from shared.logging import get_logger
 from shared.runtime import ServiceRuntime, create_service_app
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 
 log = get_logger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class CaseworkRuntime(ServiceRuntime):
-    """The service runtime plus the periodic deadline watcher."""
+    """The service runtime, with casework's context and the periodic deadline check."""
 
     def __init__(self, *args: Any, watch_seconds: float = 60.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.watch_seconds = watch_seconds
+        self.casework = Casework(self)
+        self.handlers = handlers(self.casework)
+
+    async def check_deadlines(self, now: datetime) -> SweepReport:
+        cw = self.casework
+        return await check_deadlines(cw.pool, cw.new_uow, cw.standards, now)
 
     async def start(self) -> None:
         await super().start()
@@ -37,20 +47,16 @@ class CaseworkRuntime(ServiceRuntime):
         while True:
             await asyncio.sleep(self.watch_seconds)
             try:
-                await sweep(self.pool, self.store, datetime.now(UTC))
-            except Exception as exc:  # the next sweep tries again; say so
+                await self.check_deadlines(datetime.now(UTC))
+            except Exception as exc:  # the next check tries again; say so
                 log.warning("deadline_sweep_failed", error=repr(exc))
 
 
 def create_runtime(
     settings: Settings | None = None, *, watch_seconds: float = 60.0
-) -> ServiceRuntime:
+) -> CaseworkRuntime:
     return CaseworkRuntime(
-        SERVICE,
-        migrations=MIGRATIONS,
-        handlers=HANDLERS,
-        settings=settings,
-        watch_seconds=watch_seconds,
+        SERVICE, migrations=MIGRATIONS, settings=settings, watch_seconds=watch_seconds
     )
 
 
@@ -60,7 +66,19 @@ def create_app(settings: Settings | None = None, *, watch_seconds: float = 60.0)
         title="SLRT casework",
         description="Case files, the case lifecycle, social work and referrals.",
     )
-    app.include_router(http.router)
-    app.include_router(work.router)
-    app.include_router(work.surveys)
+    for router in (
+        case_files.router,
+        lifecycle.router,
+        social_work.router,
+        referrals.router,
+        work.router,
+        work.surveys,
+    ):
+        app.include_router(router)
     return app
+
+
+async def rebuild(pool: asyncpg.Pool, settings: Settings | None = None) -> RebuildReport:
+    """Drop the case projections and refold them from the event store."""
+    catalogue = load_catalogue((settings or get_settings()).slrt_catalogue_dir)
+    return await CaseProjection(standards_from(catalogue)).rebuild(pool)

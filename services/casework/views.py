@@ -1,7 +1,9 @@
-"""Read side: the case file, the office's case list, and a case as it was at a moment.
+"""Read side: the case file with its timeline, the office's case list and work queues,
+a case or the office as it was at a moment, a case's deadline clock and social-work
+steps, the reception's registers and the IKM's answer sheets.
 
-Reads only; the access log that every case-file read writes is in
-`service_layer/access.py`.
+Reads only (the access log that every case-file read writes is `adapters/access_log.py`).
+The case row of a past moment is `CaseRow.of`, the same mapping the projection stores.
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
-from services.casework.domain.model import CaseState, fold
+from services.casework.adapters.case_store import fact_from_row
+from services.casework.domain.case_row import CaseRow
+from services.casework.domain.deadlines import Span
+from services.casework.domain.model import CaseState, Stage, fold
+from services.casework.domain.standards import CaseStandards
 from services.casework.domain.timeline import (
     CASE_EVENT_TYPES,
     CONFIDENTIAL_FIELDS,
+    REDACTED,
     TimelineEntry,
+    applicant_name_of,
     entry_from_envelope,
 )
-from services.casework.service_layer.planning import deadline_for, queue_role
-from services.casework.service_layer.projection import applicant_name_of, fact_from_row
+from services.casework.service_layer.access import may_read_notes
+from shared.auth import StaffIdentity
 from shared.eventstore.store import read_case
+from shared.refusal import Refused
 
 _CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
     assigned_to, assignee_role, outcome, opened_at, resolved_at, last_position,
@@ -34,6 +44,20 @@ async def find_case(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         f"SELECT {_CASE_COLUMNS} FROM casework.cases WHERE case_id = $1", case_id
     )
     return dict(row) if row else None
+
+
+async def case_row(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any]:
+    """The case's row; 404 if there is no such case, 409 `case_not_ready` if its events
+    arrived before its registration."""
+    row = await find_case(conn, case_id)
+    if row is not None:
+        return row
+    if await has_facts(conn, case_id):
+        raise Refused.conflict(
+            "case_not_ready",
+            "Events of this case arrived, but its registration has not yet; try again shortly.",
+        )
+    raise Refused.not_found("case_not_found", f"No case {case_id}.")
 
 
 async def has_facts(conn: asyncpg.Connection, case_id: UUID) -> bool:
@@ -126,8 +150,26 @@ async def case_as_of(
         e for e in await read_case(conn, case_id, until=at) if e.event_type in CASE_EVENT_TYPES
     ]
     entries = [e for e in map(entry_from_envelope, envelopes) if e is not None]
-    name = next((n for n in map(applicant_name_of, envelopes) if n is not None), None)
+    names = (applicant_name_of(e.payload()) for e in envelopes)
+    name = next((n for n in names if n is not None), None)
     return fold(case_id, (e.fact for e in entries)), entries, name
+
+
+async def registered_as_of(
+    conn: asyncpg.Connection, case_id: UUID, at: datetime
+) -> tuple[CaseState, list[TimelineEntry], str | None]:
+    """`case_as_of`, refused (404) if the case had not been registered by then."""
+    state, entries, name = await case_as_of(conn, case_id, at)
+    if not state.registered:
+        raise Refused.not_found(
+            "case_not_found", f"Case {case_id} had not been registered at {at}."
+        )
+    return state, entries, name
+
+
+async def current_state(conn: asyncpg.Connection, case_id: UUID) -> CaseState:
+    """The case folded from its timeline now."""
+    return fold(case_id, (e.fact for e in await timeline(conn, case_id)))
 
 
 async def queue(
@@ -212,9 +254,11 @@ async def survey_sheets(
     return [{k: int(v) for k, v in r["scores"].items()} for r in rows]
 
 
-async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> list[dict[str, Any]]:
+async def office_as_of(
+    conn: asyncpg.Connection, office: str, at: datetime, standards: CaseStandards
+) -> list[dict[str, Any]]:
     """The office's case rows as they stood at `at`: every case folded from its facts
-    recorded up to then (the same fold and planning as the live projection)."""
+    recorded up to then (the same fold and case row as the live projection)."""
     rows = await conn.fetch(
         """SELECT t.case_id, t.global_position, t.event_type, t.data, t.recorded_at,
                   t.occurred_at, t.actor, c.applicant_name
@@ -230,38 +274,8 @@ async def office_as_of(conn: asyncpg.Connection, office: str, at: datetime) -> l
     result = []
     for case_id, facts in by_case.items():
         state = fold(case_id, (fact_from_row(r) for r in facts))
-        if not state.registered:
-            continue
-        due = deadline_for(state)
-        clock = state.clock
-        result.append(
-            {
-                "case_id": case_id,
-                "office": state.office,
-                "service": state.service,
-                "variant": state.variant,
-                "channel": state.channel,
-                "ticket_number": state.ticket_number,
-                "status": state.status,
-                "assigned_to": state.assigned_to,
-                "assignee_role": state.assignee_role,
-                "outcome": state.outcome,
-                "opened_at": state.opened_at,
-                "resolved_at": state.resolved_at,
-                "last_position": state.last_position,
-                "applicant_name": facts[0]["applicant_name"],
-                "stage": state.stage,
-                "queue_role": queue_role(state),
-                "due_at": due.due_at if due else None,
-                "clock_paused": bool(clock and clock.paused),
-                "clock_stopped_at": clock.stopped_at if clock else None,
-                "breached": bool(clock and clock.breached),
-                "escalated_to": clock.escalated_to[-1] if clock and clock.escalated_to else None,
-                "merged_into": state.merged_into,
-                "forwarded_to": state.forwarded_to,
-                "id_card_held": state.id_card_held,
-            }
-        )
+        if state.registered:
+            result.append(CaseRow.of(state, standards, facts[0]["applicant_name"]).as_dict())
     return result
 
 
@@ -277,3 +291,130 @@ async def visits(conn: asyncpg.Connection, office: str, day: date) -> list[dict[
         day,
     )
     return [dict(r) for r in rows]
+
+
+# ---- assembled views -------------------------------------------------------------------
+
+
+class TimelineItem(BaseModel):
+    position: int
+    event_id: UUID
+    event_type: str
+    actor: str
+    time: datetime = Field(description="When the event was recorded in the store.")
+    occurred_at: datetime
+    summary: str = Field(description="One line in Bahasa Indonesia, without personal data.")
+    details: dict[str, Any]
+
+
+async def timeline_items(
+    conn: asyncpg.Connection,
+    staff: StaffIdentity,
+    state: CaseState,
+    entries: list[TimelineEntry],
+) -> list[TimelineItem]:
+    """The timeline as `staff` may see it: counselling notes only for the care team."""
+    confidential = [e.event_id for e in entries if e.event_type in CONFIDENTIAL_FIELDS]
+    notes = (
+        await confidential_notes(conn, confidential)
+        if confidential and may_read_notes(staff, state)
+        else {}
+    )
+    items = []
+    for e in entries:
+        details = dict(e.data)
+        if e.event_type in CONFIDENTIAL_FIELDS:
+            details[CONFIDENTIAL_FIELDS[e.event_type]] = notes.get(e.event_id, REDACTED)
+        items.append(
+            TimelineItem(
+                position=e.position,
+                event_id=e.event_id,
+                event_type=e.event_type,
+                actor=e.actor,
+                time=e.recorded_at,
+                occurred_at=e.occurred_at,
+                summary=e.summary,
+                details=details,
+            )
+        )
+    return items
+
+
+class ClockView(BaseModel):
+    case_id: UUID
+    stage: Stage
+    published_time: str | None = Field(description='As published, e.g. "8 hari kerja".')
+    clock: int | None
+    started_at: datetime | None
+    due_at: datetime | None = Field(description="None: no deadline, or the clock is paused.")
+    warn_at: datetime | None
+    paused: bool
+    stopped_at: datetime | None
+    remaining_office_seconds: float | None = Field(
+        description="Office time left now (negative: overdue by that much)."
+    )
+    warned: bool
+    breached: bool
+    escalated_to: list[str]
+
+
+def clock_view(state: CaseState, now: datetime, standards: CaseStandards) -> ClockView:
+    plan = standards.plan_for(state)
+    clock = state.clock
+    due = standards.deadline_for(state)
+    remaining = None
+    if plan is not None and clock is not None and due is not None:
+        end = clock.stopped_at or now
+        spans = [Span(p.since, p.until) for p in clock.pauses]
+        remaining = due.remaining(end, clock.started_at, plan.calendar, spans)
+    return ClockView(
+        case_id=state.case_id,
+        stage=state.stage,
+        published_time=plan.label if plan else None,
+        clock=clock.number if clock else None,
+        started_at=clock.started_at if clock else None,
+        due_at=due.due_at if due else None,
+        warn_at=due.warn_at if due else None,
+        paused=bool(clock and clock.paused),
+        stopped_at=clock.stopped_at if clock else None,
+        remaining_office_seconds=remaining,
+        warned=bool(clock and clock.warned),
+        breached=bool(clock and clock.breached),
+        escalated_to=list(clock.escalated_to) if clock else [],
+    )
+
+
+class SocialWorkStep(BaseModel):
+    order: int
+    key: str
+    description: str
+    role: str
+    budget: str | None
+    due_at: datetime | None
+    done_at: datetime | None
+    on_time: bool | None
+    sessions: int | None = None
+    sessions_planned: str | None = None
+    breached: bool = False
+
+
+class SocialWorkView(BaseModel):
+    case_id: UUID
+    stage: Stage
+    psychologist: str | None
+    steps: list[SocialWorkStep]
+
+
+def social_work_view(state: CaseState, standards: CaseStandards) -> SocialWorkView:
+    """The LK3 steps with their budgets; 409 `not_social_work` for another service."""
+    steps = standards.social_work_steps(state)
+    if steps is None:
+        raise Refused.conflict(
+            "not_social_work", "This case's service is not social work (LK3).", details={}
+        )
+    return SocialWorkView(
+        case_id=state.case_id,
+        stage=state.stage,
+        psychologist=state.psychologist,
+        steps=[SocialWorkStep(**vars(s), breached=s.key in state.steps_breached) for s in steps],
+    )

@@ -248,8 +248,8 @@ async def test_lk3_case_worked_through_the_api(settings: Settings, pool: asyncpg
             ("mtr-head-01", "view"),
             ("mtr-fo-01", "view_as_of"),
         ]
-        r = await _events(pool, case_id)
-        assert r.count("CaseResolved") == 1
+        recorded = await _events(pool, case_id)
+        assert recorded.count("CaseResolved") == 1
 
 
 def _only(timeline: list[dict[str, Any]], event_type: str) -> dict[str, Any]:

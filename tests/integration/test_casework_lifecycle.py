@@ -3,7 +3,7 @@ work queues, through casework's HTTP API on the real database and broker.
 
 Other services' events are appended to the store under their owners' names; casework
 takes them in by catching up from the store, and (for the merge) over Kafka through the
-owners' outbox relays. The deadline watcher is driven with chosen moments (`sweep(now)`).
+owners' outbox relays. The deadline check is driven with chosen moments (`check_deadlines(now)`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.casework.bootstrap import create_app
-from services.casework.service_layer.projection import rebuild_projections
-from services.casework.service_layer.watcher import sweep
+from services.casework.bootstrap import create_app, rebuild
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered, DomicileVerified
 from shared.contracts.intake_events import (
@@ -346,22 +344,22 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
         auth("kupang", Role.SECRETARY, staff_id="kpg-sek"),
     )
 
-    report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 10, 1, tzinfo=UTC))
+    report = await desk.runtime.check_deadlines(datetime(2026, 8, 10, 1, tzinfo=UTC))
     # The walk-in was received on 3 Aug but answered now (the commands run on today's
     # clock): answered long after its 15 minutes, so it gets its breach, once.
     assert report.events == {"DeadlineBreached": 1}
     walk_row = await desk.row(walk_in)
     assert walk_row is not None and walk_row["breached"] and walk_row["escalated_to"] is None
-    report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 12, tzinfo=UTC))
+    report = await desk.runtime.check_deadlines(datetime(2026, 8, 12, tzinfo=UTC))
     assert report.events == {"DeadlineWarned": 1}
-    report = await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 12, 1, tzinfo=UTC))
+    report = await desk.runtime.check_deadlines(datetime(2026, 8, 12, 1, tzinfo=UTC))
     assert report.events == {}
     due = datetime(2026, 8, 13, 1, 0, tzinfo=UTC)
     before_breach = datetime.now(UTC)
-    report = await sweep(desk.pool, desk.runtime.store, due)
+    report = await desk.runtime.check_deadlines(due)
     assert report.events == {"DeadlineBreached": 1, "CaseEscalated": 1}
     for _ in range(2):
-        assert (await sweep(desk.pool, desk.runtime.store, due + timedelta(days=5))).events == {}
+        assert (await desk.runtime.check_deadlines(due + timedelta(days=5))).events == {}
     types = await desk.types(case)
     assert [t for t in types if t.startswith(("Deadline", "CaseEsc"))] == [
         "DeadlineWarned",
@@ -597,9 +595,9 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
 
     # Reminders while open: every 3 working days from the referral (now + 10 days: >= 1).
     later = datetime.now(UTC) + timedelta(days=10)
-    report = await sweep(desk.pool, desk.runtime.store, later)
+    report = await desk.runtime.check_deadlines(later)
     assert report.events.get("ReferralFollowUpRequested") == 2
-    assert (await sweep(desk.pool, desk.runtime.store, later)).events == {}
+    assert (await desk.runtime.check_deadlines(later)).events == {}
 
     refused(
         await desk.post(case, f"referrals/{rid}/answer", {"accepted": False}, fo),
@@ -623,7 +621,7 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
     row = await desk.row(case)
     assert row is not None and row["open_referrals"] == 0
     before = (await desk.types(case)).count("ReferralFollowUpRequested")
-    await sweep(desk.pool, desk.runtime.store, later + timedelta(days=30))
+    await desk.runtime.check_deadlines(later + timedelta(days=30))
     assert (await desk.types(case)).count("ReferralFollowUpRequested") == before
 
     # The survey: only about a finished case, not by staff who handled it, once.
@@ -681,7 +679,7 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
         registration(uuid4(), channel=Channel.LETTER, received_at=datetime.now(UTC))
     )
     await desk.ok(a, "disposition", {"assignee": "kpg-o", "role": "officer"}, head)
-    await sweep(desk.pool, desk.runtime.store, datetime(2026, 8, 20, tzinfo=UTC))
+    await desk.runtime.check_deadlines(datetime(2026, 8, 20, tzinfo=UTC))
     await desk.ok(c, "take-up", {}, fo)
     await desk.ok(c, "pause", {"waiting_for": "agency", "agency": "dukcapil", "reason": "Data"}, fo)
     b_visit = uuid4()
@@ -726,7 +724,7 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
     queue_live = (
         await desk.client.get("/v1/work/queue", params={"role": "sub_coordinator"}, headers=head)
     ).json()["cases"]
-    await rebuild_projections(desk.pool)
+    await rebuild(desk.pool)
     assert await snapshot() == live
     assert (await desk.client.get("/v1/work/ikm", headers=head)).json() == ikm_live
     queue_rebuilt = (
@@ -813,10 +811,10 @@ async def test_an_lk3_step_past_its_budget_is_breached_by_the_watcher(desk: Desk
     row = await desk.row(case)
     assert row is not None and row["next_step_due_at"] is not None
     later = row["next_step_due_at"] + timedelta(seconds=1)
-    assert (await sweep(desk.pool, desk.runtime.store, later - timedelta(minutes=1))).events == {}
-    report = await sweep(desk.pool, desk.runtime.store, later)
+    assert (await desk.runtime.check_deadlines(later - timedelta(minutes=1))).events == {}
+    report = await desk.runtime.check_deadlines(later)
     assert report.events.get("DeadlineBreached") == 1
-    assert (await sweep(desk.pool, desk.runtime.store, later)).events == {}
+    assert (await desk.runtime.check_deadlines(later)).events == {}
     async with desk.pool.acquire() as conn:
         step = await conn.fetchval(
             """SELECT data->>'step' FROM eventstore.events

@@ -19,9 +19,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from services.casework.bootstrap import create_app
-from services.casework.entrypoints.consumers import on_letter_signed
-from services.casework.service_layer.projection import rebuild_projections
+from services.casework.bootstrap import create_app, rebuild
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import (
     Applicant,
@@ -216,7 +214,7 @@ async def test_letter_signed_resolves_the_case_once(
         await others.publish()
 
         async def resolved() -> bool:
-            return await status() == "resolved"
+            return bool(await status() == "resolved")
 
         await eventually(resolved)
         types = await store_types(pool, case_id)
@@ -236,7 +234,7 @@ async def test_letter_signed_resolves_the_case_once(
         assert applied is False
         # ... and straight into the handler, past the dedup table: the stream fold guards.
         async with pool.acquire() as conn, conn.transaction():
-            await on_letter_signed(conn, signed)
+            await runtime.handlers[LetterSigned.event_type](conn, signed)
         # A second signed letter for the case is a new event, and still no second resolution.
         await others.append(
             "documents", f"letter-{case_id}", letter_flow(case_id)[-1:], case_id, "lumajang"
@@ -446,7 +444,7 @@ async def test_rebuild_equals_live(settings: Settings, pool: asyncpg.Pool, other
         async with pool.acquire() as conn:
             before = tuple(await conn.fetchrow(counts, ids))
 
-        report = await rebuild_projections(pool)
+        report = await rebuild(pool)
         assert report.events >= len(live[1]) and report.cases >= 3
         assert await _snapshot(pool, ids) == live
 

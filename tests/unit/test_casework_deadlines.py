@@ -10,18 +10,15 @@ from hypothesis import strategies as st
 
 from services.casework.adapters.calendar import indonesian_days_off, office_calendar
 from services.casework.domain.deadlines import (
-    WIB,
-    WIT,
-    WITA,
     OfficeCalendar,
     Span,
     budget_seconds,
     deadline,
     due_at,
     office_seconds_between,
-    zone_of,
 )
 from shared.contracts.vocab import DurationUnit
+from shared.localtime import WIB, WIT, WITA, zone_of
 
 KUPANG = office_calendar("53.71")  # WITA, UTC+8
 DAY = 8 * 3600.0

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
-from services.casework.domain import decisions
+from services.casework.domain import lifecycle, referrals, social_work
 from services.casework.domain.commands import (
     AssignCase,
     MakeReferral,
     RecordAssessment,
     ResolveCase,
 )
-from services.casework.domain.decisions import CaseworkRefused
 from services.casework.domain.model import STATUSES, CaseFact, CaseState, fold
 from services.casework.domain.timeline import (
     CASE_EVENT_TYPES,
@@ -45,6 +45,7 @@ from shared.contracts.events import (
     RequirementsCompleted,
 )
 from shared.contracts.vocab import Channel, Role
+from shared.refusal import Refused
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 NIK = "3508014101900001"
@@ -385,43 +386,44 @@ def test_timeline_entry_from_an_envelope() -> None:
 def test_decisions_refuse_with_reasons() -> None:
     case_id = uuid4()
     state = CaseState(case_id=case_id)
-    (assigned,) = decisions.assign(
+    (assigned,) = lifecycle.assign(
         state, AssignCase(assignee="sw-1", role=Role.SOCIAL_WORKER), by="staff:kabid"
     )
     state = fold(case_id, facts([assigned]))
-    with pytest.raises(CaseworkRefused) as refused:
-        decisions.record_assessment(
+    with pytest.raises(Refused) as refused:
+        social_work.record_assessment(
             state, RecordAssessment(summary="x"), staff_id="sw-2", by="staff:sw-2"
         )
-    assert refused.value.code == "not_assignee" and refused.value.kind == "forbidden"
-    with pytest.raises(CaseworkRefused) as refused:
-        decisions.assign(
+    assert refused.value.code == "not_assignee" and refused.value.status == 403
+    with pytest.raises(Refused) as refused:
+        lifecycle.assign(
             state, AssignCase(assignee="sw-1", role=Role.SOCIAL_WORKER), by="staff:kabid"
         )
     assert refused.value.code == "already_assigned"
-    (assessment,) = decisions.record_assessment(
+    (assessment,) = social_work.record_assessment(
         state, RecordAssessment(summary="x"), staff_id="sw-1", by="staff:sw-1"
     )
-    (referral,) = decisions.refer(
+    (referral,) = referrals.refer(
         state, MakeReferral(agency="bpjs", reason="r"), referral_id=uuid4(), by="staff:sw-1"
     )
-    (resolution,) = decisions.resolve(state, ResolveCase(outcome="referred"), by="staff:sw-1")
+    (resolution,) = lifecycle.resolve(state, ResolveCase(outcome="referred"), by="staff:sw-1")
     state = fold(case_id, facts([assigned, assessment, referral, resolution]))
-    for attempt in (
-        lambda: decisions.resolve(state, ResolveCase(outcome="answered"), by="x"),
-        lambda: decisions.assign(state, AssignCase(assignee="y", role=Role.OFFICER), by="x"),
-        lambda: decisions.refer(
+    attempts: tuple[Callable[[], object], ...] = (
+        lambda: lifecycle.resolve(state, ResolveCase(outcome="answered"), by="x"),
+        lambda: lifecycle.assign(state, AssignCase(assignee="y", role=Role.OFFICER), by="x"),
+        lambda: referrals.refer(
             state, MakeReferral(agency="pkh", reason="r"), referral_id=uuid4(), by="x"
         ),
-    ):
-        with pytest.raises(CaseworkRefused) as refused:
+    )
+    for attempt in attempts:
+        with pytest.raises(Refused) as refused:
             attempt()
-        assert refused.value.code == "already_resolved" and refused.value.kind == "conflict"
+        assert refused.value.code == "already_resolved" and refused.value.status == 409
 
 
 def test_letter_signed_policy_resolves_only_an_open_case() -> None:
     case_id = uuid4()
-    (resolution,) = decisions.resolve_when_letter_signed(CaseState(case_id=case_id))
+    (resolution,) = lifecycle.resolve_when_letter_signed(CaseState(case_id=case_id))
     assert resolution.outcome == "letter_issued" and resolution.resolved_by == "system:casework"
     closed = fold(case_id, facts([resolution]))
-    assert decisions.resolve_when_letter_signed(closed) == []
+    assert lifecycle.resolve_when_letter_signed(closed) == []

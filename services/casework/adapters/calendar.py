@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import holidays
 
-from services.casework.domain.deadlines import OfficeCalendar, zone_of
+from services.casework.domain.deadlines import OfficeCalendar
+from shared.localtime import zone_of
 
 
 @lru_cache(maxsize=1)

@@ -1,1 +1,2 @@
-"""The pure casework model: the case fold, timeline redaction, and the decisions."""
+"""The pure casework model: the case fold, timeline redaction, and the decisions
+(lifecycle, social work, referrals, escalation, survey)."""

@@ -1,7 +1,8 @@
 """Deadlines in office time: when a published completion time runs out, with pauses.
 
 Pure: the office's hours, its time zone and the holiday calendar are given (the calendar
-comes from `adapters/calendar.py`, built on the `holidays` package). Counting rule:
+comes from `adapters/calendar.py`, built on the `holidays` package; the zone from
+`shared.localtime`). Counting rule:
 
 * Only office time counts: working days (Monday to Friday, not a public holiday or a
   collective-leave day, cuti bersama) between the opening and closing hour, local time.
@@ -21,28 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from services.casework.domain.model import Clock
 from shared.contracts.vocab import DurationUnit
 
-WIB = timezone(timedelta(hours=7), "WIB")
-WITA = timezone(timedelta(hours=8), "WITA")
-WIT = timezone(timedelta(hours=9), "WIT")
-
-# Indonesia's three zones by province code (the first two digits of a region code).
-_WITA_PROVINCES = frozenset(
-    {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-)
-_WIT_PROVINCES = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
-
 WARN_AT = 0.75  # share of the budget gone when the deadline warning is given
 _HORIZON_DAYS = 3 * 366  # never look further than this for office time
-
-
-def zone_of(region_code: str) -> timezone:
-    """The legal time zone of a region (Kemendagri code, e.g. '52.71' -> WITA)."""
-    province = region_code[:2]
-    if province in _WIT_PROVINCES:
-        return WIT
-    if province in _WITA_PROVINCES:
-        return WITA
-    return WIB
 
 
 @dataclass(frozen=True)

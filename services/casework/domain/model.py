@@ -38,8 +38,62 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal, get_args
+from functools import cached_property
+from typing import Any, Literal, Optional, get_args
 from uuid import UUID
+
+from pydantic import create_model
+
+from shared.contracts.base import EVENT_TYPES, Event
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseClosed,
+    CaseConsulted,
+    CaseEscalated,
+    CaseFileOpened,
+    CaseForwarded,
+    CaseMerged,
+    CasePaused,
+    CaseReopened,
+    CaseResumed,
+    CaseTransferred,
+    CaseWorkStarted,
+    ClientIdentityRecorded,
+    CounsellingSessionRecorded,
+    DeadlineBreached,
+    DeadlineWarned,
+    DuplicateMerged,
+    ReferralAccepted,
+    ReferralClosed,
+    ReferralFollowUpRequested,
+    ReferralRefused,
+    SurveyAnswered,
+)
+from shared.contracts.events import (
+    AssessmentRecorded,
+    CaseAssigned,
+    CaseResolved,
+    ComplaintRegistered,
+    DomicileRefused,
+    DomicileVerified,
+    DtksNotFound,
+    DtksVerified,
+    LetterApproved,
+    LetterDrafted,
+    LetterReturned,
+    LetterReviewed,
+    LetterSigned,
+    ReferralMade,
+    RequirementsCompleted,
+)
+from shared.contracts.intake_events import (
+    DuplicateDismissed,
+    DuplicateSuspected,
+    IdCardDeposited,
+    IdCardReturned,
+    ReplyReceived,
+)
+from shared.contracts.vocab import Role
 
 Stage = Literal[
     "registered",
@@ -102,6 +156,43 @@ class CaseFact:
     recorded_at: datetime
     occurred_at: datetime
     actor: str = "system"
+
+    @cached_property
+    def event(self) -> Event | None:
+        """The fact as its event class (None: a type this build does not know)."""
+        return decode_fact(self.event_type, self.data)
+
+
+# (event class, the required fields the timeline left out) -> the class with them optional.
+_REDACTED_CLASSES: dict[tuple[type[Event], frozenset[str]], type[Event]] = {}
+
+
+def _redacted_class(cls: type[Event], missing: frozenset[str]) -> type[Event]:
+    """`cls` with the fields in `missing` optional (None): a subclass, so `match` on `cls`
+    still matches it. The timeline keeps no personal data and no counselling notes
+    (`timeline.redact`), so a fact's data may lack fields its schema requires; the fold
+    never reads those."""
+    key = (cls, missing)
+    redacted = _REDACTED_CLASSES.get(key)
+    if redacted is None:
+        fields: dict[str, Any] = {
+            name: (Optional[cls.model_fields[name].annotation], None)  # noqa: UP045
+            for name in sorted(missing)
+        }
+        redacted = create_model(cls.__name__, __base__=cls, **fields)
+        _REDACTED_CLASSES[key] = redacted
+    return redacted
+
+
+def decode_fact(event_type: str, data: Mapping[str, Any]) -> Event | None:
+    """A fact's (current-schema, redacted) data as its event class; None if unknown."""
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        return None
+    missing = frozenset(
+        name for name, field in cls.model_fields.items() if field.is_required() and name not in data
+    )
+    return (_redacted_class(cls, missing) if missing else cls).model_validate(data)
 
 
 @dataclass(frozen=True)
@@ -238,23 +329,8 @@ _LETTER_STATUS: dict[LetterStage, CaseStatus] = {
 }
 
 
-_LETTER_EVENT_STAGE: dict[str, LetterStage] = {
-    "LetterDrafted": "drafted",
-    "LetterReviewed": "in_approval",
-    "LetterReturned": "returned",
-    "LetterApproved": "approved",
-}
-
 # Stages from which work on a case counts as started when a letter is drafted.
 _BEFORE_WORK: frozenset[str] = frozenset({"registered", "front_office", "back_office", "assigned"})
-
-
-def _time(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return fallback
 
 
 def _move(state: CaseState, stage: Stage, at: datetime) -> CaseState:
@@ -271,96 +347,114 @@ def _stop_clock(state: CaseState, at: datetime) -> CaseState:
     return replace(state, clock=replace(clock, stopped_at=at))
 
 
-def _update_referral(state: CaseState, referral_id: str, **changes: Any) -> CaseState:
+def _update_referral(state: CaseState, referral_id: UUID, **changes: Any) -> CaseState:
+    rid = str(referral_id)
     return replace(
         state,
         referral_log=tuple(
-            replace(r, **changes) if r.referral_id == referral_id else r for r in state.referral_log
+            replace(r, **changes) if r.referral_id == rid else r for r in state.referral_log
         ),
     )
 
 
+def _letter(state: CaseState, stage: LetterStage) -> CaseState:
+    if state.letter_stage == "signed":
+        return state  # a signed letter stays signed
+    return replace(state, letter_stage=stage)
+
+
+def _join_team(state: CaseState, staff_id: str) -> tuple[str, ...]:
+    return state.care_team if staff_id in state.care_team else (*state.care_team, staff_id)
+
+
+def _on_clock(state: CaseState, number: int, **changes: Any) -> CaseState:
+    """A deadline fact of clock `number` (a fact of an earlier clock changes nothing)."""
+    clock = state.clock
+    if clock is None or clock.number != number:
+        return state
+    return replace(state, clock=replace(clock, **changes))
+
+
 def apply(state: CaseState, fact: CaseFact) -> CaseState:
-    """The state after one more fact. Unknown event types change nothing."""
-    d = fact.data
+    """The state after one more fact. Event types the fold does not know change nothing."""
     at = fact.occurred_at
     state = replace(state, last_position=max(state.last_position, fact.position))
     if fact.actor.startswith("staff:") and fact.actor not in state.handled_by:
         state = replace(state, handled_by=(*state.handled_by, fact.actor))
-    match fact.event_type:
-        case "ComplaintRegistered":
-            opened = _time(d.get("received_at"), at)
+    match fact.event:
+        case ComplaintRegistered() as e:
             return replace(
                 state,
                 registered=True,
-                office=d.get("office"),
-                service=d.get("service"),
-                variant=d.get("variant"),
-                channel=d.get("channel"),
-                ticket_number=d.get("ticket_number"),
-                opened_at=opened,
-                confidential=bool(d.get("confidential", False)),
-                stage_changed_at=state.stage_changed_at or opened,
-                clock=state.clock or Clock(number=1, started_at=opened),
+                office=e.office,
+                service=e.service,
+                variant=e.variant,
+                channel=e.channel.value,
+                ticket_number=e.ticket_number,
+                opened_at=e.received_at,
+                confidential=e.confidential,
+                stage_changed_at=state.stage_changed_at or e.received_at,
+                clock=state.clock or Clock(number=1, started_at=e.received_at),
             )
-        case "DtksVerified":
+        case DtksVerified():
             return replace(state, dtks=True)
-        case "DtksNotFound":
+        case DtksNotFound():
             return replace(state, dtks=False)
-        case "DomicileVerified":
+        case DomicileVerified():
             return replace(state, domicile=True)
-        case "DomicileRefused":
+        case DomicileRefused():
             return replace(state, domicile=False)
-        case "RequirementsCompleted":
+        case RequirementsCompleted():
             return replace(state, documents_complete=True)
-        case "LetterDrafted" | "LetterReviewed" | "LetterReturned" | "LetterApproved":
+        case LetterDrafted():
             if state.letter_stage == "signed":
-                return state  # a signed letter stays signed
-            state = replace(state, letter_stage=_LETTER_EVENT_STAGE[fact.event_type])
-            if fact.event_type == "LetterDrafted" and state.stage in _BEFORE_WORK:
-                state = _move(state, "in_progress", at)
-            return state
-        case "LetterSigned":
-            return replace(state, letter_stage="signed", letter_number=d.get("letter_number"))
-        case "CaseFileOpened":
+                return state
+            state = _letter(state, "drafted")
+            return _move(state, "in_progress", at) if state.stage in _BEFORE_WORK else state
+        case LetterReviewed():
+            return _letter(state, "in_approval")
+        case LetterReturned():
+            return _letter(state, "returned")
+        case LetterApproved():
+            return _letter(state, "approved")
+        case LetterSigned() as e:
+            return replace(state, letter_stage="signed", letter_number=e.letter_number)
+        case CaseFileOpened():
             return _move(state, "front_office", at)
-        case "CaseTransferred":
+        case CaseTransferred():
             return _move(state, "back_office", at)
-        case "CaseAssigned":
-            assignee = str(d.get("assignee"))
-            team = state.care_team if assignee in state.care_team else (*state.care_team, assignee)
+        case CaseAssigned() as e:
             state = replace(
                 state,
-                assigned_to=assignee,
-                assignee_role=d.get("role"),
+                assigned_to=e.assignee,
+                assignee_role=e.role.value,
                 assigned_at=at,
-                assignment_kind=d.get("kind", "assignment"),
-                care_team=team,
+                assignment_kind=e.kind,
+                care_team=_join_team(state, e.assignee),
             )
-            if d.get("role") == "social_worker" and state.social_worker_at is None:
+            if e.role == Role.SOCIAL_WORKER and state.social_worker_at is None:
                 state = replace(state, social_worker_at=at)
             if state.stage in ("registered", "front_office", "back_office"):
                 state = _move(state, "assigned", at)
             return state
-        case "CaseWorkStarted":
+        case CaseWorkStarted():
             return _move(state, "in_progress", at)
-        case "AssessmentRecorded":
+        case AssessmentRecorded():
             state = replace(state, assessed=True, assessed_at=state.assessed_at or at)
-            if state.stage in _BEFORE_WORK:
-                state = _move(state, "in_progress", at)
-            return state
-        case "CasePaused":
-            waiting = "citizen" if d.get("waiting_for") == "citizen" else "agency"
-            stage: Stage = "waiting_for_citizen" if waiting == "citizen" else "waiting_for_agency"
+            return _move(state, "in_progress", at) if state.stage in _BEFORE_WORK else state
+        case CasePaused() as e:
+            stage: Stage = (
+                "waiting_for_citizen" if e.waiting_for == "citizen" else "waiting_for_agency"
+            )
             before = state.stage
             state = replace(_move(state, stage, at), stage_before_pause=before)
             if state.clock is not None and not state.clock.paused:
-                pause = Pause(since=at, until=None, waiting_for=waiting)
+                pause = Pause(since=at, until=None, waiting_for=e.waiting_for)
                 state = replace(
                     state, clock=replace(state.clock, pauses=(*state.clock.pauses, pause))
                 )
             return state
-        case "CaseResumed":
+        case CaseResumed():
             back = state.stage_before_pause or "in_progress"
             state = replace(_move(state, back, at), stage_before_pause=None)
             clock = state.clock
@@ -368,16 +462,16 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
                 last = replace(clock.pauses[-1], until=at)
                 state = replace(state, clock=replace(clock, pauses=(*clock.pauses[:-1], last)))
             return state
-        case "CaseAnswered":
+        case CaseAnswered():
             return _stop_clock(replace(_move(state, "answered", at), answered_at=at), at)
-        case "CaseResolved":
+        case CaseResolved() as e:
             if state.stage in ("resolved", "closed") or state.stage in TERMINAL_STAGES:
                 return state  # the first resolution stands (until a reopening)
-            state = replace(_move(state, "resolved", at), outcome=d.get("outcome"), resolved_at=at)
+            state = replace(_move(state, "resolved", at), outcome=e.outcome, resolved_at=at)
             return _stop_clock(state, at)
-        case "CaseClosed":
+        case CaseClosed():
             return _stop_clock(replace(_move(state, "closed", at), closed_at=at), at)
-        case "CaseReopened":
+        case CaseReopened():
             number = state.clock.number + 1 if state.clock else 1
             return replace(
                 _move(state, "in_progress", at),
@@ -387,90 +481,74 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
                 closed_at=None,
                 clock=Clock(number=number, started_at=at),
             )
-        case "CaseForwarded":
-            state = replace(_move(state, "forwarded", at), forwarded_to=d.get("forwarded_to"))
+        case CaseForwarded() as e:
+            state = replace(_move(state, "forwarded", at), forwarded_to=e.forwarded_to)
             return _stop_clock(state, at)
-        case "CaseMerged":
-            into = d.get("merged_into")
-            state = replace(
-                _move(state, "merged", at), merged_into=UUID(str(into)) if into else None
-            )
+        case CaseMerged() as e:
+            state = replace(_move(state, "merged", at), merged_into=e.merged_into)
             return _stop_clock(state, at)
-        case "DuplicateMerged":
-            dup = UUID(str(d.get("duplicate_case_id")))
-            if dup in state.merged_duplicates:
+        case DuplicateMerged() as e:
+            if e.duplicate_case_id in state.merged_duplicates:
                 return state
-            return replace(state, merged_duplicates=(*state.merged_duplicates, dup))
-        case "DuplicateSuspected":
-            return replace(state, duplicate_suspected_of=UUID(str(d.get("duplicate_of"))))
-        case "DuplicateDismissed":
+            return replace(state, merged_duplicates=(*state.merged_duplicates, e.duplicate_case_id))
+        case DuplicateSuspected() as e:
+            return replace(state, duplicate_suspected_of=e.duplicate_of)
+        case DuplicateDismissed():
             return replace(state, duplicate_suspected_of=None)
-        case "ReplyReceived":
+        case ReplyReceived():
             return replace(state, replies=state.replies + 1)
-        case "IdCardDeposited":
+        case IdCardDeposited():
             return replace(state, id_card_held=True)
-        case "IdCardReturned":
+        case IdCardReturned():
             return replace(state, id_card_held=False)
-        case "DeadlineBreached" if d.get("step"):
-            step = str(d.get("step"))
+        case DeadlineBreached(step=str() as step) if step:
             if step in state.steps_breached:
                 return state
             return replace(state, steps_breached=(*state.steps_breached, step))
-        case "DeadlineWarned" | "DeadlineBreached" | "CaseEscalated":
+        case DeadlineWarned() as e:
+            return _on_clock(state, e.clock, warned=True)
+        case DeadlineBreached() as e:
+            return _on_clock(state, e.clock, breached=True)
+        case CaseEscalated() as e:
             clock = state.clock
-            if clock is None or clock.number != int(d.get("clock", 1)):
+            if clock is None or clock.number != e.clock:
                 return state
-            if fact.event_type == "DeadlineWarned":
-                clock = replace(clock, warned=True)
-            elif fact.event_type == "DeadlineBreached":
-                clock = replace(clock, breached=True)
-            else:
-                clock = replace(clock, escalated_to=(*clock.escalated_to, str(d.get("to_role"))))
-            return replace(state, clock=clock)
-        case "ClientIdentityRecorded":
+            return _on_clock(state, e.clock, escalated_to=(*clock.escalated_to, e.to_role.value))
+        case ClientIdentityRecorded():
             state = replace(state, identity_recorded_at=state.identity_recorded_at or at)
-            if state.stage == "registered":
-                state = _move(state, "front_office", at)
-            return state
-        case "CaseConsulted":
-            psy = str(d.get("psychologist"))
-            team = state.care_team if psy in state.care_team else (*state.care_team, psy)
+            return _move(state, "front_office", at) if state.stage == "registered" else state
+        case CaseConsulted() as e:
             return replace(
-                state, consultation_at=state.consultation_at or at, psychologist=psy, care_team=team
+                state,
+                consultation_at=state.consultation_at or at,
+                psychologist=e.psychologist,
+                care_team=_join_team(state, e.psychologist),
             )
-        case "CounsellingSessionRecorded":
+        case CounsellingSessionRecorded():
             return replace(state, sessions=(*state.sessions, at))
-        case "ReferralMade":
+        case ReferralMade() as e:
             referral = Referral(
-                referral_id=str(d.get("referral_id")),
-                agency=str(d.get("agency")),
-                made_at=at,
-                programme=d.get("programme"),
+                referral_id=str(e.referral_id), agency=e.agency, made_at=at, programme=e.programme
             )
             return replace(
                 state,
                 referrals=(*state.referrals, referral.agency),
                 referral_log=(*state.referral_log, referral),
             )
-        case "ReferralAccepted":
-            return _update_referral(
-                state, str(d.get("referral_id")), status="accepted", answered_at=at
-            )
-        case "ReferralRefused":
-            return _update_referral(
-                state, str(d.get("referral_id")), status="refused", answered_at=at
-            )
-        case "ReferralClosed":
-            return _update_referral(state, str(d.get("referral_id")), status="closed")
-        case "ReferralFollowUpRequested":
-            rid = str(d.get("referral_id"))
-            current = state.referral(rid)
+        case ReferralAccepted() as e:
+            return _update_referral(state, e.referral_id, status="accepted", answered_at=at)
+        case ReferralRefused() as e:
+            return _update_referral(state, e.referral_id, status="refused", answered_at=at)
+        case ReferralClosed() as e:
+            return _update_referral(state, e.referral_id, status="closed")
+        case ReferralFollowUpRequested() as e:
+            current = state.referral(str(e.referral_id))
             if current is None:
                 return state
             return _update_referral(
-                state, rid, reminders=max(current.reminders, int(d.get("reminder", 1)))
+                state, e.referral_id, reminders=max(current.reminders, e.reminder)
             )
-        case "SurveyAnswered":
+        case SurveyAnswered():
             return replace(state, surveyed=True)
         case _:
             return state

@@ -20,7 +20,8 @@ from uuid import UUID
 
 from services.casework.domain.model import CaseFact
 from shared.contracts import events as contracts
-from shared.contracts.base import EVENT_TYPES, EventEnvelope
+from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope
+from shared.contracts.events import ComplaintRegistered
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -271,3 +272,10 @@ def entry_from_envelope(envelope: EventEnvelope) -> TimelineEntry | None:
         summary=summarize(envelope.event_type, kept),
         data=kept,
     )
+
+
+def applicant_name_of(event: Event) -> str | None:
+    """The name the case row shows (personal data, so only on the row, not the timeline)."""
+    if not isinstance(event, ComplaintRegistered) or event.anonymous:
+        return None
+    return event.applicant.name

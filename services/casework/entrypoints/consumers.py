@@ -3,49 +3,63 @@ letter also resolves the case, a reply resumes a case waiting for the citizen, a
 confirmed duplicate is merged into the open case.
 
 Each handler runs inside the consumer's transaction, which also records the event id:
-a redelivery changes nothing.
+a redelivery changes nothing. The three policies get the event as its own class and a
+unit of work joined to that transaction.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
-from services.casework.service_layer.policies import (
-    when_duplicate_confirmed_merge,
+from services.casework.adapters.case_projection import PROJECTED_EVENT_TYPES
+from services.casework.service_layer.context import Casework
+from services.casework.service_layer.when_duplicate_confirmed_merge_cases import (
+    when_duplicate_confirmed_merge_cases,
+)
+from services.casework.service_layer.when_letter_signed_resolve_case import (
     when_letter_signed_resolve_case,
+)
+from services.casework.service_layer.when_reply_received_resume_case import (
     when_reply_received_resume_case,
 )
-from services.casework.service_layer.projection import PROJECTED_EVENT_TYPES, project_event
-from shared.consumer import Handler
+from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import LetterSigned
 from shared.contracts.intake_events import DuplicateConfirmed, ReplyReceived
-from shared.eventstore.store import EventStore
 
 SERVICE = "casework"
-STORE = EventStore(SERVICE)
 
 
-async def on_letter_signed(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await project_event(conn, envelope)
-    await when_letter_signed_resolve_case(conn, envelope, STORE)
+def handlers(casework: Casework) -> dict[str, Handler]:
+    """The handler map of the casework consumer."""
+    projection = casework.projection
 
+    async def project(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
+        await projection.project(conn, envelope)
 
-async def on_reply_received(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await project_event(conn, envelope)
-    await when_reply_received_resume_case(conn, envelope, STORE)
+    async def on_letter_signed(
+        conn: asyncpg.Connection, signed: LetterSigned, envelope: EventEnvelope
+    ) -> None:
+        await projection.project(conn, envelope)
+        await when_letter_signed_resolve_case(casework.joined_uow(conn), signed, envelope)
 
+    async def on_reply_received(
+        conn: asyncpg.Connection, reply: ReplyReceived, envelope: EventEnvelope
+    ) -> None:
+        await projection.project(conn, envelope)
+        await when_reply_received_resume_case(casework.joined_uow(conn), reply, envelope)
 
-async def on_duplicate_confirmed(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await project_event(conn, envelope)
-    await when_duplicate_confirmed_merge(conn, envelope, STORE)
+    async def on_duplicate_confirmed(
+        conn: asyncpg.Connection, confirmed: DuplicateConfirmed, envelope: EventEnvelope
+    ) -> None:
+        await projection.project(conn, envelope)
+        await when_duplicate_confirmed_merge_cases(casework.joined_uow(conn), confirmed, envelope)
 
-
-# Built from the event registry: a new cross-service event is projected without a change
-# here (its timeline line is its type name until `domain/timeline.py` learns it).
-HANDLERS: dict[str, Handler] = {
-    **dict.fromkeys(PROJECTED_EVENT_TYPES, project_event),
-    LetterSigned.event_type: on_letter_signed,
-    ReplyReceived.event_type: on_reply_received,
-    DuplicateConfirmed.event_type: on_duplicate_confirmed,
-}
+    # Built from the event registry: a new cross-service event is projected without a
+    # change here (its timeline line is its type name until `domain/timeline.py` learns it).
+    return {
+        **dict.fromkeys(PROJECTED_EVENT_TYPES, project),
+        **handles(LetterSigned, on_letter_signed),
+        **handles(ReplyReceived, on_reply_received),
+        **handles(DuplicateConfirmed, on_duplicate_confirmed),
+    }

@@ -1,31 +1,71 @@
-"""The record of who read which case file (UU 27/2022: reads of personal data are logged)."""
+"""Who may do what in casework: the role sets of every endpoint and the rules about who
+reads a confidential reporter's name or counselling notes. One place; the routers name
+these sets, and `shared.auth.authorize` checks them (403 with a reason).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
-from uuid import UUID
+from services.casework.domain.model import CaseState
+from shared.auth import StaffIdentity
+from shared.contracts.vocab import Role
 
-import asyncpg
+# Analysts read reports, not case files; admins run the system.
+CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+# Anyone who works cases (not the receptionist, analyst or admin).
+CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST}
+ASSIGNERS = frozenset(
+    {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
+)
+DISPOSERS = frozenset({Role.HEAD_OF_OFFICE})  # a disposition (disposisi) is the head's
+HANDOVER_GUIDES = frozenset({Role.RECEPTIONIST, Role.FRONT_OFFICE})
+TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
+BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})
+SUPERVISORS = frozenset(
+    {
+        Role.HEAD_OF_OFFICE,
+        Role.SECRETARY,
+        Role.HEAD_OF_DIVISION,
+        Role.SUB_COORDINATOR,
+        Role.FRONT_OFFICE,
+        Role.COMPLAINT_OFFICER,
+    }
+)
+RESOLVERS = frozenset(
+    {
+        Role.FRONT_OFFICE,
+        Role.OFFICER,
+        Role.SOCIAL_WORKER,
+        Role.HEAD_OF_DIVISION,
+        Role.HEAD_OF_OFFICE,
+    }
+)
+CLOSERS = RESOLVERS | SUPERVISORS
+REOPENERS = SUPERVISORS
+FORWARDERS = SUPERVISORS
+# Social work (LK3).
+IDENTITY_RECORDERS = frozenset({Role.FRONT_OFFICE, Role.SOCIAL_WORKER})
+ASSESSORS = frozenset({Role.SOCIAL_WORKER})
+CONSULTATION_HOLDERS = frozenset({Role.SOCIAL_WORKER})
+COUNSELLORS = frozenset({Role.PSYCHOLOGIST})
+REFERRERS = frozenset({Role.SOCIAL_WORKER, Role.OFFICER, Role.FRONT_OFFICE, Role.BACK_OFFICE})
+# The office's registers and reports.
+RECEPTION_READERS = CASE_READERS | {Role.RECEPTIONIST}
+IKM_READERS = CASE_READERS | {Role.ANALYST}
 
-Purpose = Literal["view", "view_as_of"]
+# Counselling notes: the social workers / psychologists the case was assigned to.
+NOTE_READERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST})
+# Who may see who reported a confidential complaint (LAPOR! "rahasia"): the complaint
+# officer, an administrator, and the staff the case was assigned to.
+IDENTITY_READERS = frozenset({Role.COMPLAINT_OFFICER, Role.ADMIN})
 
 
-async def record_access(
-    conn: asyncpg.Connection,
-    *,
-    staff_id: str,
-    office: str,
-    case_id: UUID,
-    purpose: Purpose,
-    correlation_id: UUID | None,
-) -> None:
-    """Written in the read's own transaction: no read of a case file goes unrecorded."""
-    await conn.execute(
-        """INSERT INTO casework.access_log (staff_id, office, case_id, purpose, correlation_id)
-           VALUES ($1, $2, $3, $4, $5)""",
-        staff_id,
-        office,
-        case_id,
-        purpose,
-        correlation_id,
+def may_see_reporter(staff: StaffIdentity, state: CaseState) -> bool:
+    return (
+        not state.confidential
+        or staff.has_any(IDENTITY_READERS)
+        or staff.staff_id in state.care_team
     )
+
+
+def may_read_notes(staff: StaffIdentity, state: CaseState) -> bool:
+    return staff.has_any(NOTE_READERS) and staff.staff_id in state.care_team

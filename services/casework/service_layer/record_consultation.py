@@ -1,0 +1,23 @@
+"""Use case: record consultation."""
+
+from __future__ import annotations
+
+from services.casework.domain import social_work
+from services.casework.domain.commands import RecordConsultation
+from services.casework.service_layer.case_command import Actor, CaseRef, decide_on_case
+from services.casework.service_layer.unit_of_work import NewUnitOfWork
+from shared.contracts.base import EventEnvelope
+
+
+async def record_consultation(
+    new_uow: NewUnitOfWork, case: CaseRef, cmd: RecordConsultation, actor: Actor
+) -> list[EventEnvelope]:
+    """LK3 step 5: the case consultation, naming the psychologist (CaseConsulted)."""
+    return await decide_on_case(
+        new_uow,
+        case,
+        actor,
+        lambda state: social_work.record_consultation(
+            state, cmd, staff_id=actor.staff_id, by=actor.actor
+        ),
+    )

@@ -1,0 +1,21 @@
+"""Use case: take up case."""
+
+from __future__ import annotations
+
+from services.casework.domain import lifecycle
+from services.casework.domain.commands import Transition
+from services.casework.service_layer.case_command import Actor, CaseRef, decide_on_case
+from services.casework.service_layer.unit_of_work import NewUnitOfWork
+from shared.contracts.base import EventEnvelope
+
+
+async def take_up_case(
+    new_uow: NewUnitOfWork, case: CaseRef, cmd: Transition, actor: Actor
+) -> list[EventEnvelope]:
+    """The front office takes a registered case up: registered -> front_office (CaseFileOpened)."""
+    return await decide_on_case(
+        new_uow,
+        case,
+        actor,
+        lambda state: lifecycle.take_up(state, cmd, by=actor.actor),
+    )
