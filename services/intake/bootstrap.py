@@ -1,4 +1,5 @@
-"""Wire intake: runtime (pool, store, relay, consumer), catalogue, HTTP routes, SMTP."""
+"""Wire intake: runtime (pool, store, relay, consumer, catalogue), the typed handlers, the
+HTTP routers, the group-commit writer and the SMTP door."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from services.intake.entrypoints.http import register_schemas, router
 from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
 from services.intake.service_layer.group_commit import RegistrationWriter
-from shared.catalogue import Catalogue, load_catalogue
+from shared.catalogue import Catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
 
@@ -25,17 +26,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or get_settings()
-    # Loaded once at start-up: a broken catalogue file stops the service, loudly.
-    catalogue = catalogue or load_catalogue(settings.slrt_catalogue_dir)
+    # The runtime loads the catalogue once, at start-up (unless a test hands one in): a
+    # broken catalogue file stops the service, loudly.
     runtime = ServiceRuntime(
-        "intake", migrations=MIGRATIONS, handlers=make_handlers(catalogue), settings=settings
+        "intake", migrations=MIGRATIONS, settings=settings, catalogue=catalogue
     )
+    runtime.handlers = make_handlers(runtime.catalogue, runtime.store)
     app = create_service_app(
         runtime,
         title="SLRT intake",
         description="Every channel arrives here: requests become cases (ComplaintRegistered).",
     )
-    app.state.catalogue = catalogue
     # Staff registrations arriving together share one transaction (group commit).
     app.state.registrations = RegistrationWriter(lambda: runtime.pool, runtime.store)
     app.include_router(router)
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             smtp = None
             if settings.slrt_smtp_port is not None:
                 smtp = await start_smtp(
-                    runtime, catalogue, settings.slrt_smtp_host, settings.slrt_smtp_port
+                    runtime, runtime.catalogue, settings.slrt_smtp_host, settings.slrt_smtp_port
                 )
             try:
                 yield

@@ -1,4 +1,5 @@
-"""Read side of intake: inbound messages (for staff) and the catalogue (for everyone)."""
+"""Read side of intake: inbound messages, the triage queue, likely duplicates and the
+walk-in desk (for staff), and the catalogue (for everyone)."""
 
 from __future__ import annotations
 

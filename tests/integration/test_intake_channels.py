@@ -25,6 +25,7 @@ import pytest
 from services.intake.adapters.channels.base import hmac_sha256_b64
 from services.intake.bootstrap import create_app
 from shared.contracts.base import EventEnvelope
+from shared.contracts.streams import complaint_stream, inbound_stream, visit_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
 from shared.kafka import make_producer
@@ -123,7 +124,7 @@ async def decided(pool: asyncpg.Pool, inbound_id: str) -> asyncpg.Record:
 
 async def case_events(pool: asyncpg.Pool, case_id: UUID) -> list[EventEnvelope]:
     async with pool.acquire() as conn:
-        return await read_stream(conn, f"complaint-{case_id}")
+        return await read_stream(conn, complaint_stream(case_id))
 
 
 async def registered(pool: asyncpg.Pool, case_id: UUID | None) -> dict[str, Any]:
@@ -476,7 +477,7 @@ async def test_unclear_messages_wait_in_triage_until_staff_classify_them(
     )
     assert (await intake.get("/v1/triage", headers=MATARAM_DESK)).json()["items"] == []
     async with pool.acquire() as conn:
-        types = [e.event_type for e in await read_stream(conn, f"inbound-{inbound_id}")]
+        types = [e.event_type for e in await read_stream(conn, inbound_stream(UUID(inbound_id)))]
     assert types == ["InboundReceived", "TriageRequested", "RequestClassified"]
 
     bad = await intake.post("/v1/channels/website/mataram", content=b"{not json")
@@ -606,7 +607,7 @@ async def test_walk_in_desk_queue_numbers_guest_book_and_id_card(
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_returned"
     assert (await intake.get("/v1/desk/id-cards", headers=KUPANG_DESK)).json()["items"] == []
     async with pool.acquire() as conn:
-        types = [e.event_type for e in await read_stream(conn, f"visit-{visit_id}")]
+        types = [e.event_type for e in await read_stream(conn, visit_stream(UUID(visit_id)))]
     # The second deposit hands the held card to the case the visit became.
     assert types == ["GuestBookSigned", "IdCardDeposited", "IdCardDeposited", "IdCardReturned"]
 

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.intake.bootstrap import create_app
 from shared.contracts.events import INTAKE_TOPIC, ComplaintRegistered
+from shared.contracts.streams import complaint_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
 from shared.settings import Settings, topic_name
@@ -100,7 +101,7 @@ async def test_a_request_becomes_a_case_in_the_store_and_on_kafka(
     case_id = out["case_id"]
 
     async with pool.acquire() as conn:
-        stream = await read_stream(conn, f"complaint-{case_id}")
+        stream = await read_stream(conn, complaint_stream(UUID(case_id)))
     assert [e.event_type for e in stream] == ["ComplaintRegistered"]
     env = stream[0]
     event = env.payload()

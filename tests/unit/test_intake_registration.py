@@ -11,24 +11,17 @@ import pytest
 
 from services.intake.domain.commands import RegisterRequest
 from services.intake.domain.registration import (
-    RequestRefused,
     normalise_number,
     parse_request,
     register,
     resolve_office,
     validate_request,
 )
-from services.intake.domain.tickets import (
-    WIB,
-    WIT,
-    WITA,
-    format_ticket,
-    office_local_date,
-    office_timezone,
-    ticket_prefix,
-)
+from services.intake.domain.tickets import format_ticket, ticket_prefix
 from shared.catalogue import Catalogue, load_catalogue
 from shared.contracts.vocab import Channel
+from shared.localtime import WIB, WIT, WITA, local_date, zone_of
+from shared.refusal import Refused
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
@@ -50,14 +43,14 @@ def body(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def refused(catalogue: Catalogue, data: dict[str, Any] | bytes) -> RequestRefused:
+def refused(catalogue: Catalogue, data: dict[str, Any] | bytes) -> Refused:
     raw = data if isinstance(data, bytes) else orjson.dumps(data)
 
     def attempt() -> None:
         cmd = parse_request(raw)
         validate_request(cmd, resolve_office(cmd, catalogue), now=NOW)
 
-    with pytest.raises(RequestRefused) as info:
+    with pytest.raises(Refused) as info:
         attempt()
     return info.value
 
@@ -98,7 +91,7 @@ def test_the_model_takes_the_documented_body() -> None:
     ],
 )
 def test_schema_errors_name_the_field(change: dict[str, Any], loc: list[str]) -> None:
-    with pytest.raises(RequestRefused) as info:
+    with pytest.raises(Refused) as info:
         parse_request(orjson.dumps(body(**change)))
     assert info.value.code == "invalid_request"
     errors = info.value.details["errors"]
@@ -108,7 +101,7 @@ def test_schema_errors_name_the_field(change: dict[str, Any], loc: list[str]) ->
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"\xff", b"office=lumajang"])
 def test_unreadable_json_is_malformed(raw: bytes) -> None:
-    with pytest.raises(RequestRefused) as info:
+    with pytest.raises(Refused) as info:
         parse_request(raw)
     assert info.value.code == "malformed_json"
 
@@ -219,14 +212,14 @@ def test_ticket_prefix_of_other_ids(catalogue: Catalogue) -> None:
 
 
 def test_office_time_zones() -> None:
-    assert office_timezone("35.08") is WIB  # Jawa Timur
-    assert office_timezone("13.77") is WIB  # Sumatera Barat
-    assert office_timezone("52.71") is WITA  # NTB
-    assert office_timezone("53.71") is WITA  # NTT
-    assert office_timezone("91.71") is WIT  # Papua
+    assert zone_of("35.08") is WIB  # Jawa Timur
+    assert zone_of("13.77") is WIB  # Sumatera Barat
+    assert zone_of("52.71") is WITA  # NTB
+    assert zone_of("53.71") is WITA  # NTT
+    assert zone_of("91.71") is WIT  # Papua
 
 
 def test_the_year_is_the_offices_own() -> None:
     new_year_eve_utc = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
-    assert office_local_date(new_year_eve_utc, "52.71") == date(2026, 1, 1)  # 00:30 WITA
-    assert office_local_date(new_year_eve_utc, "35.08") == date(2025, 12, 31)  # 23:30 WIB
+    assert local_date(new_year_eve_utc, "52.71") == date(2026, 1, 1)  # 00:30 WITA
+    assert local_date(new_year_eve_utc, "35.08") == date(2025, 12, 31)  # 23:30 WIB

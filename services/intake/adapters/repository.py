@@ -1,4 +1,6 @@
-"""Intake's own tables: inbound messages, ticket counters, registrations."""
+"""Intake's own tables: inbound messages, registrations, citizens, likely duplicates,
+thread references and the triage queue (plain functions on the caller's connection:
+the group commit calls them on its batch's, the unit of work on its own)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from uuid import UUID
 
 import asyncpg
 import orjson
+
+from services.intake.domain.duplicates import LikelyDuplicate
+from services.intake.domain.new_case import Identification, Identified, ToIdentify
 
 
 @dataclass(frozen=True)
@@ -162,14 +167,51 @@ def _registration_args(
     )
 
 
-async def add_registration(conn: asyncpg.Connection, **registration: Any) -> None:
-    await conn.execute(_INSERT_REGISTRATION, *_registration_args(**registration))
+def registration_row(case: Identified, inbound_id: UUID) -> dict[str, Any]:
+    """The `intake.registrations` row of a new case (what de-duplication looks up)."""
+    new, valid = case.new, case.new.valid
+    return {
+        "case_id": new.case_id,
+        "ticket_number": case.ticket_number,
+        "office": valid.office.id,
+        "service": valid.service.id,
+        "variant": valid.variant,
+        "channel": valid.channel.value,
+        "external_id": new.cmd.external_id,
+        "inbound_id": inbound_id,
+        "received_at": valid.received_at,
+        "citizen_id": case.citizen_id,
+        "nik": new.nik,
+        "phone": new.phone,
+    }
 
 
-async def add_registrations(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
+async def add_registration(conn: asyncpg.Connection, case: Identified, inbound_id: UUID) -> None:
+    await conn.execute(
+        _INSERT_REGISTRATION, *_registration_args(**registration_row(case, inbound_id))
+    )
+
+
+async def add_registrations(conn: asyncpg.Connection, cases: list[tuple[Identified, UUID]]) -> None:
+    """`add_registration` for a batch: (case, inbound id) pairs, pipelined."""
+    if not cases:
         return
-    await conn.executemany(_INSERT_REGISTRATION, [_registration_args(**r) for r in rows])
+    await conn.executemany(
+        _INSERT_REGISTRATION,
+        [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases],
+    )
+
+
+async def close_registration(
+    conn: asyncpg.Connection, case_id: UUID, at: datetime | None = None
+) -> None:
+    """A finished (or merged) case no longer attracts duplicates; the first close counts."""
+    await conn.execute(
+        """UPDATE intake.registrations SET closed_at = coalesce(closed_at, $2, clock_timestamp())
+           WHERE case_id = $1""",
+        case_id,
+        at,
+    )
 
 
 async def find_by_external_ids(
@@ -283,35 +325,7 @@ async def queue_for_triage(
 # ---- identities and duplicates -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OpenCase:
-    case_id: UUID
-    reason: str
-
-
-@dataclass(frozen=True)
-class Identified:
-    citizen_id: UUID | None  # None: nothing identifies the person (or anonymous)
-    duplicate: OpenCase | None
-    ticket: int
-
-
-@dataclass(frozen=True)
-class ToIdentify:
-    """A registration about to be made, as `identify_and_number` (and `identify_many`) take it."""
-
-    identifiers: list[tuple[str, str]]
-    new_id: UUID
-    office: str
-    service: str
-    nik: str | None
-    phone: str | None
-    since: datetime
-    prefix: str
-    year: int
-
-
-async def identify_and_number(conn: asyncpg.Connection, t: ToIdentify) -> Identified:
+async def identify_and_number(conn: asyncpg.Connection, t: ToIdentify) -> Identification:
     """In one statement, for a registration about to be made:
 
     - the citizen: the one any identifier (NIK, phone, e-mail, handle) already belongs to
@@ -337,7 +351,7 @@ async def identify_and_number(conn: asyncpg.Connection, t: ToIdentify) -> Identi
     return _identified(row)
 
 
-async def identify_many(conn: asyncpg.Connection, batch: list[ToIdentify]) -> list[Identified]:
+async def identify_many(conn: asyncpg.Connection, batch: list[ToIdentify]) -> list[Identification]:
     """`identify_and_number` for each of a batch, in order, in one round trip. Each sees
     the citizens made for the ones before it; none sees the others' registrations (they
     are not written yet: the caller compares the batch's own requests)."""
@@ -366,9 +380,10 @@ async def identify_many(conn: asyncpg.Connection, batch: list[ToIdentify]) -> li
     return [_identified(r) for r in rows]
 
 
-def _identified(row: asyncpg.Record) -> Identified:
-    duplicate = OpenCase(row["duplicate_of"], row["reason"]) if row["duplicate_of"] else None
-    return Identified(row["citizen_id"], duplicate, int(row["ticket"]))
+def _identified(row: asyncpg.Record) -> Identification:
+    found = row["duplicate_of"]
+    duplicate = LikelyDuplicate(found, row["reason"]) if found else None
+    return Identification(row["citizen_id"], duplicate, int(row["ticket"]))
 
 
 _INSERT_DUPLICATE = """
@@ -376,34 +391,20 @@ _INSERT_DUPLICATE = """
     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"""
 
 
-async def add_duplicate(
-    conn: asyncpg.Connection, *, case_id: UUID, duplicate_of: UUID, office: str, reason: str
-) -> None:
-    await conn.execute(_INSERT_DUPLICATE, case_id, duplicate_of, office, reason)
-
-
-async def add_duplicates(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> None:
-    await conn.executemany(
-        _INSERT_DUPLICATE,
-        [(r["case_id"], r["duplicate_of"], r["office"], r["reason"]) for r in rows],
+def _duplicate_args(case: Identified) -> tuple[UUID, UUID, str, str]:
+    assert case.duplicate is not None
+    return (
+        case.new.case_id,
+        case.duplicate.case_id,
+        case.new.valid.office.id,
+        case.duplicate.reason,
     )
 
 
-async def link_visit(
-    conn: asyncpg.Connection, visit_id: UUID, case_id: UUID, office: str
-) -> asyncpg.Record | None:
-    """A walk-in request registered for a visit: the visit (and its ID card) get the case.
+async def add_duplicate(conn: asyncpg.Connection, case: Identified) -> None:
+    """The suspected link of a new case (`DuplicateSuspected`), for staff to decide."""
+    await conn.execute(_INSERT_DUPLICATE, *_duplicate_args(case))
 
-    Returns the card's kind and holder when the visit left an ID card that is still held
-    at reception (it now belongs to the case), else None.
-    """
-    row: asyncpg.Record | None = await conn.fetchrow(
-        """UPDATE intake.visits SET case_id = $2 WHERE id = $1 AND office = $3
-           RETURNING id_card_kind, id_card_held_by, id_card_left_at, id_card_returned_at""",
-        visit_id,
-        case_id,
-        office,
-    )
-    if row is None or row["id_card_left_at"] is None or row["id_card_returned_at"] is not None:
-        return None
-    return row
+
+async def add_duplicates(conn: asyncpg.Connection, cases: list[Identified]) -> None:
+    await conn.executemany(_INSERT_DUPLICATE, [_duplicate_args(c) for c in cases])

@@ -1,7 +1,8 @@
 """Deciding whether a request can become a case, and the event that says it did.
 
-Each refusal carries a machine-readable code; the entrypoint turns it into a 4xx and the
-inbound message keeps the same code, so staff can see what was refused and why.
+Each refusal is a `shared.refusal.Refused` with a machine-readable code (422 unless it
+says otherwise); `shared.http` turns it into the 4xx and the inbound message keeps the
+same code, so staff can see what was refused and why.
 """
 
 from __future__ import annotations
@@ -19,21 +20,12 @@ from services.intake.domain.commands import ApplicantIn, RegisterRequest
 from shared.catalogue import Catalogue, Office, ServiceStandard, UnknownEntry
 from shared.contracts.events import Applicant, ComplaintRegistered
 from shared.contracts.vocab import Channel
+from shared.refusal import Refused
 
 # Clocks of desk PCs drift; a letter dated a few minutes ahead is not an error.
 CLOCK_SKEW = timedelta(minutes=5)
 _SEPARATORS = re.compile(r"[\s.\-]")
 _SIXTEEN_DIGITS = re.compile(r"^\d{16}$")
-
-
-class RequestRefused(Exception):
-    """The request cannot become a case; `code` says why, for machines and for staff."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -64,12 +56,13 @@ def parse_request(raw: bytes) -> RegisterRequest:
     except ValidationError as exc:
         errors = schema_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise RequestRefused(
+            raise Refused(
                 "malformed_json",
                 "The body is not valid JSON.",
-                {"errors": errors},
+                status=400,
+                details={"errors": errors},
             ) from None
-        raise RequestRefused(
+        raise Refused.invalid(
             "invalid_request", "The request does not match the schema.", {"errors": errors}
         ) from None
 
@@ -78,7 +71,7 @@ def resolve_office(cmd: RegisterRequest, catalogue: Catalogue) -> Office:
     try:
         return catalogue.office(cmd.office)
     except UnknownEntry:
-        raise RequestRefused(
+        raise Refused.invalid(
             "unknown_office",
             f"There is no office {cmd.office!r} in the catalogue.",
             {"field": "office", "known": sorted(catalogue.offices)},
@@ -96,14 +89,14 @@ def normalise_number(value: str | None) -> str | None:
 def _person(person: ApplicantIn, field: str) -> Applicant:
     nik = normalise_number(person.nik)
     if nik is not None and not _SIXTEEN_DIGITS.match(nik):
-        raise RequestRefused(
+        raise Refused.invalid(
             "nik_invalid",
             "A NIK has exactly 16 digits.",
             {"field": f"{field}.nik", "length": len(nik)},
         )
     kk = normalise_number(person.kk_number)
     if kk is not None and not _SIXTEEN_DIGITS.match(kk):
-        raise RequestRefused(
+        raise Refused.invalid(
             "kk_number_invalid",
             "A KK number has exactly 16 digits.",
             {"field": f"{field}.kk_number", "length": len(kk)},
@@ -119,7 +112,7 @@ def _person(person: ApplicantIn, field: str) -> Applicant:
             handle=person.handle or None,
         )
     except ValidationError as exc:
-        raise RequestRefused(
+        raise Refused.invalid(
             "invalid_request",
             "The request does not match the schema.",
             {"errors": [{**e, "loc": [field, *e["loc"]]} for e in schema_errors(exc)]},
@@ -130,7 +123,7 @@ def _channel(cmd: RegisterRequest, office: Office, service: ServiceStandard) -> 
     try:
         channel = Channel(cmd.channel)
     except ValueError:
-        raise RequestRefused(
+        raise Refused.invalid(
             "unknown_channel",
             f"{cmd.channel!r} is not a channel.",
             {"field": "channel", "known": [c.value for c in Channel]},
@@ -139,7 +132,7 @@ def _channel(cmd: RegisterRequest, office: Office, service: ServiceStandard) -> 
     # through the complaint channels its standard (or the office) publishes.
     offered = set(service.channels) | {c.channel for c in office.complaint_channels_for(service.id)}
     if channel not in offered:
-        raise RequestRefused(
+        raise Refused.invalid(
             "channel_not_offered",
             f"{office.id}/{service.id} is not offered through {channel.value}.",
             {"field": "channel", "offered": sorted(c.value for c in offered)},
@@ -152,7 +145,7 @@ def _variant(cmd: RegisterRequest, service: ServiceStandard) -> str | None:
         try:
             return service.variant(cmd.variant).id
         except UnknownEntry:
-            raise RequestRefused(
+            raise Refused.invalid(
                 "unknown_variant",
                 f"{service.id} has no variant {cmd.variant!r}.",
                 {"field": "variant", "known": sorted(service.variants)},
@@ -164,11 +157,11 @@ def _variant(cmd: RegisterRequest, service: ServiceStandard) -> str | None:
 
 
 def validate_request(cmd: RegisterRequest, office: Office, *, now: datetime) -> ValidRequest:
-    """Check a request against the office's published standards; raise RequestRefused."""
+    """Check a request against the office's published standards; raise Refused."""
     try:
         service = office.service(cmd.service)
     except UnknownEntry:
-        raise RequestRefused(
+        raise Refused.invalid(
             "unknown_service",
             f"{office.id} publishes no service {cmd.service!r}.",
             {"field": "service", "known": sorted(office.services)},
@@ -178,7 +171,7 @@ def validate_request(cmd: RegisterRequest, office: Office, *, now: datetime) -> 
     applicant = _person(cmd.applicant, "applicant")
     on_behalf_of = _person(cmd.on_behalf_of, "on_behalf_of") if cmd.on_behalf_of else None
     if not cmd.anonymous and cmd.applicant.is_empty():
-        raise RequestRefused(
+        raise Refused.invalid(
             "applicant_missing",
             "Give the applicant's name, NIK, KK number, phone or e-mail, "
             "or mark the request anonymous.",
@@ -186,7 +179,7 @@ def validate_request(cmd: RegisterRequest, office: Office, *, now: datetime) -> 
         )
     received_at = cmd.received_at or now
     if received_at > now + CLOCK_SKEW:
-        raise RequestRefused(
+        raise Refused.invalid(
             "received_at_in_future",
             "received_at lies in the future.",
             {"field": "received_at"},

@@ -1,39 +1,13 @@
 """Ticket numbers a citizen can read over the phone: `LMJ-2026-000123`.
 
-The year is the office's own calendar year: a request received in Mataram at 00:30 WITA
-on 1 January (still 31 December in UTC) gets a ticket of the new year. Indonesia keeps no
-daylight saving, so each province has one fixed offset.
+The year is the office's own calendar year (`shared.localtime.local_date`): a request
+received in Mataram at 00:30 WITA on 1 January (still 31 December in UTC) gets a ticket of
+the new year.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
 from shared.catalogue import Office
-
-WIB = timezone(timedelta(hours=7), "WIB")
-WITA = timezone(timedelta(hours=8), "WITA")
-WIT = timezone(timedelta(hours=9), "WIT")
-
-# Province codes (first two digits of a region code) outside WIB.
-_WITA_PROVINCES = frozenset(
-    {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-)
-_WIT_PROVINCES = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
-
-
-def office_timezone(region_code: str) -> timezone:
-    """WIB, WITA or WIT for a region code like `52.71`."""
-    province = region_code[:2]
-    if province in _WITA_PROVINCES:
-        return WITA
-    if province in _WIT_PROVINCES:
-        return WIT
-    return WIB
-
-
-def office_local_date(received_at: datetime, region_code: str) -> date:
-    return received_at.astimezone(office_timezone(region_code)).date()
 
 
 def ticket_prefix(office: Office) -> str:

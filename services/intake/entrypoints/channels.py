@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.intake.adapters.channels.base import (
     Attachment,
+    Delivery,
     PayloadUnreadable,
     Received,
     hmac_sha256_b64,
@@ -41,13 +42,15 @@ from services.intake.adapters.channels.social import (
 )
 from services.intake.domain.inbound import AttachmentRef
 from services.intake.domain.registration import schema_errors
-from services.intake.service_layer.inbound import Delivery, receive, record_refused_delivery
+from services.intake.entrypoints.deps import new_uow
+from services.intake.service_layer.receive_inbound import receive_inbound
+from services.intake.service_layer.refuse_delivery import refuse_delivery
 from services.intake.service_layer.register_request import MAX_BODY_BYTES
 from shared.auth import Staff, StaffIdentity, authorize
-from shared.catalogue import Catalogue
 from shared.contracts.vocab import Channel, Role
-from shared.http import ApiError, correlation_id, error_body
-from shared.runtime import get_runtime
+from shared.http import correlation_id, error_body
+from shared.refusal import Refused
+from shared.runtime import get_catalogue, get_runtime
 
 router = APIRouter(tags=["channels"])
 
@@ -64,15 +67,9 @@ _KEPT_HEADERS = (
 )
 
 
-def _catalogue(request: Request) -> Catalogue:
-    cat = request.app.state.catalogue
-    assert isinstance(cat, Catalogue)
-    return cat
-
-
 def _office(request: Request, office: str) -> str:
-    if office not in _catalogue(request).offices:
-        raise ApiError(404, "unknown_office", f"There is no office {office!r}.")
+    if office not in get_catalogue(request).offices:
+        raise Refused.not_found("unknown_office", f"There is no office {office!r}.")
     return office
 
 
@@ -82,7 +79,9 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ApiError(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES}.")
+            raise Refused(
+                "payload_too_large", f"The body is larger than {MAX_BODY_BYTES}.", status=413
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -102,8 +101,7 @@ def _delivery(
 
 
 async def _accept(request: Request, delivery: Delivery, items: list[Received]) -> JSONResponse:
-    runtime = get_runtime(request)
-    ids = await receive(runtime.pool, runtime.store, delivery, items)
+    ids = await receive_inbound(new_uow(request), delivery, items)
     return JSONResponse(
         {"status": "received", "inbound_ids": [str(i) for i in ids]}, status_code=202
     )
@@ -113,7 +111,7 @@ async def _refuse(
     request: Request, delivery: Delivery, channel: Channel, code: str, message: str, status: int
 ) -> JSONResponse:
     runtime = get_runtime(request)
-    inbound_id = await record_refused_delivery(
+    inbound_id = await refuse_delivery(
         runtime.pool, delivery, channel=channel, reason=code, message=message
     )
     return JSONResponse(
@@ -153,12 +151,9 @@ def _model(model: type[BaseModel], body: bytes) -> Any:
     except ValidationError as exc:
         errors = schema_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
-        raise ApiError(
-            422,
-            "invalid_request",
-            "The body does not match the schema.",
-            details={"errors": errors},
+            raise Refused("malformed_json", "The body is not valid JSON.", status=400) from None
+        raise Refused.invalid(
+            "invalid_request", "The body does not match the schema.", {"errors": errors}
         ) from None
 
 
@@ -187,8 +182,8 @@ async def verify_webhook(
     if platform in ("whatsapp", "facebook", "instagram") and hub_mode == "subscribe":
         if hub_verify_token == settings.slrt_meta_verify_token and hub_challenge:
             return PlainTextResponse(hub_challenge)
-        raise ApiError(403, "verify_token_invalid", "The verify token does not match.")
-    raise ApiError(400, "not_a_verification", "Nothing to verify in this request.")
+        raise Refused.forbidden("verify_token_invalid", "The verify token does not match.")
+    raise Refused("not_a_verification", "Nothing to verify in this request.", status=400)
 
 
 @router.post("/v1/channels/twitter/{office}", status_code=202, summary="X Account Activity")
@@ -367,13 +362,13 @@ async def letter(
     _own_office(staff, info.office)
     content = await scan.read(MAX_SCAN_BYTES + 1)
     if len(content) > MAX_SCAN_BYTES:
-        raise ApiError(413, "payload_too_large", f"A scan is at most {MAX_SCAN_BYTES} bytes.")
+        raise Refused("payload_too_large", f"A scan is at most {MAX_SCAN_BYTES} bytes.", status=413)
     kind = filetype.guess(content)
     if kind is None or kind.mime not in SCAN_TYPES:
-        raise ApiError(
-            415,
+        raise Refused(
             "unsupported_scan",
             "The scan must be a PDF, JPEG or PNG file (judged by its content).",
+            status=415,
             details={"detected": kind.mime if kind else None, "declared": scan.content_type},
         )
     file_name = (scan.filename or "surat")[:200]

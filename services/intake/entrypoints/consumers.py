@@ -1,44 +1,51 @@
-"""Events intake takes in.
+"""Events intake takes in, as typed handlers (`shared.consumer.handles`).
 
-- `InboundReceived` (its own adapters, topic `slrt.intake.inbound`): decide each message
-  into a case, a reply or the triage queue.
-- `CaseResolved` and `CaseClosed` (casework): a finished case stops attracting duplicates.
+- `InboundReceived` (its own adapters, topic `slrt.intake.inbound`): route each message
+  into a reply, a case or the triage queue (`when_inbound_received_route.py`).
+- `CaseResolved` and `CaseClosed` (casework): a finished case stops attracting duplicates
+  (`when_case_ended_stop_duplicates.py`).
 
-Each handler runs inside the consumer's transaction, which also records the event id:
-a redelivery changes nothing.
+Each handler runs inside the consumer's transaction (a joined unit of work), which also
+records the event id: a redelivery changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
-from services.intake.service_layer.inbound import decide
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
+from services.intake.service_layer.when_case_ended_stop_duplicates import close_ended_case
+from services.intake.service_layer.when_inbound_received_route import route_inbound_message
 from shared.catalogue import Catalogue
-from shared.consumer import Handler
-from shared.contracts.base import EVENT_TYPES, EventEnvelope
+from shared.consumer import Handler, handles
+from shared.contracts.base import EventEnvelope
+from shared.contracts.casework_events import CaseClosed
 from shared.contracts.events import CaseResolved
 from shared.contracts.intake_events import InboundReceived
 from shared.eventstore.store import EventStore
 
-STORE = EventStore("intake")
-# Casework's events that end a case, where casework publishes them.
-_CASE_ENDINGS = [t for t in (CaseResolved.event_type, "CaseClosed") if t in EVENT_TYPES]
 
+def make_handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
+    """The handlers, given the catalogue and event store the bootstrap holds."""
 
-async def on_case_ended(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await conn.execute(
-        """UPDATE intake.registrations SET closed_at = coalesce(closed_at, $2)
-           WHERE case_id = $1""",
-        envelope.case_id,
-        envelope.recorded_at or envelope.occurred_at,
-    )
+    async def on_inbound_received(
+        conn: asyncpg.Connection, event: InboundReceived, envelope: EventEnvelope
+    ) -> None:
+        uow = IntakeUnitOfWork.joined(conn, store)
+        await route_inbound_message(uow, catalogue, event, envelope)
 
+    async def on_case_resolved(
+        conn: asyncpg.Connection, event: CaseResolved, envelope: EventEnvelope
+    ) -> None:
+        await close_ended_case(IntakeUnitOfWork.joined(conn, store), envelope.case_id, envelope)
 
-def make_handlers(catalogue: Catalogue) -> dict[str, Handler]:
-    async def on_inbound(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-        await decide(conn, STORE, catalogue, envelope)
+    async def on_case_closed(
+        conn: asyncpg.Connection, event: CaseClosed, envelope: EventEnvelope
+    ) -> None:
+        await close_ended_case(IntakeUnitOfWork.joined(conn, store), envelope.case_id, envelope)
 
     return {
-        InboundReceived.event_type: on_inbound,
-        **dict.fromkeys(_CASE_ENDINGS, on_case_ended),
+        **handles(InboundReceived, on_inbound_received),
+        **handles(CaseResolved, on_case_resolved),
+        **handles(CaseClosed, on_case_closed),
     }

@@ -14,9 +14,11 @@ from uuid import uuid4
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from services.intake.adapters.channels.base import PayloadUnreadable
+from services.intake.adapters.channels.base import Delivery, PayloadUnreadable
 from services.intake.adapters.channels.email import parse_email
-from services.intake.service_layer.inbound import Delivery, receive, record_refused_delivery
+from services.intake.entrypoints.deps import units_of_work
+from services.intake.service_layer.receive_inbound import receive_inbound
+from services.intake.service_layer.refuse_delivery import refuse_delivery
 from shared.catalogue import Catalogue
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
@@ -32,6 +34,8 @@ def mailboxes(catalogue: Catalogue) -> dict[str, str]:
 
 
 class IntakeMailHandler:
+    """The SMTP door; its mailboxes come from the catalogue the bootstrap gives it."""
+
     def __init__(self, runtime: ServiceRuntime, catalogue: Catalogue) -> None:
         self.runtime = runtime
         self.mailboxes = mailboxes(catalogue)
@@ -61,7 +65,7 @@ class IntakeMailHandler:
         try:
             item = parse_email(raw, self.mailboxes, envelope_recipients=tuple(envelope.rcpt_tos))
         except PayloadUnreadable as exc:
-            await record_refused_delivery(
+            await refuse_delivery(
                 self.runtime.pool,
                 delivery,
                 channel=Channel.EMAIL,
@@ -70,7 +74,7 @@ class IntakeMailHandler:
             )
             return "554 5.6.0 Message is not readable MIME"
         try:
-            ids = await receive(self.runtime.pool, self.runtime.store, delivery, [item])
+            ids = await receive_inbound(units_of_work(self.runtime), delivery, [item])
         except Exception as exc:
             log.error("smtp_store_failed", error=repr(exc))
             return "451 4.3.0 Try again later"

@@ -6,33 +6,31 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ConfigDict, Field
 
 from services.intake.domain.commands import ApplicantIn, NoNul
-from services.intake.service_layer import staff as commands
+from services.intake.entrypoints.deps import new_uow
+from services.intake.service_layer.classify_triaged_message import classify_triaged_message
+from services.intake.service_layer.confirm_duplicate import confirm_duplicate
+from services.intake.service_layer.dismiss_duplicate import dismiss_duplicate
+from services.intake.service_layer.return_id_card import return_id_card
+from services.intake.service_layer.sign_guest_book import sign_guest_book
 from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
 from shared.auth import Staff, authorize
 from shared.catalogue import Catalogue
 from shared.contracts.vocab import Role
-from shared.http import ApiError, correlation_id
-from shared.runtime import get_runtime
+from shared.http import correlation_id
+from shared.localtime import local_today
+from shared.refusal import Refused
+from shared.runtime import get_catalogue, get_runtime
 
 router = APIRouter()
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 
 TRIAGE_ROLES = (Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN)
 DESK_ROLES = (Role.RECEPTIONIST, Role.FRONT_OFFICE)
 _STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-def _catalogue(request: Request) -> Catalogue:
-    cat = request.app.state.catalogue
-    assert isinstance(cat, Catalogue)
-    return cat
-
-
-def _refused(exc: commands.CommandRefused) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, details=exc.details or None)
 
 
 class ClassifyCommand(NoNul):
@@ -85,25 +83,20 @@ async def get_triage(request: Request, staff: Staff) -> dict[str, Any]:
     summary="Say which office, service and variant a triaged message is: it becomes a case",
 )
 async def post_classify(
-    inbound_id: UUID, body: ClassifyCommand, request: Request, staff: Staff
+    inbound_id: UUID, body: ClassifyCommand, request: Request, staff: Staff, catalogue: CatalogueDep
 ) -> dict[str, Any]:
     authorize(staff, roles=TRIAGE_ROLES)
-    runtime = get_runtime(request)
-    try:
-        result = await commands.classify_triaged(
-            runtime.pool,
-            runtime.store,
-            _catalogue(request),
-            staff,
-            inbound_id,
-            office=body.office,
-            service=body.service,
-            variant=body.variant,
-            applicant=body.applicant,
-            correlation_id=correlation_id(request),
-        )
-    except commands.CommandRefused as exc:
-        raise _refused(exc) from None
+    result = await classify_triaged_message(
+        new_uow(request),
+        catalogue,
+        staff,
+        inbound_id,
+        office=body.office,
+        service=body.service,
+        variant=body.variant,
+        applicant=body.applicant,
+        correlation_id=correlation_id(request),
+    )
     return {
         "case_id": str(result.case_id),
         "ticket_number": result.ticket_number,
@@ -135,19 +128,17 @@ async def post_duplicate_decision(
     body: DuplicateDecision | None = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=TRIAGE_ROLES)
-    runtime = get_runtime(request)
-    try:
-        return await commands.decide_duplicate(
-            runtime.pool,
-            runtime.store,
-            staff,
-            case_id,
-            decision=decision,
-            reason=body.reason if body else "",
-            correlation_id=correlation_id(request),
+    if decision == "confirm":
+        return await confirm_duplicate(
+            new_uow(request), staff, case_id, correlation_id=correlation_id(request)
         )
-    except commands.CommandRefused as exc:
-        raise _refused(exc) from None
+    return await dismiss_duplicate(
+        new_uow(request),
+        staff,
+        case_id,
+        reason=body.reason if body else "",
+        correlation_id=correlation_id(request),
+    )
 
 
 @router.post(
@@ -156,24 +147,21 @@ async def post_duplicate_decision(
     status_code=201,
     summary="Walk-in: a queue number for today and a guest-book entry",
 )
-async def post_visit(body: GuestBookEntry, request: Request, staff: Staff) -> dict[str, Any]:
+async def post_visit(
+    body: GuestBookEntry, request: Request, staff: Staff, catalogue: CatalogueDep
+) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
-    runtime = get_runtime(request)
-    try:
-        visit = await commands.sign_guest_book(
-            runtime.pool,
-            runtime.store,
-            _catalogue(request),
-            staff,
-            name=body.name,
-            phone=body.phone,
-            nik=body.nik,
-            purpose=body.purpose,
-            id_card=body.id_card_left,
-            correlation_id=correlation_id(request),
-        )
-    except KeyError:
-        raise ApiError(403, "wrong_office", "Your office is not in the catalogue.") from None
+    visit = await sign_guest_book(
+        new_uow(request),
+        catalogue,
+        staff,
+        name=body.name,
+        phone=body.phone,
+        nik=body.nik,
+        purpose=body.purpose,
+        id_card=body.id_card_left,
+        correlation_id=correlation_id(request),
+    )
     return {
         "visit_id": str(visit.visit_id),
         "queue_number": visit.queue_number,
@@ -184,16 +172,17 @@ async def post_visit(body: GuestBookEntry, request: Request, staff: Staff) -> di
 
 @router.get("/v1/desk/visits", tags=["desk"], summary="The guest book of one day")
 async def get_visits(
-    request: Request, staff: Staff, day: Annotated[date | None, Query()] = None
+    request: Request,
+    staff: Staff,
+    catalogue: CatalogueDep,
+    day: Annotated[date | None, Query()] = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
-    office = _catalogue(request).offices.get(staff.office)
+    office = catalogue.offices.get(staff.office)
     if office is None:
-        raise ApiError(403, "wrong_office", "Your office is not in the catalogue.")
+        raise Refused.forbidden("wrong_office", "Your office is not in the catalogue.")
     async with get_runtime(request).pool.acquire() as conn:
-        items = await visits_of_day(
-            conn, office.id, day or commands.local_today(office.region_code)
-        )
+        items = await visits_of_day(conn, office.id, day or local_today(office.region_code))
     return {"items": items}
 
 
@@ -211,10 +200,6 @@ async def get_id_cards(request: Request, staff: Staff) -> dict[str, Any]:
 )
 async def post_id_card_return(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
-    runtime = get_runtime(request)
-    try:
-        return await commands.return_id_card(
-            runtime.pool, runtime.store, staff, visit_id, correlation_id=correlation_id(request)
-        )
-    except commands.CommandRefused as exc:
-        raise _refused(exc) from None
+    return await return_id_card(
+        new_uow(request), staff, visit_id, correlation_id=correlation_id(request)
+    )

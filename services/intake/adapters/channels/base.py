@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from uuid import UUID
 
 from services.intake.domain.inbound import InboundPayload
 from shared.contracts.vocab import Channel
@@ -26,6 +27,19 @@ class PayloadUnreadable(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery from a channel, exactly as it arrived (one HTTP body, one e-mail)."""
+
+    source: str  # e.g. whatsapp-cloud-api, smtp, sp4n-lapor, website-form
+    body: bytes
+    content_type: str | None
+    headers: dict[str, str]
+    correlation_id: UUID
+    entered_by: str | None = None  # the staff member who typed it in, if any
+    entered_by_office: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,47 @@
+"""Use case: a delivery refused before it is read (a forged signature, a body that is not
+the channel's format) is still kept, as rejected with the reason, and logged; it is never
+registered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.intake.adapters import repository as repo
+from services.intake.adapters.channels.base import Delivery
+from shared.contracts.vocab import Channel
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+MAX_KEPT_BYTES = 1024 * 1024
+
+
+async def refuse_delivery(
+    pool: asyncpg.Pool, delivery: Delivery, *, channel: Channel, reason: str, message: str
+) -> UUID:
+    """Keep the refused delivery (its first MiB); return its inbound id for the answer."""
+    inbound_id = uuid4()
+    async with pool.acquire() as conn:
+        await repo.record_inbound(
+            conn,
+            inbound_id=inbound_id,
+            received_at=datetime.now(UTC),
+            source=delivery.source,
+            content_type=delivery.content_type,
+            headers=delivery.headers,
+            body=delivery.body[:MAX_KEPT_BYTES],
+            body_truncated=len(delivery.body) > MAX_KEPT_BYTES,
+            entered_by=delivery.entered_by,
+            entered_by_office=delivery.entered_by_office,
+            correlation_id=delivery.correlation_id,
+            status="rejected",
+            reason=reason,
+            message=message,
+            channel=channel.value,
+        )
+    log.warning(
+        "inbound_refused", source=delivery.source, reason=reason, inbound_id=str(inbound_id)
+    )
+    return inbound_id
