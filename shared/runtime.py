@@ -212,8 +212,9 @@ def get_runtime(request: Request) -> ServiceRuntime:
     return rt
 
 
-def get_catalogue(request: Request) -> Catalogue:
-    """The catalogue the service's bootstrap gave its runtime (a FastAPI dependency)."""
+async def get_catalogue(request: Request) -> Catalogue:
+    """The catalogue the service's bootstrap gave its runtime (a FastAPI dependency;
+    `async` so FastAPI does not hop to its thread pool for it on every request)."""
     return get_runtime(request).catalogue
 
 

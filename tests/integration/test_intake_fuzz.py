@@ -15,6 +15,7 @@ import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck
+from schemathesis.core.result import Err
 from schemathesis.generation import GenerationMode
 
 from services.intake.bootstrap import create_app
@@ -40,6 +41,8 @@ def _fuzz(spec: dict[str, Any], base_url: str, statuses: list[int]) -> list[str]
     failures: list[str] = []
     session = requests.Session()
     for result in schema.get_all_operations():
+        if isinstance(result, Err):  # the spec itself is broken: say where
+            raise result.err()
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)

@@ -192,7 +192,7 @@ def test_lapor_anonymous_drops_identity_whatever_the_connector_sent() -> None:
         tracking_id="123",
         content="x",
         is_anonymous=True,
-        reporter={"name": "Jangan Tampil", "nik": "5371014101900007"},  # type: ignore[arg-type]
+        reporter={"name": "Jangan Tampil", "nik": "5371014101900007"},
     )
     item = report.to_received("kupang")
     assert item.payload.sender == Sender() and item.payload.anonymous
@@ -235,7 +235,7 @@ def test_free_text_is_classified_by_catalogue_rules(
 
 def test_what_cannot_be_classified_goes_to_triage(cat: Catalogue) -> None:
     def outcome(**kw: object) -> object:
-        return classify(InboundPayload(**kw), Channel.EMAIL, cat, external_id=None)  # type: ignore[arg-type]
+        return classify(InboundPayload(**kw), Channel.EMAIL, cat, external_id=None)
 
     assert outcome(office=None, text="KKS hilang") == NeedsTriage(None, "office_unknown")
     assert outcome(office="atlantis", text="x") == NeedsTriage(None, "office_unknown")

@@ -50,7 +50,7 @@ from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id, error_body
 from shared.refusal import Refused
-from shared.runtime import get_catalogue, get_runtime
+from shared.runtime import get_runtime
 
 router = APIRouter(tags=["channels"])
 
@@ -68,7 +68,7 @@ _KEPT_HEADERS = (
 
 
 def _office(request: Request, office: str) -> str:
-    if office not in get_catalogue(request).offices:
+    if office not in get_runtime(request).catalogue.offices:
         raise Refused.not_found("unknown_office", f"There is no office {office!r}.")
     return office
 
