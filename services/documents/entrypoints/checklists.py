@@ -63,7 +63,9 @@ async def receive_document(
     return {"recorded": recorded, "checklist": await _checklist_view(request, case_id)}
 
 
-@router.post("/cases/{case_id}/documents/upload", openapi_extra=UPLOAD_SCHEMA)
+@router.post(
+    "/cases/{case_id}/documents/upload", openapi_extra=UPLOAD_SCHEMA, name="upload_document"
+)
 async def upload(
     case_id: UUID,
     request: Request,

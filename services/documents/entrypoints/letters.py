@@ -60,7 +60,7 @@ async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
     return view
 
 
-@router.post("/cases/{case_id}/letters", status_code=201)
+@router.post("/cases/{case_id}/letters", status_code=201, name="draft_letter")
 async def draft(
     case_id: UUID,
     body: DraftBody,
@@ -90,7 +90,7 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
     return {"case_id": str(case_id), "letters": items}
 
 
-@router.post("/cases/{case_id}/disposition")
+@router.post("/cases/{case_id}/disposition", name="assign_drafting")
 async def assign(
     case_id: UUID,
     body: DraftingAssignmentBody,
@@ -133,7 +133,7 @@ async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[st
     return view
 
 
-@router.post("/letters/{letter_id}/approve")
+@router.post("/letters/{letter_id}/approve", name="approve_letter")
 async def approve(
     letter_id: UUID,
     body: ApproveBody,
@@ -151,7 +151,7 @@ async def approve(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/return")
+@router.post("/letters/{letter_id}/return", name="return_letter")
 async def return_(
     letter_id: UUID,
     body: ReturnBody,
@@ -167,7 +167,7 @@ async def return_(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/resubmit")
+@router.post("/letters/{letter_id}/resubmit", name="resubmit_letter")
 async def resubmit(
     letter_id: UUID,
     body: ResubmitBody,
@@ -187,7 +187,7 @@ async def resubmit(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/sign")
+@router.post("/letters/{letter_id}/sign", name="sign_letter")
 async def sign(
     letter_id: UUID,
     request: Request,
@@ -203,7 +203,7 @@ async def sign(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/issue")
+@router.post("/letters/{letter_id}/issue", name="issue_letter")
 async def issue(
     letter_id: UUID,
     request: Request,

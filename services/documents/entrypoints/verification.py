@@ -18,7 +18,7 @@ from services.documents.service_layer.verify_letter import verify_letter
 public = APIRouter(prefix="/v1", tags=["verification"])
 
 
-@public.get("/verify/{letter_id}", response_model=None)
+@public.get("/verify/{letter_id}", response_model=None, name="verify_letter")
 async def verify(
     letter_id: UUID,
     request: Request,
