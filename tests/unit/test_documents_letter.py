@@ -328,7 +328,7 @@ def test_a_disposition_names_the_drafter_where_the_chain_starts_with_one() -> No
         roles={Role.HEAD_OF_OFFICE},
     )
     assert len(events) == 1 and events[0].assignee == "kpg-official"  # type: ignore[attr-defined]
-    refusals = [
+    refusals: list[tuple[dict[str, object], model.ChainPlan, str]] = [
         ({"roles": {SUB}}, kupang, "wrong_role"),
         ({"drafted": True}, kupang, "letter_already_drafted"),
         ({}, model.plan_chain(KKS.approval_chain), "no_disposition_step"),
