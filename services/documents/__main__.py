@@ -4,27 +4,24 @@ drops the documents projections and refolds them from the event store."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import asyncpg
 
-from services.documents.bootstrap import create_app
+from services.documents.bootstrap import MIGRATIONS, SERVICE, create_app
+from services.documents.service_layer.rebuild import rebuild_projections
+from shared.catalogue import load_catalogue
 from shared.runtime import service_main
-
-SERVICE = "documents"
-MIGRATIONS = Path(__file__).parent / "migrations"
+from shared.settings import get_settings
 
 
-async def _rebuild(pool: asyncpg.Pool) -> str:
-    from services.documents.service_layer.catalogue import get_catalogue
-    from services.documents.service_layer.rebuild import rebuild_projections
-
-    report = await rebuild_projections(pool, get_catalogue())
+async def rebuild(pool: asyncpg.Pool) -> str:
+    catalogue = load_catalogue(get_settings().slrt_catalogue_dir)
+    report = await rebuild_projections(pool, catalogue)
     return f"{report.checklists} checklists, {report.letters} letters"
 
 
 def main(argv: list[str]) -> None:
-    service_main(SERVICE, argv, create_app, migrations=MIGRATIONS, rebuild=_rebuild)
+    service_main(SERVICE, argv, create_app, migrations=MIGRATIONS, rebuild=rebuild)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Wires the documents service: runtime (migrations, consumer, relay) and HTTP routes."""
+"""Wires the documents service: the catalogue (loaded once: a broken catalogue stops the
+service at start, not at the first request), the runtime (migrations, consumer, relay),
+the typed event handlers and the HTTP routers."""
 
 from __future__ import annotations
 
@@ -6,26 +8,33 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.documents.entrypoints.consumers import HANDLERS
-from services.documents.entrypoints.http import public, router
-from services.documents.service_layer.catalogue import get_catalogue
+from services.documents.entrypoints import checklists, letters, verification
+from services.documents.entrypoints.consumers import handlers
+from shared.catalogue import load_catalogue
+from shared.eventstore.store import EventStore
 from shared.runtime import ServiceRuntime, create_service_app
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
+
+SERVICE = "documents"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    get_catalogue()  # a broken catalogue stops the service at start, not at the first request
+    settings = settings or get_settings()
+    catalogue = load_catalogue(settings.slrt_catalogue_dir)
     runtime = ServiceRuntime(
-        "documents",
-        migrations=Path(__file__).parent / "migrations",
-        handlers=HANDLERS,
+        SERVICE,
+        migrations=MIGRATIONS,
+        handlers=handlers(catalogue, EventStore(owner=SERVICE)),
         settings=settings,
+        catalogue=catalogue,
     )
     app = create_service_app(
         runtime,
         title="SLRT documents",
         description="Requirement checklists, letters and their approval chain.",
     )
-    app.include_router(router)
-    app.include_router(public)
+    app.include_router(checklists.router)
+    app.include_router(letters.router)
+    app.include_router(verification.public)
     return app

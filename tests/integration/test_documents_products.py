@@ -23,6 +23,7 @@ import pytest
 from services.documents.bootstrap import create_app
 from services.documents.domain.letter import plan_chain
 from shared.catalogue import load_catalogue
+from shared.contracts import streams
 from shared.contracts.base import EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered, DtksVerified
 from shared.contracts.vocab import Channel, Role
@@ -73,7 +74,9 @@ async def register_case(
         received_at=received_at,
     )
     async with pool.acquire() as conn, conn.transaction():
-        await EventStore("intake").append(conn, f"complaint-{case_id}", 0, [registered], meta)
+        await EventStore("intake").append(
+            conn, streams.complaint_stream(case_id), 0, [registered], meta
+        )
         if CATALOGUE.service(office, service).requires_dtks:
             verified = DtksVerified(
                 case_id=case_id,
@@ -84,7 +87,7 @@ async def register_case(
                 snapshot_date=date(2026, 1, 1),
             )
             await EventStore("eligibility").append(
-                conn, f"eligibility-{case_id}", 0, [verified], meta
+                conn, streams.eligibility_stream(case_id), 0, [verified], meta
             )
     return case_id, received_at
 
@@ -158,7 +161,7 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
             drafter = auth(office, plan.drafter, staff_id=f"{office}-drafter")
             await bring_everything(client, case_id, office)
 
-            if plan.disposition is not None:  # Kupang: the head assigns the drafting first
+            if plan.assigner is not None:  # Kupang: the head assigns the drafting first
                 r = await client.post(f"/v1/cases/{case_id}/letters", json=extra, headers=drafter)
                 assert r.status_code == 409, r.text
                 assert r.json()["error"]["code"] == "disposition_required"
@@ -171,7 +174,7 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
                 r = await client.post(
                     f"/v1/cases/{case_id}/disposition",
                     json={"assignee": f"{office}-drafter", "note": "Mohon dijawab"},
-                    headers=auth(office, plan.disposition, staff_id=f"{office}-head"),
+                    headers=auth(office, plan.assigner, staff_id=f"{office}-head"),
                 )
                 assert r.status_code == 200, r.text
                 other = auth(office, plan.drafter, staff_id=f"{office}-someone-else")
@@ -237,7 +240,7 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
             assert r.json()["error"]["code"] == "letter_already_handed_over"
 
             async with store.acquire() as conn:
-                stream = await read_stream(conn, f"letter-{letter_id}")
+                stream = await read_stream(conn, streams.letter_stream(letter_id))
             kinds = [e.event_type for e in stream]
             assert kinds[0] == "LetterDrafted" and kinds[-2:] == ["LetterSigned", "LetterIssued"]
             signed_event = stream[-2].data
@@ -269,8 +272,8 @@ async def test_time_promises_lumajang_one_working_day_mataram_one_hour(
         view = await checklist(client, mataram, "mataram")
         assert view["promise"]["value"] == 1 and view["promise"]["unit"] == "hours"
     async with store.acquire() as conn:
-        l_stream = await read_stream(conn, f"checklist-{lumajang}")
-        m_stream = await read_stream(conn, f"checklist-{mataram}")
+        l_stream = await read_stream(conn, streams.checklist_stream(lumajang))
+        m_stream = await read_stream(conn, streams.checklist_stream(mataram))
     l_done, m_done = l_stream[-1].data, m_stream[-1].data
     assert l_stream[-1].event_type == m_stream[-1].event_type == "RequirementsCompleted"
     assert l_done["promise"] == {
@@ -321,7 +324,7 @@ async def test_scans_are_kept_with_their_checksum_and_bad_ones_leave_nothing(
         assert again.status_code == 200 and again.json()["recorded"] is False
 
         async with store.acquire() as conn:
-            version_before = len(await read_stream(conn, f"checklist-{case_id}"))
+            version_before = len(await read_stream(conn, streams.checklist_stream(case_id)))
         assert await _files(store) == 1
         refusals = [
             (upload("kks", "original", PNG, "application/pdf"), 422, "file_type_mismatch"),
@@ -365,7 +368,7 @@ async def test_scans_are_kept_with_their_checksum_and_bad_ones_leave_nothing(
         # Nothing half-stored: no file, no event, the checklist as it was.
         assert await _files(store) == 1
         async with store.acquire() as conn:
-            assert len(await read_stream(conn, f"checklist-{case_id}")) == version_before
+            assert len(await read_stream(conn, streams.checklist_stream(case_id))) == version_before
         view = await checklist(client, case_id, "lumajang")
         assert view["missing"] == ["kks"] and len(view["received"]) == 1
 
@@ -373,7 +376,7 @@ async def test_scans_are_kept_with_their_checksum_and_bad_ones_leave_nothing(
         r = await client.post(url, headers=fo, **upload("kks", "original", pdf, "application/pdf"))
         assert r.status_code == 201 and r.json()["checklist"]["complete"] is True
     async with store.acquire() as conn:
-        stream = await read_stream(conn, f"checklist-{case_id}")
+        stream = await read_stream(conn, streams.checklist_stream(case_id))
     assert stream[-2].data["file_sha256"] == hashlib.sha256(pdf).hexdigest()
     assert stream[-2].data["file_content_type"] == "application/pdf"
     assert stream[-1].event_type == "RequirementsCompleted"
@@ -409,7 +412,7 @@ async def test_the_citizen_is_told_what_to_bring_and_drafting_waits(
         )
         assert r.status_code == 403
     async with store.acquire() as conn:
-        stream = await read_stream(conn, f"checklist-{case_id}")
+        stream = await read_stream(conn, streams.checklist_stream(case_id))
     noted = [e for e in stream if e.event_type == "DocumentsMissingNoted"]
     assert len(noted) == 1  # the same list is not told twice
     assert noted[0].data["missing"][0]["names"] == ["Surat kehilangan dari Polsek"]
@@ -474,7 +477,7 @@ async def test_two_signers_or_two_issuers_at_once_one_wins(
             )
             == 1
         )
-        kinds = [e.event_type for e in await read_stream(conn, f"letter-{letter_id}")]
+        kinds = [e.event_type for e in await read_stream(conn, streams.letter_stream(letter_id))]
     assert kinds.count("LetterSigned") == 1 and kinds.count("LetterIssued") == 1
 
 

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from services.documents.bootstrap import create_app
+from shared.contracts import streams
 from shared.contracts.base import EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered, DtksVerified
 from shared.contracts.vocab import Channel, Role
@@ -75,7 +76,9 @@ async def register_case(
         received_at=datetime.now(UTC),
     )
     async with pool.acquire() as conn, conn.transaction():
-        await EventStore("intake").append(conn, f"complaint-{case_id}", 0, [registered], meta)
+        await EventStore("intake").append(
+            conn, streams.complaint_stream(case_id), 0, [registered], meta
+        )
         if dtks:
             await verify_dtks(conn, case_id, meta)
     return case_id
@@ -90,7 +93,9 @@ async def verify_dtks(conn: asyncpg.Connection, case_id: UUID, meta: EventMetada
         programmes=("BPNT",),
         snapshot_date=date(2026, 1, 1),
     )
-    await EventStore("eligibility").append(conn, f"eligibility-{case_id}", 0, [verified], meta)
+    await EventStore("eligibility").append(
+        conn, streams.eligibility_stream(case_id), 0, [verified], meta
+    )
 
 
 async def checklist_of(client: httpx.AsyncClient, case_id: UUID) -> dict[str, Any] | None:
@@ -212,8 +217,8 @@ async def test_lumajang_reset_pin_goes_through_the_whole_chain(
         assert [x["letter_id"] for x in r.json()["letters"]] == [letter_id]
 
         async with store.acquire() as conn:
-            checklist_stream = await read_stream(conn, f"checklist-{case_id}")
-            letter_stream = await read_stream(conn, f"letter-{letter_id}")
+            checklist_stream = await read_stream(conn, streams.checklist_stream(case_id))
+            letter_stream = await read_stream(conn, streams.letter_stream(letter_id))
         assert [e.event_type for e in checklist_stream] == [
             "DocumentReceived",
             "DocumentReceived",

@@ -12,9 +12,9 @@ from services.documents.domain.checklist import (
     receive_document,
     requirements_for,
 )
-from services.documents.domain.errors import DomainError
 from shared.catalogue import load_catalogue
 from shared.contracts.events import DocumentReceived, RequirementsCompleted
+from shared.refusal import Refused
 
 CATALOGUE = load_catalogue()
 
@@ -58,14 +58,14 @@ def test_receiving_twice_is_idempotent() -> None:
 
 def test_refusals() -> None:
     checklist = lumajang_reset_pin()
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         receive_document(checklist, document_type="passport", form="copy", checked_by="a")
     assert err.value.code == "unknown_document_type"
     assert err.value.details == {"allowed": ["ktp", "kk", "kks"]}
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         receive_document(checklist, document_type="kks", form="copy", checked_by="a")
     assert err.value.code == "original_required"
     no_variant = Checklist(case_id=uuid4(), variant=None, required=())
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         receive_document(no_variant, document_type="ktp", form="copy", checked_by="a")
     assert err.value.code == "variant_not_set"

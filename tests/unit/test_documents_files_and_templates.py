@@ -19,12 +19,12 @@ from services.documents.domain.checklist import (
     requirements_for,
 )
 from services.documents.domain.content import TEMPLATES, LetterFacts, compose
-from services.documents.domain.errors import DomainError
 from services.documents.domain.files import check_file
 from shared.catalogue import load_catalogue
 from shared.contracts.documents_events import CompletionPromise, DocumentsMissingNoted
 from shared.contracts.events import Applicant, DocumentReceived, RequirementsCompleted
 from shared.contracts.vocab import DurationUnit
+from shared.refusal import Refused
 
 CATALOGUE = load_catalogue()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -54,7 +54,7 @@ def test_accepted_scans_carry_their_checksum(content: bytes, declared: str) -> N
     ],
 )
 def test_bad_scans_are_refused_with_a_code(content: bytes, declared: str | None, code: str) -> None:
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         check_file(content, declared_type=declared, filename=None, max_bytes=1024)
     assert err.value.code == code
 
@@ -205,6 +205,6 @@ def test_letters_that_need_the_drafter_s_words_refuse_without_them(letter_type: 
         ticket_number="T-1",
         applicant=Applicant(name="Warga Contoh"),
     )
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         compose(facts)
     assert err.value.code == "letter_field_required"

@@ -16,10 +16,8 @@ from services.documents.domain.content import (
     letter_content,
     mask_nik,
 )
-from services.documents.domain.errors import DomainError
 from services.documents.domain.numbering import (
     format_letter_number,
-    local_date,
     office_code,
     roman_month,
 )
@@ -34,6 +32,8 @@ from shared.contracts.events import (
     LetterSigned,
 )
 from shared.contracts.vocab import Role
+from shared.localtime import local_date
+from shared.refusal import Refused
 
 CATALOGUE = load_catalogue()
 LUMAJANG = CATALOGUE.office("lumajang")
@@ -126,7 +126,7 @@ def test_lumajang_chain_officer_drafts_then_two_approvals_and_the_secretary_sign
 
 def test_a_role_outside_the_chain_is_the_wrong_role() -> None:
     letter = play(drafted_events())
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.approve(letter, actor="staff:fo", roles={Role.FRONT_OFFICE})
     assert err.value.code == "wrong_role"
     assert err.value.details and err.value.details["required_roles"] == ["sub_coordinator"]
@@ -135,14 +135,14 @@ def test_a_role_outside_the_chain_is_the_wrong_role() -> None:
 def test_a_chain_role_at_another_step_is_not_your_step() -> None:
     letter = play(drafted_events())
     for roles in ({KABID}, {SEC}):
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refused) as err:
             model.approve(letter, actor="staff:x", roles=roles)
         assert err.value.code == "not_your_step"
     # The signer cannot sign before the approvals are in.
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.ensure_can_sign(letter, {SEC})
     assert err.value.code == "letter_not_approved"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.ensure_can_sign(letter, {Role.FRONT_OFFICE})
     assert err.value.code == "wrong_role"
 
@@ -155,13 +155,13 @@ def test_approve_or_sign_after_signed_is_refused() -> None:
         play(history), actor="staff:sec", roles={SEC}, letter_number="n", content_sha256="h"
     )
     letter = play(history)
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.approve(letter, actor="staff:sub", roles={SUB})
     assert err.value.code == "letter_already_signed"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.sign(letter, actor="s", roles={SEC}, letter_number="m", content_sha256="h")
     assert err.value.code == "letter_already_signed"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.return_(letter, actor="staff:sec", roles={SEC}, comment="x")
     assert err.value.code == "letter_already_signed"
 
@@ -170,7 +170,7 @@ def test_approve_at_the_signature_step_says_it_awaits_the_signature() -> None:
     history = drafted_events()
     history += model.approve(play(history), actor="staff:sub", roles={SUB})
     history += model.approve(play(history), actor="staff:kabid", roles={KABID})
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.approve(play(history), actor="staff:sec", roles={SEC})
     assert err.value.code == "awaiting_signature"
 
@@ -183,10 +183,10 @@ def test_return_then_resubmit_starts_the_chain_again() -> None:
     history += returned
     letter = play(history)
     assert letter.status == "returned" and letter.current_role is None
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.approve(letter, actor="staff:kabid", roles={KABID})
     assert err.value.code == "letter_returned"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.resubmit(letter, actor="staff:sub", roles={SUB}, drafter=OFFICER)
     assert err.value.code == "wrong_role"
 
@@ -206,7 +206,7 @@ def test_draft_refusals() -> None:
         required=tuple(Requirement.from_catalogue(d) for d in RESET_PIN.required_documents),
         received={("kk", "copy"): Received("kk", "copy", "staff:fo")},
     )
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         drafted_events(checklist=missing_kks)
     assert err.value.code == "requirements_incomplete"
     assert err.value.details is not None and err.value.details["missing"] == ["kks"]
@@ -215,32 +215,32 @@ def test_draft_refusals() -> None:
     ]
     assert "Kartu Kesejahteraan Sosial (KKS)" in err.value.message
 
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         drafted_events(requires_dtks=True, dtks_status="not_found")
     assert err.value.code == "dtks_not_verified"
 
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         drafted_events(roles={SUB})
     assert err.value.code == "wrong_role"
 
     other = uuid4()
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         drafted_events(existing=[(other, "reset-pin-letter", "returned")])
     assert err.value.code == "letter_already_drafted"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         drafted_events(existing=[(other, "reset-pin-letter", "signed")])
     assert err.value.code == "letter_already_issued"
     assert drafted_events(requires_dtks=True, dtks_status="verified")
 
 
 def test_chains_the_service_cannot_run_are_refused() -> None:
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.plan_chain(())
     assert err.value.code == "no_letter_workflow"
     # Pariaman: the back office prints, the head of office signs (nothing to approve).
     pariaman = CATALOGUE.office("pariaman").service("dtks-certificate")
     plan = model.plan_chain(pariaman.approval_chain)
-    assert (plan.drafter, plan.chain, plan.disposition) == (
+    assert (plan.drafter, plan.chain, plan.assigner) == (
         Role.BACK_OFFICE,
         (Role.HEAD_OF_OFFICE,),
         None,
@@ -250,13 +250,13 @@ def test_chains_the_service_cannot_run_are_refused() -> None:
     plan = model.plan_chain(kupang.approval_chain)
     assert plan.drafter is SUB
     assert plan.chain == (KABID, SEC, Role.HEAD_OF_OFFICE)
-    assert plan.disposition is Role.HEAD_OF_OFFICE
+    assert plan.assigner is Role.HEAD_OF_OFFICE
     steps = [
         ApprovalStep(role=OFFICER, action="draft", label="draf"),
         ApprovalStep(role=SEC, action="sign", label="tanda tangan"),
         ApprovalStep(role=KABID, action="approve", label="setuju"),
     ]
-    with pytest.raises(DomainError):
+    with pytest.raises(Refused):
         model.plan_chain(steps)
 
 
@@ -328,7 +328,7 @@ def test_a_disposition_names_the_drafter_where_the_chain_starts_with_one() -> No
         roles={Role.HEAD_OF_OFFICE},
     )
     assert len(events) == 1 and events[0].assignee == "kpg-official"  # type: ignore[attr-defined]
-    refusals = [
+    refusals: list[tuple[dict[str, object], model.ChainPlan, str]] = [
         ({"roles": {SUB}}, kupang, "wrong_role"),
         ({"drafted": True}, kupang, "letter_already_drafted"),
         ({}, model.plan_chain(KKS.approval_chain), "no_disposition_step"),
@@ -341,13 +341,13 @@ def test_a_disposition_names_the_drafter_where_the_chain_starts_with_one() -> No
             "roles": {Role.HEAD_OF_OFFICE},
             **overrides,
         }
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refused) as err:
             model.assign_drafting(plan, **kwargs)  # type: ignore[arg-type]
         assert err.value.code == code
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.ensure_assigned(kupang, "staff:kpg-official", None)
     assert err.value.code == "disposition_required"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.ensure_assigned(kupang, "staff:someone", "kpg-official")
     assert err.value.code == "not_assigned"
     model.ensure_assigned(kupang, "staff:kpg-official", "kpg-official")
@@ -362,7 +362,7 @@ def test_a_signed_letter_is_issued_once_and_carries_the_promise() -> None:
     requested = datetime(2026, 11, 23, 1, tzinfo=UTC)
     history = drafted_events(requested_at=requested, promise=promise)
     letter = play(history)
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.issue(letter, actor="staff:fo", channel=Channel.WALK_IN, issued_at=requested)
     assert err.value.code == "letter_not_signed"
     for role in (SUB, KABID):
@@ -389,6 +389,6 @@ def test_a_signed_letter_is_issued_once_and_carries_the_promise() -> None:
     issued = history[-1]
     assert isinstance(issued, LetterIssued) and issued.channel is Channel.WHATSAPP
     assert issued.promise == promise and issued.requested_at == requested
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refused) as err:
         model.issue(play(history), actor="staff:fo", channel=Channel.WALK_IN, issued_at=signed_at)
     assert err.value.code == "letter_already_handed_over"

@@ -66,7 +66,7 @@ def _qr_matrix_on_page(pdf: bytes, modules: int) -> list[list[bool]]:
     scale = 4.0
     page, image = _page_image(pdf, scale)
     height_mm = page.get_height() / MM
-    x_mm, y_mm = qr_position(type("P", (), {"h": height_mm})())  # type: ignore[arg-type]
+    x_mm, y_mm = qr_position(type("P", (), {"h": height_mm})())
     border = 2
     per_module = QR_SIZE * MM * scale / (modules + 2 * border)
     left, top = x_mm * MM * scale, y_mm * MM * scale

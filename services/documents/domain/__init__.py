@@ -1,2 +1,2 @@
 """The pure model of documents: checklists and letters as folds of their events, and the
-decisions that return new events or refuse with a `DomainError`. No I/O here."""
+decisions that return new events or refuse with a `shared.refusal.Refused`. No I/O here."""

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from services.documents.domain.errors import DomainError
 from shared.catalogue import DocumentRequirement
 from shared.contracts.base import Event
 from shared.contracts.documents_events import (
@@ -31,13 +30,10 @@ from shared.contracts.documents_events import (
     MissingDocument,
 )
 from shared.contracts.events import DocumentReceived, RequirementsCompleted
+from shared.refusal import Refused
 
 ReceivedForm = Literal["original", "copy"]
 FORM_WORDS = {"original": "asli", "copy": "fotokopi", "either": "asli atau fotokopi"}
-
-
-def stream_id(case_id: UUID) -> str:
-    return f"checklist-{case_id}"
 
 
 @dataclass(frozen=True)
@@ -198,13 +194,13 @@ def fold(checklist: Checklist, events: Iterable[Event]) -> Checklist:
 def check_document(checklist: Checklist, *, document_type: str, form: str) -> Requirement:
     """Refuse what this checklist cannot take (before any file is stored)."""
     if checklist.variant is None:
-        raise DomainError(
+        raise Refused.conflict(
             "variant_not_set",
             "The case has no variant yet, so its required documents are not known.",
         )
     candidates = [r for r in checklist.required if r.type == document_type]
     if not candidates:
-        raise DomainError(
+        raise Refused.invalid(
             "unknown_document_type",
             f"Document type {document_type!r} is not required for variant {checklist.variant!r}.",
             details={"allowed": list(dict.fromkeys(r.type for r in checklist.required))},
@@ -212,7 +208,7 @@ def check_document(checklist: Checklist, *, document_type: str, form: str) -> Re
     fitting = [r for r in candidates if r.accepts(form)]
     if not fitting:
         wanted = candidates[0].form
-        raise DomainError(
+        raise Refused.invalid(
             "original_required" if wanted == "original" else "copy_required",
             f"{candidates[0].name}: the standard asks for the "
             f"{'original' if wanted == 'original' else 'copy'}, not the {form}.",
@@ -278,7 +274,7 @@ def note_missing(checklist: Checklist, *, noted_by: str) -> list[Event]:
     or nothing has changed since the citizen was told).
     """
     if checklist.variant is None:
-        raise DomainError(
+        raise Refused.conflict(
             "variant_not_set",
             "The case has no variant yet, so its required documents are not known.",
         )

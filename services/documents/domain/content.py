@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.documents.domain.errors import DomainError
 from shared.catalogue import Office, Product, ServiceStandard, Signatory, Variant
 from shared.contracts.events import Applicant
+from shared.refusal import Refused
 
 MONTHS_ID = (
     "Januari",
@@ -85,7 +85,7 @@ def _needs(facts: LetterFacts, what: str) -> str:
     value = facts.text if what == "text" else facts.recipient
     if not value or not value.strip():
         label = {"text": "text", "recipient": "recipient"}[what]
-        raise DomainError(
+        raise Refused.invalid(
             "letter_field_required",
             f"A {facts.product.name} needs `{label}` from the drafter.",
             details={"field": label, "letter_type": facts.product.letter_type},

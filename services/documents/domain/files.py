@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import filetype
 
-from services.documents.domain.errors import DomainError
+from shared.refusal import Refused
 
 ACCEPTED_TYPES: frozenset[str] = frozenset({"application/pdf", "image/jpeg", "image/png"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # a scanned page or three; see README
@@ -33,10 +33,11 @@ def _declared(content_type: str | None) -> str:
     return "image/jpeg" if base in {"image/jpg", "image/pjpeg"} else base
 
 
-def too_large(size: int, limit: int) -> DomainError:
-    return DomainError(
+def too_large(size: int, limit: int) -> Refused:
+    return Refused(
         "file_too_large",
         f"The file is larger than the {limit // (1024 * 1024)} MiB a scan may have.",
+        status=413,
         details={"max_bytes": limit, "size_at_least": size},
     )
 
@@ -48,18 +49,19 @@ def check_file(
     if len(content) > max_bytes:
         raise too_large(len(content), max_bytes)
     if not content:
-        raise DomainError("file_empty", "The uploaded file is empty.")
+        raise Refused.invalid("file_empty", "The uploaded file is empty.")
     declared = _declared(declared_type)
     if declared not in ACCEPTED_TYPES:
-        raise DomainError(
+        raise Refused(
             "unsupported_file_type",
             f"Scans are accepted as PDF, JPEG or PNG, not {declared or 'an undeclared type'}.",
+            status=415,
             details={"declared": declared or None, "accepted": sorted(ACCEPTED_TYPES)},
         )
     kind = filetype.guess(content)
     sniffed = kind.mime if kind is not None else None
     if sniffed != declared:
-        raise DomainError(
+        raise Refused.invalid(
             "file_type_mismatch",
             f"The file says it is {declared} but its content is "
             f"{sniffed or 'not a recognised file type'}.",

@@ -1,7 +1,7 @@
 """A letter and its approval chain, folded from the `letter-<letter_id>` stream.
 
-The catalogue's approval chain reads `[disposition] → draft → approve* → sign`. Steps
-before the draft (a head of office's disposition) happen in casework; a letter starts at
+The catalogue's approval chain reads `[disposition] → draft → approve* → sign`. A step
+before the draft (a head of office assigning who drafts) is `assign_drafting`; a letter starts at
 its draft, and its `chain` is the roles after the draft, in order: each approves, the last
 one signs. Steps are numbered from 1 within that chain (`LetterReviewed.step`).
 
@@ -17,9 +17,11 @@ sub-coordinator after the first one approved).
 A returned letter is resubmitted by the drafter's role: a new `LetterDrafted` on the same
 stream (same letter id, possibly corrected text) that starts the chain again from step 1.
 
-Where the chain begins with a disposition (Kupang: the head of office assigns the
+Where the chain begins with a `disposition` step (Kupang: the head of office assigns the
 complaint letter to a competent official), the letter cannot be drafted before that
-disposition (`disposition_required`), and only the assigned official drafts it.
+drafting assignment (`LetterDraftingAssigned`; refused as `disposition_required`, the
+catalogue's word), and only the assigned official drafts it. This is the assignment of
+who drafts a letter, not casework's disposisi of a case.
 
 A signed letter is issued once (`LetterIssued`): handed over at the desk or sent.
 """
@@ -33,7 +35,6 @@ from typing import Any, Literal
 from uuid import UUID
 
 from services.documents.domain.checklist import Checklist
-from services.documents.domain.errors import DomainError
 from shared.catalogue import ApprovalStep, Product, ServiceStandard, Variant
 from shared.contracts.base import Event
 from shared.contracts.documents_events import (
@@ -49,13 +50,10 @@ from shared.contracts.events import (
     LetterSigned,
 )
 from shared.contracts.vocab import Channel, Role
+from shared.refusal import Refused
 
 LetterStatus = Literal["in_review", "approved", "returned", "signed"]
 ACTIVE_STATUSES: frozenset[str] = frozenset({"in_review", "approved", "returned"})
-
-
-def stream_id(letter_id: UUID) -> str:
-    return f"letter-{letter_id}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ class Letter:
 class ChainPlan:
     drafter: Role
     chain: tuple[Role, ...]
-    disposition: Role | None = None  # who must assign the drafting first, if anyone
+    assigner: Role | None = None  # who must assign the drafting first, if anyone
 
 
 def plan_chain(steps: Sequence[ApprovalStep]) -> ChainPlan:
@@ -144,17 +142,17 @@ def plan_chain(steps: Sequence[ApprovalStep]) -> ChainPlan:
         or after[-1].action != "sign"
         or any(s.action != "approve" for s in after[:-1])
     ):
-        raise DomainError(
+        raise Refused.invalid(
             "no_letter_workflow",
             "This service has no letter approval chain (draft, approvals, signature) "
             "for this case.",
             details={"chain": [f"{s.role.value}:{s.action}" for s in steps]},
         )
-    disposition = next((s.role for s in steps[:draft_at] if s.action == "disposition"), None)
+    assigner = next((s.role for s in steps[:draft_at] if s.action == "disposition"), None)
     return ChainPlan(
         drafter=steps[draft_at].role,
         chain=tuple(s.role for s in after),
-        disposition=disposition,
+        assigner=assigner,
     )
 
 
@@ -167,13 +165,13 @@ def choose_product(service: ServiceStandard, variant: Variant, requested: str | 
         for product in letters:
             if product.id == requested:
                 return product
-        raise DomainError(
+        raise Refused.invalid(
             "unknown_product",
             f"Product {requested!r} is not a letter of variant {variant.id!r}.",
             details={"allowed": [p.id for p in letters]},
         )
     if not letters:
-        raise DomainError(
+        raise Refused.invalid(
             "no_letter_product", f"Variant {variant.id!r} issues no letter.", details={}
         )
     return letters[0]
@@ -182,7 +180,7 @@ def choose_product(service: ServiceStandard, variant: Variant, requested: str | 
 def ensure_drafter(plan: ChainPlan, roles: Collection[Role]) -> None:
     """Only the role the chain's draft step names may draft (and resubmit)."""
     if plan.drafter not in roles:
-        raise DomainError(
+        raise Refused.forbidden(
             "wrong_role",
             f"Drafting this letter needs the role {plan.drafter.value}.",
             details={"required_roles": [plan.drafter.value]},
@@ -272,6 +270,13 @@ def fold(events: Iterable[Event]) -> Letter | None:
     return letter
 
 
+def fold_onto(letter: Letter, events: Iterable[Event]) -> Letter:
+    """The letter after further events of its stream."""
+    for event in events:
+        letter = apply(letter, event)
+    return letter
+
+
 # ---- decisions --------------------------------------------------------------------------
 
 
@@ -285,27 +290,27 @@ def ensure_can_draft(
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
-    disposition_assignee: str | None = None,
+    drafting_assignee: str | None = None,
 ) -> None:
     """Every refusal of a draft that does not depend on its text, checked first."""
     ensure_drafter(plan, roles)
-    ensure_assigned(plan, actor, disposition_assignee)
+    ensure_assigned(plan, actor, drafting_assignee)
     for other_id, other_product, status in existing:
         if status in ACTIVE_STATUSES:
-            raise DomainError(
+            raise Refused.conflict(
                 "letter_already_drafted",
                 "This case already has a letter in progress.",
                 details={"letter_id": str(other_id), "status": status},
             )
         if other_product == product.id:
-            raise DomainError(
+            raise Refused.conflict(
                 "letter_already_issued",
                 f"{product.name} has already been signed for this case.",
                 details={"letter_id": str(other_id)},
             )
     if not checklist.complete:
         missing = checklist.missing_documents()
-        raise DomainError(
+        raise Refused.conflict(
             "requirements_incomplete",
             "Required documents are still missing: "
             + "; ".join(" or ".join(m.names) for m in missing)
@@ -316,7 +321,7 @@ def ensure_can_draft(
             },
         )
     if requires_dtks and dtks_status != "verified":
-        raise DomainError(
+        raise Refused.conflict(
             "dtks_not_verified",
             "This service requires the applicant to be listed in DTKS, which is not verified.",
             details={"dtks": dtks_status or "pending"},
@@ -336,7 +341,7 @@ def draft(
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
-    disposition_assignee: str | None = None,
+    drafting_assignee: str | None = None,
     requested_at: datetime | None = None,
     promise: CompletionPromise | None = None,
 ) -> list[Event]:
@@ -350,7 +355,7 @@ def draft(
         requires_dtks=requires_dtks,
         dtks_status=dtks_status,
         existing=existing,
-        disposition_assignee=disposition_assignee,
+        drafting_assignee=drafting_assignee,
     )
     assert product.letter_type is not None  # choose_product gives letters only
     drafted = LetterDrafted(
@@ -369,20 +374,20 @@ def draft(
 
 
 def ensure_assigned(plan: ChainPlan, actor: str, assignee: str | None) -> None:
-    """Where the chain starts with a disposition, only the assigned official drafts."""
-    if plan.disposition is None:
+    """Where the chain starts with a drafting assignment, only the assigned official drafts."""
+    if plan.assigner is None:
         return
     if assignee is None:
-        raise DomainError(
+        raise Refused.conflict(
             "disposition_required",
-            f"The {plan.disposition.value} has not yet assigned an official to draft this "
+            f"The {plan.assigner.value} has not yet assigned an official to draft this "
             "letter (disposition).",
-            details={"disposition_role": plan.disposition.value},
+            details={"disposition_role": plan.assigner.value},
         )
     if actor != f"staff:{assignee}":
-        raise DomainError(
+        raise Refused.forbidden(
             "not_assigned",
-            "The disposition assigned the drafting of this letter to another official.",
+            "The drafting of this letter was assigned to another official.",
             details={"assignee": assignee},
         )
 
@@ -397,29 +402,29 @@ def assign_drafting(
     note: str = "",
     drafted: bool = False,
 ) -> list[Event]:
-    """The disposition: the chain's disposition role names the official who drafts."""
-    if plan.disposition is None:
-        raise DomainError(
+    """The drafting assignment: the chain's assigning role names the official who drafts."""
+    if plan.assigner is None:
+        raise Refused.invalid(
             "no_disposition_step",
             "This service's approval chain has no disposition step.",
         )
-    if plan.disposition not in roles:
-        raise DomainError(
+    if plan.assigner not in roles:
+        raise Refused.forbidden(
             "wrong_role",
-            f"A disposition needs the role {plan.disposition.value}.",
-            details={"required_roles": [plan.disposition.value]},
+            f"Assigning who drafts needs the role {plan.assigner.value}.",
+            details={"required_roles": [plan.assigner.value]},
         )
     if drafted:
-        raise DomainError(
+        raise Refused.conflict(
             "letter_already_drafted",
-            "The letter has already been drafted; the disposition can no longer change.",
+            "The letter has already been drafted; who drafts it can no longer change.",
         )
     return [
         LetterDraftingAssigned(
             case_id=case_id,
             assignee=assignee,
             assigned_by=actor,
-            role=plan.disposition,
+            role=plan.assigner,
             note=note,
         )
     ]
@@ -436,12 +441,12 @@ def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
 
 def _ensure_open(letter: Letter) -> None:
     if letter.status == "signed":
-        raise DomainError(
+        raise Refused.conflict(
             "letter_already_signed",
             f"The letter was signed as {letter.letter_number}; it cannot change any more.",
         )
     if letter.status == "returned":
-        raise DomainError(
+        raise Refused.conflict(
             "letter_returned",
             "The letter was returned to the drafter; it must be resubmitted first.",
         )
@@ -458,12 +463,12 @@ def _ensure_turn(letter: Letter, roles: Collection[Role]) -> Role:
         "current_action": letter.current_action,
     }
     if set(roles) & set(letter.chain):
-        raise DomainError(
+        raise Refused.conflict(
             "not_your_step",
             f"The letter is waiting for step {letter.step} ({current.value}), not for you.",
             details=details,
         )
-    raise DomainError(
+    raise Refused.forbidden(
         "wrong_role",
         f"The step now due needs the role {current.value}.",
         details={**details, "required_roles": [current.value]},
@@ -477,7 +482,7 @@ def approve(
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
     if letter.current_action == "sign":
-        raise DomainError(
+        raise Refused.conflict(
             "awaiting_signature",
             "Every approval has been given; the letter now waits for its signature.",
             details={"signing_role": letter.signing_role.value},
@@ -508,7 +513,7 @@ def return_(letter: Letter, *, actor: str, roles: Collection[Role], comment: str
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
     if not comment.strip():
-        raise DomainError("comment_required", "Say why the letter is returned.")
+        raise Refused.invalid("comment_required", "Say why the letter is returned.")
     return [
         LetterReturned(
             letter_id=letter.letter_id,
@@ -532,7 +537,7 @@ def resubmit(
 ) -> list[Event]:
     """The drafter's role sends a returned letter up the chain again, from step 1."""
     if letter.status != "returned":
-        raise DomainError(
+        raise Refused.conflict(
             "letter_not_returned",
             f"Only a returned letter can be resubmitted; this one is {letter.status}.",
         )
@@ -558,7 +563,7 @@ def ensure_can_sign(letter: Letter, roles: Collection[Role]) -> Role:
     if letter.status != "approved":
         if not set(roles) & set(letter.chain):
             _ensure_turn(letter, roles)  # raises wrong_role: nothing of this chain is yours
-        raise DomainError(
+        raise Refused.conflict(
             "letter_not_approved",
             "The letter still needs approvals before it can be signed.",
             details={"remaining": [r.value for r in letter.remaining]},
@@ -597,13 +602,13 @@ def sign(
 def issue(letter: Letter, *, actor: str, channel: Channel, issued_at: datetime) -> list[Event]:
     """The signed letter is handed over or sent; once."""
     if letter.status != "signed" or letter.letter_number is None:
-        raise DomainError(
+        raise Refused.conflict(
             "letter_not_signed",
             "Only a signed letter can be issued to the citizen.",
             details={"status": letter.status},
         )
     if letter.issued_at is not None:
-        raise DomainError(
+        raise Refused.conflict(
             "letter_already_handed_over",
             f"The letter was already issued on {letter.issued_at.isoformat()} "
             f"({letter.issued_channel}).",

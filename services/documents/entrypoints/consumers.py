@@ -1,30 +1,49 @@
-"""Events the documents service takes in, and the use case each one runs.
+"""Events the documents service takes in, and the policy each one runs (typed handlers).
 
 Each handler runs inside the consumer's transaction, which also records the event id:
-a redelivery changes nothing.
+a redelivery changes nothing. The catalogue comes from the bootstrap.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
-from services.documents.service_layer import checklists
-from services.documents.service_layer.catalogue import get_catalogue
-from shared.consumer import Handler
+from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.when_complaint_registered_open_checklist import (
+    when_complaint_registered_open_checklist,
+)
+from services.documents.service_layer.when_dtks_checked_record_result import (
+    when_dtks_not_found_record_result,
+    when_dtks_verified_record_result,
+)
+from shared.catalogue import Catalogue
+from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified
+from shared.eventstore.store import EventStore
 
 
-async def on_complaint_registered(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await checklists.open_checklist(conn, envelope, get_catalogue())
+def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
+    def joined(conn: asyncpg.Connection) -> PostgresDocumentsUnitOfWork:
+        return PostgresDocumentsUnitOfWork.joined(conn, store)
 
+    async def on_complaint_registered(
+        conn: asyncpg.Connection, event: ComplaintRegistered, _envelope: EventEnvelope
+    ) -> None:
+        await when_complaint_registered_open_checklist(joined(conn), event, catalogue)
 
-async def on_dtks_result(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
-    await checklists.record_dtks_result(conn, envelope)
+    async def on_dtks_verified(
+        conn: asyncpg.Connection, event: DtksVerified, envelope: EventEnvelope
+    ) -> None:
+        await when_dtks_verified_record_result(joined(conn), event, envelope)
 
+    async def on_dtks_not_found(
+        conn: asyncpg.Connection, event: DtksNotFound, envelope: EventEnvelope
+    ) -> None:
+        await when_dtks_not_found_record_result(joined(conn), event, envelope)
 
-HANDLERS: dict[str, Handler] = {
-    ComplaintRegistered.event_type: on_complaint_registered,
-    DtksVerified.event_type: on_dtks_result,
-    DtksNotFound.event_type: on_dtks_result,
-}
+    return {
+        **handles(ComplaintRegistered, on_complaint_registered),
+        **handles(DtksVerified, on_dtks_verified),
+        **handles(DtksNotFound, on_dtks_not_found),
+    }

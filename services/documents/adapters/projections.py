@@ -1,4 +1,16 @@
-"""Writes to the service's own tables, always in the transaction of the events they reflect."""
+"""The documents projections: the service's own tables, always written in the
+transaction of the events they reflect.
+
+Each projection step is written once and run by both the live path (a command's
+repository, a consumer's policy) and the rebuild (`service_layer/rebuild.py`), so the
+rebuilt rows equal the live ones by construction:
+
+* `project_checklist`: a checklist folded on (its `checklist-<case>` events);
+* `project_letter`: a letter folded on, one upsert per event (its `letter-<id>` events);
+* `project_drafting_assignment`: who drafts the case's letter (its `disposition-<case>`
+  stream: the stream id and the `dispositions` table keep their first name);
+* `insert_checklist`, `record_dtks`: the facts taken in from intake and eligibility.
+"""
 
 from __future__ import annotations
 
@@ -8,45 +20,43 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.domain.checklist import Checklist, Requirement
-from services.documents.domain.errors import DomainError
+from services.documents.adapters.rows import case_from_row, checklist_definition
+from services.documents.domain import checklist as checklist_model
+from services.documents.domain import letter as letter_model
+from services.documents.domain.checklist import Checklist
+from services.documents.domain.facts import CaseOnFile, ChecklistOpened, DtksOutcome
 from services.documents.domain.files import CheckedFile
 from services.documents.domain.letter import Letter
 from shared.contracts.base import EventEnvelope
-from shared.contracts.documents_events import CompletionPromise
+from shared.contracts.documents_events import LetterDraftingAssigned
+from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified, LetterSigned
+from shared.eventstore.store import envelope_from_row
+from shared.refusal import Refused
+
+# The events the rebuild refolds besides the service's own streams: what it takes in.
+INBOUND = [ComplaintRegistered.event_type, DtksVerified.event_type, DtksNotFound.event_type]
+_COLUMNS = """global_position, event_id, stream_id, stream_version, event_type,
+    schema_version, data, case_id, office, correlation_id, causation_id, actor, channel,
+    occurred_at, recorded_at"""
 
 
-async def insert_checklist(
-    conn: asyncpg.Connection,
-    *,
-    case_id: Any,
-    office: str,
-    service: str,
-    variant: str | None,
-    channel: str | None,
-    ticket_number: str,
-    requires_dtks: bool,
-    required: Sequence[Requirement],
-    declared: Sequence[str],
-    registered_at: datetime,
-    promise: CompletionPromise | None = None,
-) -> None:
+async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) -> None:
     await conn.execute(
         """INSERT INTO documents.checklists (case_id, office, service, variant, channel,
                ticket_number, requires_dtks, required, declared, registered_at, promise)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (case_id) DO NOTHING""",
-        case_id,
-        office,
-        service,
-        variant,
-        channel,
-        ticket_number,
-        requires_dtks,
-        [r.to_dict() for r in required],
-        list(declared),
-        registered_at,
-        promise.model_dump(mode="json") if promise else None,
+        opened.case_id,
+        opened.office,
+        opened.service,
+        opened.variant,
+        opened.channel,
+        opened.ticket_number,
+        opened.requires_dtks,
+        [r.to_dict() for r in opened.required],
+        list(opened.declared),
+        opened.registered_at,
+        opened.promise.model_dump(mode="json") if opened.promise else None,
     )
 
 
@@ -54,7 +64,7 @@ def received_key(document_type: str, form: str) -> str:
     return f"{document_type}:{form}"
 
 
-async def update_checklist(
+async def _update_checklist(
     conn: asyncpg.Connection, checklist: Checklist, envelopes: Sequence[EventEnvelope]
 ) -> None:
     """Received documents are keyed "<type>:<form>": {type, form, checked_by, at, file}."""
@@ -138,16 +148,14 @@ async def insert_file(
     )
 
 
-async def save_disposition(
-    conn: asyncpg.Connection,
-    *,
-    case_id: Any,
-    assignee: str,
-    assigned_by: str,
-    note: str,
-    version: int,
-    at: datetime,
+async def project_drafting_assignment(
+    conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]
 ) -> None:
+    """The latest assignment of who drafts the case's letter."""
+    last = envelopes[-1]
+    event = last.payload()
+    if not isinstance(event, LetterDraftingAssigned):
+        raise TypeError(f"{last.event_type} on a drafting assignment stream")
     await conn.execute(
         """INSERT INTO documents.dispositions
                (case_id, assignee, assigned_by, note, version, assigned_at)
@@ -155,25 +163,16 @@ async def save_disposition(
            ON CONFLICT (case_id) DO UPDATE SET assignee = EXCLUDED.assignee,
                assigned_by = EXCLUDED.assigned_by, note = EXCLUDED.note,
                version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at""",
-        case_id,
-        assignee,
-        assigned_by,
-        note,
-        version,
-        at,
+        event.case_id,
+        event.assignee,
+        event.assigned_by,
+        event.note,
+        last.stream_version,
+        last.occurred_at,
     )
 
 
-async def record_dtks(
-    conn: asyncpg.Connection,
-    *,
-    case_id: Any,
-    status: str,
-    reason: str | None,
-    programmes: Sequence[str],
-    source: str | None,
-    global_position: int | None,
-) -> None:
+async def record_dtks(conn: asyncpg.Connection, outcome: DtksOutcome) -> None:
     # A redelivered older result never overwrites a newer one.
     await conn.execute(
         """INSERT INTO documents.eligibility
@@ -186,12 +185,12 @@ async def record_dtks(
            WHERE documents.eligibility.global_position IS NULL
               OR EXCLUDED.global_position IS NULL
               OR documents.eligibility.global_position < EXCLUDED.global_position""",
-        case_id,
-        status,
-        reason,
-        list(programmes),
-        source,
-        global_position,
+        outcome.case_id,
+        outcome.status,
+        outcome.reason,
+        list(outcome.programmes),
+        outcome.source,
+        outcome.global_position,
     )
 
 
@@ -202,7 +201,7 @@ def _reviews(letter_reviews: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-async def save_letter(
+async def _save_letter(
     conn: asyncpg.Connection,
     letter: Letter,
     *,
@@ -267,7 +266,87 @@ async def save_letter(
         )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "letters_one_active_per_case":
-            raise DomainError(
+            raise Refused.conflict(
                 "letter_already_drafted", "This case already has a letter in progress."
             ) from exc
         raise
+
+
+async def project_checklist(
+    conn: asyncpg.Connection, before: Checklist, envelopes: Sequence[EventEnvelope]
+) -> Checklist:
+    """Fold `envelopes` onto the checklist and write its row; the checklist after them."""
+    after = checklist_model.fold(before, (e.payload() for e in envelopes))
+    await _update_checklist(conn, after, envelopes)
+    return after
+
+
+async def project_letter(
+    conn: asyncpg.Connection,
+    letter: Letter | None,
+    envelopes: Sequence[EventEnvelope],
+    *,
+    case: CaseOnFile,
+) -> Letter:
+    """Fold each event onto the letter and upsert its row after each (the first insert
+    dates the draft; a signature keeps its signed content); the letter after them."""
+    for envelope in envelopes:
+        event = envelope.payload()
+        letter = letter_model.apply(letter, event)
+        await _save_letter(
+            conn,
+            letter,
+            office=case.office,
+            service=case.service,
+            variant=case.variant,
+            at=envelope.occurred_at,
+            content=event.content if isinstance(event, LetterSigned) else None,
+        )
+    if letter is None:
+        raise ValueError("no letter event to project")
+    return letter
+
+
+# ---- the rebuild: start over and read everything back ----------------------------------
+
+_TABLES = ("letters", "dispositions", "eligibility", "checklists")
+
+
+async def clear_for_rebuild(conn: asyncpg.Connection) -> None:
+    """Lock the projections for the rebuild's transaction (commands, the consumer and
+    readers wait) and empty them. `files` and `letter_counters` are not projections."""
+    await conn.execute(
+        """LOCK TABLE documents.checklists, documents.eligibility, documents.letters,
+               documents.dispositions IN ACCESS EXCLUSIVE MODE"""
+    )
+    for table in _TABLES:
+        await conn.execute(f"DELETE FROM documents.{table}")
+
+
+async def events_to_refold(conn: asyncpg.Connection) -> list[EventEnvelope]:
+    """Every event the projections are made of, in the order they were recorded."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM eventstore.events
+            WHERE event_type = ANY($1::text[])
+               OR stream_id LIKE 'checklist-%'
+               OR stream_id LIKE 'letter-%'
+               OR stream_id LIKE 'disposition-%'
+            ORDER BY global_position""",
+        INBOUND,
+    )
+    return [envelope_from_row(row) for row in rows]
+
+
+async def checklist_opened(conn: asyncpg.Connection, case_id: Any) -> Checklist | None:
+    """The checklist as opened (nothing received), or None for an unknown case."""
+    row = await conn.fetchrow("SELECT * FROM documents.checklists WHERE case_id = $1", case_id)
+    return checklist_definition(row) if row is not None else None
+
+
+async def case_on_file(conn: asyncpg.Connection, case_id: Any) -> CaseOnFile | None:
+    row = await conn.fetchrow("SELECT * FROM documents.checklists WHERE case_id = $1", case_id)
+    return case_from_row(row) if row is not None else None
+
+
+async def count_checklists(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM documents.checklists"))

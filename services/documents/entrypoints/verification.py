@@ -1,49 +1,41 @@
-"""The public check of a printed letter: is the content hash in its QR code the hash of a
-letter this office signed?
-
-Shown when it matches: the office, the number, the date, the subject and the signing
-official — what the letter's own header and signature show. Never the body (which names
-the citizen), never the NIK. When the hash does not match, nothing about the letter is
-shown at all: a guessed or altered link learns nothing.
-"""
+"""HTTP, public (no sign-in): `GET /v1/verify/{letter_id}?h=<hash>`, the page the QR code
+on a printed letter opens: HTML in Bahasa Indonesia, or JSON."""
 
 from __future__ import annotations
 
-import hmac
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.documents.domain.content import tanggal
+from services.documents.entrypoints.dependencies import UnitOfWorkFactory, bind
+from services.documents.service_layer.verify_letter import verify_letter
+
+public = APIRouter(prefix="/v1", tags=["verification"])
 
 
-async def verify(conn: asyncpg.Connection, letter_id: UUID, presented: str) -> dict[str, Any]:
-    row = await conn.fetchrow(
-        """SELECT letter_number, content_sha256, content, status, signed_at
-           FROM documents.letters WHERE letter_id = $1""",
-        letter_id,
+@public.get("/verify/{letter_id}", response_model=None, name="verify_letter")
+async def verify(
+    letter_id: UUID,
+    request: Request,
+    new_uow: UnitOfWorkFactory,
+    h: str = Query(max_length=128, description="The content hash printed in the QR code."),
+    format: Literal["html", "json"] | None = Query(default=None),
+) -> Response:
+    """Is this letter genuine? No sign-in; shows no more than the letter itself (less)."""
+    bind(request, letter_id=letter_id)
+    result = await verify_letter(new_uow, letter_id, h)
+    wants_json = format == "json" or (
+        format is None and "application/json" in request.headers.get("accept", "")
     )
-    if row is None or row["status"] != "signed" or not row["content_sha256"]:
-        return {"found": False, "genuine": False, "letter_id": str(letter_id)}
-    genuine = hmac.compare_digest(row["content_sha256"], presented.strip().lower())
-    result: dict[str, Any] = {"found": True, "genuine": genuine, "letter_id": str(letter_id)}
-    if genuine:
-        content = row["content"]
-        result["letter"] = {
-            "number": row["letter_number"],
-            "date": content["date"],
-            "office": content["office"]["name"],
-            "subject": content["subject"],
-            "signed_by": {
-                "title": content["signatory"]["title"],
-                "name": content["signatory"]["name"],
-            },
-            "content_sha256": row["content_sha256"],
-        }
-    return result
+    status = 200 if result["found"] else 404
+    if wants_json:
+        return JSONResponse(result, status_code=status)
+    return HTMLResponse(page(result), status_code=status)
 
 
 _STYLE = (

@@ -1,0 +1,219 @@
+"""HTTP: a case's letter: who drafts it, the draft, its approval chain, the signature,
+the hand-over, and the letter and its PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from services.documents import views
+from services.documents.adapters.pdf import render_letter
+from services.documents.config import verify_url
+from services.documents.domain.commands import (
+    ApproveLetter,
+    AssignDrafting,
+    DraftLetter,
+    IssueLetter,
+    ResubmitLetter,
+    ReturnLetter,
+    SignLetter,
+)
+from services.documents.domain.facts import case_not_found, letter_not_found
+from services.documents.entrypoints.dependencies import (
+    READ_ROLES,
+    CatalogueOf,
+    UnitOfWorkFactory,
+    bind,
+    pool,
+)
+from services.documents.entrypoints.schemas import (
+    ApproveBody,
+    DraftBody,
+    DraftingAssignmentBody,
+    IssueBody,
+    ResubmitBody,
+    ReturnBody,
+    SignBody,
+)
+from services.documents.service_layer.approve_letter import approve_letter
+from services.documents.service_layer.assign_drafting import assign_drafting
+from services.documents.service_layer.draft_letter import draft_letter
+from services.documents.service_layer.issue_letter import issue_letter
+from services.documents.service_layer.resubmit_letter import resubmit_letter
+from services.documents.service_layer.return_letter import return_letter
+from services.documents.service_layer.sign_letter import sign_letter
+from shared.auth import Staff, authorize
+from shared.contracts.vocab import Channel
+from shared.http import correlation_id
+from shared.refusal import Refused
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+
+async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
+    async with pool(request).acquire() as conn:
+        view = await views.letter(conn, letter_id)
+    if view is None:
+        raise letter_not_found(letter_id)
+    return view
+
+
+@router.post("/cases/{case_id}/letters", status_code=201, name="draft_letter")
+async def draft(
+    case_id: UUID,
+    body: DraftBody,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
+) -> dict[str, Any]:
+    """Draft the case's letter; the role of the chain's draft step drafts."""
+    bind(request, case_id=case_id)
+    cmd = DraftLetter(
+        case_id=case_id, product=body.product, recipient=body.recipient, text=body.text
+    )
+    letter_id = await draft_letter(new_uow, catalogue, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)
+
+
+@router.get("/cases/{case_id}/letters")
+async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
+    bind(request, case_id=case_id)
+    async with pool(request).acquire() as conn:
+        office = await views.case_office(conn, case_id)
+        if office is None:
+            raise case_not_found(case_id)
+        authorize(staff, roles=READ_ROLES, office=office)
+        items = await views.case_letters(conn, case_id)
+    return {"case_id": str(case_id), "letters": items}
+
+
+@router.post("/cases/{case_id}/disposition", name="assign_drafting")
+async def assign(
+    case_id: UUID,
+    body: DraftingAssignmentBody,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
+) -> dict[str, Any]:
+    """Who drafts the letter, where the chain starts with that assignment (Kupang: the
+    head of office's `disposition` step). The path keeps its first name."""
+    bind(request, case_id=case_id)
+    cmd = AssignDrafting(case_id=case_id, assignee=body.assignee, note=body.note)
+    await assign_drafting(new_uow, catalogue, cmd, staff, correlation_id(request))
+    return {"case_id": str(case_id), "assignee": body.assignee, "note": body.note}
+
+
+@router.get("/letters/{letter_id}.pdf", response_class=Response)
+async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Response:
+    """The signed letter as PDF, rendered from the content its hash covers."""
+    view = await _letter_view(request, letter_id)
+    authorize(staff, roles=READ_ROLES, office=view["office"])
+    if view["status"] != "signed" or not view["content"]:
+        raise Refused.conflict(
+            "letter_not_signed", "A letter has a PDF once it is signed and numbered."
+        )
+    pdf = render_letter(view["content"], verify_url(letter_id, view["content_sha256"]))
+    filename = view["letter_number"].replace("/", "-") + ".pdf"
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get("/letters/{letter_id}")
+async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
+    bind(request, letter_id=letter_id)
+    view = await _letter_view(request, letter_id)
+    authorize(staff, roles=READ_ROLES, office=view["office"])
+    return view
+
+
+@router.post("/letters/{letter_id}/approve", name="approve_letter")
+async def approve(
+    letter_id: UUID,
+    body: ApproveBody,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+) -> dict[str, Any]:
+    """The official of the current step approves (LetterReviewed, + LetterApproved before
+    the signature)."""
+    bind(request, letter_id=letter_id)
+    cmd = ApproveLetter(
+        letter_id=letter_id, comment=body.comment, expected_version=body.expected_version
+    )
+    await approve_letter(new_uow, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)
+
+
+@router.post("/letters/{letter_id}/return", name="return_letter")
+async def return_(
+    letter_id: UUID,
+    body: ReturnBody,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+) -> dict[str, Any]:
+    bind(request, letter_id=letter_id)
+    cmd = ReturnLetter(
+        letter_id=letter_id, comment=body.comment, expected_version=body.expected_version
+    )
+    await return_letter(new_uow, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)
+
+
+@router.post("/letters/{letter_id}/resubmit", name="resubmit_letter")
+async def resubmit(
+    letter_id: UUID,
+    body: ResubmitBody,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
+) -> dict[str, Any]:
+    bind(request, letter_id=letter_id)
+    cmd = ResubmitLetter(
+        letter_id=letter_id,
+        subject=body.subject,
+        body=body.body,
+        expected_version=body.expected_version,
+    )
+    await resubmit_letter(new_uow, catalogue, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)
+
+
+@router.post("/letters/{letter_id}/sign", name="sign_letter")
+async def sign(
+    letter_id: UUID,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
+    body: SignBody | None = None,
+) -> dict[str, Any]:
+    """The signing official signs: the letter gets its number and content hash."""
+    bind(request, letter_id=letter_id)
+    cmd = SignLetter(letter_id=letter_id, expected_version=body.expected_version if body else None)
+    await sign_letter(new_uow, catalogue, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)
+
+
+@router.post("/letters/{letter_id}/issue", name="issue_letter")
+async def issue(
+    letter_id: UUID,
+    request: Request,
+    staff: Staff,
+    new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
+    body: IssueBody | None = None,
+) -> dict[str, Any]:
+    """The signed letter is handed to the citizen (or sent): LetterIssued, once."""
+    bind(request, letter_id=letter_id)
+    cmd = IssueLetter(letter_id=letter_id, channel=body.channel if body else Channel.WALK_IN)
+    await issue_letter(new_uow, catalogue, cmd, staff, correlation_id(request))
+    return await _letter_view(request, letter_id)

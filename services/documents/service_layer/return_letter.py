@@ -1,0 +1,31 @@
+"""The official of the letter's current step (the signer too) sends it back to the
+drafter, saying why (`LetterReturned`)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from services.documents.domain import letter as model
+from services.documents.domain.commands import ReturnLetter
+from services.documents.service_layer.common import NewUnitOfWork, act_on_letter
+from shared.auth import StaffIdentity
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def return_letter(
+    new_uow: NewUnitOfWork, cmd: ReturnLetter, staff: StaffIdentity, correlation_id: UUID
+) -> model.Letter:
+    letter = await act_on_letter(
+        new_uow,
+        cmd.letter_id,
+        staff,
+        correlation_id,
+        cmd.expected_version,
+        lambda on_file: model.return_(
+            on_file.letter, actor=staff.actor, roles=staff.roles, comment=cmd.comment
+        ),
+    )
+    log.info("letter_returned", status=letter.status)
+    return letter
