@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 help:
 	@echo "make up      run the whole system (embedded PostgreSQL + Kafka-protocol broker)"
-	@echo "make test    import contracts, lint, AsyncAPI drift check, all tests"
+	@echo "make test    import contracts, lint, types (mypy strict), AsyncAPI drift check, all tests"
 	@echo "make bench   measure throughput/latency against this machine's raw limits"
 	@echo "make lint | typecheck | asyncapi | lock | clean"
 
@@ -29,6 +29,7 @@ up: install
 test: install
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/mypy shared services tests bench
 	$(BIN)/python -m shared.asyncapi --check
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
 
@@ -41,7 +42,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared services
+	$(BIN)/mypy shared services tests bench
 
 asyncapi: install
 	$(BIN)/python -m shared.asyncapi --write

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.vocab import Role
-from shared.http import ApiError
+from shared.refusal import Refused
 from shared.settings import Settings, get_settings
 
 
@@ -99,9 +99,9 @@ def _verify(token: str, s: Settings) -> tuple[StaffIdentity, float]:
         )
         return staff, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
-        raise ApiError(401, "token_expired", "The bearer token has expired.") from exc
+        raise Refused("token_expired", "The bearer token has expired.", status=401) from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
-        raise ApiError(401, "token_invalid", f"The bearer token is not valid: {exc}") from exc
+        raise Refused("token_invalid", f"The bearer token is not valid: {exc}", status=401) from exc
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -113,7 +113,7 @@ async def current_staff(
 ) -> StaffIdentity:
     """FastAPI dependency: the authenticated staff member, or 401."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiError(401, "token_missing", "A staff bearer token is required.")
+        raise Refused("token_missing", "A staff bearer token is required.", status=401)
     staff = verify_token(credentials.credentials)
     request.state.staff = staff
     return staff
@@ -127,21 +127,16 @@ def authorize(
 ) -> None:
     """Refuse (403) a staff member without one of `roles`, or acting on another office."""
     if office is not None and staff.office != office:
-        raise ApiError(
-            403,
+        raise Refused.forbidden(
             "wrong_office",
             f"Staff of office {staff.office!r} cannot act on a case of office {office!r}.",
         )
     wanted = set(roles or ())
     if wanted and not staff.has_any(wanted):
-        raise ApiError(
-            403,
+        raise Refused.forbidden(
             "wrong_role",
             "This command needs one of the roles: " + ", ".join(sorted(r.value for r in wanted)),
-            details={
-                "required_roles": sorted(r.value for r in wanted),
-                "roles": sorted(staff.roles),
-            },
+            {"required_roles": sorted(r.value for r in wanted), "roles": sorted(staff.roles)},
         )
 
 

@@ -21,13 +21,6 @@ from shared.refusal import Refused
 log = get_logger(__name__)
 
 
-class ApiError(Refused):
-    """Transitional: the old argument order. Being replaced by `Refused` everywhere."""
-
-    def __init__(self, status: int, code: str, message: str, *, details: Any | None = None) -> None:
-        super().__init__(code, message, status=status, details=details)
-
-
 def error_body(code: str, message: str, details: Any | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from shared.auth import authorize, mint_token, verify_token
 from shared.contracts.vocab import Role
-from shared.http import ApiError
+from shared.refusal import Refused
 from shared.settings import Settings
 
 S = Settings(slrt_jwt_secret="unit-test-secret-0123456789abcdef0123")
@@ -34,7 +34,7 @@ def test_forged_expired_and_garbage_tokens_are_refused() -> None:
         (expired, "token_expired"),
         ("abc", "token_invalid"),
     ]:
-        with pytest.raises(ApiError) as err:
+        with pytest.raises(Refused) as err:
             verify_token(token, S)
         assert err.value.status == 401
         assert err.value.code == code
@@ -46,16 +46,16 @@ def test_unknown_role_in_a_token_is_refused() -> None:
         S.slrt_jwt_secret,
         algorithm="HS256",
     )
-    with pytest.raises(ApiError):
+    with pytest.raises(Refused):
         verify_token(token, S)
 
 
 def test_wrong_role_and_wrong_office_are_403_with_a_code() -> None:
     staff = verify_token(mint_token("d", "lumajang", [Role.FRONT_OFFICE], settings=S), S)
     authorize(staff, roles=[Role.FRONT_OFFICE, Role.OFFICER], office="lumajang")
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(Refused) as err:
         authorize(staff, roles=[Role.SECRETARY])
     assert (err.value.status, err.value.code) == (403, "wrong_role")
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(Refused) as err:
         authorize(staff, office="kupang")
     assert (err.value.status, err.value.code) == (403, "wrong_office")
