@@ -262,6 +262,50 @@ class ClassificationRule(_Frozen):
         return all(any(word in lowered for word in group) for group in self.keyword_groups)
 
 
+class DispositionTarget(_Frozen):
+    """An official a disposition may go to, by role, and to whom they may delegate it."""
+
+    role: Role
+    # Lower roles the disposed official may hand the work on to (empty: they do it).
+    delegate_to: tuple[Role, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_to_oneself(self) -> DispositionTarget:
+        if self.role in self.delegate_to:
+            raise _fail("disposition: {role} cannot delegate to its own role", role=self.role.value)
+        return self
+
+
+class DispositionRule(_Frozen):
+    """The head's disposition (disposisi) of a case of this service: who gives it, to which
+    officials (by role) it may go, and to whom each of them may delegate the work (Kupang:
+    Kepala Dinas to the Sekretariat, a Kabid or a Kasubid)."""
+
+    by: Role
+    to: tuple[DispositionTarget, ...] = Field(min_length=1)
+    label: Text | None = None  # Indonesian, as published
+    inferred: bool = False  # True where the standard does not spell this out
+
+    @model_validator(mode="after")
+    def _distinct(self) -> DispositionRule:
+        roles = [t.role for t in self.to]
+        if len(set(roles)) != len(roles):
+            raise _fail("disposition.to: a role is listed twice")
+        return self
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """The roles a disposition may go to, in the order the standard lists them."""
+        return tuple(t.role for t in self.to)
+
+    def delegates(self, role: Role | str) -> tuple[Role, ...]:
+        """Whom an official disposed (or delegated) to in `role` may delegate to."""
+        for target in self.to:
+            if target.role == role:
+                return target.delegate_to
+        return ()
+
+
 class Agency(_Frozen):
     """An outside body a citizen is referred to."""
 
@@ -299,6 +343,8 @@ class ServiceStandard(_Frozen):
     fee: int = Field(ge=0)  # rupiah; 0 = "Tidak dipungut biaya"
     products: tuple[Product, ...] = Field(min_length=1)
     approval_chain: tuple[ApprovalStep, ...] = ()
+    # The head's disposition and its delegation (data: which roles; see DispositionRule).
+    disposition: DispositionRule | None = None
     # Channels whose requests go through the approval chain; empty = all of them.
     approval_chain_channels: tuple[Channel, ...] = ()
     classification: tuple[ClassificationRule, ...] = ()
@@ -355,6 +401,15 @@ class ServiceStandard(_Frozen):
             signers = [s for s in self.approval_chain if s.action == "sign"]
             if len(signers) != 1 or self.approval_chain[-1].action != "sign":
                 raise _fail("approval_chain: must end with exactly one 'sign' step")
+        for approval in self.approval_chain:
+            if approval.action != "disposition":
+                continue
+            if self.disposition is None or self.disposition.by != approval.role:
+                raise _fail(
+                    "approval_chain: a disposition step by {role} needs a `disposition` "
+                    "given by that role",
+                    role=approval.role.value,
+                )
         for rule in self.classification:
             if rule.variant not in self.variants:
                 raise _fail(

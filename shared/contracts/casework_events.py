@@ -123,6 +123,22 @@ class DuplicateMerged(_CaseworkEvent):
     duplicate_case_id: UUID
 
 
+@register
+class CaseDelegated(_CaseworkEvent):
+    """The official a case was disposed (or delegated) to handed its work on to someone
+    lower in the line, as the office's standard allows; they now own it and draft its
+    written answer."""
+
+    event_type = "CaseDelegated"
+
+    assignee: str = Field(description="Staff id of the official who now owns the case.")
+    role: Role = Field(description="The role the new owner acts in.")
+    from_role: Role = Field(description="The role the delegating official held the case in.")
+    instruction: str = Field(
+        default="", max_length=2_000, description="What the delegating official asks for."
+    )
+
+
 # ---- deadlines -------------------------------------------------------------------------
 
 

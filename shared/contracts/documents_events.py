@@ -66,7 +66,9 @@ class DocumentsMissingNoted(Event):
 
 @register
 class LetterDraftingAssigned(Event):
-    """A disposition: the head of office assigned the drafting of a case's letter (Kupang)."""
+    """A disposition recorded by documents (Kupang), before issue 12. No longer appended:
+    the one disposition is casework's (`CaseAssigned` kind disposition, `CaseDelegated`),
+    which documents follows; the type stays so that the recorded history still decodes."""
 
     event_type = "LetterDraftingAssigned"
     topic = DOCUMENTS_TOPIC

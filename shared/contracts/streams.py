@@ -49,11 +49,6 @@ def letter_stream(letter_id: UUID) -> str:
     return f"letter-{letter_id}"
 
 
-def disposition_stream(case_id: UUID) -> str:
-    """Who drafts a case's letter (a Kupang letter's disposition for drafting)."""
-    return f"disposition-{case_id}"
-
-
 # ---- casework --------------------------------------------------------------------------
 
 

@@ -20,11 +20,11 @@ from services.documents.domain import checklist as checklist_model
 from services.documents.domain import letter as letter_model
 from services.documents.domain.checklist import Checklist
 from services.documents.domain.facts import (
-    CaseForAssignment,
     CaseForDrafting,
     CaseOnFile,
     ChecklistOnFile,
     ChecklistOpened,
+    DrafterNamed,
     DtksOutcome,
     DtksResult,
     LetterOnFile,
@@ -35,9 +35,8 @@ from services.documents.domain.facts import (
 )
 from services.documents.domain.files import CheckedFile
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.documents_events import LetterDraftingAssigned
 from shared.contracts.events import ComplaintRegistered, LetterSigned
-from shared.contracts.streams import checklist_stream, disposition_stream, letter_stream
+from shared.contracts.streams import checklist_stream, letter_stream
 from shared.contracts.vocab import Channel
 from shared.unit_of_work import InMemoryEventLog, InMemoryUnitOfWork, Loaded
 
@@ -50,6 +49,7 @@ class FakeDocuments:
     cases: dict[UUID, CaseOnFile] = field(default_factory=dict)
     opened: dict[UUID, Checklist] = field(default_factory=dict)
     dtks: dict[UUID, DtksOutcome] = field(default_factory=dict)
+    drafters: dict[UUID, DrafterNamed] = field(default_factory=dict)
     files: dict[UUID, CheckedFile] = field(default_factory=dict)
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
     interfere: Callable[[], Any] | None = None
@@ -185,10 +185,7 @@ class FakeNewLetters:
         if not isinstance(registration, ComplaintRegistered):
             raise case_not_found(key.case_id)
         dtks = self.db.dtks.get(key.case_id)
-        assigned = [
-            e.payload() for e in await self.uow.events.read_stream(disposition_stream(key.case_id))
-        ]
-        last = assigned[-1] if assigned else None
+        named = self.db.drafters.get(key.case_id)
         facts = CaseForDrafting(
             case=on_file.case,
             checklist=on_file.checklist,
@@ -197,7 +194,7 @@ class FakeNewLetters:
             existing=tuple(
                 (x.letter_id, x.product, x.status) for x in self.db.letters_of(key.case_id)
             ),
-            drafting_assignee=last.assignee if isinstance(last, LetterDraftingAssigned) else None,
+            disposed=letter_model.Disposed(named.staff_id, named.role) if named else None,
         )
         await self.db.after_load()
         return Loaded(facts, 0)
@@ -208,27 +205,6 @@ class FakeNewLetters:
         case = self.db.cases[key.case_id]
         return await self.uow.events.append(
             letter_stream(key.letter_id), version, events, _placed(meta, case)
-        )
-
-
-class FakeDraftingAssignments:
-    def __init__(self, uow: FakeDocumentsUnitOfWork) -> None:
-        self.uow = uow
-        self.db = uow.db
-
-    async def load(self, key: UUID) -> Loaded[CaseForAssignment]:
-        if key not in self.db.cases:
-            raise case_not_found(key)
-        facts = CaseForAssignment(self.db.cases[key], drafted=bool(self.db.letters_of(key)))
-        version = await self.uow.events.version(disposition_stream(key))
-        await self.db.after_load()
-        return Loaded(facts, version)
-
-    async def append(
-        self, key: UUID, version: int, events: Sequence[Event], meta: EventMetadata
-    ) -> list[EventEnvelope]:
-        return await self.uow.events.append(
-            disposition_stream(key), version, events, _placed(meta, self.db.cases[key])
         )
 
 
@@ -259,6 +235,11 @@ class FakeInbound:
         if known is None or (known.global_position or 0) < (outcome.global_position or 0):
             self.db.dtks[outcome.case_id] = outcome
 
+    async def record_drafter(self, named: DrafterNamed) -> None:
+        known = self.db.drafters.get(named.case_id)
+        if known is None or (known.global_position or 0) < (named.global_position or 0):
+            self.db.drafters[named.case_id] = named
+
 
 class FakeDocumentsUnitOfWork(InMemoryUnitOfWork, DocumentsUnitOfWork):
     def __init__(self, db: FakeDocuments) -> None:
@@ -269,7 +250,6 @@ class FakeDocumentsUnitOfWork(InMemoryUnitOfWork, DocumentsUnitOfWork):
         self.checklists = FakeChecklists(self)
         self.letters = FakeLetters(self)
         self.new_letters = FakeNewLetters(self)
-        self.assignments = FakeDraftingAssignments(self)
         self.inbound = FakeInbound(self)
 
     async def commit(self) -> None:

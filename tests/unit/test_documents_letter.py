@@ -187,11 +187,15 @@ def test_return_then_resubmit_starts_the_chain_again() -> None:
         model.approve(letter, actor="staff:kabid", roles={KABID})
     assert err.value.code == "letter_returned"
     with pytest.raises(Refused) as err:
-        model.resubmit(letter, actor="staff:sub", roles={SUB}, drafter=OFFICER)
+        model.resubmit(letter, actor="staff:sub", roles={SUB}, plan=model.ChainPlan(OFFICER, ()))
     assert err.value.code == "wrong_role"
 
     history += model.resubmit(
-        letter, actor="staff:officer", roles={OFFICER}, drafter=OFFICER, body="Isi diperbaiki"
+        letter,
+        actor="staff:officer",
+        roles={OFFICER},
+        plan=model.ChainPlan(OFFICER, ()),
+        body="Isi diperbaiki",
     )
     letter = play(history)
     assert (letter.status, letter.step, letter.revision) == ("in_review", 1, 2)
@@ -317,41 +321,38 @@ def test_letter_text_masks_the_nik_and_the_hash_is_canonical() -> None:
     assert content_sha256({**content, "body": body + "."}) != content_sha256(content)
 
 
-def test_a_disposition_names_the_drafter_where_the_chain_starts_with_one() -> None:
+def test_where_a_disposition_comes_first_the_disposed_official_drafts_in_their_role() -> None:
     kupang = model.plan_chain(CATALOGUE.office("kupang").service("public-complaint").approval_chain)
-    case_id = uuid4()
-    events = model.assign_drafting(
-        kupang,
-        case_id=case_id,
-        assignee="kpg-official",
-        actor="staff:kpg-head",
-        roles={Role.HEAD_OF_OFFICE},
-    )
-    assert len(events) == 1 and events[0].assignee == "kpg-official"  # type: ignore[attr-defined]
-    refusals: list[tuple[dict[str, object], model.ChainPlan, str]] = [
-        ({"roles": {SUB}}, kupang, "wrong_role"),
-        ({"drafted": True}, kupang, "letter_already_drafted"),
-        ({}, model.plan_chain(KKS.approval_chain), "no_disposition_step"),
+    kabid = model.Disposed("kpg-kabid", KABID)
+    refusals: list[tuple[str, set[Role], model.Disposed | None, str]] = [
+        ("staff:kpg-kabid", {KABID}, None, "disposition_required"),
+        ("staff:kpg-other", {KABID}, kabid, "not_assigned"),
+        ("staff:kpg-other", {SUB}, kabid, "not_assigned"),
+        ("staff:kpg-kabid", {SUB}, kabid, "wrong_role"),
     ]
-    for overrides, plan, code in refusals:
-        kwargs: dict[str, object] = {
-            "case_id": case_id,
-            "assignee": "x",
-            "actor": "staff:kpg-head",
-            "roles": {Role.HEAD_OF_OFFICE},
-            **overrides,
-        }
+    for actor, roles, disposed, code in refusals:
         with pytest.raises(Refused) as err:
-            model.assign_drafting(plan, **kwargs)  # type: ignore[arg-type]
-        assert err.value.code == code
+            model.drafting_role(kupang, actor, roles, disposed)
+        assert err.value.code == code, (actor, roles, code)
+    assert model.drafting_role(kupang, "staff:kpg-kabid", {KABID}, kabid) is KABID
+    # Without a disposition step the chain's draft role drafts, whoever they are.
+    kks = model.plan_chain(KKS.approval_chain)
+    assert model.drafting_role(kks, "staff:any", {OFFICER}, None) is OFFICER
     with pytest.raises(Refused) as err:
-        model.ensure_assigned(kupang, "staff:kpg-official", None)
-    assert err.value.code == "disposition_required"
-    with pytest.raises(Refused) as err:
-        model.ensure_assigned(kupang, "staff:someone", "kpg-official")
-    assert err.value.code == "not_assigned"
-    model.ensure_assigned(kupang, "staff:kpg-official", "kpg-official")
-    model.ensure_assigned(model.plan_chain(KKS.approval_chain), "staff:any", None)
+        model.drafting_role(kks, "staff:any", {SUB}, None)
+    assert err.value.code == "wrong_role"
+
+
+def test_a_draft_goes_up_the_chain_above_its_drafter_s_rank() -> None:
+    kupang = model.plan_chain(CATALOGUE.office("kupang").service("public-complaint").approval_chain)
+    assert model.chain_above(kupang, SUB) == (KABID, SEC, Role.HEAD_OF_OFFICE)
+    assert model.chain_above(kupang, KABID) == (SEC, Role.HEAD_OF_OFFICE)
+    assert model.chain_above(kupang, SEC) == (Role.HEAD_OF_OFFICE,)
+    # A secretary's draft has nothing left to approve: it waits for the signature.
+    events = drafted_events(
+        plan=kupang, actor="staff:kpg-sek", roles={SEC}, disposed=model.Disposed("kpg-sek", SEC)
+    )
+    assert [type(e) for e in events] == [LetterDrafted, LetterApproved]
 
 
 def test_a_signed_letter_is_issued_once_and_carries_the_promise() -> None:

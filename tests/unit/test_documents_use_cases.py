@@ -10,7 +10,6 @@ import pytest
 
 from services.documents.domain.commands import (
     ApproveLetter,
-    AssignDrafting,
     DraftLetter,
     ReceiveDocument,
     ResubmitLetter,
@@ -18,7 +17,6 @@ from services.documents.domain.commands import (
     SignLetter,
 )
 from services.documents.service_layer.approve_letter import approve_letter
-from services.documents.service_layer.assign_drafting import assign_drafting
 from services.documents.service_layer.decide_checklist import decide_checklist
 from services.documents.service_layer.draft_letter import draft_letter
 from services.documents.service_layer.record_document import record_document
@@ -26,6 +24,10 @@ from services.documents.service_layer.resubmit_letter import resubmit_letter
 from services.documents.service_layer.return_letter import return_letter
 from services.documents.service_layer.sign_letter import sign_letter
 from services.documents.service_layer.verify_letter import verify_letter
+from services.documents.service_layer.when_case_disposed_record_drafter import (
+    when_case_delegated_record_drafter,
+    when_case_disposed_record_drafter,
+)
 from services.documents.service_layer.when_complaint_registered_open_checklist import (
     when_complaint_registered_open_checklist,
 )
@@ -34,15 +36,22 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
 )
 from shared.auth import StaffIdentity
 from shared.catalogue import load_catalogue
-from shared.contracts.base import EventMetadata
+from shared.contracts.base import EventEnvelope, EventMetadata
+from shared.contracts.casework_events import CaseDelegated
 from shared.contracts.events import (
     Applicant,
+    CaseAssigned,
     ComplaintRegistered,
     DocumentReceived,
     DtksVerified,
     LetterReviewed,
 )
-from shared.contracts.streams import checklist_stream, complaint_stream, letter_stream
+from shared.contracts.streams import (
+    case_stream,
+    checklist_stream,
+    complaint_stream,
+    letter_stream,
+)
 from shared.contracts.vocab import Channel, Role
 from shared.refusal import Refused
 from tests.unit.fakes_documents import FakeDocuments
@@ -221,8 +230,17 @@ async def test_a_draft_waits_for_the_documents_and_dtks() -> None:
     assert (err.value.code, err.value.status) == ("dtks_not_verified", 409)
 
 
-async def test_kupang_drafts_only_after_the_drafting_is_assigned() -> None:
-    db = FakeDocuments()
+async def casework_appends(db: FakeDocuments, event: CaseAssigned | CaseDelegated) -> EventEnvelope:
+    """Casework's fact in the log (its own stream), as the documents consumer receives it."""
+    case_id = event.case_id
+    meta = EventMetadata(case_id=case_id, office="kupang", actor="staff:kpg-kadis")
+    version = await db.events.version(case_stream(case_id))
+    [envelope] = await db.events.append(case_stream(case_id), version, [event], meta)
+    db.events.commit()
+    return envelope
+
+
+async def kupang_letter_case(db: FakeDocuments) -> UUID:
     case_id = await register(
         db,
         office="kupang",
@@ -237,22 +255,79 @@ async def test_kupang_drafts_only_after_the_drafting_is_assigned() -> None:
         form = "original" if requirement.form == "original" else "copy"
         cmd = ReceiveDocument(case_id=case_id, document_type=requirement.type, form=form)
         await record_document(db.unit_of_work, cmd, fo, uuid4())
-    official = staff("kupang", Role.SUB_COORDINATOR, staff_id="kpg-official")
+    return case_id
+
+
+async def test_kupang_the_official_casework_disposed_to_drafts_in_that_role() -> None:
+    db = FakeDocuments()
+    case_id = await kupang_letter_case(db)
+    kabid = staff("kupang", Role.HEAD_OF_DIVISION, staff_id="kpg-kabid")
     draft = DraftLetter(case_id=case_id, text="Jawaban")
     with pytest.raises(Refused) as err:
-        await draft_letter(db.unit_of_work, CATALOGUE, draft, official, uuid4())
+        await draft_letter(db.unit_of_work, CATALOGUE, draft, kabid, uuid4())
     assert (err.value.code, err.value.status) == ("disposition_required", 409)
-    head = staff("kupang", Role.HEAD_OF_OFFICE)
-    assign = AssignDrafting(case_id=case_id, assignee="kpg-official")
-    assert await assign_drafting(db.unit_of_work, CATALOGUE, assign, head, uuid4()) == (
-        "kpg-official"
+    disposed = CaseAssigned(
+        case_id=case_id,
+        assignee="kpg-kabid",
+        role=Role.HEAD_OF_DIVISION,
+        assigned_by="staff:kpg-kadis",
+        kind="disposition",
     )
-    letter_id = await draft_letter(db.unit_of_work, CATALOGUE, draft, official, uuid4())
-    stream = await db.events.read_stream(letter_stream(letter_id))
-    assert stream[0].event_type == "LetterDrafted"
+    envelope = await casework_appends(db, disposed)
+    await when_case_disposed_record_drafter(db.unit_of_work(), disposed, envelope)
+    # Anyone else, even in the chain's default drafting role, is refused.
+    other = staff("kupang", Role.SUB_COORDINATOR, staff_id="kpg-kasubid")
     with pytest.raises(Refused) as err:
-        await assign_drafting(db.unit_of_work, CATALOGUE, assign, head, uuid4())
-    assert err.value.code == "letter_already_drafted"
+        await draft_letter(db.unit_of_work, CATALOGUE, draft, other, uuid4())
+    assert (err.value.code, err.value.status) == ("not_assigned", 403)
+    letter_id = await draft_letter(db.unit_of_work, CATALOGUE, draft, kabid, uuid4())
+    [drafted_event] = await db.events.read_stream(letter_stream(letter_id))
+    # The Kabid's draft goes up above the Kabid: the secretary, then the head signs.
+    assert drafted_event.data["chain"] == ["secretary", "head_of_office"]
+    assert drafted_event.data["drafted_by"] == "staff:kpg-kabid"
+
+
+async def test_kupang_a_delegation_moves_the_drafting_and_an_older_fact_does_not_undo_it() -> None:
+    db = FakeDocuments()
+    case_id = await kupang_letter_case(db)
+    disposed = CaseAssigned(
+        case_id=case_id,
+        assignee="kpg-kabid",
+        role=Role.HEAD_OF_DIVISION,
+        assigned_by="staff:kpg-kadis",
+        kind="disposition",
+    )
+    first = await casework_appends(db, disposed)
+    delegated = CaseDelegated(
+        case_id=case_id,
+        by="staff:kpg-kabid",
+        assignee="kpg-kasubid",
+        role=Role.SUB_COORDINATOR,
+        from_role=Role.HEAD_OF_DIVISION,
+    )
+    second = await casework_appends(db, delegated)
+    await when_case_delegated_record_drafter(db.unit_of_work(), delegated, second)
+    await when_case_disposed_record_drafter(db.unit_of_work(), disposed, first)  # redelivered
+    kabid = staff("kupang", Role.HEAD_OF_DIVISION, staff_id="kpg-kabid")
+    draft = DraftLetter(case_id=case_id, text="Jawaban")
+    with pytest.raises(Refused) as err:
+        await draft_letter(db.unit_of_work, CATALOGUE, draft, kabid, uuid4())
+    assert err.value.code == "not_assigned"
+    kasubid = staff("kupang", Role.SUB_COORDINATOR, staff_id="kpg-kasubid")
+    letter_id = await draft_letter(db.unit_of_work, CATALOGUE, draft, kasubid, uuid4())
+    [drafted_event] = await db.events.read_stream(letter_stream(letter_id))
+    assert drafted_event.data["chain"] == ["head_of_division", "secretary", "head_of_office"]
+
+
+async def test_an_assignment_that_is_not_a_disposition_names_no_drafter() -> None:
+    db = FakeDocuments()
+    case_id = await kupang_letter_case(db)
+    assigned = CaseAssigned(
+        case_id=case_id, assignee="kpg-x", role=Role.OFFICER, assigned_by="staff:kpg-kabid"
+    )
+    envelope = await casework_appends(db, assigned)
+    await when_case_disposed_record_drafter(db.unit_of_work(), assigned, envelope)
+    assert case_id not in db.drafters
 
 
 async def test_a_stream_moved_meanwhile_is_decided_again() -> None:

@@ -51,6 +51,15 @@ class AssignCase(_Command):
     reason: str = Field(default="", max_length=2_000)
 
 
+class DelegateCase(_Command):
+    """The disposed official hands the case on to someone lower in the line."""
+
+    assignee: str = Field(min_length=1, max_length=100, description="Staff id of the delegate.")
+    role: Role = Field(description="The role the delegate acts in.", examples=["sub_coordinator"])
+    instruction: str = Field(default="", max_length=2_000, description="What is asked of them.")
+    reason: str = Field(default="", max_length=2_000)
+
+
 class Transition(_Command):
     """A lifecycle step that needs only a reason (take up, start, resume, close, reopen)."""
 

@@ -19,16 +19,19 @@ from typing import Literal
 from services.casework.domain.commands import (
     AnswerCase,
     AssignCase,
+    DelegateCase,
     ForwardCase,
     PauseCase,
     ResolveCase,
     Transition,
 )
 from services.casework.domain.model import PAUSED_STAGES, CaseState
+from shared.catalogue import DispositionRule
 from shared.contracts.base import Event
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
+    CaseDelegated,
     CaseFileOpened,
     CaseForwarded,
     CaseMerged,
@@ -72,10 +75,26 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# Work for the office's own residents: refused once eligibility recorded the domicile as
+# refused (and not verified since). Forwarding, pausing, answering, closing stay open.
+NEEDS_DOMICILE: frozenset[str] = frozenset(
+    {"assign", "record_assessment", "record_consultation", "record_counselling", "refer"}
+)
+
+
 def allow(state: CaseState, action: str) -> None:
-    """Refuse (409) unless the case's stage allows `action`."""
+    """Refuse (409) unless the case's stage allows `action`, and, for the work of
+    `NEEDS_DOMICILE`, unless the citizen's domicile was not refused."""
     allowed = ALLOWED[action]
     if state.stage in allowed:
+        if action in NEEDS_DOMICILE and state.domicile is False:
+            raise Refused.conflict(
+                "domicile_refused",
+                "The citizen's domicile is outside the office's area (or not yet shown); "
+                "the case cannot be worked on here. Forward it to the office that serves "
+                "the citizen, or record the identity so eligibility checks again.",
+                details={"action": action, "domicile": "refused"},
+            )
         return
     details = {"stage": state.stage, "action": action, "allowed_from": sorted(allowed)}
     if state.stage in ("resolved", "closed"):
@@ -150,6 +169,82 @@ def assign(
             kind=kind,
             instruction=cmd.instruction,
             reason=cmd.reason,
+        )
+    ]
+
+
+DELEGATED_KINDS = frozenset({"disposition", "delegation"})
+
+
+def dispose(
+    state: CaseState, cmd: AssignCase, *, by: str, rule: DispositionRule | None
+) -> list[Event]:
+    """The head's disposition (disposisi): the case given to an official in a role the
+    service's standard lets a disposition go to (the catalogue's `disposition.to`)."""
+    allow(state, "assign")
+    if rule is None:
+        raise Refused.invalid(
+            "no_disposition",
+            "This service's standard has no disposition; assign the case instead.",
+            details={"service": state.service},
+        )
+    if cmd.role not in rule.roles:
+        raise Refused.invalid(
+            "disposition_role_not_allowed",
+            f"A disposition of this service may not go to the role {cmd.role.value}.",
+            details={"role": cmd.role.value, "allowed_roles": [r.value for r in rule.roles]},
+        )
+    return assign(state, cmd, by=by, kind="disposition")
+
+
+def delegate(
+    state: CaseState,
+    cmd: DelegateCase,
+    *,
+    staff_id: str,
+    by: str,
+    rule: DispositionRule | None,
+) -> list[Event]:
+    """The official the case was disposed (or delegated) to hands its work on to a lower
+    role the standard allows for theirs (`disposition.to[].delegate_to`)."""
+    allow(state, "assign")
+    if rule is None or state.assignment_kind not in DELEGATED_KINDS:
+        raise Refused.conflict(
+            "not_disposed",
+            "Only a case disposed to an official can be delegated.",
+            details={"assignment_kind": state.assignment_kind},
+        )
+    only_owner(state, staff_id, "delegate it")
+    if state.letter_stage is not None:
+        raise Refused.conflict(
+            "letter_already_drafted",
+            "The written answer has already been drafted; who drafts it can no longer change.",
+            details={"letter_stage": state.letter_stage},
+        )
+    allowed = rule.delegates(state.assignee_role or "")
+    if cmd.role not in allowed:
+        raise Refused.invalid(
+            "delegation_role_not_allowed",
+            f"An official acting as {state.assignee_role} may not delegate to the role "
+            f"{cmd.role.value}.",
+            details={
+                "role": cmd.role.value,
+                "from_role": state.assignee_role,
+                "allowed_roles": [r.value for r in allowed],
+            },
+        )
+    if cmd.assignee == staff_id:
+        raise Refused.invalid("delegation_to_oneself", "Delegate to another official.")
+    assert state.assignee_role is not None  # a disposed case has its owner's role
+    return [
+        CaseDelegated(
+            case_id=state.case_id,
+            by=by,
+            reason=cmd.reason,
+            assignee=cmd.assignee,
+            role=cmd.role,
+            from_role=state.assignee_role,
+            instruction=cmd.instruction,
         )
     ]
 

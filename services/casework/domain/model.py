@@ -49,6 +49,7 @@ from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
     CaseConsulted,
+    CaseDelegated,
     CaseEscalated,
     CaseFileOpened,
     CaseForwarded,
@@ -258,7 +259,7 @@ class CaseState:
     assigned_to: str | None = None
     assignee_role: str | None = None
     assigned_at: datetime | None = None
-    assignment_kind: str | None = None  # assignment | disposition | handover
+    assignment_kind: str | None = None  # assignment | disposition | handover | delegation
     care_team: tuple[str, ...] = ()  # everyone the case was ever assigned to
     handled_by: tuple[str, ...] = ()  # every staff actor who acted on the case
     assessed: bool = False
@@ -434,6 +435,18 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             )
             if e.role == Role.SOCIAL_WORKER and state.social_worker_at is None:
                 state = replace(state, social_worker_at=at)
+            if state.stage in ("registered", "front_office", "back_office"):
+                state = _move(state, "assigned", at)
+            return state
+        case CaseDelegated() as e:
+            state = replace(
+                state,
+                assigned_to=e.assignee,
+                assignee_role=e.role.value,
+                assigned_at=at,
+                assignment_kind="delegation",
+                care_team=_join_team(state, e.assignee),
+            )
             if state.stage in ("registered", "front_office", "back_office"):
                 state = _move(state, "assigned", at)
             return state

@@ -25,7 +25,7 @@ from services.casework.domain.deadlines import (
 )
 from services.casework.domain.model import PAUSED_STAGES, STOPPED_STAGES, CaseState
 from services.casework.domain.social_work import StepView
-from shared.catalogue import Catalogue, CatalogueError, ServiceStandard
+from shared.catalogue import Catalogue, CatalogueError, DispositionRule, ServiceStandard
 from shared.contracts.vocab import Channel, Role
 
 CalendarOf = Callable[[str], OfficeCalendar]  # region code -> the office's calendar
@@ -137,6 +137,12 @@ class CaseStandards:
             return None
         steps = self.social_work_steps(state)
         return social_work.next_step_due(steps, state.steps_breached) if steps else None
+
+    def disposition_rule(self, state: CaseState) -> DispositionRule | None:
+        """Who a disposition of this case may go to, and their delegation (None: the
+        standard has no disposition)."""
+        standard = self.standard_of(state)
+        return standard.disposition if standard else None
 
     def known_agencies(self, state: CaseState) -> frozenset[str] | None:
         """Where a referral of this case may go (None: the standard lists none)."""

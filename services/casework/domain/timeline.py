@@ -129,6 +129,11 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
                 f"Disposisi oleh {d.get('assigned_by')} kepada {d.get('assignee')} "
                 f"({d.get('role')})"
             )
+        case "CaseDelegated":
+            return (
+                f"Didelegasikan oleh {d.get('by')} ({d.get('from_role')}) kepada "
+                f"{d.get('assignee')} ({d.get('role')})"
+            )
         case "CaseAssigned" if d.get("kind") == "handover":
             return f"Pengunjung diantar kepada pejabat {d.get('assignee')} ({d.get('role')})"
         case "CaseAssigned":

@@ -1,6 +1,7 @@
-"""The case lifecycle over HTTP: take up, to the back office, assign / dispose / hand
-over, start, pause, resume, answer, resolve, close, reopen, forward. Each endpoint
-checks the caller's role and office, then runs its use case (`service_layer/<name>.py`).
+"""The case lifecycle over HTTP: take up, to the back office, assign / dispose /
+delegate / hand over, start, pause, resume, answer, resolve, close, reopen, forward. Each
+endpoint checks the caller's role and office, then runs its use case
+(`service_layer/<name>.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Request
 from services.casework.domain.commands import (
     AnswerCase,
     AssignCase,
+    DelegateCase,
     ForwardCase,
     PauseCase,
     ResolveCase,
@@ -23,6 +25,7 @@ from services.casework.service_layer import access
 from services.casework.service_layer.answer_case import answer_case
 from services.casework.service_layer.assign_case import assign_case
 from services.casework.service_layer.close_case import close_case
+from services.casework.service_layer.delegate_case import delegate_case
 from services.casework.service_layer.dispose_case import dispose_case
 from services.casework.service_layer.forward_case import forward_case
 from services.casework.service_layer.hand_over_case import hand_over_case
@@ -72,9 +75,23 @@ async def assign(
 async def disposition(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
-    """The head of office assigns the complaint to an official (disposisi)."""
+    """The head of office gives the case to an official (disposisi), in a role the
+    standard's `disposition` allows (422 `disposition_role_not_allowed`)."""
     case, actor = await command_case(request, staff, case_id, access.DISPOSERS)
-    envelopes = await dispose_case(get_casework(request).new_uow, case, body, actor)
+    casework = get_casework(request)
+    envelopes = await dispose_case(casework.new_uow, casework.standards, case, body, actor)
+    return await accepted(request, case_id, envelopes)
+
+
+@router.post("/{case_id}/delegate", response_model=CommandAccepted)
+async def delegate(
+    case_id: UUID, body: DelegateCase, request: Request, staff: Staff
+) -> CommandAccepted:
+    """The disposed official hands the case on to a lower role the standard allows
+    (CaseDelegated); only the case's owner may."""
+    case, actor = await command_case(request, staff, case_id, access.DELEGATORS)
+    casework = get_casework(request)
+    envelopes = await delegate_case(casework.new_uow, casework.standards, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
 

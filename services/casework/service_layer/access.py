@@ -17,6 +17,11 @@ ASSIGNERS = frozenset(
     {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
 )
 DISPOSERS = frozenset({Role.HEAD_OF_OFFICE})  # a disposition (disposisi) is the head's
+# The officials a disposition may reach (the standard's `disposition.to` narrows it, and
+# the domain checks the delegator is the case's owner).
+DELEGATORS = frozenset(
+    {Role.HEAD_OF_OFFICE, Role.SECRETARY, Role.HEAD_OF_DIVISION, Role.SUB_COORDINATOR}
+)
 HANDOVER_GUIDES = frozenset({Role.RECEPTIONIST, Role.FRONT_OFFICE})
 TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
 BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})

@@ -28,6 +28,7 @@ from services.documents.domain.facts import (
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import ComplaintRegistered
 from shared.contracts.streams import checklist_stream, letter_stream
+from shared.contracts.vocab import Role
 from shared.eventstore.store import EventStore, read_case, read_stream
 from shared.unit_of_work import Loaded
 
@@ -132,8 +133,8 @@ class PostgresNewLetters:
                 case_id,
             )
         )
-        assignee = await self.conn.fetchval(
-            "SELECT assignee FROM documents.dispositions WHERE case_id = $1", case_id
+        disposed = await self.conn.fetchrow(
+            "SELECT assignee, role FROM documents.dispositions WHERE case_id = $1", case_id
         )
         facts = CaseForDrafting(
             case=case_from_row(row),
@@ -143,7 +144,9 @@ class PostgresNewLetters:
             if dtks
             else None,
             existing=existing,
-            drafting_assignee=assignee,
+            disposed=model.Disposed(disposed["assignee"], Role(disposed["role"]))
+            if disposed and disposed["role"]
+            else None,
         )
         self._loaded[key] = facts
         return Loaded(facts, 0)

@@ -7,9 +7,9 @@ rebuilt rows equal the live ones by construction:
 
 * `project_checklist`: a checklist folded on (its `checklist-<case>` events);
 * `project_letter`: a letter folded on, one upsert per event (its `letter-<id>` events);
-* `project_drafting_assignment`: who drafts the case's letter (its `disposition-<case>`
-  stream: the stream id and the `dispositions` table keep their first name);
-* `insert_checklist`, `record_dtks`: the facts taken in from intake and eligibility.
+* `insert_checklist`, `record_dtks`, `record_drafter`: the facts taken in from intake,
+  eligibility and casework (the `dispositions` table: who drafts, from casework's
+  disposition and delegation).
 """
 
 from __future__ import annotations
@@ -24,17 +24,34 @@ from services.documents.adapters.rows import case_from_row, checklist_definition
 from services.documents.domain import checklist as checklist_model
 from services.documents.domain import letter as letter_model
 from services.documents.domain.checklist import Checklist
-from services.documents.domain.facts import CaseOnFile, ChecklistOpened, DtksOutcome
+from services.documents.domain.facts import (
+    CaseOnFile,
+    ChecklistOpened,
+    DrafterNamed,
+    DtksOutcome,
+)
 from services.documents.domain.files import CheckedFile
 from services.documents.domain.letter import Letter
 from shared.contracts.base import EventEnvelope
-from shared.contracts.documents_events import LetterDraftingAssigned
-from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified, LetterSigned
+from shared.contracts.casework_events import CaseDelegated
+from shared.contracts.events import (
+    CaseAssigned,
+    ComplaintRegistered,
+    DtksNotFound,
+    DtksVerified,
+    LetterSigned,
+)
 from shared.eventstore.store import envelope_from_row
 from shared.refusal import Refused
 
 # The events the rebuild refolds besides the service's own streams: what it takes in.
-INBOUND = [ComplaintRegistered.event_type, DtksVerified.event_type, DtksNotFound.event_type]
+INBOUND = [
+    ComplaintRegistered.event_type,
+    DtksVerified.event_type,
+    DtksNotFound.event_type,
+    CaseAssigned.event_type,
+    CaseDelegated.event_type,
+]
 _COLUMNS = """global_position, event_id, stream_id, stream_version, event_type,
     schema_version, data, case_id, office, correlation_id, causation_id, actor, channel,
     occurred_at, recorded_at"""
@@ -148,27 +165,30 @@ async def insert_file(
     )
 
 
-async def project_drafting_assignment(
-    conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]
-) -> None:
-    """The latest assignment of who drafts the case's letter."""
-    last = envelopes[-1]
-    event = last.payload()
-    if not isinstance(event, LetterDraftingAssigned):
-        raise TypeError(f"{last.event_type} on a drafting assignment stream")
+async def record_drafter(conn: asyncpg.Connection, named: DrafterNamed) -> None:
+    """Who drafts the case's letter: casework's latest disposition or delegation. A
+    redelivered older one never overwrites a newer one (ordered by global position)."""
     await conn.execute(
         """INSERT INTO documents.dispositions
-               (case_id, assignee, assigned_by, note, version, assigned_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
+               (case_id, assignee, role, kind, assigned_by, note, global_position,
+                assigned_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (case_id) DO UPDATE SET assignee = EXCLUDED.assignee,
+               role = EXCLUDED.role, kind = EXCLUDED.kind,
                assigned_by = EXCLUDED.assigned_by, note = EXCLUDED.note,
-               version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at""",
-        event.case_id,
-        event.assignee,
-        event.assigned_by,
-        event.note,
-        last.stream_version,
-        last.occurred_at,
+               global_position = EXCLUDED.global_position,
+               assigned_at = EXCLUDED.assigned_at
+           WHERE documents.dispositions.global_position IS NULL
+              OR EXCLUDED.global_position IS NULL
+              OR documents.dispositions.global_position < EXCLUDED.global_position""",
+        named.case_id,
+        named.staff_id,
+        named.role.value,
+        named.kind,
+        named.named_by,
+        named.instruction,
+        named.global_position,
+        named.at,
     )
 
 
@@ -330,7 +350,6 @@ async def events_to_refold(conn: asyncpg.Connection) -> list[EventEnvelope]:
             WHERE event_type = ANY($1::text[])
                OR stream_id LIKE 'checklist-%'
                OR stream_id LIKE 'letter-%'
-               OR stream_id LIKE 'disposition-%'
             ORDER BY global_position""",
         INBOUND,
     )

@@ -16,13 +16,12 @@ import asyncpg
 
 from services.documents.adapters import projections
 from services.documents.adapters.checklists import PostgresChecklists
-from services.documents.adapters.drafting import PostgresDraftingAssignments
 from services.documents.adapters.letters import PostgresLetters, PostgresNewLetters
 from services.documents.domain.facts import (
-    CaseForAssignment,
     CaseForDrafting,
     ChecklistOnFile,
     ChecklistOpened,
+    DrafterNamed,
     DtksOutcome,
     LetterOnFile,
     NewLetter,
@@ -70,23 +69,21 @@ class NewLetters(Repository[NewLetter, CaseForDrafting], Protocol):
     """A draft: the case it is for (locked) and the new letter's id."""
 
 
-class DraftingAssignments(Repository[UUID, CaseForAssignment], Protocol):
-    """Who drafts a case's letter, keyed by case id."""
-
-
 class InboundFacts(Protocol):
-    """What the service takes in from intake and eligibility (projections, no stream)."""
+    """What the service takes in from intake, eligibility and casework (projections, no
+    stream)."""
 
     async def open_checklist(self, opened: ChecklistOpened) -> None: ...
 
     async def record_dtks(self, outcome: DtksOutcome) -> None: ...
+
+    async def record_drafter(self, named: DrafterNamed) -> None: ...
 
 
 class DocumentsUnitOfWork(UnitOfWork):
     checklists: Checklists
     letters: Letters
     new_letters: NewLetters
-    assignments: DraftingAssignments
     inbound: InboundFacts
 
 
@@ -103,6 +100,9 @@ class PostgresInbound:
     async def record_dtks(self, outcome: DtksOutcome) -> None:
         await projections.record_dtks(self.conn, outcome)
 
+    async def record_drafter(self, named: DrafterNamed) -> None:
+        await projections.record_drafter(self.conn, named)
+
 
 class PostgresDocumentsUnitOfWork(PostgresUnitOfWork, DocumentsUnitOfWork):
     def _on_connection(self) -> None:
@@ -110,7 +110,6 @@ class PostgresDocumentsUnitOfWork(PostgresUnitOfWork, DocumentsUnitOfWork):
         self.checklists = PostgresChecklists(self.conn, self.store)
         self.letters = PostgresLetters(self.conn, self.store)
         self.new_letters = PostgresNewLetters(self.conn, self.store)
-        self.assignments = PostgresDraftingAssignments(self.conn, self.store)
         self.inbound = PostgresInbound(self.conn)
 
 

@@ -38,12 +38,6 @@ class DraftLetter(_Command):
     )
 
 
-class AssignDrafting(_Command):
-    case_id: UUID
-    assignee: str = Field(min_length=1, max_length=200, description="Staff id.")
-    note: str = Field(default="", max_length=2000)
-
-
 class IssueLetter(_Command):
     letter_id: UUID
     channel: Channel = Channel.WALK_IN

@@ -14,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 from services.documents.domain.checklist import Checklist, Requirement
-from services.documents.domain.letter import Letter
+from services.documents.domain.letter import Disposed, Letter
 from shared.contracts.documents_events import CompletionPromise
 from shared.contracts.events import ComplaintRegistered
-from shared.contracts.vocab import Channel
+from shared.contracts.vocab import Channel, Role
 from shared.refusal import Refused
 
 
@@ -60,15 +60,22 @@ class CaseForDrafting:
     registration: ComplaintRegistered
     dtks: DtksResult | None
     existing: tuple[tuple[UUID, str, str], ...]  # the case's letters: (id, product, status)
-    drafting_assignee: str | None
+    disposed: Disposed | None
 
 
 @dataclass(frozen=True)
-class CaseForAssignment:
-    """A drafting assignment is decided on the case and whether a letter exists yet."""
+class DrafterNamed:
+    """Casework disposed the case to an official (`CaseAssigned` kind disposition) or the
+    official delegated it (`CaseDelegated`), taken in (`global_position` orders them)."""
 
-    case: CaseOnFile
-    drafted: bool
+    case_id: UUID
+    staff_id: str
+    role: Role
+    named_by: str
+    kind: str  # disposition | delegation
+    instruction: str
+    global_position: int | None
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """A letter and its approval chain, folded from the `letter-<letter_id>` stream.
 
 The catalogue's approval chain reads `[disposition] → draft → approve* → sign`. A step
-before the draft (a head of office assigning who drafts) is `assign_drafting`; a letter starts at
-its draft, and its `chain` is the roles after the draft, in order: each approves, the last
-one signs. Steps are numbered from 1 within that chain (`LetterReviewed.step`).
+before the draft (the head of office's disposition) is casework's, not a letter step; a
+letter starts at its draft, and its `chain` is the roles after the draft (after the
+drafter's own rank, see below), in order: each approves, the last one signs. Steps are
+numbered from 1 within that chain (`LetterReviewed.step`).
 
 Statuses: `in_review` (approvals due), `approved` (every approval given, the signature
 is due), `returned` (sent back to the drafter), `signed`.
@@ -17,11 +18,15 @@ sub-coordinator after the first one approved).
 A returned letter is resubmitted by the drafter's role: a new `LetterDrafted` on the same
 stream (same letter id, possibly corrected text) that starts the chain again from step 1.
 
-Where the chain begins with a `disposition` step (Kupang: the head of office assigns the
-complaint letter to a competent official), the letter cannot be drafted before that
-drafting assignment (`LetterDraftingAssigned`; refused as `disposition_required`, the
-catalogue's word), and only the assigned official drafts it. This is the assignment of
-who drafts a letter, not casework's disposisi of a case.
+Where the chain begins with a `disposition` step (Kupang: the head of office disposes the
+complaint letter to a competent official), the disposition is casework's, the one
+disposition of the case (`CaseAssigned` kind disposition, then any `CaseDelegated`): this
+service follows it from those events (`Disposed`). Before it the letter cannot be drafted
+(`disposition_required`, 409); after it only the official it names drafts (`not_assigned`,
+403), in the role they were given it in (any the standard's disposition allows, not only
+the chain's default drafter: the Kabid the head chose drafts as Kabid). The draft then goes
+up the rest of the chain above the drafter's own rank ("secara berjenjang"): a Kabid's
+draft skips the Kabid's approval, it is not approved by its own author.
 
 A signed letter is issued once (`LetterIssued`): handed over at the desk or sent.
 """
@@ -37,11 +42,7 @@ from uuid import UUID
 from services.documents.domain.checklist import Checklist
 from shared.catalogue import ApprovalStep, Product, ServiceStandard, Variant
 from shared.contracts.base import Event
-from shared.contracts.documents_events import (
-    CompletionPromise,
-    LetterDraftingAssigned,
-    LetterIssued,
-)
+from shared.contracts.documents_events import CompletionPromise, LetterIssued
 from shared.contracts.events import (
     LetterApproved,
     LetterDrafted,
@@ -126,6 +127,15 @@ class Letter:
 
 
 @dataclass(frozen=True)
+class Disposed:
+    """Who casework's disposition (or a delegation after it) gave the case to: the official
+    who drafts its letter, and the role they were given it in."""
+
+    staff_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
 class ChainPlan:
     drafter: Role
     chain: tuple[Role, ...]
@@ -185,6 +195,48 @@ def ensure_drafter(plan: ChainPlan, roles: Collection[Role]) -> None:
             f"Drafting this letter needs the role {plan.drafter.value}.",
             details={"required_roles": [plan.drafter.value]},
         )
+
+
+def drafting_role(
+    plan: ChainPlan, actor: str, roles: Collection[Role], disposed: Disposed | None
+) -> Role:
+    """The role the caller drafts (and resubmits) in. Without a disposition step: the
+    chain's draft role. With one: the disposed official only, in the role they were
+    disposed (or delegated) in."""
+    if plan.assigner is None:
+        ensure_drafter(plan, roles)
+        return plan.drafter
+    if disposed is None:
+        raise Refused.conflict(
+            "disposition_required",
+            f"The {plan.assigner.value} has not yet disposed this letter to an official "
+            "(disposition, in casework).",
+            details={"disposition_role": plan.assigner.value},
+        )
+    if actor != f"staff:{disposed.staff_id}":
+        raise Refused.forbidden(
+            "not_assigned",
+            "The letter was disposed to another official; only they (or whom they "
+            "delegate it to, in casework) draft it.",
+            details={"assignee": disposed.staff_id, "role": disposed.role.value},
+        )
+    if disposed.role not in roles:
+        raise Refused.forbidden(
+            "wrong_role",
+            f"The letter was disposed to you as {disposed.role.value}; act in that role.",
+            details={"required_roles": [disposed.role.value]},
+        )
+    return disposed.role
+
+
+def chain_above(plan: ChainPlan, role: Role) -> tuple[Role, ...]:
+    """The chain a draft by `role` goes up: the approvals after the drafter's own rank (a
+    Kabid's draft is not approved by a Kabid), then the signature."""
+    approvals = plan.chain[:-1]
+    if role not in approvals:
+        return plan.chain
+    last = max(i for i, r in enumerate(approvals) if r == role)
+    return plan.chain[last + 1 :]
 
 
 # ---- the fold ---------------------------------------------------------------------------
@@ -290,11 +342,11 @@ def ensure_can_draft(
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
-    drafting_assignee: str | None = None,
-) -> None:
-    """Every refusal of a draft that does not depend on its text, checked first."""
-    ensure_drafter(plan, roles)
-    ensure_assigned(plan, actor, drafting_assignee)
+    disposed: Disposed | None = None,
+) -> Role:
+    """Every refusal of a draft that does not depend on its text, checked first; the role
+    the caller drafts in."""
+    role = drafting_role(plan, actor, roles, disposed)
     for other_id, other_product, status in existing:
         if status in ACTIVE_STATUSES:
             raise Refused.conflict(
@@ -326,6 +378,7 @@ def ensure_can_draft(
             "This service requires the applicant to be listed in DTKS, which is not verified.",
             details={"dtks": dtks_status or "pending"},
         )
+    return role
 
 
 def draft(
@@ -341,12 +394,12 @@ def draft(
     requires_dtks: bool,
     dtks_status: str | None,
     existing: Sequence[tuple[UUID, str, str]] = (),
-    drafting_assignee: str | None = None,
+    disposed: Disposed | None = None,
     requested_at: datetime | None = None,
     promise: CompletionPromise | None = None,
 ) -> list[Event]:
     """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
-    ensure_can_draft(
+    role = ensure_can_draft(
         checklist=checklist,
         plan=plan,
         product=product,
@@ -355,7 +408,7 @@ def draft(
         requires_dtks=requires_dtks,
         dtks_status=dtks_status,
         existing=existing,
-        drafting_assignee=drafting_assignee,
+        disposed=disposed,
     )
     assert product.letter_type is not None  # choose_product gives letters only
     drafted = LetterDrafted(
@@ -366,68 +419,11 @@ def draft(
         subject=subject,
         body=body,
         drafted_by=actor,
-        chain=plan.chain,
+        chain=chain_above(plan, role),
         requested_at=requested_at,
         promise=promise,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
-
-
-def ensure_assigned(plan: ChainPlan, actor: str, assignee: str | None) -> None:
-    """Where the chain starts with a drafting assignment, only the assigned official drafts."""
-    if plan.assigner is None:
-        return
-    if assignee is None:
-        raise Refused.conflict(
-            "disposition_required",
-            f"The {plan.assigner.value} has not yet assigned an official to draft this "
-            "letter (disposition).",
-            details={"disposition_role": plan.assigner.value},
-        )
-    if actor != f"staff:{assignee}":
-        raise Refused.forbidden(
-            "not_assigned",
-            "The drafting of this letter was assigned to another official.",
-            details={"assignee": assignee},
-        )
-
-
-def assign_drafting(
-    plan: ChainPlan,
-    *,
-    case_id: UUID,
-    assignee: str,
-    actor: str,
-    roles: Collection[Role],
-    note: str = "",
-    drafted: bool = False,
-) -> list[Event]:
-    """The drafting assignment: the chain's assigning role names the official who drafts."""
-    if plan.assigner is None:
-        raise Refused.invalid(
-            "no_disposition_step",
-            "This service's approval chain has no disposition step.",
-        )
-    if plan.assigner not in roles:
-        raise Refused.forbidden(
-            "wrong_role",
-            f"Assigning who drafts needs the role {plan.assigner.value}.",
-            details={"required_roles": [plan.assigner.value]},
-        )
-    if drafted:
-        raise Refused.conflict(
-            "letter_already_drafted",
-            "The letter has already been drafted; who drafts it can no longer change.",
-        )
-    return [
-        LetterDraftingAssigned(
-            case_id=case_id,
-            assignee=assignee,
-            assigned_by=actor,
-            role=plan.assigner,
-            note=note,
-        )
-    ]
 
 
 def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
@@ -531,17 +527,25 @@ def resubmit(
     *,
     actor: str,
     roles: Collection[Role],
-    drafter: Role,
+    plan: ChainPlan,
     subject: str | None = None,
     body: str | None = None,
 ) -> list[Event]:
-    """The drafter's role sends a returned letter up the chain again, from step 1."""
+    """The drafter's role sends a returned letter up the chain again, from step 1; where a
+    disposition named the drafter, the official who drafted it (their chain stays)."""
     if letter.status != "returned":
         raise Refused.conflict(
             "letter_not_returned",
             f"Only a returned letter can be resubmitted; this one is {letter.status}.",
         )
-    ensure_drafter(ChainPlan(drafter, letter.chain), roles)
+    if plan.assigner is None:
+        ensure_drafter(plan, roles)
+    elif actor != letter.drafted_by:
+        raise Refused.forbidden(
+            "not_assigned",
+            "Only the official who drafted this letter resubmits it.",
+            details={"drafted_by": letter.drafted_by},
+        )
     drafted = LetterDrafted(
         letter_id=letter.letter_id,
         case_id=letter.case_id,

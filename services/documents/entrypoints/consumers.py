@@ -9,6 +9,10 @@ from __future__ import annotations
 import asyncpg
 
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.when_case_disposed_record_drafter import (
+    when_case_delegated_record_drafter,
+    when_case_disposed_record_drafter,
+)
 from services.documents.service_layer.when_complaint_registered_open_checklist import (
     when_complaint_registered_open_checklist,
 )
@@ -19,7 +23,8 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
 from shared.catalogue import Catalogue
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
-from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified
+from shared.contracts.casework_events import CaseDelegated
+from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
 
 
@@ -42,8 +47,20 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     ) -> None:
         await when_dtks_not_found_record_result(joined(conn), event, envelope)
 
+    async def on_case_assigned(
+        conn: asyncpg.Connection, event: CaseAssigned, envelope: EventEnvelope
+    ) -> None:
+        await when_case_disposed_record_drafter(joined(conn), event, envelope)
+
+    async def on_case_delegated(
+        conn: asyncpg.Connection, event: CaseDelegated, envelope: EventEnvelope
+    ) -> None:
+        await when_case_delegated_record_drafter(joined(conn), event, envelope)
+
     return {
         **handles(ComplaintRegistered, on_complaint_registered),
+        **handles(CaseAssigned, on_case_assigned),
+        **handles(CaseDelegated, on_case_delegated),
         **handles(DtksVerified, on_dtks_verified),
         **handles(DtksNotFound, on_dtks_not_found),
     }

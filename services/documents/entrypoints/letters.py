@@ -1,5 +1,6 @@
-"""HTTP: a case's letter: who drafts it, the draft, its approval chain, the signature,
-the hand-over, and the letter and its PDF."""
+"""HTTP: a case's letter: the draft (by the official casework's disposition names, where
+the chain starts with one), its approval chain, the signature, the hand-over, and the
+letter and its PDF."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from services.documents.adapters.pdf import render_letter
 from services.documents.config import verify_url
 from services.documents.domain.commands import (
     ApproveLetter,
-    AssignDrafting,
     DraftLetter,
     IssueLetter,
     ResubmitLetter,
@@ -31,14 +31,12 @@ from services.documents.entrypoints.dependencies import (
 from services.documents.entrypoints.schemas import (
     ApproveBody,
     DraftBody,
-    DraftingAssignmentBody,
     IssueBody,
     ResubmitBody,
     ReturnBody,
     SignBody,
 )
 from services.documents.service_layer.approve_letter import approve_letter
-from services.documents.service_layer.assign_drafting import assign_drafting
 from services.documents.service_layer.draft_letter import draft_letter
 from services.documents.service_layer.issue_letter import issue_letter
 from services.documents.service_layer.resubmit_letter import resubmit_letter
@@ -88,23 +86,6 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
         authorize(staff, roles=READ_ROLES, office=office)
         items = await views.case_letters(conn, case_id)
     return {"case_id": str(case_id), "letters": items}
-
-
-@router.post("/cases/{case_id}/disposition", name="assign_drafting")
-async def assign(
-    case_id: UUID,
-    body: DraftingAssignmentBody,
-    request: Request,
-    staff: Staff,
-    new_uow: UnitOfWorkFactory,
-    catalogue: CatalogueOf,
-) -> dict[str, Any]:
-    """Who drafts the letter, where the chain starts with that assignment (Kupang: the
-    head of office's `disposition` step). The path keeps its first name."""
-    bind(request, case_id=case_id)
-    cmd = AssignDrafting(case_id=case_id, assignee=body.assignee, note=body.note)
-    await assign_drafting(new_uow, catalogue, cmd, staff, correlation_id(request))
-    return {"case_id": str(case_id), "assignee": body.assignee, "note": body.note}
 
 
 @router.get("/letters/{letter_id}.pdf", response_class=Response)

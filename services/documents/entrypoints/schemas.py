@@ -30,11 +30,6 @@ class DraftBody(_Body):
     )
 
 
-class DraftingAssignmentBody(_Body):
-    assignee: str = Field(min_length=1, max_length=200, description="Staff id of the drafter.")
-    note: str = Field(default="", max_length=2000)
-
-
 class IssueBody(_Body):
     channel: Channel = Field(
         default=Channel.WALK_IN, description="walk_in: handed over at the desk; else sent."

@@ -1,6 +1,7 @@
 """Draft the case's letter: the role of the chain's draft step drafts, once the
-documents are complete, DTKS is verified where the service requires it, and (where the
-chain starts with one) the drafting has been assigned to this official.
+documents are complete and DTKS is verified where the service requires it; where the
+chain starts with a disposition, the official casework's disposition (or a delegation
+after it) names drafts, in the role it names.
 
 Every refusal that does not depend on the text is checked before the text is composed.
 The case's checklist row is locked: one draft per case at a time.
@@ -42,13 +43,13 @@ def decide_draft(
     office = catalogue.office(case.office)
     service = office.service(case.service)
     plan = chain_plan(catalogue, case)
-    model.ensure_drafter(plan, staff.roles)
+    model.drafting_role(plan, staff.actor, staff.roles, facts.disposed)
     if case.variant is None:
         raise Refused.conflict("variant_not_set", "The case has no variant yet.")
     variant = service.variant(case.variant)
     product = model.choose_product(service, variant, cmd.product)
     dtks_status = facts.dtks.status if facts.dtks else None
-    model.ensure_can_draft(  # documents, DTKS, assignment: before the text is composed
+    model.ensure_can_draft(  # documents, DTKS, disposition: before the text is composed
         checklist=facts.checklist,
         plan=plan,
         product=product,
@@ -57,7 +58,7 @@ def decide_draft(
         requires_dtks=service.requires_dtks,
         dtks_status=dtks_status,
         existing=facts.existing,
-        drafting_assignee=facts.drafting_assignee,
+        disposed=facts.disposed,
     )
     registration = facts.registration
     subject, body = compose(
@@ -90,7 +91,7 @@ def decide_draft(
         requires_dtks=service.requires_dtks,
         dtks_status=dtks_status,
         existing=facts.existing,
-        drafting_assignee=facts.drafting_assignee,
+        disposed=facts.disposed,
         requested_at=facts.checklist.requested_at,
         promise=facts.checklist.promise,
     )

@@ -1,10 +1,10 @@
 """Drop the documents projections and refold them from the event store.
 
 The tables `checklists`, `eligibility`, `letters` and `dispositions` are projections of
-events (the intake and eligibility facts the service takes in, and its own streams
-`checklist-*`, `letter-*`, `disposition-*`); the rebuild runs the very projection steps
-the commands and the consumer run (`adapters/projections.py`, the two `when_*` policies),
-so the rebuilt rows equal the live ones.
+events (the intake, eligibility and casework facts the service takes in, and its own
+streams `checklist-*`, `letter-*`); the rebuild runs the very projection steps the
+commands and the consumer run (`adapters/projections.py`, the `when_*` policies), so the
+rebuilt rows equal the live ones.
 
 Not projections, and left alone: `files` (the scans' bytes; the events hold their ids
 and checksums) and `letter_counters` (the number sequence; a rebuild must not hand out
@@ -24,6 +24,10 @@ import asyncpg
 
 from services.documents.adapters import projections
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.when_case_disposed_record_drafter import (
+    when_case_delegated_record_drafter,
+    when_case_disposed_record_drafter,
+)
 from services.documents.service_layer.when_complaint_registered_open_checklist import (
     when_complaint_registered_open_checklist,
 )
@@ -33,7 +37,8 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
 )
 from shared.catalogue import Catalogue
 from shared.contracts.base import EventEnvelope
-from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified
+from shared.contracts.casework_events import CaseDelegated
+from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
 from shared.logging import get_logger
 
@@ -62,14 +67,16 @@ async def rebuild_projections(pool: asyncpg.Pool, catalogue: Catalogue) -> Rebui
                     await when_dtks_verified_record_result(uow, event, envelope)
                 case DtksNotFound():
                     await when_dtks_not_found_record_result(uow, event, envelope)
+                case CaseAssigned():
+                    await when_case_disposed_record_drafter(uow, event, envelope)
+                case CaseDelegated():
+                    await when_case_delegated_record_drafter(uow, event, envelope)
                 case _:
                     own[envelope.stream_id].append(envelope)
         letters = 0
         for stream, events in own.items():
             if stream.startswith("checklist-"):
                 await _checklist(conn, events)
-            elif stream.startswith("disposition-"):
-                await projections.project_drafting_assignment(conn, events)
         for stream, events in own.items():
             if stream.startswith("letter-"):
                 letters += await _letter(conn, events)

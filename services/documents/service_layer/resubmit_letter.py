@@ -1,5 +1,6 @@
-"""The drafter's role sends a returned letter up its chain again, from step 1, possibly
-with corrected text (a new `LetterDrafted` on the same stream)."""
+"""The drafter's role (where a disposition named the drafter: the official who drafted
+it) sends a returned letter up its chain again, from step 1, possibly with corrected text
+(a new `LetterDrafted` on the same stream)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ async def resubmit_letter(
             on_file.letter,
             actor=staff.actor,
             roles=staff.roles,
-            drafter=chain_plan(catalogue, on_file.case).drafter,
+            plan=chain_plan(catalogue, on_file.case),
             subject=cmd.subject,
             body=cmd.body,
         )
