@@ -183,7 +183,18 @@ async def test_lifecycle_transitions_and_illegal_ones_refused(desk: Desk) -> Non
     # Disposition by the head of office only.
     disp = {"assignee": "kpg-kabid", "role": "head_of_division", "instruction": "Mohon dijawab."}
     refused(await desk.post(case, "disposition", disp, fo), 403, "wrong_role")
+    # Only to a role the standard's disposition names (Kupang: Sekretariat, Kabid, Kasubid).
+    to_officer = {**disp, "assignee": "kpg-staf", "role": "officer"}
+    error = refused(
+        await desk.post(case, "disposition", to_officer, head), 422, "disposition_role_not_allowed"
+    )
+    assert error["details"]["allowed_roles"] == ["secretary", "head_of_division", "sub_coordinator"]
     assert (await desk.ok(case, "disposition", disp, head))["status"] == "assigned"
+    # Only the disposed Kabid delegates, and only down the line.
+    down = {"assignee": "kpg-kasubid", "role": "sub_coordinator"}
+    refused(await desk.post(case, "delegate", down, head), 403, "not_assignee")
+    up = {"assignee": "kpg-sek", "role": "secretary"}
+    refused(await desk.post(case, "delegate", up, kabid), 422, "delegation_role_not_allowed")
     refused(await desk.post(case, "start", {}, head), 403, "not_assignee")
     assert (await desk.ok(case, "start", {}, kabid))["status"] == "in_progress"
 
@@ -318,7 +329,8 @@ async def test_deadline_watcher_warns_breaches_and_escalates_once(desk: Desk) ->
     sub = auth("kupang", Role.SUB_COORDINATOR, staff_id="kpg-sub")
     # SP4N-LAPOR: 8 working days from Monday 3 Aug 2026 09:00 WITA; 17 Aug is a holiday.
     case = await desk.register(registration(uuid4(), channel=Channel.SP4N_LAPOR))
-    await desk.ok(case, "disposition", {"assignee": "kpg-officer", "role": "officer"}, head)
+    # An assignment (a disposition may not go to an officer in Kupang's standard).
+    await desk.ok(case, "assign", {"assignee": "kpg-officer", "role": "officer"}, head)
     row = await desk.row(case)
     assert row is not None
     assert row["due_at"] == datetime(2026, 8, 13, 1, 0, tzinfo=UTC)
@@ -678,7 +690,7 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
     c = await desk.register(
         registration(uuid4(), channel=Channel.LETTER, received_at=datetime.now(UTC))
     )
-    await desk.ok(a, "disposition", {"assignee": "kpg-o", "role": "officer"}, head)
+    await desk.ok(a, "assign", {"assignee": "kpg-o", "role": "officer"}, head)
     await desk.runtime.check_deadlines(datetime(2026, 8, 20, tzinfo=UTC))
     await desk.ok(c, "take-up", {}, fo)
     await desk.ok(c, "pause", {"waiting_for": "agency", "agency": "dukcapil", "reason": "Data"}, fo)
