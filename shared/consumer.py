@@ -139,27 +139,14 @@ class Consumer:
         for attempt in range(1, self.attempts + 1):
             try:
                 applied = await self.apply(envelope)
-            except Refused as refusal:  # the rules said no: retrying would say no again
-                await self._dead_letter(
-                    topic,
-                    raw,
-                    envelope.event_id,
-                    envelope.event_type,
-                    f"{refusal.code}: {refusal.message}",
-                    origin,
-                    code=refusal.code,
-                )
-                return
             except Exception as exc:
                 log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
                 if attempt == self.attempts:
+                    # A refusal is dead-lettered with its domain reason, not as a failure.
+                    code = exc.code if isinstance(exc, Refused) else None
+                    reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
                     await self._dead_letter(
-                        topic,
-                        raw,
-                        envelope.event_id,
-                        envelope.event_type,
-                        f"failed: {exc!r}",
-                        origin,
+                        topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
                     )
                     return
                 await asyncio.sleep(0.1 * 2**attempt)
