@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from shared.contracts.adapters import ADAPTER_SCHEMA_VERSION, ADAPTERS_TOPIC, AdapterMessage
 from shared.contracts.base import EVENT_TYPES, EventEnvelope
 from shared.contracts.events import ALL_TOPICS, dead_letter_topic
 from shared.kafka import SERVICES
@@ -71,13 +72,15 @@ def build() -> dict[str, Any]:
             "channel": {"$ref": f"#/channels/{topic}"},
             "summary": f"{owner} publishes through its transactional outbox.",
         }
+    _adapters(channels, operations, messages, schemas)
     for service in SERVICES:
         dlq = dead_letter_topic(service)
         channels[dlq] = {
             "address": dlq,
             "description": (
-                f"What {service} could not decode or apply, as received; "
-                "headers carry `reason` and `source_topic`."
+                f"What {service} could not decode, apply or accept, as received, with the "
+                "original key and headers (`event_id`, `correlation_id`, …); added headers "
+                "carry `reason`, `source_topic` and, for a refusal, `reason_code`."
             ),
         }
     return {
@@ -91,6 +94,67 @@ def build() -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def _adapters(
+    channels: dict[str, Any],
+    operations: dict[str, Any],
+    messages: dict[str, Any],
+    schemas: dict[str, Any],
+) -> None:
+    """The public topic outside channel adapters publish to (not an envelope)."""
+    schema = AdapterMessage.model_json_schema(ref_template="#/components/schemas/{model}")
+    for def_name, definition in schema.pop("$defs", {}).items():
+        schemas[def_name] = definition
+    schemas["AdapterMessage"] = schema
+    messages["AdapterMessage"] = {
+        "name": "AdapterMessage",
+        "title": f"AdapterMessage v{ADAPTER_SCHEMA_VERSION}",
+        "summary": (AdapterMessage.__doc__ or "").strip().split("\n")[0],
+        "contentType": "application/json",
+        "headers": {
+            "type": "object",
+            "properties": {
+                "event_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "A UUID the adapter gives each record.",
+                },
+                "correlation_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "Follows the message through SLRT's logs and events.",
+                },
+            },
+        },
+        "payload": {"$ref": "#/components/schemas/AdapterMessage"},
+        "bindings": {
+            "kafka": {"key": {"type": "string", "description": "The message's external id."}}
+        },
+    }
+    channels[ADAPTERS_TOPIC] = {
+        "address": ADAPTERS_TOPIC,
+        "description": (
+            "Public: outside channel adapters publish one AdapterMessage per citizen message "
+            "(plain JSON, not an event envelope; key = external id). Intake keeps each as "
+            "its own doors do, de-duplicates by channel and external id, and registers or "
+            "triages it; a message it refuses (`schema_invalid`, `unknown_channel`, "
+            "`unknown_office`, `unsupported_schema_version`, "
+            "`attachment_checksum_mismatch`) is kept as rejected and copied to "
+            "slrt.intake.dead-letter. In production only adapters may write (broker ACLs)."
+        ),
+        "messages": {"AdapterMessage": {"$ref": "#/components/messages/AdapterMessage"}},
+    }
+    operations["adapters.publish"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{ADAPTERS_TOPIC}"},
+        "summary": "An outside channel adapter publishes a citizen's message.",
+    }
+    operations["intake.receiveAdapterMessage"] = {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{ADAPTERS_TOPIC}"},
+        "summary": "Intake keeps, de-duplicates and routes it like its own doors' messages.",
     }
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -19,11 +21,40 @@ from pydantic import ValidationError
 from shared.contracts.base import Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
 from shared.logging import bind_context, get_logger
+from shared.refusal import Refused
 
 log = get_logger(__name__)
 
+
+@dataclass(frozen=True)
+class Origin:
+    """The Kafka record's own key and headers, exactly as they came: a dead letter keeps
+    them, so whoever published it can find it again by key, event id and correlation id."""
+
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k == name:
+                return v.decode("utf-8", errors="replace")
+        return None
+
+    def uuid_header(self, name: str) -> UUID | None:
+        try:
+            return UUID(self.header(name) or "")
+        except ValueError:
+            return None
+
+
 Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
-DeadLetterPublisher = Callable[[str, bytes, Mapping[str, str]], Awaitable[None]]
+# A topic whose records are not event envelopes (the outside adapters' topic): the handler
+# gets the raw value and its origin, and raises `Refused` for what it will not take.
+RawHandler = Callable[[bytes, Origin], Awaitable[None]]
+# (source topic, raw value, headers to publish, original key)
+DeadLetterPublisher = Callable[
+    [str, bytes, Sequence[tuple[str, bytes]], bytes | None], Awaitable[None]
+]
 E = TypeVar("E", bound=Event)
 TypedHandler = Callable[[asyncpg.Connection, E, EventEnvelope], Awaitable[None]]
 
@@ -84,15 +115,18 @@ class Consumer:
             await handler(conn, envelope)
         return True
 
-    async def deliver(self, raw: bytes, *, topic: str = "") -> None:
+    async def deliver(self, raw: bytes, *, topic: str = "", origin: Origin | None = None) -> None:
         """Take one Kafka message: decode, apply with retries, or dead-letter it."""
         started = time.perf_counter()
+        origin = origin or Origin()
         try:
             envelope = EventEnvelope.model_validate(orjson.loads(raw))
             if envelope.event_type in self.handlers:
                 envelope.payload()  # validates the schema (with upcasting) before any effect
         except (orjson.JSONDecodeError, ValidationError, UnknownEventType, ValueError) as exc:
-            await self._dead_letter(topic, raw, None, None, f"undecodable: {exc}")
+            await self._dead_letter(
+                topic, raw, origin.uuid_header("event_id"), None, f"undecodable: {exc}", origin
+            )
             return
         if envelope.event_type not in self.handlers:
             return
@@ -108,8 +142,11 @@ class Consumer:
             except Exception as exc:
                 log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
                 if attempt == self.attempts:
+                    # A refusal is dead-lettered with its domain reason, not as a failure.
+                    code = exc.code if isinstance(exc, Refused) else None
+                    reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
                     await self._dead_letter(
-                        topic, raw, envelope.event_id, envelope.event_type, f"failed: {exc!r}"
+                        topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
                     )
                     return
                 await asyncio.sleep(0.1 * 2**attempt)
@@ -123,6 +160,37 @@ class Consumer:
             )
             return
 
+    async def deliver_raw(
+        self, raw: bytes, handler: RawHandler, *, topic: str, origin: Origin
+    ) -> None:
+        """Take one record of a topic that carries no envelope (the outside adapters'):
+        the handler keeps and decides it; a `Refused` is dead-lettered at once with its
+        code, any other failure after the retries."""
+        event_id = origin.uuid_header("event_id")
+        bind_context(
+            case_id=None,
+            correlation_id=origin.header("correlation_id"),
+            event_type=None,
+            event_id=str(event_id) if event_id else None,
+        )
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await handler(raw, origin)
+            except Refused as refusal:
+                reason = f"{refusal.code}: {refusal.message}"
+                await self._dead_letter(topic, raw, event_id, None, reason, origin, refusal.code)
+                return
+            except Exception as exc:
+                log.warning("record_handle_failed", attempt=attempt, error=repr(exc))
+                if attempt == self.attempts:
+                    reason = f"failed: {exc!r}"
+                    await self._dead_letter(topic, raw, event_id, None, reason, origin)
+                    return
+                await asyncio.sleep(0.1 * 2**attempt)
+                continue
+            log.info("record_handled", topic=topic)
+            return
+
     async def _dead_letter(
         self,
         topic: str,
@@ -130,22 +198,34 @@ class Consumer:
         event_id: Any,
         event_type: str | None,
         reason: str,
+        origin: Origin | None = None,
+        code: str | None = None,
     ) -> None:
-        log.error("event_dead_lettered", topic=topic, reason=reason[:500])
+        """Keep it in `<service>.dead_letters` and publish it to the dead-letter topic with
+        the original key and headers, plus `reason` (and `reason_code` for a refusal) and
+        `source_topic`."""
+        origin = origin or Origin()
+        log.error("event_dead_lettered", topic=topic, reason=reason[:500], reason_code=code)
         async with self.pool.acquire() as conn:
             await conn.execute(
                 f"""INSERT INTO "{self.schema}".dead_letters
-                        (topic, event_id, event_type, reason, raw)
-                    VALUES ($1, $2, $3, $4, $5)""",
+                        (topic, event_id, event_type, reason, raw, key, headers, reason_code)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
                 topic,
                 event_id,
                 event_type,
                 reason,
                 raw,
+                origin.key,
+                [[k, v.decode("utf-8", errors="replace")] for k, v in origin.headers],
+                code,
             )
         if self.dead_letter is not None:
+            added = [("reason", reason[:1000].encode()), ("source_topic", topic.encode())]
+            if code is not None:
+                added.append(("reason_code", code.encode()))
             try:
-                await self.dead_letter(topic, raw, {"reason": reason[:1000], "source_topic": topic})
+                await self.dead_letter(topic, raw, [*origin.headers, *added], origin.key)
             except Exception as exc:
                 log.error("dead_letter_publish_failed", error=repr(exc))
 

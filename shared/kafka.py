@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 
+from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.events import ALL_TOPICS, dead_letter_topic
 from shared.settings import Settings, topic_name
 
@@ -50,7 +51,7 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
 
 
 def all_topic_names() -> list[str]:
-    return [*ALL_TOPICS, *(dead_letter_topic(s) for s in SERVICES), "slrt.intake.inbound"]
+    return [*ALL_TOPICS, ADAPTERS_TOPIC, *(dead_letter_topic(s) for s in SERVICES)]
 
 
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:

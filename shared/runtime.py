@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from shared import eventstore
 from shared.catalogue import Catalogue, load_catalogue
-from shared.consumer import Consumer, Handler
+from shared.consumer import Consumer, Handler, Origin, RawHandler
 from shared.contracts.base import EVENT_TYPES
 from shared.contracts.events import dead_letter_topic
 from shared.db import connect, create_pool, migrate
@@ -69,6 +69,8 @@ class ServiceRuntime:
         self.name = name
         self.migrations = migrations
         self.handlers = dict(handlers or {})
+        # Topics whose records are not event envelopes (intake: the outside adapters').
+        self.raw_handlers: dict[str, RawHandler] = {}
         self.settings = settings or get_settings()
         self.catalogue = catalogue or load_catalogue(self.settings.slrt_catalogue_dir)
         self.pool_size = pool_size
@@ -88,7 +90,7 @@ class ServiceRuntime:
         return self._pool
 
     def topics(self) -> list[str]:
-        return sorted({EVENT_TYPES[t].topic for t in self.handlers})
+        return sorted({EVENT_TYPES[t].topic for t in self.handlers} | set(self.raw_handlers))
 
     async def start(self) -> None:
         dsn = self.settings.database_url
@@ -103,16 +105,18 @@ class ServiceRuntime:
         )
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self.broker = make_broker(self.settings, client_id=f"slrt-{self.name}")
-        if self.handlers:
+        if self.handlers or self.raw_handlers:
             broker = self.broker
 
             async def publish_dead_letter(
-                _topic: str, raw: bytes, headers: Mapping[str, str]
+                _topic: str, raw: bytes, headers: Sequence[tuple[str, bytes]], key: bytes | None
             ) -> None:
-                await broker.publish(
-                    raw,
-                    topic=topic_name(self.settings, dead_letter_topic(self.name)),
-                    headers=dict(headers),
+                # The relay's producer: the original key and header bytes go out unchanged.
+                await producer.send_and_wait(
+                    topic_name(self.settings, dead_letter_topic(self.name)),
+                    value=raw,
+                    key=key,
+                    headers=list(headers),
                 )
 
             self.consumer = Consumer(
@@ -130,8 +134,17 @@ class ServiceRuntime:
                 title=f"{self.name}-events",
             )
             async def on_event(msg: KafkaMessage) -> None:
-                raw_topic = msg.raw_message.topic  # type: ignore[union-attr]
-                await consumer.deliver(msg.body, topic=raw_topic.removeprefix(prefix))
+                record = msg.raw_message
+                topic = record.topic.removeprefix(prefix)  # type: ignore[union-attr]
+                origin = Origin(
+                    key=record.key,  # type: ignore[union-attr]
+                    headers=tuple(record.headers or ()),  # type: ignore[union-attr]
+                )
+                raw_handler = self.raw_handlers.get(topic)
+                if raw_handler is not None:
+                    await consumer.deliver_raw(msg.body, raw_handler, topic=topic, origin=origin)
+                else:
+                    await consumer.deliver(msg.body, topic=topic, origin=origin)
 
         self._producer = producer
         if self.consumer is not None:

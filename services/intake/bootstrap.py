@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from services.intake.entrypoints.channels import register_channel_schemas
 from services.intake.entrypoints.channels import router as channel_router
-from services.intake.entrypoints.consumers import make_handlers
+from services.intake.entrypoints.consumers import make_handlers, make_raw_handlers
 from services.intake.entrypoints.http import register_schemas, router
 from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         "intake", migrations=MIGRATIONS, settings=settings, catalogue=catalogue
     )
     runtime.handlers = make_handlers(runtime.catalogue, runtime.store)
+    runtime.raw_handlers = make_raw_handlers(runtime)
     app = create_service_app(
         runtime,
         title="SLRT intake",

@@ -98,6 +98,13 @@ async def record_inbound_many(conn: asyncpg.Connection, messages: list[dict[str,
     await conn.executemany(_INSERT_INBOUND, [_inbound_args(**m) for m in messages])
 
 
+async def inbound_kept(conn: asyncpg.Connection, inbound_id: UUID) -> bool:
+    """Whether intake kept this message (its doors keep every message before publishing)."""
+    return bool(
+        await conn.fetchval("SELECT true FROM intake.inbound_messages WHERE id = $1", inbound_id)
+    )
+
+
 async def mark_inbound(
     conn: asyncpg.Connection,
     inbound_id: UUID,

@@ -52,6 +52,7 @@ class AttachmentRef(BaseModel):
     content_type: str
     size_bytes: int
     sha256: str
+    url: str | None = None  # where to fetch it, when only referenced (an outside adapter)
 
 
 class InboundPayload(BaseModel):

@@ -108,11 +108,17 @@ async def _accept(request: Request, delivery: Delivery, items: list[Received]) -
 
 
 async def _refuse(
-    request: Request, delivery: Delivery, channel: Channel, code: str, message: str, status: int
+    request: Request,
+    delivery: Delivery,
+    channel: Channel,
+    code: str,
+    message: str,
+    status: int,
+    office: str | None = None,
 ) -> JSONResponse:
     runtime = get_runtime(request)
     inbound_id = await refuse_delivery(
-        runtime.pool, delivery, channel=channel, reason=code, message=message
+        runtime.pool, delivery, channel=channel, reason=code, message=message, office=office
     )
     return JSONResponse(
         error_body(code, message, {"inbound_id": str(inbound_id)}), status_code=status
@@ -126,7 +132,10 @@ async def _webhook(
     channel: Channel,
     verified: Callable[[bytes], bool],
     parse: Callable[[bytes], list[Received]],
+    office: str,
 ) -> JSONResponse:
+    """`office` is the one the door's path names (checked against the catalogue): a
+    refused delivery is kept with it, for that office's front office to see."""
     body = await _body(request)
     delivery = _delivery(request, source, body)
     if not verified(body):
@@ -137,11 +146,12 @@ async def _webhook(
             "signature_invalid",
             "The webhook signature does not match: refused and logged.",
             401,
+            office,
         )
     try:
         items = parse(body)
     except PayloadUnreadable as exc:
-        return await _refuse(request, delivery, channel, exc.code, exc.message, 400)
+        return await _refuse(request, delivery, channel, exc.code, exc.message, 400, office)
     return await _accept(request, delivery, items)
 
 
@@ -197,6 +207,7 @@ async def twitter(office: str, request: Request) -> JSONResponse:
         channel=Channel.TWITTER,
         verified=lambda body: hmac_sha256_b64_valid(secret, body, header),
         parse=lambda body: parse_twitter(body, office),
+        office=office,
     )
 
 
@@ -232,6 +243,7 @@ async def lapor(office: str, request: Request) -> JSONResponse:
         channel=Channel.SP4N_LAPOR,
         verified=lambda body: hmac_sha256_hex_valid(secret, body, header),
         parse=parse,
+        office=office,
     )
 
 
@@ -294,6 +306,7 @@ async def meta_webhook(
         channel=channel,
         verified=lambda body: hmac_sha256_hex_valid(secret, body, header),
         parse=lambda body: parse(body, office),
+        office=office,
     )
 
 

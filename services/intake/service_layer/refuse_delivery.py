@@ -1,10 +1,13 @@
 """Use case: a delivery refused before it is read (a forged signature, a body that is not
 the channel's format) is still kept, as rejected with the reason, and logged; it is never
-registered."""
+registered. It carries the office the door was addressed to (`/v1/channels/whatsapp/
+{office}`) when the door names one, so that office's front office sees it in
+`GET /v1/inbound?status=rejected`, not only an administrator."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -19,9 +22,19 @@ MAX_KEPT_BYTES = 1024 * 1024
 
 
 async def refuse_delivery(
-    pool: asyncpg.Pool, delivery: Delivery, *, channel: Channel, reason: str, message: str
+    pool: asyncpg.Pool,
+    delivery: Delivery,
+    *,
+    channel: Channel | None,
+    reason: str,
+    message: str,
+    office: str | None = None,
+    external_id: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> UUID:
-    """Keep the refused delivery (its first MiB); return its inbound id for the answer."""
+    """Keep the refused delivery (its first MiB); return its inbound id for the answer.
+
+    `office` only when it is an office of the catalogue (the door checked it)."""
     inbound_id = uuid4()
     async with pool.acquire() as conn:
         await repo.record_inbound(
@@ -39,9 +52,17 @@ async def refuse_delivery(
             status="rejected",
             reason=reason,
             message=message,
-            channel=channel.value,
+            details=details,
+            channel=channel.value if channel else None,
+            office=office,
+            external_id=external_id,
         )
     log.warning(
-        "inbound_refused", source=delivery.source, reason=reason, inbound_id=str(inbound_id)
+        "inbound_refused",
+        source=delivery.source,
+        reason=reason,
+        office=office,
+        inbound_id=str(inbound_id),
+        correlation_id=str(delivery.correlation_id),
     )
     return inbound_id

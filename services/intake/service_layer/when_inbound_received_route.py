@@ -44,8 +44,16 @@ async def route_inbound_message(
 ) -> None:
     """Route one message, in the (joined) unit of work of the consumer."""
     conn = uow.conn
-    payload = InboundPayload.model_validate(event.payload)
     bind_context(inbound_id=str(event.inbound_id), correlation_id=str(envelope.correlation_id))
+    if not await repo.inbound_kept(conn, event.inbound_id):
+        # Only intake's own doors publish InboundReceived; an outside adapter that wrote
+        # one here gets a reason it can act on, not a database error.
+        raise Refused.invalid(
+            "inbound_not_kept",
+            "InboundReceived is internal to intake and names no message it kept: outside "
+            "adapters publish an AdapterMessage to slrt.intake.adapters.",
+        )
+    payload = InboundPayload.model_validate(event.payload)
     reply = reply_reference(payload)
     if reply is not None:
         found = None

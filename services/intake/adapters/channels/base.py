@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from services.intake.domain.inbound import InboundPayload
@@ -21,12 +22,14 @@ from shared.contracts.vocab import Channel
 
 
 class PayloadUnreadable(Exception):
-    """The delivery is not in the channel's format; `code` is machine-readable."""
+    """The delivery is not in the channel's format; `code` is machine-readable, `details`
+    says where (field paths, never the input itself)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details: dict[str, Any] = details or {}
 
 
 @dataclass(frozen=True)
