@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from shared.contracts.base import Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
-from shared.logging import bind_context, get_logger
+from shared.logging import bind_context, fresh_log_context, get_logger
 from shared.refusal import Refused
 
 log = get_logger(__name__)
@@ -115,6 +115,7 @@ class Consumer:
             await handler(conn, envelope)
         return True
 
+    @fresh_log_context  # nothing of the previous message is logged with this one
     async def deliver(self, raw: bytes, *, topic: str = "", origin: Origin | None = None) -> None:
         """Take one Kafka message: decode, apply with retries, or dead-letter it."""
         started = time.perf_counter()
@@ -160,6 +161,7 @@ class Consumer:
             )
             return
 
+    @fresh_log_context
     async def deliver_raw(
         self, raw: bytes, handler: RawHandler, *, topic: str, origin: Origin
     ) -> None:
@@ -229,6 +231,7 @@ class Consumer:
             except Exception as exc:
                 log.error("dead_letter_publish_failed", error=repr(exc))
 
+    @fresh_log_context  # the last event's ids stay with it
     async def catch_up(self, *, batch: int = 1000) -> int:
         """Apply from the event store whatever Kafka has not brought (e.g. broker restart)."""
         total = 0

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_dir: Path | None = None
     smtp_port: int | None = None  # intake's SMTP endpoint for e-mail
+    log_copiers: list[threading.Thread] = field(default_factory=list)
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -52,7 +55,36 @@ class Stack:
             if proc.poll() is None:
                 proc.kill()
         self.processes.clear()
+        for copier in self.log_copiers:  # the last lines reach the log files
+            copier.join(timeout=5)
+        self.log_copiers.clear()
         self.infra.close()
+
+
+_ANSI = re.compile(rb"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def tee_output(proc: subprocess.Popen[bytes], log_dir: Path, name: str) -> threading.Thread:
+    """Copy a service's output, line by line, to this terminal and to `log_dir/<name>.log`
+    (appended, colours stripped), until the service exits."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    assert proc.stdout is not None
+    source = proc.stdout
+
+    def copy() -> None:
+        terminal = sys.stdout.buffer
+        with (log_dir / f"{name}.log").open("ab") as file:
+            for line in iter(source.readline, b""):
+                with contextlib.suppress(OSError, ValueError):
+                    terminal.write(line)
+                    terminal.flush()
+                file.write(_ANSI.sub(b"", line))
+                file.flush()
+        source.close()
+
+    thread = threading.Thread(target=copy, name=f"log-{name}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _wait_healthy(
@@ -84,9 +116,14 @@ def start_stack(
     timeout: float = 60.0,
     infra: Infra | None = None,
     services: tuple[str, ...] = SERVICES,
+    tee: bool = False,
 ) -> Stack:
     """Start infrastructure (unless `infra` is given), topics and the services (all five
-    unless `services` names fewer: the bench measures intake on its own too)."""
+    unless `services` names fewer: the bench measures intake on its own too).
+
+    Each service's output goes to `log_dir/<service>.log` when a `log_dir` is given (and to
+    this terminal as well with `tee`, as `make up` does), else to this terminal, or nowhere
+    for an `ephemeral` stack."""
     infra = infra or start_infra(data_dir, mode=mode, ephemeral=ephemeral)
     stack = Stack(infra=infra, urls={}, log_dir=log_dir)
     try:
@@ -107,11 +144,14 @@ def start_stack(
                 child_env["SLRT_SMTP_PORT"] = str(smtp_port)
                 stack.smtp_port = smtp_port
             out: int | object = subprocess.DEVNULL
-            if log_dir is not None:
+            if log_dir is not None and tee:
+                out = subprocess.PIPE  # `make up`: copied to the terminal and the log file
+                child_env["PYTHONUNBUFFERED"] = "1"
+            elif log_dir is not None:
                 log_dir.mkdir(parents=True, exist_ok=True)
                 out = (log_dir / f"{name}.log").open("ab")
             elif not ephemeral:
-                out = None  # `make up`: the services log to this terminal
+                out = None  # the services log to this terminal
             stack.processes[name] = subprocess.Popen(  # noqa: S603  (our own modules)
                 [sys.executable, "-m", f"services.{name}"],
                 env=child_env,
@@ -119,6 +159,8 @@ def start_stack(
                 stdout=out,  # type: ignore[arg-type]
                 stderr=subprocess.STDOUT,
             )
+            if log_dir is not None and tee:
+                stack.log_copiers.append(tee_output(stack.processes[name], log_dir, name))
             stack.urls[name] = f"http://127.0.0.1:{port}"
         _wait_healthy(stack.urls, stack.processes, timeout)
     except BaseException:
@@ -136,13 +178,15 @@ def running_stack(data_dir: Path, **kwargs: object) -> Iterator[Stack]:
         stack.stop()
 
 
-def up(data_dir: Path | None = None) -> None:
-    """Run everything in the foreground until Ctrl-C."""
+def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
+    """Run everything in the foreground until Ctrl-C. The services log to this terminal and
+    to `<data_dir>/logs/<service>.log` (the broker to `tansu.log` there)."""
     data_dir = data_dir or Settings().slrt_data_dir
     mode = os.environ.get("SLRT_INFRA", "embedded")
     os.environ.setdefault("SLRT_LOG_FORMAT", "console")
     os.environ.setdefault("SLRT_DEMO_DATA", "true")  # a small synthetic DTKS extract
-    stack = start_stack(data_dir, mode=mode)
+    logs = data_dir / "logs"
+    stack = start_stack(data_dir, mode=mode, fixed_ports=fixed_ports, log_dir=logs, tee=True)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -160,7 +204,10 @@ def up(data_dir: Path | None = None) -> None:
         print(f"  {name.ljust(width)}  {url}   (API docs: {url}/docs)")
     if stack.smtp_port:
         print(f"  {'e-mail'.ljust(width)}  smtp://127.0.0.1:{stack.smtp_port}  (intake's mailbox)")
-    print(f"\n  data kept under {data_dir}")
+    print(f"\n  data kept under {data_dir}, logs under {logs}")
+    print(
+        "  rebuild the views (now, or after Ctrl-C):  .venv/bin/slrt rebuild [casework|documents]"
+    )
     print(
         "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer\n",
         flush=True,

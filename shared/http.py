@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.logging import bind_context, get_logger
+from shared.logging import get_logger, log_scope
 from shared.refusal import Refused
 
 log = get_logger(__name__)
@@ -93,7 +93,6 @@ class RequestContext:
         except ValueError:
             correlation = uuid.uuid4()
         scope.setdefault("state", {})["correlation_id"] = correlation
-        bind_context(correlation_id=str(correlation), path=scope["path"])
         header = (b"x-correlation-id", str(correlation).encode())
 
         async def send_with_id(message: Any) -> None:
@@ -101,7 +100,10 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        # The request's own log context: cleared of anything bound before, gone after (kept
+        # on an unexpected error, which Starlette's outermost handler logs).
+        with log_scope(keep_on_error=True, correlation_id=str(correlation), path=scope["path"]):
+            await self.app(scope, receive, send_with_id)
 
 
 def install_request_context(app: FastAPI) -> None:

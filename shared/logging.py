@@ -6,9 +6,12 @@ of each message or request; every line logged afterwards carries them.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 import structlog
@@ -55,6 +58,44 @@ def bind_context(**values: Any) -> None:
     service = structlog.contextvars.get_contextvars().get("service")
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service, **values)
+
+
+@contextlib.contextmanager
+def log_scope(*, keep_on_error: bool = False, **values: Any) -> Iterator[None]:
+    """A log context of its own for one message, batch or request: inside, only the service
+    name and `values` are bound (nothing from before leaks in); on leaving, whatever was
+    bound before is back (nothing from inside leaks out). `keep_on_error`: when the body
+    raises, leave its context bound so a handler further out logs the error with it."""
+    saved = structlog.contextvars.get_contextvars()
+    bind_context(**values)
+    try:
+        yield
+    except BaseException:
+        if not keep_on_error:
+            _restore(saved)
+        raise
+    _restore(saved)
+
+
+def _restore(saved: dict[str, Any]) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**saved)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fresh_log_context(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Run each call of an async function in its own `log_scope`: a per-message step (a
+    consumer's delivery, a catch-up, a relay batch) never logs an earlier message's ids."""
+
+    @functools.wraps(fn)
+    async def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
+        with log_scope():
+            return await fn(*args, **kwargs)
+
+    return scoped
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -19,7 +19,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from shared.eventstore.store import envelope_from_row, on_append
-from shared.logging import get_logger
+from shared.logging import fresh_log_context, get_logger
 
 log = get_logger(__name__)
 
@@ -47,6 +47,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self.published = 0
 
+    @fresh_log_context
     async def drain_once(self) -> int:
         """Publish one batch of unsent events; return how many went out."""
         async with self.pool.acquire() as conn, conn.transaction():

@@ -29,6 +29,7 @@ from shared.db import connect, create_pool, migrate
 from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
+from shared.localdb import command_database
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
@@ -260,10 +261,7 @@ def service_main(
         raise SystemExit(2)
     configure_logging(name)
 
-    async def run() -> None:
-        dsn = get_settings().database_url
-        if not dsn:
-            raise SystemExit("DATABASE_URL is not set")
+    async def run(dsn: str) -> None:
         await migrate_service(dsn, name, migrations)
         pool = await create_pool(dsn, max_size=2)
         try:
@@ -271,4 +269,6 @@ def service_main(
         finally:
             await pool.close()
 
-    asyncio.run(run())
+    # DATABASE_URL, or `make up`'s database: running, or started for this and stopped after.
+    with command_database(f"{name} rebuild") as dsn:
+        asyncio.run(run(dsn))

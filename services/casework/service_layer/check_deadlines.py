@@ -26,7 +26,7 @@ from services.casework.service_layer.case_command import Actor, CaseRef, metadat
 from services.casework.service_layer.unit_of_work import NewUnitOfWork, cases_of
 from shared.contracts.base import Event
 from shared.eventstore.store import ConcurrencyError
-from shared.logging import bind_context, get_logger
+from shared.logging import bind_context, fresh_log_context, get_logger
 from shared.unit_of_work import decide_and_append
 
 log = get_logger(__name__)
@@ -52,6 +52,7 @@ def decide_at(now: datetime, standards: CaseStandards) -> Callable[[CaseState], 
     return decide
 
 
+@fresh_log_context  # each sweep logs in its own context, and leaves none behind
 async def check_deadlines(
     pool: asyncpg.Pool, new_uow: NewUnitOfWork, standards: CaseStandards, now: datetime
 ) -> SweepReport:
@@ -73,6 +74,7 @@ async def check_deadlines(
             continue
         for e in appended:
             counts[e.event_type] = counts.get(e.event_type, 0) + 1
+    bind_context(correlation_id=str(correlation))  # the sweep's line names no one case
     if counts:
         log.info("deadline_sweep", cases=len(rows), events=counts)
     return SweepReport(cases=len(rows), events=counts)
