@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -28,8 +30,11 @@ configure_logging("tests")
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
-    data = Path(tmp_path_factory.mktemp("slrt-infra"))
+def infra() -> Iterator[Infra]:
+    # Not under pytest's temp folder: as root, the embedded PostgreSQL runs as its own
+    # user, and a second pytest session resets that folder to owner-only access.
+    data = Path(tempfile.mkdtemp(prefix="slrt-infra-"))
+    data.chmod(0o755)
     parts = start_infra(data, ephemeral=True)
     asyncio.run(
         ensure_topics(
@@ -43,6 +48,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         yield parts
     finally:
         parts.close()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 _db_counter = itertools.count(1)
