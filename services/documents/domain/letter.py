@@ -45,6 +45,7 @@ from shared.contracts.documents_events import (
 from shared.contracts.events import (
     LetterApproved,
     LetterDrafted,
+    LetterPerson,
     LetterReturned,
     LetterReviewed,
     LetterSigned,
@@ -90,6 +91,7 @@ class Letter:
     issued_by: str | None = None
     requested_at: datetime | None = None
     promise: CompletionPromise | None = None
+    about: LetterPerson | None = None  # whom it is about: name, masked NIK (public page)
     version: int = 0
 
     @property
@@ -205,6 +207,7 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                     chain=tuple(event.chain),
                     requested_at=event.requested_at,
                     promise=event.promise,
+                    about=event.about,
                     version=1,
                 )
             # A resubmission after a return: corrected text, the chain starts again.
@@ -218,6 +221,7 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                 step=1,
                 approvals=(),
                 revision=letter.revision + 1,
+                about=event.about or letter.about,
                 version=letter.version + 1,
             )
     if letter is None:
@@ -344,6 +348,7 @@ def draft(
     drafting_assignee: str | None = None,
     requested_at: datetime | None = None,
     promise: CompletionPromise | None = None,
+    about: LetterPerson | None = None,
 ) -> list[Event]:
     """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
     ensure_can_draft(
@@ -369,6 +374,7 @@ def draft(
         chain=plan.chain,
         requested_at=requested_at,
         promise=promise,
+        about=about,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
 
@@ -553,6 +559,7 @@ def resubmit(
         chain=letter.chain,
         requested_at=letter.requested_at,
         promise=letter.promise,
+        about=letter.about,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
 

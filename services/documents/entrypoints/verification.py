@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.documents.domain.content import tanggal
+from services.documents.domain.identity import MASK, PAGE_MASK
 from services.documents.entrypoints.dependencies import UnitOfWorkFactory, bind
 from services.documents.service_layer.verify_letter import verify_letter
 
@@ -45,6 +46,24 @@ _STYLE = (
 )
 
 
+_BASIS = {
+    "registry": "sesuai data DTKS/DTSEN",
+    "ktp": "sesuai KTP yang diperiksa petugas",
+    "declared": "sesuai keterangan pemohon",
+}
+
+
+def _person_rows(person: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The person the letter is about: the name and the masked NIK, nothing else."""
+    if not person:
+        return []
+    nik = (person.get("nik_masked") or "-").replace(MASK, PAGE_MASK)
+    rows = [("Nama", person.get("name") or "-"), ("NIK", nik)]
+    if basis := _BASIS.get(person.get("basis") or ""):
+        rows.append(("Identitas", basis))
+    return rows
+
+
 def page(result: dict[str, Any]) -> str:
     """The verification result as an HTML page in Bahasa Indonesia."""
     if not result["found"]:
@@ -62,7 +81,8 @@ def page(result: dict[str, Any]) -> str:
     else:
         letter = result["letter"]
         signed = letter["signed_by"]
-        rows = [
+        rows = _person_rows(letter.get("person"))
+        rows += [
             ("Instansi", letter["office"]),
             ("Nomor surat", letter["number"]),
             ("Tanggal", tanggal(date.fromisoformat(letter["date"]))),
@@ -74,7 +94,13 @@ def page(result: dict[str, Any]) -> str:
         body = (
             '<p class="ok">Surat ini tercatat dan ditandatangani secara sah. Isi surat sama '
             "dengan yang tercatat pada sistem.</p>"
-            f"<dl>{items}</dl>"
+            + (
+                "<p>Cocokkan nama, NIK, nomor dan tanggal di bawah ini dengan yang tertulis "
+                "pada surat. Jika berbeda, surat yang Anda pegang bukan surat ini.</p>"
+                if letter.get("person")
+                else ""
+            )
+            + f"<dl>{items}</dl>"
             f"<p>Sidik isi (SHA-256): <code>{escape(letter['content_sha256'])}</code></p>"
         )
     css = "ok" if result.get("genuine") else "bad"
