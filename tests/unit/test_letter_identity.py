@@ -18,6 +18,7 @@ from services.documents.domain.identity import (
     registry_identity,
     unchecked_basis,
 )
+from services.documents.entrypoints.rate_limit import RateLimit
 from services.documents.entrypoints.verification import page
 from services.documents.service_layer.draft_letter import draft_letter
 from services.documents.service_layer.record_document import record_document
@@ -35,6 +36,7 @@ from shared.contracts.base import EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered, DtksVerified, LetterDrafted
 from shared.contracts.streams import complaint_stream, eligibility_stream, letter_stream
 from shared.contracts.vocab import Channel, Role
+from shared.refusal import Refused
 from tests.unit.fakes_documents import FakeDocuments
 
 CATALOGUE = load_catalogue()
@@ -279,3 +281,17 @@ def test_the_catalogue_says_which_letters_go_to_a_bank(product: str) -> None:
     assert CERTIFICATE.product("dtks-certificate").identity == "masked"
     referral = CATALOGUE.service("mataram", "lk3-consultation").product("referral-letter")
     assert referral.identity == "masked"
+
+
+def test_the_public_page_is_rate_limited_per_client() -> None:
+    now = [1000.0]
+    limit = RateLimit(3, clock=lambda: now[0])
+    for _ in range(3):
+        limit.check("203.0.113.7")
+    with pytest.raises(Refused) as err:
+        limit.check("203.0.113.7")
+    assert (err.value.status, err.value.code) == (429, "too_many_requests")
+    assert err.value.details["retry_after_seconds"] == 60
+    limit.check("198.51.100.1")  # another client is not slowed down
+    now[0] += 60.5  # the window has passed
+    limit.check("203.0.113.7")

@@ -4,6 +4,7 @@ on a printed letter opens: HTML in Bahasa Indonesia, or JSON."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from html import escape
 from typing import Any, Literal
 from uuid import UUID
@@ -11,12 +12,19 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.documents.config import get_documents_settings
 from services.documents.domain.content import tanggal
 from services.documents.domain.identity import MASK, PAGE_MASK
 from services.documents.entrypoints.dependencies import UnitOfWorkFactory, bind
+from services.documents.entrypoints.rate_limit import RateLimit
 from services.documents.service_layer.verify_letter import verify_letter
 
 public = APIRouter(prefix="/v1", tags=["verification"])
+
+
+@lru_cache(maxsize=1)
+def _limit() -> RateLimit:
+    return RateLimit(get_documents_settings().slrt_verify_rate_per_minute)
 
 
 @public.get("/verify/{letter_id}", response_model=None, name="verify_letter")
@@ -27,8 +35,10 @@ async def verify(
     h: str = Query(max_length=128, description="The content hash printed in the QR code."),
     format: Literal["html", "json"] | None = Query(default=None),
 ) -> Response:
-    """Is this letter genuine? No sign-in; shows no more than the letter itself (less)."""
+    """Is this letter genuine? No sign-in; shows no more than the letter itself (less).
+    Rate-limited per client address (429 `too_many_requests`)."""
     bind(request, letter_id=letter_id)
+    _limit().check(request.client.host if request.client else "unknown")
     result = await verify_letter(new_uow, letter_id, h)
     wants_json = format == "json" or (
         format is None and "application/json" in request.headers.get("accept", "")
