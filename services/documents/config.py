@@ -21,6 +21,12 @@ class DocumentsSettings(BaseSettings):
     slrt_documents_max_upload_bytes: int = Field(
         default=DEFAULT_MAX_BYTES, ge=1024, description="Largest scan accepted, in bytes."
     )
+    slrt_verify_rate_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Requests per minute one client address may make to the public "
+        "verification page before it is answered 429 `too_many_requests`.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ social_work: LK3 casework.
 
 DocumentForm = Literal["original", "copy", "either"]
 ApprovalAction = Literal["draft", "approve", "sign", "disposition"]
+IdentityDisclosure = Literal["full", "masked"]
 
 
 class CatalogueError(Exception):
@@ -182,6 +183,10 @@ class Product(_Frozen):
     # Classification code (kode klasifikasi arsip) leading the letter number; the
     # documents service uses its default (400.9) where none is given.
     classification_code: Annotated[str, StringConstraints(pattern=r"^\d{3}(\.\d+)*$")] | None = None
+    # How a letter identifies the person it is about, as its recipient needs it: `full`
+    # (a bank: the whole NIK, KK and KKS numbers) or `masked` (the NIK's first and last
+    # four digits only). The public verification page always masks.
+    identity: IdentityDisclosure = "masked"
 
 
 class Variant(_Frozen):

@@ -47,6 +47,12 @@ class Applicant(BaseModel):
         default=None, pattern=r"^\d{16}$", description="16-digit NIK from the KTP."
     )
     kk_number: str | None = Field(default=None, pattern=r"^\d{16}$")
+    kks_number: str | None = Field(
+        default=None,
+        pattern=r"^\d{16}$",
+        description="The 16-digit number printed on the Kartu Keluarga Sejahtera (KKS), "
+        "where the applicant gave it: a letter to the bank that holds the card carries it.",
+    )
     phone: str | None = Field(default=None, max_length=32, examples=["081200000001"])
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=500)
@@ -110,6 +116,14 @@ class DtksVerified(Event):
     programmes: tuple[str, ...] = Field(default=(), examples=[["PKH", "BPNT"]])
     source: Literal["DTKS", "DTSEN"] = "DTKS"
     snapshot_date: date
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The person's name as the registry lists it for this NIK. Letters about "
+        "the person print this name, not the one the channel gave (a WhatsApp profile name). "
+        "Absent in events written before it was carried.",
+        examples=["Siti Contoh"],
+    )
 
 
 @register
@@ -185,6 +199,25 @@ class RequirementsCompleted(Event):
     )
 
 
+class LetterPerson(BaseModel):
+    """Whom a letter is about, no more than a public page may show: the name and a masked NIK."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, examples=["Siti Contoh"])
+    nik_masked: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The NIK with all but its first four and last four digits hidden.",
+        examples=["5271********0007"],
+    )
+    basis: Literal["registry", "ktp", "declared"] = Field(
+        description="Where the identity comes from: `registry` (the DTKS/DTSEN listing for "
+        "the NIK checked), `ktp` (typed at the desk from the KTP staff checked), `declared` "
+        "(as the applicant gave it, not checked)."
+    )
+
+
 @register
 class LetterDrafted(Event):
     event_type = "LetterDrafted"
@@ -200,6 +233,12 @@ class LetterDrafted(Event):
     chain: tuple[Role, ...] = Field(description="Roles still to act, in order.")
     requested_at: datetime | None = None
     promise: CompletionPromise | None = None
+    about: LetterPerson | None = Field(
+        default=None,
+        description="Whom the letter is about, as its public verification page may show "
+        "them (name, masked NIK, where the identity comes from). Absent in letters drafted "
+        "before it was carried.",
+    )
 
 
 @register

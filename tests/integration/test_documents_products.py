@@ -176,7 +176,7 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
     numbers: dict[str, list[str]] = {}
     app = create_app(settings)
     async with running(app) as client:
-        for (office, service_id, variant, channel, _proxy, extra), case_id, received_at in cases:
+        for (office, service_id, variant, channel, proxy, extra), case_id, received_at in cases:
             service = CATALOGUE.service(office, service_id)
             plan = plan_chain(service.approval_chain_for(channel))
             drafter = auth(office, plan.drafter, staff_id=f"{office}-drafter")
@@ -209,7 +209,9 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
             letter = r.json()
             letter_id = letter["letter_id"]
             assert "Warga Contoh" in letter["body"] or extra.get("recipient", "") in letter["body"]
-            assert NIKS[office] + "014101900001" not in letter["body"]
+            bank = service.product(letter["product"]).identity == "full"
+            holder_nik = NIKS[office] + ("014101900002" if proxy else "014101900001")
+            assert (holder_nik in letter["body"]) is bank  # the full NIK only to a bank
             for role in plan.chain[:-1]:
                 r = await client.post(
                     f"/v1/letters/{letter_id}/approve",
@@ -239,7 +241,11 @@ async def test_every_letter_product_is_drafted_signed_printed_verified_and_issue
             v = await client.get(verify, headers={"Accept": "application/json"})
             assert v.status_code == 200 and v.json()["genuine"] is True
             assert v.json()["letter"]["number"] == signed["letter_number"]
-            assert "Warga Contoh" not in v.text and "014101900001" not in v.text
+            # Whom the letter is about: name and masked NIK; never the full NIK.
+            person = v.json()["letter"]["person"]
+            assert person["name"] == ("Pemegang Kartu" if proxy else "Warga Contoh")
+            assert person["nik_masked"] == holder_nik[:4] + "*" * 8 + holder_nik[-4:]
+            assert "014101900001" not in v.text and "014101900002" not in v.text
             html = await client.get(verify)
             assert html.status_code == 200 and "text/html" in html.headers["content-type"]
             assert "Surat ASLI" in html.text and signed["letter_number"] in html.text

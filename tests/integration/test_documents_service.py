@@ -92,6 +92,7 @@ async def verify_dtks(conn: asyncpg.Connection, case_id: UUID, meta: EventMetada
         region_code="35.08.01.2001",
         programmes=("BPNT",),
         snapshot_date=date(2026, 1, 1),
+        name="Warga Contoh Terdaftar",  # the registry's name for the NIK
     )
     await EventStore("eligibility").append(
         conn, streams.eligibility_stream(case_id), 0, [verified], meta
@@ -180,8 +181,10 @@ async def test_lumajang_reset_pin_goes_through_the_whole_chain(
         assert letter["status"] == "in_review"
         assert letter["letter_type"] == "kks_reset_pin_recommendation"
         assert letter["subject"] == "Surat Rekomendasi Pengurusan Reset PIN"
-        assert "Warga Contoh" in letter["body"] and "************0001" in letter["body"]
-        assert "3508014101900001" not in letter["body"]
+        # To the bank: the registry's name (read from the log), the full NIK and KK number.
+        assert "Nama           : Warga Contoh Terdaftar" in letter["body"]
+        assert "NIK            : 3508014101900001" in letter["body"]
+        assert "Nomor KK       : 3508010101900001" in letter["body"]
         assert letter["current_step"] == {"step": 1, "role": "sub_coordinator", "action": "approve"}
         assert letter["remaining"] == ["sub_coordinator", "head_of_division", "secretary"]
 
@@ -209,6 +212,11 @@ async def test_lumajang_reset_pin_goes_through_the_whole_chain(
         ).encode()
         assert signed["content_sha256"] == hashlib.sha256(canonical).hexdigest()
         assert signed["content"]["number"] == signed["letter_number"]
+        assert signed["content"]["about"] == {
+            "name": "Warga Contoh Terdaftar",
+            "nik": "3508********0001",
+            "basis": "registry",
+        }
         assert [s["role"] for s in signed["steps_done"]] == ["sub_coordinator", "head_of_division"]
 
         r = await client.post(f"/v1/letters/{letter_id}/approve", json={}, headers=SUB)

@@ -34,6 +34,7 @@ from services.documents.domain.facts import (
     letter_not_found,
 )
 from services.documents.domain.files import CheckedFile
+from services.documents.domain.identity import registry_identity
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import ComplaintRegistered, LetterSigned
 from shared.contracts.streams import checklist_stream, letter_stream
@@ -174,12 +175,9 @@ class FakeNewLetters:
 
     async def load(self, key: NewLetter) -> Loaded[CaseForDrafting]:
         on_file = await FakeChecklists(self.uow).peek(key.case_id)
+        case_events = await self.uow.events.read_case(key.case_id)
         registration = next(
-            (
-                e.payload()
-                for e in await self.uow.events.read_case(key.case_id)
-                if e.event_type == ComplaintRegistered.event_type
-            ),
+            (e.payload() for e in case_events if e.event_type == ComplaintRegistered.event_type),
             None,
         )
         if not isinstance(registration, ComplaintRegistered):
@@ -190,7 +188,14 @@ class FakeNewLetters:
             case=on_file.case,
             checklist=on_file.checklist,
             registration=registration,
-            dtks=DtksResult(dtks.status, dtks.programmes, dtks.source) if dtks else None,
+            dtks=DtksResult(
+                dtks.status,
+                dtks.programmes,
+                dtks.source,
+                registry_identity(case_events, dtks.global_position),
+            )
+            if dtks
+            else None,
             existing=tuple(
                 (x.letter_id, x.product, x.status) for x in self.db.letters_of(key.case_id)
             ),

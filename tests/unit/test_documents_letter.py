@@ -292,8 +292,8 @@ def test_the_date_on_a_letter_is_the_office_s_local_date() -> None:
     assert local_date(late, "52.71") == date(2026, 11, 1)  # Mataram, WITA
 
 
-def test_letter_text_masks_the_nik_and_the_hash_is_canonical() -> None:
-    assert mask_nik("3508014101900001") == "************0001"
+def test_a_bank_letter_carries_the_full_nik_and_the_hash_is_canonical() -> None:
+    assert mask_nik("3508014101900001") == "3508********0001"
     product = KKS.product("reset-pin-letter")
     subject, body = compose_letter(
         office=LUMAJANG,
@@ -305,8 +305,8 @@ def test_letter_text_masks_the_nik_and_the_hash_is_canonical() -> None:
         programmes=("BPNT",),
     )
     assert subject == "Surat Rekomendasi Pengurusan Reset PIN"
-    assert "Warga Contoh" in body and "************0001" in body
-    assert "3508014101900001" not in body and "BPNT" in body
+    assert "Warga Contoh" in body and "3508014101900001" in body  # to the bank: full
+    assert "BPNT" in body
     content = letter_content(
         letter_number="400.9/0001/427.64/XI/2026",
         on=date(2026, 11, 3),

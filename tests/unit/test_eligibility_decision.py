@@ -72,8 +72,23 @@ def test_listed_in_the_office_region_is_verified() -> None:
             programmes=("BPNT", "PKH"),
             source="DTKS",
             snapshot_date=date(2025, 6, 30),
+            name="Bapak Contoh",  # the registry's name, not the one the applicant gave
         ),
     )
+
+
+def test_dtks_verified_without_a_name_stays_readable() -> None:
+    """An event written before the registry's name was carried still decodes (name None)."""
+    old = DtksVerified.model_validate(
+        {
+            "case_id": str(uuid4()),
+            "nik": LISTED_NIK,
+            "kk_number": "5271010505090001",
+            "region_code": "52.71.01.1004",
+            "snapshot_date": "2025-06-30",
+        }
+    )
+    assert old.name is None
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,7 @@ def test_unreadable_json_is_malformed(raw: bytes) -> None:
         ({"applicant": {"name": "A", "nik": "123"}}, "nik_invalid"),
         ({"on_behalf_of": {"nik": "35080141019000011"}}, "nik_invalid"),
         ({"applicant": {"name": "A", "kk_number": "12"}}, "kk_number_invalid"),
+        ({"applicant": {"name": "A", "kks_number": "5264 12"}}, "kks_number_invalid"),
         ({"applicant": {}}, "applicant_missing"),
         ({"applicant": {"address": "Jl. Contoh"}}, "applicant_missing"),
         ({"received_at": (NOW + timedelta(hours=1)).isoformat()}, "received_at_in_future"),
@@ -132,6 +133,12 @@ def test_refusals_carry_their_reason(
     refusal = refused(catalogue, body(**change))
     assert refusal.code == code
     assert refusal.message
+
+
+def test_the_kks_card_number_is_kept_for_the_bank_letter(catalogue: Catalogue) -> None:
+    applicant = {"name": "A", "nik": "3508014101900001", "kks_number": "5264-2210-0000-0041"}
+    checked = valid(catalogue, applicant=applicant)
+    assert checked.applicant.kks_number == "5264221000000041"
 
 
 def test_unknown_ids_list_what_is_known(catalogue: Catalogue) -> None:

@@ -25,6 +25,7 @@ from services.documents.domain.facts import (
     case_not_found,
     letter_not_found,
 )
+from services.documents.domain.identity import registry_identity
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import ComplaintRegistered
 from shared.contracts.streams import checklist_stream, letter_stream
@@ -123,7 +124,8 @@ class PostgresNewLetters:
         stream = await read_stream(self.conn, checklist_stream(case_id))
         checklist = checklist_model.fold(checklist_definition(row), (e.payload() for e in stream))
         dtks = await self.conn.fetchrow(
-            "SELECT status, programmes, source FROM documents.eligibility WHERE case_id = $1",
+            """SELECT status, programmes, source, global_position
+               FROM documents.eligibility WHERE case_id = $1""",
             case_id,
         )
         existing = tuple(
@@ -136,11 +138,18 @@ class PostgresNewLetters:
         disposed = await self.conn.fetchrow(
             "SELECT assignee, role FROM documents.dispositions WHERE case_id = $1", case_id
         )
+        # Names and NIKs are read from the log when needed, never copied into our tables.
+        case_events = await read_case(self.conn, case_id)
         facts = CaseForDrafting(
             case=case_from_row(row),
             checklist=checklist,
-            registration=await self._registration(case_id),
-            dtks=DtksResult(dtks["status"], tuple(dtks["programmes"]), dtks["source"])
+            registration=self._registration(case_id, case_events),
+            dtks=DtksResult(
+                dtks["status"],
+                tuple(dtks["programmes"]),
+                dtks["source"],
+                registry_identity(case_events, dtks["global_position"]),
+            )
             if dtks
             else None,
             existing=existing,
@@ -151,9 +160,9 @@ class PostgresNewLetters:
         self._loaded[key] = facts
         return Loaded(facts, 0)
 
-    async def _registration(self, case_id: UUID) -> ComplaintRegistered:
-        # Names and NIKs are read from the log when needed, never copied into our tables.
-        for envelope in await read_case(self.conn, case_id):
+    @staticmethod
+    def _registration(case_id: UUID, case_events: Sequence[EventEnvelope]) -> ComplaintRegistered:
+        for envelope in case_events:
             event = envelope.payload()
             if isinstance(event, ComplaintRegistered):
                 return event

@@ -2,8 +2,10 @@
 
 One template per `letter_type` of the catalogue's products; the draft they give is
 corrected by officials along the chain (resubmit with a new body). Personal data in a
-letter is the least it needs: the name and a masked NIK of the applicant (and of the
-cardholder, where the applicant acts by proxy).
+letter is the least its recipient needs (`domain/identity.py`): the name and NIK of the
+applicant (and of the cardholder, where the applicant acts by proxy) as the registry lists
+them where it was checked, the NIK masked unless the product's catalogue entry says
+`identity: full` (a bank), which also adds the KK and KKS numbers.
 
 The hash is taken over canonical JSON (sorted keys, no spaces, UTF-8) of everything the
 PDF prints: number, date and place, letterhead, office, subject, body, signatory. The PDF
@@ -19,9 +21,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.documents.domain.identity import (
+    Basis,
+    Identity,
+    RegistryIdentity,
+    identify,
+    mask_nik,
+    person_lines,
+)
+from services.documents.domain.identity import about as public_person
 from shared.catalogue import Office, Product, ServiceStandard, Signatory, Variant
-from shared.contracts.events import Applicant
+from shared.contracts.events import Applicant, LetterPerson
 from shared.refusal import Refused
+
+__all__ = ["mask_nik"]  # kept importable from here
 
 MONTHS_ID = (
     "Januari",
@@ -46,20 +59,6 @@ def tanggal(on: date) -> str:
     return f"{on.day} {MONTHS_ID[on.month - 1]} {on.year}"
 
 
-def mask_nik(nik: str | None) -> str:
-    """Only the last four digits stay readable: '************0001'."""
-    if not nik:
-        return "-"
-    return "*" * (len(nik) - 4) + nik[-4:]
-
-
-def _person(applicant: Applicant) -> list[str]:
-    return [
-        f"Nama           : {applicant.name or '-'}",
-        f"NIK            : {mask_nik(applicant.nik)}",
-    ]
-
-
 @dataclass(frozen=True)
 class LetterFacts:
     """Everything a template may use, gathered by the use case from the log and catalogue."""
@@ -79,6 +78,30 @@ class LetterFacts:
     recipient: str | None = None  # "Kepada Yth. ..." as the drafter names it
     text: str | None = None  # the drafter's own paragraph (answer, reason for referral)
     agencies: Sequence[str] = field(default_factory=tuple)
+    # The registry's listing for the NIK eligibility checked (the cardholder's when acting
+    # by proxy), and the basis of an identity it did not confirm.
+    registry: RegistryIdentity | None = None
+    unchecked: Basis = "declared"
+
+    @property
+    def applicant_identity(self) -> Identity:
+        registry = None if self.on_behalf_of is not None else self.registry
+        return identify(self.applicant, registry, self.unchecked)
+
+    @property
+    def holder_identity(self) -> Identity | None:
+        if self.on_behalf_of is None:
+            return None
+        return identify(self.on_behalf_of, self.registry, self.unchecked)
+
+    @property
+    def subject(self) -> Identity:
+        """The person the letter is about: the cardholder when acting by proxy."""
+        return self.holder_identity or self.applicant_identity
+
+
+def _person(facts: LetterFacts, person: Identity | None = None) -> list[str]:
+    return person_lines(person or facts.applicant_identity, facts.product.identity)
 
 
 def _needs(facts: LetterFacts, what: str) -> str:
@@ -113,13 +136,13 @@ def _kks(facts: LetterFacts, purpose: str) -> list[str]:
         f"Berdasarkan permohonan dengan nomor tiket {facts.ticket_number}, "
         f"{facts.office.name} memberikan rekomendasi {purpose} kepada:",
         "",
-        *_person(facts.applicant),
+        *_person(facts),
     ]
     if facts.on_behalf_of is not None:
         lines += [
             "",
             "yang bertindak atas kuasa dari pemegang kartu:",
-            *_person(facts.on_behalf_of),
+            *_person(facts, facts.holder_identity),
             "",
             "Pemegang kartu tidak dapat hadir/mengurus sendiri sebagaimana surat keterangan "
             "dari desa/kelurahan, dan kuasa diberikan di atas materai.",
@@ -162,7 +185,7 @@ def _sembako(facts: LetterFacts) -> list[str]:
         f"perihal {facts.variant.name} Kartu Keluarga Sejahtera (KKS), yang telah diperiksa "
         "kelengkapannya melalui SLRT, bersama ini kami rekomendasikan:",
         "",
-        *_person(facts.applicant),
+        *_person(facts),
         "",
         f"Permasalahan  : {facts.variant.name}",
         "Status DTKS    : terdaftar dalam Data Terpadu Kesejahteraan Sosial"
@@ -186,7 +209,7 @@ def _dtks_certificate(facts: LetterFacts) -> list[str]:
         f"Yang bertanda tangan di bawah ini, Kepala {facts.office.name}, dengan ini "
         "menerangkan bahwa:",
         "",
-        *_person(facts.applicant),
+        *_person(facts),
         "",
         f"benar terdaftar dalam Data Terpadu Kesejahteraan Sosial ({source}) "
         f"berdasarkan data yang berlaku pada saat surat keterangan ini dicetak.",
@@ -237,7 +260,7 @@ def _lk3_referral(facts: LetterFacts) -> list[str]:
         "Bersama ini Lembaga Konsultasi Kesejahteraan Keluarga (LK3) "
         f"{facts.office.name} merujuk klien kami:",
         "",
-        *_person(facts.applicant),
+        *_person(facts),
         f"Nomor tiket    : {facts.ticket_number}",
         "",
         "untuk mendapatkan penanganan lebih lanjut sesuai kewenangan Bapak/Ibu, dengan "
@@ -270,7 +293,7 @@ def _generic(facts: LetterFacts) -> list[str]:
         f"Berdasarkan permohonan dengan nomor tiket {facts.ticket_number}, {facts.office.name} "
         f"dengan ini menerbitkan {facts.product.name} kepada:",
         "",
-        *_person(facts.applicant),
+        *_person(facts),
         "",
         f"Keperluan      : {facts.variant.name}",
         f"Layanan        : {facts.service.name}",
@@ -282,6 +305,11 @@ def compose(facts: LetterFacts) -> tuple[str, str]:
     """The subject and body of a draft, from the template of the product's letter type."""
     template = TEMPLATES.get(facts.product.letter_type or "", _generic)
     return facts.product.name, "\n".join(template(facts))
+
+
+def about(facts: LetterFacts) -> LetterPerson:
+    """Whom the letter is about, as the public verification page may show them."""
+    return public_person(facts.subject)
 
 
 def compose_letter(
@@ -332,8 +360,10 @@ def letter_content(
     signatory: Signatory,
     letter_type: str | None = None,
     place: str | None = None,
+    about: LetterPerson | None = None,
 ) -> dict[str, Any]:
-    """The final content of a signed letter: what the hash covers and the PDF shows."""
+    """The final content of a signed letter: what the hash covers and the PDF shows
+    (`about`: the name and masked NIK the body prints, for the verification page)."""
     content: dict[str, Any] = {
         "number": letter_number,
         "date": on.isoformat(),
@@ -360,6 +390,8 @@ def letter_content(
                 "contact": head.contact,
             },
         }
+    if about is not None:
+        content["about"] = {"name": about.name, "nik": about.nik_masked, "basis": about.basis}
     return content
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from services.documents.domain.checklist import Checklist, Requirement
+from services.documents.domain.identity import RegistryIdentity
 from services.documents.domain.letter import Disposed, Letter
 from shared.contracts.documents_events import CompletionPromise
 from shared.contracts.events import ComplaintRegistered
@@ -49,6 +50,9 @@ class DtksResult:
     status: str  # verified | not_found
     programmes: tuple[str, ...] = ()
     source: str | None = None
+    # What the registry lists for the NIK checked (read from the log, never kept in our
+    # tables): the identity a letter prints.
+    registry: RegistryIdentity | None = None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from shared.contracts.documents_events import CompletionPromise, LetterIssued
 from shared.contracts.events import (
     LetterApproved,
     LetterDrafted,
+    LetterPerson,
     LetterReturned,
     LetterReviewed,
     LetterSigned,
@@ -91,6 +92,7 @@ class Letter:
     issued_by: str | None = None
     requested_at: datetime | None = None
     promise: CompletionPromise | None = None
+    about: LetterPerson | None = None  # whom it is about: name, masked NIK (public page)
     version: int = 0
 
     @property
@@ -257,6 +259,7 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                     chain=tuple(event.chain),
                     requested_at=event.requested_at,
                     promise=event.promise,
+                    about=event.about,
                     version=1,
                 )
             # A resubmission after a return: corrected text, the chain starts again.
@@ -270,6 +273,7 @@ def apply(letter: Letter | None, event: Event) -> Letter:
                 step=1,
                 approvals=(),
                 revision=letter.revision + 1,
+                about=event.about or letter.about,
                 version=letter.version + 1,
             )
     if letter is None:
@@ -397,6 +401,7 @@ def draft(
     disposed: Disposed | None = None,
     requested_at: datetime | None = None,
     promise: CompletionPromise | None = None,
+    about: LetterPerson | None = None,
 ) -> list[Event]:
     """Draft the case's letter. `existing`: the case's letters as (id, product, status)."""
     role = ensure_can_draft(
@@ -422,6 +427,7 @@ def draft(
         chain=chain_above(plan, role),
         requested_at=requested_at,
         promise=promise,
+        about=about,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
 
@@ -557,6 +563,7 @@ def resubmit(
         chain=letter.chain,
         requested_at=letter.requested_at,
         promise=letter.promise,
+        about=letter.about,
     )
     return [drafted, *_approved_if_only_signature_left(drafted)]
 

@@ -13,8 +13,9 @@ from uuid import UUID, uuid4
 
 from services.documents.domain import letter as model
 from services.documents.domain.commands import DraftLetter
-from services.documents.domain.content import LetterFacts, compose
+from services.documents.domain.content import LetterFacts, about, compose
 from services.documents.domain.facts import CaseForDrafting, NewLetter
+from services.documents.domain.identity import unchecked_basis
 from services.documents.service_layer.common import (
     NewUnitOfWork,
     chain_plan,
@@ -61,24 +62,27 @@ def decide_draft(
         disposed=facts.disposed,
     )
     registration = facts.registration
-    subject, body = compose(
-        LetterFacts(
-            office=office,
-            service=service,
-            variant=variant,
-            product=product,
-            ticket_number=registration.ticket_number,
-            applicant=registration.applicant,
-            on_behalf_of=registration.on_behalf_of,
-            programmes=facts.dtks.programmes if facts.dtks else (),
-            dtks_listed=dtks_status == "verified",
-            dtks_source=facts.dtks.source if facts.dtks else None,
-            request_date=local_date(registration.received_at, office.region_code),
-            request_summary=registration.description,
-            recipient=cmd.recipient,
-            text=cmd.text,
-        )
+    letter_facts = LetterFacts(
+        office=office,
+        service=service,
+        variant=variant,
+        product=product,
+        ticket_number=registration.ticket_number,
+        applicant=registration.applicant,
+        on_behalf_of=registration.on_behalf_of,
+        programmes=facts.dtks.programmes if facts.dtks else (),
+        dtks_listed=dtks_status == "verified",
+        dtks_source=facts.dtks.source if facts.dtks else None,
+        request_date=local_date(registration.received_at, office.region_code),
+        request_summary=registration.description,
+        recipient=cmd.recipient,
+        text=cmd.text,
+        # The registry's identity only where it verified the person (not a stale
+        # answer after a NIK correction that was then not found).
+        registry=facts.dtks.registry if facts.dtks and dtks_status == "verified" else None,
+        unchecked=unchecked_basis(case.channel, {t for t, _form in facts.checklist.received}),
     )
+    subject, body = compose(letter_facts)
     return model.draft(
         letter_id=letter_id,
         checklist=facts.checklist,
@@ -94,6 +98,7 @@ def decide_draft(
         disposed=facts.disposed,
         requested_at=facts.checklist.requested_at,
         promise=facts.checklist.promise,
+        about=about(letter_facts),
     )
 
 

@@ -130,6 +130,7 @@ def decide_signature(
         signatory=signatory(office, role),
         letter_type=letter.letter_type,
         place=place_of(office),
+        about=letter.about,
     )
     events = model.sign(
         letter,

@@ -1,10 +1,14 @@
 """The public check of a printed letter: is the content hash in its QR code the hash of a
 letter this office signed?
 
-Shown when it matches: the office, the number, the date, the subject and the signing
-official — what the letter's own header and signature show. Never the body (which names
-the citizen), never the NIK. When the hash does not match, nothing about the letter is
-shown at all: a guessed or altered link learns nothing.
+Shown when it matches: enough to match the paper in hand and nothing more: the person
+the letter is about (name, NIK masked to its first and last four digits, and where that
+identity comes from: the registry, the KTP, or the applicant's word), the office, the
+number, the date, the subject and the signing official. Never the body, the full NIK,
+the KK or KKS number, an address or a phone. A genuine QR code copied onto a doctored
+paper shows the name of the person the office wrote about, not the one on the paper.
+When the hash does not match, nothing about the letter is shown at all: a guessed or
+altered link learns nothing.
 """
 
 from __future__ import annotations
@@ -36,4 +40,11 @@ async def verify_letter(new_uow: NewUnitOfWork, letter_id: UUID, presented: str)
             },
             "content_sha256": signed.content_sha256,
         }
+        person = content.get("about")  # absent on letters signed before it was kept
+        if isinstance(person, dict):
+            result["letter"]["person"] = {
+                "name": person.get("name"),
+                "nik_masked": person.get("nik"),
+                "basis": person.get("basis"),
+            }
     return result

@@ -91,6 +91,7 @@ def _dtks(case_id: UUID, nik: str | None, rules: Rules, member: RegistryMember |
         programmes=member.programmes,
         source=member.source,
         snapshot_date=member.snapshot_date,
+        name=member.name,  # the registry's name: letters print it, not the channel's
     )
 
 

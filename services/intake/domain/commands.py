@@ -57,6 +57,12 @@ class ApplicantIn(NoNul):
         examples=["3508014101900001"],
     )
     kk_number: str | None = Field(default=None, max_length=64)
+    kks_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The 16-digit number on the KKS card (a bank letter carries it); "
+        "spaces, dots and dashes are ignored.",
+    )
     phone: str | None = Field(default=None, max_length=32, examples=["081200000001"])
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=500)

@@ -101,11 +101,19 @@ def _person(person: ApplicantIn, field: str) -> Applicant:
             "A KK number has exactly 16 digits.",
             {"field": f"{field}.kk_number", "length": len(kk)},
         )
+    kks = normalise_number(person.kks_number)
+    if kks is not None and not _SIXTEEN_DIGITS.match(kks):
+        raise Refused.invalid(
+            "kks_number_invalid",
+            "A KKS card number has exactly 16 digits.",
+            {"field": f"{field}.kks_number", "length": len(kks)},
+        )
     try:
         return Applicant(
             name=person.name or None,
             nik=nik,
             kk_number=kk,
+            kks_number=kks,
             phone=person.phone or None,
             email=person.email or None,
             address=person.address or None,

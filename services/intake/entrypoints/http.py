@@ -71,7 +71,7 @@ async def _read_body(request: Request) -> tuple[bytes, bool]:
         422: {
             "description": "invalid_request, unknown_office, unknown_service, unknown_variant, "
             "unknown_channel, channel_not_offered, nik_invalid, kk_number_invalid, "
-            "applicant_missing, received_at_in_future"
+            "kks_number_invalid, applicant_missing, received_at_in_future"
         },
     },
 )
