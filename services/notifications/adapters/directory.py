@@ -8,6 +8,8 @@ the log says why it is plainer.
 
 from __future__ import annotations
 
+import re
+
 from shared.catalogue import Catalogue, Office, ServiceStandard
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
@@ -48,12 +50,12 @@ class OfficeDirectory:
 
     def area_name(self, office: str) -> str | None:
         """The area an office serves, in words: "Dinas Sosial Kota Mataram" -> "Kota
-        Mataram"."""
+        Mataram"; "Dinas Sosial, P3A Kabupaten Lumajang" -> "Kabupaten Lumajang"."""
         o = self._office(office)
         if o is None:
             return None
-        area = o.name.removeprefix("Dinas Sosial").strip()
-        return area or None
+        found = re.search(r"\b(Kota|Kabupaten)\s.+$", o.name)
+        return found.group(0) if found else None
 
     def region_code(self, office: str) -> str | None:
         o = self._office(office)
