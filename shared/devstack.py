@@ -135,8 +135,13 @@ def start_stack(
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
         )
         asyncio.run(ensure_topics(settings))
+        ports = {name: DEFAULT_PORTS[name] if fixed_ports else free_port() for name in services}
+        if "documents" in ports:
+            # Links to documents' public pages (QR verification, letter downloads), as
+            # documents and notifications print them: where documents really listens.
+            env.setdefault("SLRT_PUBLIC_BASE_URL", f"http://127.0.0.1:{ports['documents']}")
         for name in services:
-            port = DEFAULT_PORTS[name] if fixed_ports else free_port()
+            port = ports[name]
             child_env = {**env, "SLRT_HTTP_PORT": str(port), "SLRT_HTTP_HOST": "127.0.0.1"}
             if name == "intake" and "SLRT_SMTP_PORT" not in env:
                 # The offices' e-mail arrives over SMTP (see README: every channel).

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         default="dev-lapor-secret",
         description="Shared secret with the SP4N-LAPOR connector (HMAC-SHA256 of the body).",
     )
+    # One-time download links for signed letters (shared.letter_links): notifications
+    # mints them, documents checks them; both need the same key.
+    slrt_letter_link_secret: str = Field(
+        default="dev-letter-link-secret-change-me",
+        description="HMAC key of the one-time letter download codes. Set a real one in "
+        "production (the same for notifications and documents).",
+    )
     # The SMTP endpoint that receives the offices' e-mail (None = not started).
     slrt_smtp_host: str = "127.0.0.1"
     slrt_smtp_port: int | None = None

@@ -3,12 +3,15 @@ directory for its handlers, its HTTP API."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.notifications.adapters.directory import OfficeDirectory
+from services.notifications.adapters.letter_links import LetterLinks, SignedLetterLinks
 from services.notifications.adapters.senders import RecordingSender, Sender
+from services.notifications.config import get_notifications_settings
 from services.notifications.entrypoints import http
 from services.notifications.entrypoints.consumers import build_handlers
 from services.notifications.service_layer.notify_citizen import SERVICE
@@ -24,8 +27,16 @@ def create_app(
     *,
     sender: Sender | None = None,
     catalogue: Catalogue | None = None,
+    links: LetterLinks | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    if links is None:
+        own = get_notifications_settings()
+        links = SignedLetterLinks(
+            base_url=own.slrt_public_base_url,
+            secret=settings.slrt_letter_link_secret,
+            ttl=timedelta(days=own.slrt_letter_link_ttl_days),
+        )
     sender = sender or RecordingSender()  # real WhatsApp/e-mail senders plug in here
     # Loaded once, here: a broken catalogue stops the service at start. The runtime holds
     # it; the handlers read it through the office directory.
@@ -33,7 +44,7 @@ def create_app(
     runtime = ServiceRuntime(
         SERVICE,
         migrations=MIGRATIONS,
-        handlers=build_handlers(sender, OfficeDirectory(catalogue)),
+        handlers=build_handlers(sender, OfficeDirectory(catalogue), links),
         settings=settings,
         catalogue=catalogue,
     )

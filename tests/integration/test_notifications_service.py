@@ -164,14 +164,15 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
         )
         await caught_up(runtime, lambda: _counts(pool, [case_id], 2))
         found = await messages(pool, case_id)
-        assert [m["template"] for m in found] == ["complaint_registered", "letter_signed"]
+        # Asked on WhatsApp: the letter comes as a one-time download link, not "collect it".
+        assert [m["template"] for m in found] == ["complaint_registered", "letter_online"]
         letter = found[1]["body"]
         assert "Surat Rekomendasi Pengurusan Reset PIN Anda nomor 400.9/012/427.64/2026" in letter
-        assert "telah ditandatangani dan dapat diambil di kantor Dinas Sosial" in letter
+        assert "/download?code=" in letter and "diambil di kantor" not in letter
         assert "Lumajang" in letter
 
         events = await sent_events(pool, case_id)
-        assert [e.data["template"] for e in events] == ["complaint_registered", "letter_signed"]
+        assert [e.data["template"] for e in events] == ["complaint_registered", "letter_online"]
         assert {e.data["recipient"] for e in events} == {"0812****0001"}
         assert all(e.stream_id == f"notification-{case_id}" for e in events)
         assert all(e.actor == "system:notifications" for e in events)
@@ -189,8 +190,9 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
         assert len(await sent_events(pool, case_id)) == 2
         assert [m.template for m in sender.sent if m.case_id == case_id] == [
             "complaint_registered",
-            "letter_signed",
+            "letter_online",
         ]
+        assert (await messages(pool, case_id))[1]["body"] == letter  # the first link stays
 
         # Staff of the office read them, masked; others cannot.
         r = await client.get(
@@ -200,7 +202,7 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
         body = r.json()
         assert [m["template"] for m in body["messages"]] == [
             "complaint_registered",
-            "letter_signed",
+            "letter_online",
         ]
         assert {m["recipient"] for m in body["messages"]} == {"0812****0001"}
         assert body["contact"] == {

@@ -53,6 +53,7 @@ class FakeDocuments:
     drafters: dict[UUID, DrafterNamed] = field(default_factory=dict)
     files: dict[UUID, CheckedFile] = field(default_factory=dict)
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
+    downloads: dict[str, UUID] = field(default_factory=dict)  # code sha256 -> letter id
     interfere: Callable[[], Any] | None = None
     loads: int = 0
 
@@ -246,23 +247,46 @@ class FakeInbound:
             self.db.drafters[named.case_id] = named
 
 
+class FakeLetterDownloads:
+    def __init__(self, uow: FakeDocumentsUnitOfWork) -> None:
+        self.uow = uow
+        self.db = uow.db
+
+    async def case_of(self, letter_id: UUID) -> UUID | None:
+        stream = await self.uow.events.read_stream(letter_stream(letter_id))
+        letter = letter_model.fold(e.payload() for e in stream)
+        return letter.case_id if letter is not None else None
+
+    async def record(
+        self, *, code_sha256: str, letter: SignedLetter, case_id: UUID, expires_at: datetime
+    ) -> bool:
+        if code_sha256 in self.db.downloads or code_sha256 in self.uow.staged_downloads:
+            return False
+        self.uow.staged_downloads[code_sha256] = letter.letter_id
+        return True
+
+
 class FakeDocumentsUnitOfWork(InMemoryUnitOfWork, DocumentsUnitOfWork):
     def __init__(self, db: FakeDocuments) -> None:
         super().__init__(db.events)
         self.db = db
         self.staged_files: dict[UUID, CheckedFile] = {}
         self.staged_counters: dict[tuple[str, int], int] = {}
+        self.staged_downloads: dict[str, UUID] = {}
         self.checklists = FakeChecklists(self)
         self.letters = FakeLetters(self)
         self.new_letters = FakeNewLetters(self)
         self.inbound = FakeInbound(self)
+        self.downloads = FakeLetterDownloads(self)
 
     async def commit(self) -> None:
         await super().commit()
         self.db.files.update(self.staged_files)
         self.db.counters.update(self.staged_counters)
+        self.db.downloads.update(self.staged_downloads)
 
     async def rollback(self) -> None:
         await super().rollback()
         self.staged_files.clear()
         self.staged_counters.clear()
+        self.staged_downloads.clear()

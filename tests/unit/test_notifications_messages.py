@@ -168,8 +168,14 @@ def test_which_events_call_for_a_message() -> None:
         "complaint_registered",
         "dtks_not_found",
         "letter_signed",
+        "letter_online",
+        "letter_posted",
         "referral_made",
         "case_resolved",
+        "domicile_refused",
+        "case_forwarded",
+        "case_merged",
+        "duplicate_merged",
     }
 
 

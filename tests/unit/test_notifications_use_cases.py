@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
 from services.notifications.adapters.directory import OfficeDirectory
+from services.notifications.adapters.letter_links import SignedLetterLinks
 from services.notifications.adapters.senders import RecordingSender
 from services.notifications.domain.notifications import CaseNotifications, record_sent
 from services.notifications.service_layer.notify_citizen import ToldEvent, notify_citizen
@@ -36,6 +37,9 @@ from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork, Refusing
 PHONE = "081200000001"
 REFUSED_PHONE = "081200000099"
 DIRECTORY = OfficeDirectory(load_catalogue())
+LINKS = SignedLetterLinks(
+    base_url="https://dokumen.example.go.id", secret="unit-secret", ttl=timedelta(days=7)
+)
 
 
 def registration(
@@ -84,7 +88,7 @@ async def tell(
         event, ComplaintRegistered | DtksNotFound | LetterSigned | ReferralMade | CaseResolved
     )
     told: ToldEvent = event
-    await notify_citizen(uow, told, envelope, sender=sender, directory=DIRECTORY)
+    await notify_citizen(uow, told, envelope, sender=sender, directory=DIRECTORY, links=LINKS)
 
 
 async def sent_events(uow: FakeNotificationsUnitOfWork, case_id: UUID) -> list[NotificationSent]:
@@ -119,7 +123,8 @@ async def test_a_told_event_records_one_message_sends_it_and_records_it_sent() -
 
 async def test_a_redelivered_event_records_nothing_more() -> None:
     uow, sender, case_id = FakeNotificationsUnitOfWork(), RecordingSender(), uuid4()
-    await tell(uow, await happened(uow, complaint_stream(case_id), registration(case_id)), sender)
+    reg = registration(case_id, channel=Channel.WALK_IN)  # at the desk: collected there
+    await tell(uow, await happened(uow, complaint_stream(case_id), reg), sender)
     signed = await happened(
         uow,
         letter_stream(uuid4()),

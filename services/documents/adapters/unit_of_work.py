@@ -16,6 +16,7 @@ import asyncpg
 
 from services.documents.adapters import projections
 from services.documents.adapters.checklists import PostgresChecklists
+from services.documents.adapters.downloads import PostgresLetterDownloads
 from services.documents.adapters.letters import PostgresLetters, PostgresNewLetters
 from services.documents.domain.facts import (
     CaseForDrafting,
@@ -80,11 +81,24 @@ class InboundFacts(Protocol):
     async def record_drafter(self, named: DrafterNamed) -> None: ...
 
 
+class LetterDownloads(Protocol):
+    """The one-time downloads of signed letters (only each code's SHA-256 is kept)."""
+
+    async def case_of(self, letter_id: UUID) -> UUID | None: ...
+
+    async def record(
+        self, *, code_sha256: str, letter: SignedLetter, case_id: UUID, expires_at: datetime
+    ) -> bool:
+        """Keep the served code's hash; False when it was served before."""
+        ...
+
+
 class DocumentsUnitOfWork(UnitOfWork):
     checklists: Checklists
     letters: Letters
     new_letters: NewLetters
     inbound: InboundFacts
+    downloads: LetterDownloads
 
 
 # ---- PostgreSQL ------------------------------------------------------------------------
@@ -111,6 +125,7 @@ class PostgresDocumentsUnitOfWork(PostgresUnitOfWork, DocumentsUnitOfWork):
         self.letters = PostgresLetters(self.conn, self.store)
         self.new_letters = PostgresNewLetters(self.conn, self.store)
         self.inbound = PostgresInbound(self.conn)
+        self.downloads = PostgresLetterDownloads(self.conn)
 
 
 def postgres_unit_of_work(pool: asyncpg.Pool, store: EventStore) -> PostgresDocumentsUnitOfWork:

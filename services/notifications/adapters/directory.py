@@ -8,6 +8,8 @@ the log says why it is plainer.
 
 from __future__ import annotations
 
+import re
+
 from shared.catalogue import Catalogue, Office, ServiceStandard
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
@@ -45,6 +47,27 @@ class OfficeDirectory:
     def office_address(self, office: str) -> str | None:
         o = self._office(office)
         return o.address if o else None
+
+    def area_name(self, office: str) -> str | None:
+        """The area an office serves, in words: "Dinas Sosial Kota Mataram" -> "Kota
+        Mataram"; "Dinas Sosial, P3A Kabupaten Lumajang" -> "Kabupaten Lumajang"."""
+        o = self._office(office)
+        if o is None:
+            return None
+        found = re.search(r"\b(Kota|Kabupaten)\s.+$", o.name)
+        return found.group(0) if found else None
+
+    def region_code(self, office: str) -> str | None:
+        o = self._office(office)
+        return o.region_code if o else None
+
+    def office_for_region(self, region_code: str) -> tuple[str, str] | None:
+        """(name, address) of the office in the catalogue whose region contains
+        `region_code` ('35.08' contains '35.08.01.2001'), if there is one."""
+        for o in self.catalogue.offices.values():
+            if region_code == o.region_code or region_code.startswith(o.region_code + "."):
+                return o.name, o.address
+        return None
 
     def service_name(self, office: str, service: str) -> str | None:
         s = self._service(office, service)

@@ -1,10 +1,14 @@
 """Policy: when a told event happens, record the message to send, send it, and record
 that it was sent.
 
-The told events are `ComplaintRegistered`, `DtksNotFound`, `LetterSigned`,
-`ReferralMade` and `CaseResolved` (not after a signed letter: one message is enough;
-`domain.templates.template_for`). For each, in the consumer's transaction (a joined
-unit of work: the event id is recorded as processed in the same transaction):
+The told events are `ComplaintRegistered`, `DtksNotFound`, `DomicileRefused`,
+`LetterSigned`, `LetterIssued`, `ReferralMade`, `CaseForwarded`, `CaseMerged`,
+`DuplicateMerged` and `CaseResolved` (not after a signed letter: one message is enough;
+`domain.templates.template_for`). What the message asks follows the channel the request
+came by (`domain.delivery`): an online request's signed letter goes out as a one-time
+download link, minted here for the message; a walk-in's is collected at the office. For
+each, in the consumer's transaction (a joined unit of work: the event id is recorded as
+processed in the same transaction):
 
 1. the case's contact (`remember_contact`);
 2. a per-case lock, so two events of one case queue instead of racing on the
@@ -26,23 +30,35 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.notifications.adapters.directory import OfficeDirectory
+from services.notifications.adapters.letter_links import DownloadLink, LetterLinks
 from services.notifications.adapters.senders import OutgoingMessage, Sender
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.contacts import CaseContact
+from services.notifications.domain.delivery import delivery_for
 from services.notifications.domain.notifications import message_for, record_sent
-from services.notifications.domain.templates import MessageFacts, render, template_for
+from services.notifications.domain.templates import (
+    MessageFacts,
+    TemplateName,
+    render,
+    tanggal,
+    template_for,
+)
 from services.notifications.service_layer.remember_contact import (
     contact_of_case,
     remember_contact,
 )
 from shared.contracts.base import EventEnvelope
+from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
+from shared.contracts.documents_events import LetterIssued
 from shared.contracts.events import (
     CaseResolved,
     ComplaintRegistered,
+    DomicileRefused,
     DtksNotFound,
     LetterSigned,
     ReferralMade,
 )
+from shared.localtime import local_date
 from shared.logging import get_logger
 from shared.unit_of_work import decide_and_append
 
@@ -51,14 +67,31 @@ log = get_logger(__name__)
 SERVICE = "notifications"
 ACTOR = f"system:{SERVICE}"
 
-ToldEvent = ComplaintRegistered | DtksNotFound | LetterSigned | ReferralMade | CaseResolved
+ToldEvent = (
+    ComplaintRegistered
+    | DtksNotFound
+    | DomicileRefused
+    | LetterSigned
+    | LetterIssued
+    | ReferralMade
+    | CaseForwarded
+    | CaseMerged
+    | DuplicateMerged
+    | CaseResolved
+)
 
 
 def message_facts(
-    event: ToldEvent, citizen: CaseContact, directory: OfficeDirectory
+    event: ToldEvent,
+    citizen: CaseContact,
+    directory: OfficeDirectory,
+    *,
+    link: DownloadLink | None = None,
+    other: CaseContact | None = None,
 ) -> MessageFacts:
-    """What the message says: the case's ticket, the office's published standard, and
-    what the event adds."""
+    """What the message says: the case's ticket, the office's published standard, the
+    channel the request came by, and what the event adds (with the download link minted
+    for it, and the other case of a merge)."""
     facts = MessageFacts(
         ticket_number=citizen.ticket_number,
         office_name=directory.office_name(citizen.office),
@@ -67,19 +100,72 @@ def message_facts(
         completion_time=directory.completion_time(
             citizen.office, citizen.service, citizen.request_channel
         ),
+        request_channel=citizen.request_channel,
     )
+    if link is not None:
+        region = directory.region_code(citizen.office) or "31.71"  # unknown office: WIB
+        facts = replace(
+            facts,
+            download_link=link.url,
+            link_valid_until=tanggal(local_date(link.expires_at, region)),
+        )
     match event:
         case DtksNotFound(reason=reason):
             return replace(facts, dtks_reason=reason)
-        case LetterSigned(letter_number=number, letter_type=letter_type):
+        case DomicileRefused(found_region_code=found, basis=basis):
+            elsewhere = directory.office_for_region(found) if found else None
+            return replace(
+                facts,
+                area_name=directory.area_name(citizen.office),
+                domicile_basis=basis,
+                domicile_found=found is not None,
+                other_office_name=elsewhere[0] if elsewhere else None,
+                other_office_address=elsewhere[1] if elsewhere else None,
+            )
+        case (
+            LetterSigned(letter_number=number, letter_type=letter_type)
+            | LetterIssued(letter_number=number, letter_type=letter_type)
+        ):
             name = directory.letter_name(citizen.office, citizen.service, letter_type)
             return replace(facts, letter_number=number, letter_name=name)
-        case ReferralMade(agency=agency):
+        case ReferralMade(agency=agency) | CaseForwarded(forwarded_to=agency):
             return replace(facts, agency_name=directory.agency_name(citizen.office, agency))
+        case CaseMerged() | DuplicateMerged():
+            # An anonymous report's ticket is never named to anyone.
+            shown = other.ticket_number if other is not None and not other.anonymous else None
+            return replace(facts, other_ticket=shown)
         case CaseResolved(outcome=outcome):
             return replace(facts, outcome=outcome)
         case _:
             return facts
+
+
+async def _other_case(uow: NotificationsUnitOfWork, event: ToldEvent) -> CaseContact | None:
+    """The other case of a merge: the one that continues, or the one merged into this."""
+    match event:
+        case CaseMerged(merged_into=other_id) | DuplicateMerged(duplicate_case_id=other_id):
+            return await contact_of_case(uow, other_id)
+        case _:
+            return None
+
+
+def _told_already(event: ToldEvent, citizen: CaseContact, other: CaseContact | None) -> bool:
+    """A merge is told once to each person: the case that continues is not told about a
+    duplicate from an anonymous report (it would reveal it), nor when the duplicate's
+    citizen is reached at the same address (the `case_merged` message told them)."""
+    if not isinstance(event, DuplicateMerged) or other is None:
+        return False
+    if other.anonymous:
+        return True
+    return (
+        other.contact is not None
+        and citizen.contact is not None
+        and other.contact.address == citizen.contact.address
+    )
+
+
+def _link_needed(template: TemplateName, citizen: CaseContact) -> bool:
+    return template == "letter_online" and citizen.contact is not None
 
 
 async def notify_citizen(
@@ -89,17 +175,26 @@ async def notify_citizen(
     *,
     sender: Sender,
     directory: OfficeDirectory,
+    links: LetterLinks,
 ) -> None:
     if isinstance(event, ComplaintRegistered):
         citizen = await remember_contact(uow, event)
     else:
         citizen = await contact_of_case(uow, event.case_id)
-    template = template_for(event)
-    if template is None:
+    template = template_for(event, delivery_for(citizen.request_channel))
+    other = await _other_case(uow, event)
+    if template is None or _told_already(event, citizen, other):
         log.info("no_message_needed", event_type=envelope.event_type)
         return
     await uow.notifications.lock(citizen.case_id)
-    body = render(template, message_facts(event, citizen, directory))
+    # A fresh one-time code per message; a redelivered event mints one that is never
+    # kept or sent (the message kept the first time wins, below).
+    link = (
+        links.link_for(event.letter_id)
+        if isinstance(event, LetterSigned | LetterIssued) and _link_needed(template, citizen)
+        else None
+    )
+    body = render(template, message_facts(event, citizen, directory, link=link, other=other))
     message = message_for(envelope.event_id, citizen, template, body)
     if not await uow.messages.keep(message):
         return  # this message exists already (the cause was applied before)
