@@ -49,8 +49,13 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
     )
 
 
+# Processes that consume events besides the five services: the staff web app (live pages).
+OTHER_CONSUMERS = ("dashboard",)
+
+
 def all_topic_names() -> list[str]:
-    return [*ALL_TOPICS, *(dead_letter_topic(s) for s in SERVICES), "slrt.intake.inbound"]
+    consumers = (*SERVICES, *OTHER_CONSUMERS)
+    return [*ALL_TOPICS, *(dead_letter_topic(s) for s in consumers), "slrt.intake.inbound"]
 
 
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
