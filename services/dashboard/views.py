@@ -118,7 +118,8 @@ async def case_page(
     services: Services, token: str, case_id: UUID, *, after: int | None = None
 ) -> dict[str, Any]:
     """The case file (casework `GET /v1/cases/{id}`): status, deadline and the timeline,
-    newest first; the complaint's own text from its registration."""
+    newest first. Casework leaves the citizen's own text out of the timeline (personal
+    data); the applicant's name is there for the roles that may see it."""
     case = await fresh(
         lambda: services.casework.case_file(token, case_id),
         lambda c: after is None or int(c.get("last_position") or 0) >= after,
@@ -127,17 +128,8 @@ async def case_page(
         {**item, "time": _parse(item.get("time")), "occurred_at": _parse(item.get("occurred_at"))}
         for item in case.get("timeline", [])
     ]
-    description = next(
-        (
-            str(item["details"].get("description") or "")
-            for item in timeline
-            if item["event_type"] == "ComplaintRegistered"
-        ),
-        "",
-    )
     row = _row(case)
     return {
         **row,
         "timeline": list(reversed(timeline)),
-        "description": description,
     }

@@ -41,7 +41,7 @@ async def create(
     session_id = new_secret()
     row = await conn.fetchrow(
         """INSERT INTO dashboard.sessions (session_hash, account_id, csrf_token, expires_at)
-           VALUES ($1, $2, $3, clock_timestamp() + $4)
+           VALUES ($1, $2, $3, clock_timestamp() + $4::interval)
            RETURNING session_hash, account_id, csrf_token, created_at, last_seen_at,
                      expires_at""",
         digest(session_id),
@@ -58,7 +58,7 @@ async def find(conn: asyncpg.Connection, session_id: str, *, idle: timedelta) ->
     row = await conn.fetchrow(
         """UPDATE dashboard.sessions SET last_seen_at = clock_timestamp()
            WHERE session_hash = $1 AND ended_at IS NULL AND expires_at > clock_timestamp()
-             AND last_seen_at > clock_timestamp() - $2
+             AND last_seen_at > clock_timestamp() - $2::interval
              AND last_seen_at < clock_timestamp() - interval '1 minute'
            RETURNING session_hash, account_id, csrf_token, created_at, last_seen_at,
                      expires_at""",
@@ -70,7 +70,7 @@ async def find(conn: asyncpg.Connection, session_id: str, *, idle: timedelta) ->
             """SELECT session_hash, account_id, csrf_token, created_at, last_seen_at, expires_at
                FROM dashboard.sessions
                WHERE session_hash = $1 AND ended_at IS NULL AND expires_at > clock_timestamp()
-                 AND last_seen_at > clock_timestamp() - $2""",
+                 AND last_seen_at > clock_timestamp() - $2::interval""",
             digest(session_id),
             idle,
         )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from shared.contracts.vocab import Role
 
-ALL_CASE_ROLES = frozenset(Role) - {Role.ANALYST}
+# Who reads case files (casework's CASE_READERS): everyone but the analyst and the admin.
+ALL_CASE_ROLES = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,9 @@ NAVIGATION: list[NavItem] = [
 def items_for(roles: Iterable[Role]) -> list[NavItem]:
     held = set(roles)
     return [item for item in NAVIGATION if item.roles & held]
+
+
+def home_for(roles: Iterable[Role]) -> str | None:
+    """Where a person lands after signing in: their first page (None: no page at all)."""
+    items = items_for(roles)
+    return items[0].href if items else None

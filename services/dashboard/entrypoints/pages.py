@@ -14,10 +14,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.dashboard import views
-from services.dashboard.domain.navigation import ALL_CASE_ROLES
+from services.dashboard.domain.navigation import ALL_CASE_ROLES, home_for
 from services.dashboard.entrypoints.deps import SignedIn, get_dashboard, render, require
 
 router = APIRouter(tags=["pages"])
@@ -29,7 +29,11 @@ After = Annotated[
 
 
 @router.get("/", response_class=HTMLResponse)
-async def my_work(request: Request, me: SignedIn) -> HTMLResponse:
+async def my_work(request: Request, me: SignedIn) -> Response:
+    if not me.has_any(*ALL_CASE_ROLES):
+        home = home_for(me.account.roles)
+        if home and home != "/":
+            return RedirectResponse(home, status_code=303)  # an administrator's first page
     require(me, *ALL_CASE_ROLES)
     rows = await views.my_work(get_dashboard(request).services, me.token())
     return render(

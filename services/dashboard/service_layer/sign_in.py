@@ -24,7 +24,9 @@ from shared.refusal import Refused
 
 log = get_logger(__name__)
 
-FAILED = Refused("sign_in_failed", "Unknown username or wrong password.", status=401)
+
+def _failed() -> Refused:
+    return Refused("sign_in_failed", "Unknown username or wrong password.", status=401)
 
 
 class PasswordIdentityProvider:
@@ -44,38 +46,43 @@ class PasswordIdentityProvider:
 
     async def authenticate(self, username: str, secret: str, *, client: str | None) -> Account:
         async with self.pool().acquire() as conn, conn.transaction():
-            found = await accounts.by_username(conn, username.strip(), for_update=True)
-            now = datetime.now(UTC)
-            if found is None:
-                await verify_password(None, secret)  # the same time as for a known name
-                await _record(conn, username, None, "unknown_user", client)
-                raise FAILED
-            account, password_hash = found
-            if not account.active:
-                await _record(conn, username, account, "inactive", client)
-                raise FAILED
-            if account.locked(now):
-                await _record(conn, username, account, "locked", client)
-                raise self._locked(account)
-            if not await verify_password(password_hash, secret):
-                after = self.policy.after_failure(account, now)
-                await accounts.update(conn, after)
-                locked_now = after.locked(now)
-                await _record(
-                    conn,
-                    username,
-                    account,
-                    "locked_out" if locked_now else "wrong_password",
-                    client,
-                )
-                if locked_now:
-                    log.warning("account_locked_out", account_id=str(account.account_id))
-                    raise self._locked(after)
-                raise FAILED
-            account = self.policy.after_success(account)
-            await accounts.update(conn, account)
-            await _record(conn, username, account, "signed_in", client)
-            return account
+            # What happened is recorded in this transaction; a refusal is raised only after
+            # it has committed (raising inside would roll the record back).
+            account, refusal = await self._attempt(conn, username, secret, client)
+        if refusal is not None:
+            raise refusal
+        assert account is not None
+        return account
+
+    async def _attempt(
+        self, conn: asyncpg.Connection, username: str, secret: str, client: str | None
+    ) -> tuple[Account | None, Refused | None]:
+        found = await accounts.by_username(conn, username.strip(), for_update=True)
+        now = datetime.now(UTC)
+        if found is None:
+            await verify_password(None, secret)  # the same time as for a known name
+            await _record(conn, username, None, "unknown_user", client)
+            return None, _failed()
+        account, password_hash = found
+        if not account.active:
+            await _record(conn, username, account, "inactive", client)
+            return None, _failed()
+        if account.locked(now):
+            await _record(conn, username, account, "locked", client)
+            return None, self._locked(account)
+        if not await verify_password(password_hash, secret):
+            after = self.policy.after_failure(account, now)
+            await accounts.update(conn, after)
+            if after.locked(now):
+                await _record(conn, username, account, "locked_out", client)
+                log.warning("account_locked_out", account_id=str(account.account_id))
+                return None, self._locked(after)
+            await _record(conn, username, account, "wrong_password", client)
+            return None, _failed()
+        account = self.policy.after_success(account)
+        await accounts.update(conn, account)
+        await _record(conn, username, account, "signed_in", client)
+        return account, None
 
     def _locked(self, account: Account) -> Refused:
         region = "35.00"
