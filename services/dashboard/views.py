@@ -13,8 +13,25 @@ from uuid import UUID
 
 from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, clock_state
+from shared.catalogue import Office
 
 T = TypeVar("T")
+
+CHANNEL_LABELS = {
+    "walk_in": "Datang langsung",
+    "letter": "Surat",
+    "email": "E-mail",
+    "sp4n_lapor": "SP4N-LAPOR!",
+    "whatsapp": "WhatsApp",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "twitter": "X (Twitter)",
+    "youtube": "YouTube",
+    "website": "Situs web",
+    "telephone": "Telepon",
+    "suggestion_box": "Kotak saran",
+    "survey_form": "Formulir survei",
+}
 
 STATUS_LABELS = {
     "registered": "Terdaftar",
@@ -75,10 +92,23 @@ def _clock(item: dict[str, Any]) -> ClockState:
     )
 
 
-def _row(item: dict[str, Any]) -> dict[str, Any]:
+def _service_label(office: Office, item: dict[str, Any]) -> str:
+    standard = office.services.get(str(item.get("service")))
+    if standard is None:
+        return str(item.get("service", ""))
+    label = standard.name
+    variant = item.get("variant")
+    if variant and variant in standard.variants:
+        label += f" · {standard.variants[variant].name}"
+    return label
+
+
+def _row(item: dict[str, Any], office: Office) -> dict[str, Any]:
     state = _clock(item)
     return {
         **item,
+        "service_label": _service_label(office, item),
+        "channel_label": CHANNEL_LABELS.get(str(item.get("channel")), item.get("channel")),
         "due_at": _parse(item.get("due_at")),
         "opened_at": _parse(item.get("opened_at")),
         "clock": state.value,
@@ -88,7 +118,12 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
 
 
 async def my_work(
-    services: Services, token: str, *, case_id: UUID | None = None, after: int | None = None
+    services: Services,
+    token: str,
+    office: Office,
+    *,
+    case_id: UUID | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
     """My work queue (casework `/v1/work/queue`), most urgent first: overdue, then the
     soonest due; cases without a deadline last."""
@@ -102,7 +137,7 @@ async def my_work(
         return False
 
     queue = await fresh(lambda: services.casework.work_queue(token), reached)
-    rows = [_row(item) for item in queue["cases"]]
+    rows = [_row(item, office) for item in queue["cases"]]
     order = {"breached": 0, "warned": 1, "running": 2, "paused": 3, "none": 4}
     return sorted(
         rows,
@@ -115,7 +150,7 @@ async def my_work(
 
 
 async def case_page(
-    services: Services, token: str, case_id: UUID, *, after: int | None = None
+    services: Services, token: str, office: Office, case_id: UUID, *, after: int | None = None
 ) -> dict[str, Any]:
     """The case file (casework `GET /v1/cases/{id}`): status, deadline and the timeline,
     newest first. Casework leaves the citizen's own text out of the timeline (personal
@@ -128,8 +163,18 @@ async def case_page(
         {**item, "time": _parse(item.get("time")), "occurred_at": _parse(item.get("occurred_at"))}
         for item in case.get("timeline", [])
     ]
-    row = _row(case)
+    clock = await services.casework.deadline(token, case_id)  # warned / breached, exactly
+    row = _row(
+        {
+            **case,
+            "remaining_office_seconds": clock.get("remaining_office_seconds"),
+            "warned": clock.get("warned"),
+            "breached": clock.get("breached"),
+        },
+        office,
+    )
     return {
         **row,
+        "published_time": clock.get("published_time"),
         "timeline": list(reversed(timeline)),
     }

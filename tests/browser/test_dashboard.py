@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from shared.auth import mint_token
 from shared.contracts.vocab import Role
@@ -19,8 +19,8 @@ from tests.browser.conftest import PASSWORD, SCREENSHOTS, Six
 
 pytestmark = pytest.mark.browser
 
-OFFICE_PC = {"width": 1366, "height": 768}
-PHONE = {"width": 360, "height": 800}
+OFFICE_PC: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 360, "height": 800}
 
 
 def bearer(office: str, *roles: Role, staff: str = "api-desk") -> dict[str, str]:
@@ -75,7 +75,7 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(path), full_page=True)
 
 
-async def new_page(chromium: Browser, six: Six, viewport: dict[str, int] = OFFICE_PC) -> Page:
+async def new_page(chromium: Browser, six: Six, viewport: ViewportSize = OFFICE_PC) -> Page:
     context: BrowserContext = await chromium.new_context(
         base_url=six.dashboard, viewport=viewport, locale="id-ID"
     )
@@ -167,7 +167,7 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(six: Six, chromiu
     await expect(page.get_by_role("heading", name="Staf Dinas Sosial", exact=False)).to_be_visible()
     await page.goto("/admin/staf/baru")
     await shot(page, "10-staff-form")
-    form = {
+    form: dict[str, str | float | bool] = {
         "username": "tanpa-token",
         "name": "Tanpa Token",
         "office": "lumajang",

@@ -91,7 +91,7 @@ def test_an_hs256_token_signed_with_the_old_secret_is_refused() -> None:
         jwt.encode(claims, OLD_SECRET, algorithm="HS256"),
         # the classic confusion: HMAC keyed with the public key's own text
         _hs256(claims, PUBLIC.encode()),
-        jwt.encode(claims, None, algorithm="none"),
+        jwt.encode(claims, "", algorithm="none"),
     ):
         with pytest.raises(Refused) as err:
             verify_token(token, SERVICE)

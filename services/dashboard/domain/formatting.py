@@ -103,7 +103,9 @@ CLOCK_LABELS = {
     ClockState.NONE: "Tanpa tenggat",
 }
 
-WARN_WITHIN_SECONDS = 8 * 3600  # one working day of office time
+# Where no warning time is given (the work queue), amber within half a working day; the
+# case page uses casework's own `warned` (the standard's warning point).
+WARN_WITHIN_SECONDS = 4 * 3600
 
 
 def clock_state(

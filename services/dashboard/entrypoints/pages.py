@@ -35,7 +35,7 @@ async def my_work(request: Request, me: SignedIn) -> Response:
         if home and home != "/":
             return RedirectResponse(home, status_code=303)  # an administrator's first page
     require(me, *ALL_CASE_ROLES)
-    rows = await views.my_work(get_dashboard(request).services, me.token())
+    rows = await views.my_work(get_dashboard(request).services, me.token(), me.office)
     return render(
         request,
         "my_work.html",
@@ -54,7 +54,7 @@ async def my_work_rows(
 ) -> HTMLResponse:
     require(me, *ALL_CASE_ROLES)
     rows = await views.my_work(
-        get_dashboard(request).services, me.token(), case_id=kasus, after=after
+        get_dashboard(request).services, me.token(), me.office, case_id=kasus, after=after
     )
     return render(request, "_work_rows.html", {"rows": rows}, me=me)
 
@@ -62,7 +62,7 @@ async def my_work_rows(
 @router.get("/kasus/{case_id}", response_class=HTMLResponse)
 async def case_page(request: Request, me: SignedIn, case_id: UUID) -> HTMLResponse:
     require(me, *ALL_CASE_ROLES)
-    case = await views.case_page(get_dashboard(request).services, me.token(), case_id)
+    case = await views.case_page(get_dashboard(request).services, me.token(), me.office, case_id)
     return render(
         request,
         "case.html",
@@ -77,5 +77,7 @@ async def case_body(
     request: Request, me: SignedIn, case_id: UUID, after: After = None
 ) -> HTMLResponse:
     require(me, *ALL_CASE_ROLES)
-    case = await views.case_page(get_dashboard(request).services, me.token(), case_id, after=after)
+    case = await views.case_page(
+        get_dashboard(request).services, me.token(), me.office, case_id, after=after
+    )
     return render(request, "_case_body.html", {"case": case}, me=me)
