@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: help install up test test-fast lint typecheck asyncapi bench lock clean
+.PHONY: help install chromium up test test-fast lint typecheck asyncapi bench lock clean
 
 help:
 	@echo "make up      run the whole system (embedded PostgreSQL + Kafka-protocol broker)"
@@ -23,10 +23,20 @@ $(STAMP):
 
 install: $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot be
+# fetched here). Installed when missing and we are root; otherwise those tests say why
+# they are skipped.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium is not installed (not root): the browser tests will be skipped"; fi; }
+
 up: install
 	$(BIN)/slrt up
 
-test: install
+test: install chromium
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
@@ -34,7 +44,7 @@ test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not e2e" -x
+	$(BIN)/python -m pytest -q -m "not e2e and not browser" -x
 
 lint: install
 	$(BIN)/lint-imports

@@ -1,4 +1,9 @@
-"""Staff identity: a signed bearer token (JWT, HS256) carrying staff id, office and roles.
+"""Staff identity: a signed bearer token (JWT, EdDSA/Ed25519) carrying staff id, office and
+roles.
+
+Tokens are signed with a private key that only the staff web app (`services/dashboard`) and
+the `slrt token` command hold; the five services hold the public key alone, so none of them
+can mint a token. An HS256 token (the shared secret of old) is refused.
 
 Every staff command is checked here: a wrong role or another office's case is refused with
 403 and a machine-readable reason. Channel webhooks authenticate differently (by the
@@ -11,9 +16,13 @@ import argparse
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Protocol
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
@@ -39,6 +48,83 @@ class StaffIdentity(BaseModel):
         return bool(self.roles & set(roles))
 
 
+ALGORITHM = "EdDSA"
+DEV_KEY_DIR = "keys"  # under SLRT_DATA_DIR: `make up` keeps its development key pair here
+PRIVATE_KEY_FILE = "staff-token-ed25519.pem"
+PUBLIC_KEY_FILE = "staff-token-ed25519.pub.pem"
+
+
+class KeyNotConfigured(RuntimeError):
+    """This process holds no key for what it was asked to do (a service cannot mint)."""
+
+
+def generate_key_pair() -> tuple[str, str]:
+    """A fresh Ed25519 key pair as (private PEM, public PEM)."""
+    private = Ed25519PrivateKey.generate()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+def ensure_dev_key_pair(directory: Path) -> tuple[Path, Path]:
+    """The development key pair under `directory` (`.slrt/keys/`), made on first use.
+    The private key file is readable by its owner only."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = directory / PRIVATE_KEY_FILE, directory / PUBLIC_KEY_FILE
+    if not (private_path.exists() and public_path.exists()):
+        private_pem, public_pem = generate_key_pair()
+        private_path.touch(mode=0o600)
+        private_path.write_text(private_pem)
+        public_path.write_text(public_pem)
+    return private_path, public_path
+
+
+def _pem(value: str | None, path: Path | None) -> str | None:
+    if value:
+        return value.replace("\\n", "\n")  # a PEM squeezed onto one line in an env file
+    if path is not None:
+        return path.read_text()
+    return None
+
+
+@lru_cache(maxsize=8)
+def _private_key(pem: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyNotConfigured("SLRT_JWT_PRIVATE_KEY is not an Ed25519 private key")
+    return key
+
+
+@lru_cache(maxsize=8)
+def _public_key(pem: str) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyNotConfigured("SLRT_JWT_PUBLIC_KEY is not an Ed25519 public key")
+    return key
+
+
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    pem = _pem(settings.slrt_jwt_private_key, settings.slrt_jwt_private_key_file)
+    if pem is None:
+        raise KeyNotConfigured(
+            "No signing key: SLRT_JWT_PRIVATE_KEY(_FILE) is not set. Only the dashboard and "
+            "`slrt token` sign staff tokens; the services only verify them."
+        )
+    return _private_key(pem)
+
+
+def verifying_key_pem(settings: Settings) -> str | None:
+    return _pem(settings.slrt_jwt_public_key, settings.slrt_jwt_public_key_file)
+
+
 def mint_token(
     staff_id: str,
     office: str,
@@ -48,9 +134,11 @@ def mint_token(
     settings: Settings | None = None,
     ttl: timedelta | None = None,
 ) -> str:
+    """A staff token signed with the Ed25519 private key (EdDSA). Raises
+    `KeyNotConfigured` in a process that holds only the public key."""
     s = settings or get_settings()
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, object] = {
         "sub": staff_id,
         "office": office,
         "roles": sorted(Role(r).value for r in roles),
@@ -60,7 +148,7 @@ def mint_token(
     }
     if name:
         claims["name"] = name
-    return jwt.encode(claims, s.slrt_jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, signing_key(s), algorithm=ALGORITHM)
 
 
 # Verified tokens, so that a desk sending many requests is not re-verified each time:
@@ -71,23 +159,32 @@ _VERIFIED_MAX = 4096
 
 def verify_token(token: str, settings: Settings | None = None) -> StaffIdentity:
     s = settings or get_settings()
-    key = (token, s.slrt_jwt_secret, s.slrt_jwt_issuer)
+    pem = verifying_key_pem(s)
+    if pem is None:
+        raise Refused(
+            "token_unverifiable",
+            "This service has no public key to verify staff tokens (SLRT_JWT_PUBLIC_KEY).",
+            status=401,
+        )
+    key = (token, pem, s.slrt_jwt_issuer)
     cached = _VERIFIED.get(key)
     if cached is not None and cached[1] > time.time():
         return cached[0]
-    staff, expires = _verify(token, s)
+    staff, expires = _verify(token, _public_key(pem), s)
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
     _VERIFIED[key] = (staff, expires)
     return staff
 
 
-def _verify(token: str, s: Settings) -> tuple[StaffIdentity, float]:
+def _verify(token: str, public: Ed25519PublicKey, s: Settings) -> tuple[StaffIdentity, float]:
     try:
+        # Only EdDSA is accepted: an HS256 token (the old shared secret) or `alg: none`
+        # is refused whatever it claims.
         claims = jwt.decode(
             token,
-            s.slrt_jwt_secret,
-            algorithms=["HS256"],
+            public,
+            algorithms=[ALGORITHM],
             issuer=s.slrt_jwt_issuer,
             options={"require": ["sub", "exp", "iss"]},
         )
@@ -154,4 +251,17 @@ def cli(argv: list[str] | None = None) -> None:
     p.add_argument("--name")
     p.add_argument("--hours", type=float, default=8.0)
     a = p.parse_args(argv)
-    print(mint_token(a.staff_id, a.office, a.role, name=a.name, ttl=timedelta(hours=a.hours)))
+    s = get_settings()
+    if not (s.slrt_jwt_private_key or s.slrt_jwt_private_key_file):
+        # A developer's machine: the key pair `make up` made under .slrt/keys/.
+        dev = s.slrt_data_dir / DEV_KEY_DIR / PRIVATE_KEY_FILE
+        if not dev.exists():
+            raise SystemExit(
+                "No signing key: set SLRT_JWT_PRIVATE_KEY_FILE, or run `make up` once "
+                f"(it makes a development key pair under {dev.parent})."
+            )
+        s = s.model_copy(update={"slrt_jwt_private_key_file": dev})
+    token = mint_token(
+        a.staff_id, a.office, a.role, name=a.name, settings=s, ttl=timedelta(hours=a.hours)
+    )
+    print(token)

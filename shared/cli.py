@@ -4,6 +4,7 @@ slrt up                 run the whole system locally (what `make up` does)
 slrt rebuild [SERVICE]  refold casework's and/or documents' views from the event store;
                         works with `make up` running or stopped (no DATABASE_URL needed)
 slrt token ...          mint a staff bearer token for local use
+slrt staff create ...   add a staff account to the web app (--admin for the first one)
 slrt topics             create the Kafka topics
 """
 
@@ -58,6 +59,12 @@ def main(argv: list[str] | None = None) -> None:
         from shared.auth import cli
 
         cli(args)
+    elif cmd == "staff":
+        # The staff directory belongs to the dashboard service; `shared` imports no
+        # service, so its own command line runs in its place (stdin and prompts pass on).
+        os.execv(  # noqa: S606
+            sys.executable, [sys.executable, "-m", "services.dashboard", "staff", *args]
+        )
     elif cmd == "topics":
         from shared.kafka import ensure_topics
         from shared.settings import get_settings

@@ -21,15 +21,41 @@ from pathlib import Path
 
 import httpx
 
+from shared.auth import DEV_KEY_DIR, ensure_dev_key_pair
 from shared.infra import Infra, free_port, start_infra
 from shared.kafka import SERVICES, ensure_topics
 from shared.logging import get_logger
-from shared.settings import DEFAULT_PORTS, REPO_ROOT, Settings
+from shared.settings import DEFAULT_PORTS, REPO_ROOT, Settings, get_settings
 
 log = get_logger(__name__)
 
 
 SMTP_PORT = 8025  # `make up`: intake's SMTP endpoint for the offices' e-mail
+DASHBOARD = "dashboard"  # the staff web app: a sixth process, started after the five
+WITH_DASHBOARD = (*SERVICES, DASHBOARD)
+_PRIVATE_KEY_VARS = ("SLRT_JWT_PRIVATE_KEY", "SLRT_JWT_PRIVATE_KEY_FILE")
+
+
+def staff_token_keys(env: dict[str, str], data_dir: Path) -> dict[str, str]:
+    """The staff-token key pair for this stack: what the environment names, or else a
+    development pair made once under `<data_dir>/keys/`. This process gets the private key
+    too (the bench and the tests mint tokens), the services only the public one."""
+    if any(env.get(k) for k in ("SLRT_JWT_PUBLIC_KEY", "SLRT_JWT_PUBLIC_KEY_FILE")):
+        return {}
+    private, public = ensure_dev_key_pair(data_dir / DEV_KEY_DIR)
+    keys = {"SLRT_JWT_PRIVATE_KEY_FILE": str(private), "SLRT_JWT_PUBLIC_KEY_FILE": str(public)}
+    if not any(os.environ.get(k) for k in _PRIVATE_KEY_VARS):
+        os.environ.update(keys)
+        get_settings.cache_clear()
+    return keys
+
+
+def process_env(name: str, env: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
+    """What one process is given: the five services lose the private key (they verify
+    tokens, they cannot mint); the dashboard gets the services' addresses."""
+    if name != DASHBOARD:
+        return {k: v for k, v in env.items() if k not in _PRIVATE_KEY_VARS}
+    return {**env, **{f"SLRT_{n.upper()}_URL": u for n, u in urls.items()}}
 
 
 @dataclass
@@ -128,6 +154,7 @@ def start_stack(
     stack = Stack(infra=infra, urls={}, log_dir=log_dir)
     try:
         env = {**os.environ, **infra.env(), **(extra_env or {})}
+        env.update(staff_token_keys(env, data_dir))
         settings = Settings(
             database_url=infra.database_url,
             kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
@@ -142,7 +169,11 @@ def start_stack(
             env.setdefault("SLRT_PUBLIC_BASE_URL", f"http://127.0.0.1:{ports['documents']}")
         for name in services:
             port = ports[name]
-            child_env = {**env, "SLRT_HTTP_PORT": str(port), "SLRT_HTTP_HOST": "127.0.0.1"}
+            child_env = {
+                **process_env(name, env, stack.urls),
+                "SLRT_HTTP_PORT": str(port),
+                "SLRT_HTTP_HOST": "127.0.0.1",
+            }
             if name == "intake" and "SLRT_SMTP_PORT" not in env:
                 # The offices' e-mail arrives over SMTP (see README: every channel).
                 smtp_port = SMTP_PORT if fixed_ports else free_port()
@@ -191,7 +222,14 @@ def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
     os.environ.setdefault("SLRT_LOG_FORMAT", "console")
     os.environ.setdefault("SLRT_DEMO_DATA", "true")  # a small synthetic DTKS extract
     logs = data_dir / "logs"
-    stack = start_stack(data_dir, mode=mode, fixed_ports=fixed_ports, log_dir=logs, tee=True)
+    stack = start_stack(
+        data_dir,
+        mode=mode,
+        fixed_ports=fixed_ports,
+        log_dir=logs,
+        tee=True,
+        services=WITH_DASHBOARD,
+    )
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -206,7 +244,8 @@ def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
     print(f"  {'postgresql'.ljust(width)}  {infra.database_url}  ({infra.database_backend})")
     print(f"  {'kafka'.ljust(width)}  {infra.kafka_bootstrap_servers}  ({infra.kafka_backend})")
     for name, url in stack.urls.items():
-        print(f"  {name.ljust(width)}  {url}   (API docs: {url}/docs)")
+        if name != DASHBOARD:
+            print(f"  {name.ljust(width)}  {url}   (API docs: {url}/docs)")
     if stack.smtp_port:
         print(f"  {'e-mail'.ljust(width)}  smtp://127.0.0.1:{stack.smtp_port}  (intake's mailbox)")
     print(f"\n  data kept under {data_dir}, logs under {logs}")
@@ -214,9 +253,20 @@ def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
         "  rebuild the views (now, or after Ctrl-C):  .venv/bin/slrt rebuild [casework|documents]"
     )
     print(
-        "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer\n",
+        "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer",
         flush=True,
     )
+    if DASHBOARD in stack.urls:
+        print(
+            f"\n  staff web app:  {stack.urls[DASHBOARD]}/\n"
+            "  the first account (in another terminal; asks for the password):\n"
+            f"    DATABASE_URL='{infra.database_url}' \\\n"
+            "    .venv/bin/slrt staff create --admin --office lumajang "
+            "--name 'Admin Lumajang' --username admin\n",
+            flush=True,
+        )
+    else:
+        print(flush=True)
     try:
         while not stopping:
             for name, proc in stack.processes.items():

@@ -50,8 +50,13 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
     )
 
 
+# Processes that consume events besides the five services: the staff web app (live pages).
+OTHER_CONSUMERS = ("dashboard",)
+
+
 def all_topic_names() -> list[str]:
-    return [*ALL_TOPICS, ADAPTERS_TOPIC, *(dead_letter_topic(s) for s in SERVICES)]
+    consumers = (*SERVICES, *OTHER_CONSUMERS)
+    return [*ALL_TOPICS, ADAPTERS_TOPIC, *(dead_letter_topic(s) for s in consumers)]
 
 
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:

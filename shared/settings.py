@@ -34,9 +34,20 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
 
-    slrt_jwt_secret: str = Field(
-        default="dev-only-secret-change-me-0123456789abcdef",
-        description="HS256 key for staff bearer tokens. Set a real one in production.",
+    # Staff tokens are signed with Ed25519 (EdDSA). Only the processes that sign in staff
+    # (the dashboard, `slrt token`) hold the private key; the five services hold the public
+    # key alone and cannot mint. Each key is a PEM text or a path to a PEM file.
+    slrt_jwt_private_key: str | None = Field(
+        default=None, description="Ed25519 private key (PEM) that signs staff tokens."
+    )
+    slrt_jwt_private_key_file: Path | None = Field(
+        default=None, description="Path to the Ed25519 private key (PEM)."
+    )
+    slrt_jwt_public_key: str | None = Field(
+        default=None, description="Ed25519 public key (PEM) that verifies staff tokens."
+    )
+    slrt_jwt_public_key_file: Path | None = Field(
+        default=None, description="Path to the Ed25519 public key (PEM)."
     )
     slrt_jwt_issuer: str = "slrt"
     slrt_token_ttl_minutes: int = 8 * 60
@@ -97,4 +108,5 @@ DEFAULT_PORTS: dict[str, int] = {
     "documents": 8103,
     "casework": 8104,
     "notifications": 8105,
+    "dashboard": 8106,  # the staff web app
 }

@@ -18,15 +18,32 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.auth import generate_key_pair
 from shared.db import create_pool
 from shared.infra import Infra, start_infra
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 
 os.environ.setdefault("SLRT_LOG_FORMAT", "console")
 os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
 configure_logging("tests")
+
+# One Ed25519 key pair per test session, made before any test (or any process a test
+# starts) reads its settings: `mint_token` signs with the private key in this process, the
+# services verify with the public one. `start_stack` hands the services the public key only.
+STAFF_PRIVATE_KEY, STAFF_PUBLIC_KEY = generate_key_pair()
+os.environ["SLRT_JWT_PRIVATE_KEY"] = STAFF_PRIVATE_KEY
+os.environ["SLRT_JWT_PUBLIC_KEY"] = STAFF_PUBLIC_KEY
+os.environ.pop("SLRT_JWT_PRIVATE_KEY_FILE", None)
+os.environ.pop("SLRT_JWT_PUBLIC_KEY_FILE", None)
+get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def staff_keys() -> tuple[str, str]:
+    """The session's staff-token key pair (private PEM, public PEM)."""
+    return STAFF_PRIVATE_KEY, STAFF_PUBLIC_KEY
 
 
 @pytest.fixture(scope="session")

@@ -114,8 +114,8 @@ def test_each_service_has_the_production_environment(
     assert env["SLRT_HTTP_HOST"] == "0.0.0.0"  # noqa: S104  (inside a container)
     assert env["SLRT_LOG_FORMAT"] == "json"
     assert env["SLRT_ENVIRONMENT"] == "production"
-    # No default: compose refuses to start without a secret.
-    assert env["SLRT_JWT_SECRET"].startswith("${SLRT_JWT_SECRET:?")
+    # No default: compose refuses to start without the staff-token public key.
+    assert env["SLRT_JWT_PUBLIC_KEY"].startswith("${SLRT_JWT_PUBLIC_KEY:?")
 
 
 def test_compose_sets_only_known_settings(services: dict[str, dict[str, Any]]) -> None:
@@ -305,7 +305,7 @@ def test_k8s_environment_is_known_settings_and_secrets_are_referenced() -> None:
     assert config["data"]["SLRT_HTTP_PORT"] == "8000"
     (secret,) = _resources("Secret")  # the example, the only Secret in the folder
     secret_keys = set(secret["stringData"])
-    assert secret_keys == {"DATABASE_URL", "SLRT_JWT_SECRET"}
+    assert secret_keys == {"DATABASE_URL", "SLRT_JWT_PUBLIC_KEY"}
     for deployment in _resources("Deployment"):
         (container,) = _containers(deployment)
         assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]

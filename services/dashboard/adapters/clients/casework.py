@@ -1,0 +1,42 @@
+"""casework: the case file and timeline, work queues, deadlines, lifecycle commands."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from services.dashboard.adapters.clients.base import ServiceClient
+
+
+class CaseworkClient(ServiceClient):
+    service = "casework"
+
+    async def work_queue(self, token: str, *, mine: bool = False) -> dict[str, Any]:
+        """`GET /v1/work/queue`: cases waiting for the caller's roles, soonest due first."""
+        result: dict[str, Any] = await self.get(
+            "/v1/work/queue", token, params={"mine": "true"} if mine else None
+        )
+        return result
+
+    async def case_file(self, token: str, case_id: UUID) -> dict[str, Any]:
+        """`GET /v1/cases/{id}`: status, deadline and the full timeline (the read is logged)."""
+        result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}", token)
+        return result
+
+    async def deadline(self, token: str, case_id: UUID) -> dict[str, Any]:
+        """`GET /v1/cases/{id}/deadline`: the clock (remaining office time, warned, breached)."""
+        result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}/deadline", token)
+        return result
+
+    async def cases(self, token: str, *, status: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self.get(
+            "/v1/cases", token, params={"status": status} if status else None
+        )
+        return result
+
+    async def command(
+        self, token: str, case_id: UUID, action: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`POST /v1/cases/{id}/{action}` (take-up, assign, pause, resume, resolve, ...)."""
+        result: dict[str, Any] = await self.post(f"/v1/cases/{case_id}/{action}", token, json=body)
+        return result

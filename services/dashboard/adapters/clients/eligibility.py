@@ -1,0 +1,17 @@
+"""eligibility: the DTKS/DTSEN verdict of a case."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from services.dashboard.adapters.clients.base import ServiceClient
+
+
+class EligibilityClient(ServiceClient):
+    service = "eligibility"
+
+    async def verdict(self, token: str, case_id: UUID) -> dict[str, Any]:
+        """`GET /v1/cases/{id}/eligibility`."""
+        result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}/eligibility", token)
+        return result

@@ -1,0 +1,40 @@
+// Live pages: one EventSource per open page (the URL in <body data-live-stream>). Each
+// `change` reloads, through htmx, every element that names its fragment in
+// `data-live-refresh` (coalesced over 100 ms); the fragment waits until the service's
+// read has caught up with the change's position. No polling: the browser reconnects by
+// itself if the stream drops, and a reconnect reloads the parts once.
+(function () {
+  "use strict";
+  var src = document.body && document.body.dataset.liveStream;
+  if (!src || !window.EventSource) { return; }
+  var pending = null;
+  var latest = null;
+
+  function refreshAll() {
+    pending = null;
+    var detail = latest;
+    latest = null;
+    document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
+      var url = new URL(el.dataset.liveRefresh, window.location.href);
+      if (detail && detail.position) { url.searchParams.set("setelah", detail.position); }
+      if (detail && detail.case_id) { url.searchParams.set("kasus", detail.case_id); }
+      window.htmx.ajax("GET", url.pathname + url.search, { target: "#" + el.id, swap: "outerHTML" });
+    });
+  }
+
+  function schedule(detail) {
+    if (detail && (!latest || (detail.position || 0) >= (latest.position || 0))) { latest = detail; }
+    if (!pending) { pending = window.setTimeout(refreshAll, 100); }
+  }
+
+  var connectedBefore = false;
+  var stream = new EventSource(src);
+  stream.addEventListener("ready", function () {
+    document.body.dataset.live = "on";
+    if (connectedBefore) { schedule(null); }  // missed changes while away: reload once
+    connectedBefore = true;
+  });
+  stream.addEventListener("change", function (e) { schedule(JSON.parse(e.data)); });
+  stream.addEventListener("resync", function () { schedule(null); });
+  stream.onerror = function () { document.body.dataset.live = "off"; };
+})();

@@ -1,0 +1,167 @@
+"""Browser tests: Debian's Chromium driven by Playwright for Python, over the real six
+processes (the five services and the staff web app, started by the same launcher as
+`make up`), on the session's PostgreSQL and broker with their own database and topics.
+
+Playwright's own browser download cannot be fetched here, so the system's Chromium is used
+(`make test` installs it when missing; see the Makefile). Without it these tests are
+skipped with the reason. Screenshots of every page a test passes through are kept under
+`tests/browser/screenshots/` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.devstack import WITH_DASHBOARD, Stack, start_stack
+from shared.infra import Backend, Infra
+from shared.settings import REPO_ROOT
+from tests.conftest import with_database
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "kata-sandi-uji-123"  # synthetic test accounts only
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("SLRT_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@dataclass(frozen=True)
+class Six:
+    stack: Stack
+    database_url: str
+
+    @property
+    def dashboard(self) -> str:
+        return self.stack.url("dashboard")
+
+    def url(self, service: str) -> str:
+        return self.stack.url(service)
+
+
+def create_staff(
+    database_url: str, username: str, office: str, name: str, *roles: str, admin: bool = False
+) -> None:
+    """An account made the way an operator makes the first one: `slrt staff create`."""
+    args = [
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "staff",
+        "create",
+        "--office",
+        office,
+        "--name",
+        name,
+        "--username",
+        username,
+        "--password-stdin",
+        *(["--admin"] if admin else []),
+        *[a for r in roles for a in ("--role", r)],
+    ]
+    done = subprocess.run(  # noqa: S603  (our own command line)
+        args,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert f"created {username}" in done.stdout
+
+
+@pytest.fixture(scope="session")
+def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]:
+    if chromium_path() is None:
+        pytest.skip(
+            "Chromium is not installed and could not be: `apt-get install chromium` "
+            "(make test does it when run as root)."
+        )
+
+    async def create() -> None:
+        conn = await asyncpg.connect(infra.database_url)
+        try:
+            await conn.execute('DROP DATABASE IF EXISTS "browser"')
+            await conn.execute('CREATE DATABASE "browser"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    database_url = with_database(infra.database_url, "browser")
+    borrowed = Infra(
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        database_backend=Backend.EXTERNAL,
+        kafka_backend=Backend.EXTERNAL,
+        kafka_enable_idempotence=infra.kafka_enable_idempotence,
+    )
+    logs = Path(tmp_path_factory.mktemp("browser-logs"))
+    stack = start_stack(
+        logs,
+        infra=borrowed,
+        fixed_ports=False,
+        log_dir=logs,
+        services=WITH_DASHBOARD,
+        extra_env={
+            "KAFKA_TOPIC_PREFIX": "browser.",
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "SLRT_LOG_FORMAT": "json",
+            "SLRT_LOG_LEVEL": "INFO",
+            "SLRT_DEMO_DATA": "false",
+        },
+    )
+    try:
+        for username, office, name, roles, admin in [
+            ("lmj-admin", "lumajang", "Admin Lumajang", (), True),
+            ("lmj-desk", "lumajang", "Dewi Petugas Contoh", ("front_office", "officer"), False),
+            ("lmj-lock", "lumajang", "Akun Kunci Contoh", ("front_office",), False),
+            ("kpg-desk", "kupang", "Petugas Kupang Contoh", ("front_office",), False),
+        ]:
+            create_staff(database_url, username, office, name, *roles, admin=admin)
+        yield Six(stack, database_url)
+    finally:
+        stack.stop()
+        for f in sorted(logs.glob("*.log")):
+            text = f.read_text(errors="replace")
+            if '"level": "error"' in text or "Traceback" in text:
+                print(f"\n---- {f.name} (errors seen) ----\n{text[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+async def chromium(six: Six) -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots: {SCREENSHOTS}")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()

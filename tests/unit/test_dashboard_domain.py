@@ -1,0 +1,231 @@
+"""The staff web app's pure parts: lock-out, password and username rules, Indonesian
+dates and times in the office's zone, the clock's colour, refusals in Bahasa Indonesia,
+Argon2 hashes, the live hub's routing and the per-person service token."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.dashboard.adapters.live_hub import QUEUE_SIZE, LiveHub, Subscription
+from services.dashboard.adapters.passwords import (
+    hash_password_sync,
+    needs_rehash,
+    verify_password_sync,
+)
+from services.dashboard.adapters.tokens import service_token
+from services.dashboard.domain.accounts import (
+    Account,
+    LockoutPolicy,
+    check_password_rules,
+    check_username,
+    parse_roles,
+)
+from services.dashboard.domain.formatting import (
+    ClockState,
+    clock_state,
+    date_time,
+    duration,
+    zone_name,
+)
+from services.dashboard.domain.live import Change, Topic
+from services.dashboard.domain.navigation import home_for, items_for
+from services.dashboard.domain.refusals import SENTENCES, explain
+from shared.auth import verify_token
+from shared.contracts.vocab import Role
+from shared.refusal import Refused
+from shared.settings import Settings
+
+NOW = datetime(2026, 11, 30, 6, 5, tzinfo=UTC)
+
+
+def account(**kw: object) -> Account:
+    base: dict[str, object] = {
+        "account_id": uuid.uuid4(),
+        "username": "lmj-desk",
+        "office": "lumajang",
+        "name": "Petugas Contoh",
+        "email": None,
+        "roles": frozenset({Role.FRONT_OFFICE}),
+        "active": True,
+    }
+    return Account(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_five_wrong_passwords_lock_for_fifteen_minutes_and_a_right_one_resets() -> None:
+    policy = LockoutPolicy()
+    a = account()
+    for n in range(1, 5):
+        a = policy.after_failure(a, NOW)
+        assert a.failed_attempts == n and not a.locked(NOW)
+    a = policy.after_failure(a, NOW)
+    assert a.locked(NOW)
+    assert a.locked_until == NOW + timedelta(minutes=15)
+    assert a.locked(NOW + timedelta(minutes=14, seconds=59))
+    assert not a.locked(NOW + timedelta(minutes=15))
+    # After the lock has run out, counting starts again from one.
+    later = NOW + timedelta(minutes=16)
+    a = policy.after_failure(a, later)
+    assert a.failed_attempts == 1 and not a.locked(later)
+    assert LockoutPolicy.after_success(a).failed_attempts == 0
+
+
+def test_password_and_username_rules() -> None:
+    with pytest.raises(Refused) as err:
+        check_password_rules("pendek")
+    assert err.value.code == "password_too_short"
+    check_password_rules("cukup-panjang-1")
+    assert check_username("  LMJ-Desk ") == "lmj-desk"
+    for bad in ("a", "../etc", "nama dengan spasi", "<script>"):
+        with pytest.raises(Refused):
+            check_username(bad)
+    assert parse_roles(["officer", "kabid"]) == {Role.OFFICER, Role.HEAD_OF_DIVISION}
+    with pytest.raises(Refused):
+        parse_roles([])
+    with pytest.raises(Refused):
+        parse_roles(["emperor"])
+
+
+def test_argon2_hashes_verify_only_the_right_password() -> None:
+    h = hash_password_sync("kata-sandi-uji-123")
+    assert h.startswith("$argon2id$")
+    assert h != hash_password_sync("kata-sandi-uji-123")  # salted
+    assert verify_password_sync(h, "kata-sandi-uji-123")
+    assert not verify_password_sync(h, "kata-sandi-uji-124")
+    assert not verify_password_sync(None, "kata-sandi-uji-123")  # unknown user
+    assert not verify_password_sync("not-a-hash", "x")
+    assert not needs_rehash(h)
+
+
+def test_dates_in_the_office_zone_in_indonesian() -> None:
+    assert date_time(NOW, "52.71") == "Senin, 30 November 2026 14.05 WITA"  # Mataram
+    assert date_time(NOW, "35.08") == "Senin, 30 November 2026 13.05 WIB"  # Lumajang
+    assert date_time(NOW, "94.71") == "Senin, 30 November 2026 15.05 WIT"  # Jayapura
+    # 23.30 UTC on Sunday is already Monday in Kupang.
+    assert date_time(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), "53.71").startswith("Senin, 30")
+    assert date_time(None, "35.08") == "—"
+    assert zone_name("53.71") == "WITA"
+    assert duration(3 * 86400 + 2 * 3600) == "3 hari 2 jam"
+    assert duration(-(45 * 60)) == "45 menit"
+    assert duration(20) == "kurang dari 1 menit"
+
+
+def test_the_clock_colour() -> None:
+    due = NOW + timedelta(days=2)
+    assert clock_state(due_at=due, paused=False, breached=False, remaining_seconds=86400) == (
+        ClockState.RUNNING
+    )
+    assert clock_state(due_at=due, paused=False, breached=False, remaining_seconds=3600) == (
+        ClockState.WARNED
+    )
+    assert clock_state(
+        due_at=due, paused=False, breached=False, remaining_seconds=86400, warned=True
+    ) == (ClockState.WARNED)
+    assert clock_state(due_at=due, paused=False, breached=False, remaining_seconds=-1) == (
+        ClockState.BREACHED
+    )
+    assert clock_state(due_at=None, paused=True, breached=False, remaining_seconds=None) == (
+        ClockState.PAUSED
+    )
+    assert clock_state(due_at=None, paused=False, breached=False, remaining_seconds=None) == (
+        ClockState.NONE
+    )
+
+
+def test_refusals_read_in_indonesian_with_the_service_message_as_fallback() -> None:
+    for code in ("illegal_transition", "wrong_role", "wrong_office", "documents_missing"):
+        assert code in SENTENCES
+    n = explain("wrong_office", 403, "Staff of office 'a' cannot act ...")
+    assert n.sentence.startswith("Kasus ini milik kantor lain")
+    assert n.service_message.startswith("Staff of office")
+    assert explain("brand_new_code", 409, "Something new.").sentence == "Something new."
+    assert explain("brand_new_code", 404).sentence == "Data tidak ditemukan."
+    n = explain("requirements_incomplete", 409, "", {"missing": ["ktp", "kk"]})
+    assert n.missing == ["ktp", "kk"]
+
+
+def test_navigation_by_role() -> None:
+    assert [i.key for i in items_for({Role.FRONT_OFFICE})] == ["work"]
+    assert [i.key for i in items_for({Role.ADMIN})] == ["staff"]
+    assert home_for({Role.ADMIN}) == "/admin/staf"
+    assert home_for({Role.ANALYST}) is None
+
+
+async def position(sub: Subscription) -> int | None:
+    change = await sub.queue.get()
+    assert change is not None
+    return change.position
+
+
+async def test_the_live_hub_routes_by_office_and_case_only() -> None:
+    hub = LiveHub()
+    case_a, case_b = uuid.uuid4(), uuid.uuid4()
+    with (
+        hub.subscribe(Topic("lumajang", case_a)) as page_a,
+        hub.subscribe(Topic("lumajang")) as office_page,
+        hub.subscribe(Topic("kupang")) as other_office,
+        hub.subscribe(Topic("kupang", case_a)) as other_office_same_id,
+    ):
+        assert hub.connections == 4
+        assert hub.publish(Change("lumajang", case_a, "DocumentReceived", 7)) == 2
+        assert hub.publish(Change("lumajang", case_b, "CaseAssigned", 8)) == 1
+        assert await position(page_a) == 7
+        assert page_a.queue.empty()
+        assert [await position(office_page) for _ in range(2)] == [7, 8]
+        assert other_office.queue.empty() and other_office_same_id.queue.empty()
+    assert hub.connections == 0
+    assert hub.publish(Change("lumajang", case_a, "X", 9)) == 0
+
+
+async def test_a_slow_page_loses_the_oldest_changes_and_is_told_to_resync() -> None:
+    hub = LiveHub()
+    with hub.subscribe(Topic("lumajang")) as page:
+        for n in range(QUEUE_SIZE + 5):
+            hub.publish(Change("lumajang", uuid.uuid4(), "X", n))
+        assert page.overflowed
+        assert page.queue.qsize() == QUEUE_SIZE
+        assert await position(page) == 5  # the oldest five were dropped
+
+
+async def test_two_hundred_open_pages_are_reached_without_polling() -> None:
+    hub = LiveHub()
+    case_id = uuid.uuid4()
+    received = 0
+
+    async def page(topic: Topic, ready: asyncio.Event, go: asyncio.Event) -> None:
+        nonlocal received
+        with hub.subscribe(topic) as sub:
+            ready.set()
+            await go.wait()
+            await asyncio.wait_for(sub.queue.get(), 1.0)
+            received += 1
+
+    readies = [asyncio.Event() for _ in range(200)]
+    go = asyncio.Event()
+    tasks = [
+        asyncio.create_task(page(Topic("lumajang", case_id if i % 2 else None), r, go))
+        for i, r in enumerate(readies)
+    ]
+    for r in readies:
+        await r.wait()
+    assert hub.publish(Change("lumajang", case_id, "CaseAssigned", 1)) == 200
+    go.set()
+    await asyncio.gather(*tasks)
+    assert received == 200
+
+
+def test_the_service_token_carries_the_person_and_expires_soon() -> None:
+    settings = Settings()  # the session's key pair (tests/conftest.py)
+    a = account(roles=frozenset({Role.OFFICER, Role.FRONT_OFFICE}))
+    token = service_token(a, "session-1", settings, minutes=10)
+    assert service_token(a, "session-1", settings, minutes=10) == token  # reused
+    staff = verify_token(token, settings)
+    assert (staff.staff_id, staff.office, staff.name) == ("lmj-desk", "lumajang", a.name)
+    assert staff.roles == {Role.OFFICER, Role.FRONT_OFFICE}
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 600
