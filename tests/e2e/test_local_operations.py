@@ -41,12 +41,14 @@ BANNER = re.compile(r"^\s+(\w+)\s+(http://127\.0\.0\.1:\d+)\s")
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    """A developer's shell: no addresses set, `make up`'s defaults, this data directory."""
+    """A developer's shell: no addresses set, `make up`'s defaults, this data directory.
+    The staff-token key pair stays the test session's, so the tokens this test mints are
+    the launcher's too (left alone, `make up` makes a pair of its own under `keys/`)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC_PREFIX")
-        and not k.startswith("SLRT_")
+        and (not k.startswith("SLRT_") or k.startswith("SLRT_JWT_"))
     }
     return {**env, "SLRT_DATA_DIR": str(data_dir), "SLRT_INFRA": "embedded"}
 
