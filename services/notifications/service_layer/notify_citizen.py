@@ -194,7 +194,8 @@ async def notify_citizen(
         if isinstance(event, LetterSigned | LetterIssued) and _link_needed(template, citizen)
         else None
     )
-    body = render(template, message_facts(event, citizen, directory, link=link, other=other))
+    facts = message_facts(event, citizen, directory, link=link, other=other)
+    body = render(template, facts, directory.messages(citizen.office))
     message = message_for(envelope.event_id, citizen, template, body)
     if not await uow.messages.keep(message):
         return  # this message exists already (the cause was applied before)
