@@ -96,6 +96,12 @@ class ComplaintRegistered(Event):
         description="One citizen across channels (same NIK, phone, e-mail or handle); "
         "absent for anonymous reports.",
     )
+    check_code_sealed: str | None = Field(
+        default=None,
+        description="The citizen's check code for the public status page, encrypted "
+        "(AES-256-GCM, key from SLRT_CHECK_CODE_SECRET, the case id as associated data) "
+        "for the first message; never the code in clear (shared.check_codes).",
+    )
 
 
 # ---- eligibility -----------------------------------------------------------------------
