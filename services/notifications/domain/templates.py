@@ -23,7 +23,7 @@ from services.notifications.domain.delivery import CHANNEL_WORDS, Delivery, deli
 from shared.catalogue import OfficeMessages, default_messages
 from shared.contracts.base import Event
 from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
-from shared.contracts.documents_events import LetterIssued
+from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
 from shared.contracts.events import (
     CaseResolved,
     ComplaintRegistered,
@@ -198,7 +198,7 @@ def _letter(f: MessageFacts, t: OfficeMessages, default: str) -> dict[str, objec
 
 def _letter_signed(f: MessageFacts, t: OfficeMessages) -> str:
     """Served at the office: the signed letter is collected at the desk."""
-    return t.say("letter_signed.text", **_letter(f, t, "letter.default_name"))
+    return t.say("letter_signed.text", **_letter(f, t, "letter.default_name")) + _survey(f, t)
 
 
 def _letter_online(f: MessageFacts, t: OfficeMessages) -> str:
@@ -208,13 +208,13 @@ def _letter_online(f: MessageFacts, t: OfficeMessages) -> str:
     if f.download_link is None:  # nobody to send a link to (anonymous): kept, not sent
         return text + t.say("letter_online.no_link", **facts)
     valid_until = _need(f.link_valid_until, "link_valid_until")
-    return text + t.say(
-        "letter_online.link", link=f.download_link, valid_until=valid_until, **facts
-    )
+    text += t.say("letter_online.link", link=f.download_link, valid_until=valid_until, **facts)
+    return text + _survey(f, t)
 
 
 def _letter_posted(f: MessageFacts, t: OfficeMessages) -> str:
-    return t.say("letter_posted.text", **_letter(f, t, "letter_posted.default_name"))
+    text = t.say("letter_posted.text", **_letter(f, t, "letter_posted.default_name"))
+    return text + _survey(f, t)
 
 
 def _referral_made(f: MessageFacts, t: OfficeMessages) -> str:
@@ -358,6 +358,8 @@ def template_for(event: Event, delivery: Delivery = "at_office") -> TemplateName
             return "dtks_not_found"
         case DomicileRefused():
             return "domicile_refused"
+        case DocumentsMissingNoted():
+            return "documents_missing"
         case LetterSigned():
             return "letter_online" if delivery == "online" else "letter_signed"
         case LetterIssued(channel=Channel.LETTER):
