@@ -15,21 +15,39 @@ from services.notifications.adapters.letter_links import LetterLinks
 from services.notifications.adapters.public_portal import PublicPortal
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
+from services.notifications.config import get_notifications_settings
 from services.notifications.service_layer.answer_status_request import answer_status_request
 from services.notifications.service_layer.notify_citizen import (
     SERVICE,
     ToldEvent,
     notify_citizen,
 )
+from services.notifications.service_layer.notify_staff import StaffEvent, notify_staff
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
-from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
+from shared.contracts.casework_events import (
+    CaseDelegated,
+    CaseForwarded,
+    CaseMerged,
+    DeadlineBreached,
+    DeadlineWarned,
+    DuplicateMerged,
+)
+from shared.contracts.documents_events import (
+    DocumentsMissingNoted,
+    LetterDraftingAssigned,
+    LetterIssued,
+)
 from shared.contracts.events import (
+    CaseAssigned,
     CaseResolved,
     ComplaintRegistered,
     DomicileRefused,
     DtksNotFound,
+    LetterApproved,
+    LetterDrafted,
+    LetterReturned,
+    LetterReviewed,
     LetterSigned,
     ReferralMade,
 )
@@ -52,6 +70,14 @@ def build_handlers(
     settings = get_settings()
     portal = portal or PublicPortal.from_settings(settings)
     status_reader = casework or HttpCaseworkStatus(settings.slrt_casework_url)
+
+    staff_emails = get_notifications_settings().slrt_staff_emails
+
+    async def tell_staff(
+        conn: asyncpg.Connection, event: StaffEvent, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await notify_staff(uow, event, envelope, staff_emails=staff_emails)
 
     async def answer_status(
         conn: asyncpg.Connection, event: StatusRequested, envelope: EventEnvelope
@@ -88,4 +114,13 @@ def build_handlers(
         **handles(DuplicateMerged, tell_citizen),
         **handles(CaseResolved, tell_citizen),
         **handles(StatusRequested, answer_status),
+        **handles(CaseAssigned, tell_staff),
+        **handles(CaseDelegated, tell_staff),
+        **handles(LetterDraftingAssigned, tell_staff),
+        **handles(LetterDrafted, tell_staff),
+        **handles(LetterReviewed, tell_staff),
+        **handles(LetterReturned, tell_staff),
+        **handles(LetterApproved, tell_staff),
+        **handles(DeadlineWarned, tell_staff),
+        **handles(DeadlineBreached, tell_staff),
     }
