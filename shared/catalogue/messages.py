@@ -77,6 +77,7 @@ PIECES: Mapping[str, frozenset[str]] = MappingProxyType(
         "case_resolved.outcome.letter_issued": _p(),
         "case_resolved.outcome.other": _p(),
         "case_resolved.text": _p("ticket", "outcome", "office"),
+        "case_answered.text": _p("ticket", "answer", "office"),
         # refused: domicile outside the office's area
         "domicile_refused.default_service": _p(),
         "domicile_refused.default_area": _p(),

@@ -180,6 +180,7 @@ def test_which_events_call_for_a_message() -> None:
         "survey_invitation",
         "status_answer",
         "status_refused",
+        "case_answered",
     }
 
 

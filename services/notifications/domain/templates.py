@@ -22,7 +22,12 @@ from typing import Literal, get_args
 from services.notifications.domain.delivery import CHANNEL_WORDS, Delivery, delivery_for
 from shared.catalogue import OfficeMessages, default_messages
 from shared.contracts.base import Event
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseForwarded,
+    CaseMerged,
+    DuplicateMerged,
+)
 from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
 from shared.contracts.events import (
     CaseResolved,
@@ -50,6 +55,7 @@ TemplateName = Literal[
     "survey_invitation",
     "status_answer",
     "status_refused",
+    "case_answered",
 ]
 TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
@@ -91,6 +97,7 @@ class MessageFacts:
     stage: str | None = None
     due_date: str | None = None
     office_contact: str | None = None
+    answer: str | None = None  # CaseAnswered: what staff answered
 
     @property
     def delivery(self) -> Delivery:
@@ -241,6 +248,11 @@ def _case_resolved(f: MessageFacts, t: OfficeMessages) -> str:
     return t.say("case_resolved.text", outcome=words, **_common(f)) + _survey(f, t)
 
 
+def _case_answered(f: MessageFacts, t: OfficeMessages) -> str:
+    answer = _need(f.answer, "answer").strip()
+    return t.say("case_answered.text", answer=answer, **_common(f)) + _survey(f, t)
+
+
 def _survey_invitation(f: MessageFacts, t: OfficeMessages) -> str:
     """On its own (after a signed letter, whose message told the outcome already)."""
     _need(f.survey_link, "survey_link")
@@ -332,6 +344,7 @@ _RENDER = {
     "survey_invitation": _survey_invitation,
     "status_answer": _status_answer,
     "status_refused": _status_refused,
+    "case_answered": _case_answered,
 }
 
 
@@ -370,6 +383,8 @@ def template_for(event: Event, delivery: Delivery = "at_office") -> TemplateName
             return None  # handed over in person
         case ReferralMade():
             return "referral_made"
+        case CaseAnswered(answer=answer) if answer.strip():
+            return "case_answered"  # an answer given in writing elsewhere has no text here
         case CaseForwarded():
             return "case_forwarded"
         case CaseMerged():

@@ -26,6 +26,7 @@ from services.notifications.service_layer.notify_staff import StaffEvent, notify
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import (
+    CaseAnswered,
     CaseDelegated,
     CaseForwarded,
     CaseMerged,
@@ -113,6 +114,7 @@ def build_handlers(
         **handles(CaseMerged, tell_citizen),
         **handles(DuplicateMerged, tell_citizen),
         **handles(CaseResolved, tell_citizen),
+        **handles(CaseAnswered, tell_citizen),
         **handles(StatusRequested, answer_status),
         **handles(CaseAssigned, tell_staff),
         **handles(CaseDelegated, tell_staff),

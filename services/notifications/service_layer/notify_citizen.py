@@ -49,7 +49,12 @@ from services.notifications.service_layer.remember_contact import (
     remember_contact,
 )
 from shared.contracts.base import EventEnvelope
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseForwarded,
+    CaseMerged,
+    DuplicateMerged,
+)
 from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
 from shared.contracts.events import (
     CaseResolved,
@@ -76,6 +81,7 @@ ToldEvent = (
     | LetterSigned
     | LetterIssued
     | ReferralMade
+    | CaseAnswered
     | CaseForwarded
     | CaseMerged
     | DuplicateMerged
@@ -155,6 +161,8 @@ def message_facts(
             return replace(facts, other_ticket=shown)
         case CaseResolved(outcome=outcome):
             return replace(facts, outcome=outcome)
+        case CaseAnswered(answer=answer):
+            return replace(facts, answer=answer)
         case _:
             return facts
 
@@ -189,7 +197,9 @@ def _link_needed(template: TemplateName, citizen: CaseContact) -> bool:
 
 # The closing messages: the answer, or the letter (one message is enough), carry the
 # satisfaction survey's one-time link.
-CLOSING_TEMPLATES = frozenset({"case_resolved", "letter_signed", "letter_online", "letter_posted"})
+CLOSING_TEMPLATES = frozenset(
+    {"case_resolved", "case_answered", "letter_signed", "letter_online", "letter_posted"}
+)
 
 
 def _survey_needed(template: TemplateName, citizen: CaseContact) -> bool:
