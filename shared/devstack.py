@@ -1,4 +1,5 @@
-"""The whole system on one machine: infrastructure, topics, and the five service processes.
+"""The whole system on one machine: infrastructure, topics, the five service processes and
+the citizens' public portal.
 
 `slrt up` (what `make up` runs) and the end-to-end tests and bench use the same code, so
 what the tests prove is what an engineer starts.
@@ -31,8 +32,7 @@ log = get_logger(__name__)
 
 
 SMTP_PORT = 8025  # `make up`: intake's SMTP endpoint for the offices' e-mail
-DASHBOARD = "dashboard"  # the staff web app: a sixth process, started after the five
-WITH_DASHBOARD = (*SERVICES, DASHBOARD)
+DASHBOARD = "dashboard"  # the staff web app, started after the services it reads
 _PRIVATE_KEY_VARS = ("SLRT_JWT_PRIVATE_KEY", "SLRT_JWT_PRIVATE_KEY_FILE")
 
 
@@ -56,6 +56,13 @@ def process_env(name: str, env: dict[str, str], urls: dict[str, str]) -> dict[st
     if name != DASHBOARD:
         return {k: v for k, v in env.items() if k not in _PRIVATE_KEY_VARS}
     return {**env, **{f"SLRT_{n.upper()}_URL": u for n, u in urls.items()}}
+
+
+# Processes beside the Kafka services: the portal (the citizens' public pages) reads
+# through intake's and casework's APIs and has no topics of its own.
+PUBLIC = ("portal",)
+PROCESSES = (*SERVICES, *PUBLIC)
+WITH_DASHBOARD = (*PROCESSES, DASHBOARD)  # everything `make up` runs
 
 
 @dataclass
@@ -141,11 +148,11 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     timeout: float = 60.0,
     infra: Infra | None = None,
-    services: tuple[str, ...] = SERVICES,
+    services: tuple[str, ...] = PROCESSES,
     tee: bool = False,
 ) -> Stack:
-    """Start infrastructure (unless `infra` is given), topics and the services (all five
-    unless `services` names fewer: the bench measures intake on its own too).
+    """Start infrastructure (unless `infra` is given), topics and the services (the five
+    and the portal unless `services` names fewer: the bench measures intake on its own).
 
     Each service's output goes to `log_dir/<service>.log` when a `log_dir` is given (and to
     this terminal as well with `tee`, as `make up` does), else to this terminal, or nowhere
@@ -167,6 +174,15 @@ def start_stack(
             # Links to documents' public pages (QR verification, letter downloads), as
             # documents and notifications print them: where documents really listens.
             env.setdefault("SLRT_PUBLIC_BASE_URL", f"http://127.0.0.1:{ports['documents']}")
+        # Where the services find each other's internal APIs, and the public portal (the
+        # status page and survey links in messages).
+        for name, variable in (
+            ("intake", "SLRT_INTAKE_URL"),
+            ("casework", "SLRT_CASEWORK_URL"),
+            ("portal", "SLRT_PORTAL_URL"),
+        ):
+            if name in ports:
+                env.setdefault(variable, f"http://127.0.0.1:{ports[name]}")
         for name in services:
             port = ports[name]
             child_env = {

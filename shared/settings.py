@@ -87,6 +87,32 @@ class Settings(BaseSettings):
         description="HMAC key of the one-time letter download codes. Set a real one in "
         "production (the same for notifications and documents).",
     )
+    # The citizen's check code (shared.check_codes): intake issues and verifies it,
+    # notifications opens the sealed copy for the first message.
+    slrt_check_code_secret: str = Field(
+        default="dev-check-code-secret-change-me",
+        description="Key of the check codes: the pepper of their stored hash and the "
+        "AES-GCM key of the sealed copy for the first message. Set a real one in "
+        "production (the same for intake and notifications).",
+    )
+    # The citizen's one-time link to the satisfaction survey (shared.survey_links):
+    # notifications mints it, the portal checks it.
+    slrt_survey_link_secret: str = Field(
+        default="dev-survey-link-secret-change-me",
+        description="HMAC key of the survey links (the same for notifications and portal).",
+    )
+    # Internal read APIs between services (the portal's lookups, notifications' status
+    # answers): a shared key in the X-SLRT-Internal-Key header (shared.internal_api).
+    slrt_internal_api_key: str = Field(
+        default="dev-internal-api-key-change-me",
+        description="Key of the internal read APIs (intake, casework). Set a real one in "
+        "production, the same for every service.",
+    )
+    # Where the services find each other's internal APIs (the launcher sets them).
+    slrt_intake_url: str = "http://127.0.0.1:8101"
+    slrt_casework_url: str = "http://127.0.0.1:8104"
+    # The public portal (status page, survey form): links in messages start here.
+    slrt_portal_url: str = "http://127.0.0.1:8107"
     # The SMTP endpoint that receives the offices' e-mail (None = not started).
     slrt_smtp_host: str = "127.0.0.1"
     slrt_smtp_port: int | None = None
@@ -109,4 +135,5 @@ DEFAULT_PORTS: dict[str, int] = {
     "casework": 8104,
     "notifications": 8105,
     "dashboard": 8106,  # the staff web app
+    "portal": 8107,
 }

@@ -14,6 +14,7 @@ from services.intake.entrypoints.channels import register_channel_schemas
 from services.intake.entrypoints.channels import router as channel_router
 from services.intake.entrypoints.consumers import make_handlers, make_raw_handlers
 from services.intake.entrypoints.http import register_schemas, router
+from services.intake.entrypoints.internal import router as internal_router
 from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
 from services.intake.service_layer.group_commit import RegistrationWriter
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(router)
     app.include_router(channel_router)
     app.include_router(staff_router)
+    app.include_router(internal_router)
 
     runtime_lifespan = app.router.lifespan_context
 

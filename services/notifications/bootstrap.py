@@ -12,7 +12,7 @@ from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import LetterLinks, SignedLetterLinks
 from services.notifications.adapters.senders import RecordingSender, Sender
 from services.notifications.config import get_notifications_settings
-from services.notifications.entrypoints import http
+from services.notifications.entrypoints import http, staff_inbox
 from services.notifications.entrypoints.consumers import build_handlers
 from services.notifications.service_layer.notify_citizen import SERVICE
 from shared.catalogue import Catalogue, load_catalogue
@@ -55,4 +55,5 @@ def create_app(
     )
     app.state.sender = sender
     app.include_router(http.router)
+    app.include_router(staff_inbox.router)
     return app

@@ -19,6 +19,11 @@ class NotificationsSettings(BaseSettings):
     slrt_letter_link_ttl_days: int = Field(
         default=7, ge=1, le=90, description="How long a letter's download link stays valid."
     )
+    slrt_staff_emails: dict[str, str] = Field(
+        default_factory=dict,
+        description="Staff id -> e-mail address (JSON), for staff notices by e-mail, until "
+        "the staff web app's directory provides them. Personal data: never logged.",
+    )
 
 
 @lru_cache(maxsize=1)

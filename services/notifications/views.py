@@ -3,10 +3,21 @@ who read them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+# The citizen's check code (shared.check_codes: 8 of A-Z without I and O, 2-9) is the
+# citizen's alone: staff reading the first message see it masked.
+_CHECK_CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{8}\b")
+
+
+def without_check_code(template: str, body: str) -> str:
+    if template != "complaint_registered":
+        return body
+    return _CHECK_CODE.sub("********", body)
 
 
 async def case_contact(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] | None:
@@ -26,7 +37,7 @@ async def case_messages(conn: asyncpg.Connection, case_id: UUID) -> list[dict[st
            ORDER BY created_at, notification_id""",
         case_id,
     )
-    return [dict(r) for r in rows]
+    return [{**dict(r), "body": without_check_code(r["template"], r["body"])} for r in rows]
 
 
 async def log_read(

@@ -1,6 +1,12 @@
 """The published service standards of each office, loaded from `catalogue/*.yaml`."""
 
-from shared.catalogue.loader import default_catalogue_dir, load_catalogue, load_office_file
+from shared.catalogue.loader import (
+    default_catalogue_dir,
+    default_messages,
+    load_catalogue,
+    load_office_file,
+)
+from shared.catalogue.messages import PIECES, MessageCatalogue, OfficeMessages
 from shared.catalogue.model import (
     Agency,
     ApprovalAction,
@@ -27,6 +33,7 @@ from shared.catalogue.model import (
 )
 
 __all__ = [
+    "PIECES",
     "Agency",
     "ApprovalAction",
     "ApprovalStep",
@@ -40,7 +47,9 @@ __all__ = [
     "DocumentRequirement",
     "Duration",
     "Letterhead",
+    "MessageCatalogue",
     "Office",
+    "OfficeMessages",
     "ProcedureStep",
     "Product",
     "ProgrammeReferral",
@@ -50,6 +59,7 @@ __all__ = [
     "Variant",
     "Workflow",
     "default_catalogue_dir",
+    "default_messages",
     "load_catalogue",
     "load_office_file",
 ]

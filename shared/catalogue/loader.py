@@ -8,12 +8,14 @@ environment variable, else `<repo root>/catalogue`. Every problem is reported as
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from shared.catalogue.messages import MessageCatalogue, build_messages
 from shared.catalogue.model import Catalogue, CatalogueError, Office
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -61,18 +63,22 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def load_office_file(path: str | Path) -> Office:
-    """Read and validate one office file; its stem must equal the office id."""
-    path = Path(path)
-    shown = _display(path)
+def _read_yaml(path: Path, shown: str) -> Any:
     try:
         with path.open(encoding="utf-8") as stream:
-            raw = yaml.load(stream, Loader=_StrictLoader)  # noqa: S506
+            return yaml.load(stream, Loader=_StrictLoader)  # noqa: S506
     except OSError as exc:
         raise CatalogueError(f"{shown}: cannot read: {exc}", file=shown) from exc
     except yaml.YAMLError as exc:
         message = f"{shown}: not valid YAML: {' '.join(str(exc).split())}"
         raise CatalogueError(message, file=shown) from exc
+
+
+def load_office_file(path: str | Path) -> Office:
+    """Read and validate one office file; its stem must equal the office id."""
+    path = Path(path)
+    shown = _display(path)
+    raw = _read_yaml(path, shown)
     if not isinstance(raw, dict):
         message = f"{shown}: (top level): expected a mapping with one office"
         raise CatalogueError(message, file=shown)
@@ -108,4 +114,34 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     if not offices:
         shown = _display(directory)
         raise CatalogueError(f"{shown}: no office files (*.yaml) found", file=shown)
-    return Catalogue(offices=offices)
+    return Catalogue(offices=offices, messages=load_messages(directory, offices))
+
+
+MESSAGES = "messages"
+DEFAULT_MESSAGES = "default.yaml"
+
+
+def load_messages(directory: Path, offices: dict[str, Office]) -> MessageCatalogue:
+    """What citizens are told: `<directory>/messages/default.yaml` and each office's
+    `<office id>.yaml` there (`shared.catalogue.messages`). A catalogue directory without
+    a `messages/` folder of its own (a test's) uses the repository's."""
+    folder = directory / MESSAGES
+    borrowed = not (folder / DEFAULT_MESSAGES).is_file()
+    if borrowed:
+        folder = REPO_ROOT / "catalogue" / MESSAGES
+    default = folder / DEFAULT_MESSAGES
+    own = [
+        (_display(f), f.stem, _read_yaml(f, _display(f)))
+        for f in sorted(folder.glob("*.yaml"))
+        if f.name != DEFAULT_MESSAGES and (not borrowed or f.stem in offices)
+    ]
+    return build_messages((_display(default), _read_yaml(default, _display(default))), own, offices)
+
+
+@lru_cache(maxsize=1)
+def default_messages() -> MessageCatalogue:
+    """The repository's message catalogue (`catalogue/messages/`), for callers that are
+    handed no catalogue (unit tests of a message's wording)."""
+    messages = load_catalogue(REPO_ROOT / "catalogue").messages
+    assert messages is not None  # load_catalogue always loads them
+    return messages

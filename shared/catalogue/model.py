@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from shared.catalogue.messages import MessageCatalogue, OfficeMessages
 from shared.contracts.vocab import Channel, DurationUnit, Role
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")]
@@ -552,9 +553,19 @@ class Office(_Frozen):
 
 
 class Catalogue(_Frozen):
-    """Every office the system serves, keyed by office id."""
+    """Every office the system serves, keyed by office id, and what their citizens are
+    told (`messages`: `catalogue/messages/`, see `shared.catalogue.messages`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     offices: dict[str, Office]
+    messages: MessageCatalogue | None = Field(default=None, exclude=True)
+
+    def messages_for(self, office_id: str | None) -> OfficeMessages:
+        """The pieces an office's citizens are told (its own wording over the default)."""
+        if self.messages is None:
+            raise CatalogueError("the catalogue was loaded without its messages")
+        return self.messages.for_office(office_id)
 
     @model_validator(mode="after")
     def _keys_match(self) -> Catalogue:

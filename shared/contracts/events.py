@@ -96,6 +96,12 @@ class ComplaintRegistered(Event):
         description="One citizen across channels (same NIK, phone, e-mail or handle); "
         "absent for anonymous reports.",
     )
+    check_code_sealed: str | None = Field(
+        default=None,
+        description="The citizen's check code for the public status page, encrypted "
+        "(AES-256-GCM, key from SLRT_CHECK_CODE_SECRET, the case id as associated data) "
+        "for the first message; never the code in clear (shared.check_codes).",
+    )
 
 
 # ---- eligibility -----------------------------------------------------------------------
@@ -384,6 +390,32 @@ class NotificationSent(Event):
     channel: Channel
     template: str
     recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+
+
+@register
+class StaffNotified(Event):
+    """A member of staff (or everyone of a role at the office) was told something about a
+    case of theirs: assigned to them, a letter waiting at their step, a deadline warning
+    or breach. The staff web app shows these live; the text is in the staff inbox
+    (`GET /v1/staff/inbox` of notifications)."""
+
+    event_type = "StaffNotified"
+    topic = NOTIFICATIONS_TOPIC
+
+    case_id: UUID
+    notice_id: UUID = Field(description="Derived from the cause event and the recipient.")
+    office: str
+    staff_id: str | None = Field(default=None, description="The one member of staff told.")
+    role: Role | None = Field(
+        default=None, description="Or: everyone of this role at the office (a letter's step)."
+    )
+    kind: Literal[
+        "case_assigned", "letter_waiting", "letter_returned", "deadline_warning", "deadline_breach"
+    ]
+    email: Literal["pending", "no_address"] = Field(
+        description="Whether an e-mail is owed too (pending, for the delivery worker) or the "
+        "staff member has no e-mail address known."
+    )
 
 
 # Each service's further events live in a module of its own (imported last so that they

@@ -159,3 +159,32 @@ class IdCardReturned(Event):
     case_id: UUID | None = None
     office: str
     returned_by: str
+
+
+@register
+class StatusRequested(Event):
+    """A citizen asked for their request's status through a channel ("status <ticket>"
+    or "cek <ticket>"). Notifications answers through the same channel, to the sender:
+    the status when the sender is the case's own citizen, else a neutral refusal that
+    tells nothing about the ticket."""
+
+    event_type = "StatusRequested"
+    topic = INTAKE_TOPIC
+
+    inbound_id: UUID = Field(description="The message that asked.")
+    office: str | None = Field(default=None, description="The office whose account it reached.")
+    channel: Channel = Field(description="The channel it came by; the answer goes back by it.")
+    ticket_number: str = Field(description="The ticket asked about, as typed (upper-cased).")
+    case_id: UUID | None = Field(
+        default=None,
+        description="The case of that ticket at that office, when there is one (the "
+        "refusal is kept on it too, for its staff to see).",
+    )
+    own_citizen: bool = Field(
+        description="The sender is the case's own citizen (same phone, e-mail or handle)."
+    )
+    reply_to: str = Field(
+        max_length=254,
+        description="The sender's own address on the channel (phone or e-mail), as the "
+        "InboundReceived it answers carried it.",
+    )

@@ -176,6 +176,11 @@ def test_which_events_call_for_a_message() -> None:
         "case_forwarded",
         "case_merged",
         "duplicate_merged",
+        "documents_missing",
+        "survey_invitation",
+        "status_answer",
+        "status_refused",
+        "case_answered",
     }
 
 

@@ -415,3 +415,47 @@ async def add_duplicate(conn: asyncpg.Connection, case: Identified) -> None:
 
 async def add_duplicates(conn: asyncpg.Connection, cases: list[Identified]) -> None:
     await conn.executemany(_INSERT_DUPLICATE, [_duplicate_args(c) for c in cases])
+
+
+# ---- check codes (shared.check_codes) ----------------------------------------------------
+
+
+async def add_check_codes(
+    conn: asyncpg.Connection, codes: list[tuple[UUID, str, str, str]]
+) -> None:
+    """Keep (case id, ticket, office, code hash) of new cases; never the code."""
+    if codes:
+        await conn.executemany(
+            """INSERT INTO intake.check_codes (case_id, ticket_number, office, code_hash)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+            codes,
+        )
+
+
+@dataclass(frozen=True)
+class CheckCodeRow:
+    case_id: UUID
+    ticket_number: str
+    office: str
+    code_hash: str
+
+
+async def check_code_of_ticket(conn: asyncpg.Connection, ticket: str) -> CheckCodeRow | None:
+    row = await conn.fetchrow(
+        """SELECT case_id, ticket_number, office, code_hash FROM intake.check_codes
+           WHERE ticket_number = $1""",
+        ticket,
+    )
+    return CheckCodeRow(**dict(row)) if row else None
+
+
+async def citizen_identifiers(conn: asyncpg.Connection, case_id: UUID) -> set[tuple[str, str]]:
+    """What identifies the case's citizen (kind, normalised value): NIK, phone, e-mail,
+    social handle; empty for anonymous reports."""
+    rows = await conn.fetch(
+        """SELECT i.kind, i.value FROM intake.registrations r
+           JOIN intake.citizen_identifiers i ON i.citizen_id = r.citizen_id
+           WHERE r.case_id = $1""",
+        case_id,
+    )
+    return {(r["kind"], r["value"]) for r in rows}

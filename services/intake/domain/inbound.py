@@ -132,6 +132,30 @@ def numbers_from_text(sender: Sender, text: str) -> Sender:
     return sender.model_copy(update=update) if update else sender
 
 
+STATUS_COMMAND = re.compile(
+    r"^\s*(?:status|cek|cek\s+status)\s*[:.]?\s*([A-Z]{3}-\d{4}-\d{6})\s*[.!?]*\s*$", re.IGNORECASE
+)
+
+
+def status_command(payload: InboundPayload) -> str | None:
+    """The ticket of a "status LMJ-2026-000123" (or "cek …") message, in the text or an
+    e-mail's subject (the text then empty or the same words); None for anything else."""
+    for text in (payload.text, payload.subject):
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        found = STATUS_COMMAND.match(first)
+        if found is not None:
+            return found.group(1).upper()
+    return None
+
+
+def sender_address(payload: InboundPayload, channel: Channel) -> str | None:
+    """Where an answer to this message goes on its own channel: the e-mail address for
+    e-mail, else the phone (WhatsApp, SMS gateways)."""
+    if channel == Channel.EMAIL:
+        return payload.sender.email.strip() if payload.sender.email else None
+    return payload.sender.phone.strip() if payload.sender.phone else None
+
+
 def reply_reference(payload: InboundPayload) -> Reply | None:
     """A ticket number in subject or text, or e-mail thread ids: maybe a reply."""
     found = TICKET_IN_TEXT.search(f"{payload.subject}\n{payload.text}")

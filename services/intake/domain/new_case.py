@@ -30,6 +30,7 @@ from services.intake.domain.registration import (
     register,
 )
 from services.intake.domain.tickets import format_ticket, ticket_prefix
+from shared.check_codes import new_check_code
 from shared.contracts.base import Event, EventMetadata
 from shared.contracts.intake_events import DuplicateSuspected
 from shared.contracts.streams import complaint_stream
@@ -93,6 +94,9 @@ class NewCase:
     phone: str | None
     prefix: str
     year: int
+    # The citizen's check code (shared.check_codes): in memory only, until it is hashed
+    # into intake's table, sealed into the event and printed on the receipt.
+    check_code: str = ""
 
     @classmethod
     def prepare(cls, valid: ValidRequest, cmd: RegisterRequest, handle: str | None) -> NewCase:
@@ -106,6 +110,7 @@ class NewCase:
             phone=None if anonymous else normalise_phone(valid.applicant.phone),
             prefix=ticket_prefix(valid.office),
             year=local_date(valid.received_at, valid.office.region_code).year,
+            check_code=new_check_code(),
         )
 
     def to_identify(self) -> ToIdentify:
@@ -164,7 +169,9 @@ class Identified:
     def stream_id(self) -> str:
         return complaint_stream(self.new.case_id)
 
-    def events(self, extra: tuple[Event, ...] = ()) -> list[Event]:
+    def events(
+        self, extra: tuple[Event, ...] = (), *, check_code_sealed: str | None = None
+    ) -> list[Event]:
         new = self.new
         events: list[Event] = [
             register(
@@ -173,6 +180,7 @@ class Identified:
                 case_id=new.case_id,
                 ticket_number=self.ticket_number,
                 citizen_id=self.citizen_id,
+                check_code_sealed=check_code_sealed,
             ),
             *extra,
         ]

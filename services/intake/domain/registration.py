@@ -235,6 +235,7 @@ def register(
     case_id: UUID,
     ticket_number: str,
     citizen_id: UUID | None = None,
+    check_code_sealed: str | None = None,
 ) -> ComplaintRegistered:
     """The fact that the request is now a case.
 
@@ -257,4 +258,5 @@ def register(
         received_at=req.received_at,
         anonymous=cmd.anonymous,
         confidential=cmd.confidential,
+        check_code_sealed=check_code_sealed,
     )

@@ -115,6 +115,8 @@ async def post_request(request: Request, staff: Staff) -> JSONResponse:
             "status": "registered",
             "duplicate": result.duplicate,
             "inbound_id": str(result.inbound_id),
+            # The citizen's check code, for the receipt: shown this once, kept only hashed.
+            "check_code": result.check_code,
         },
         status_code=200 if result.duplicate else 201,
         headers={"X-Inbound-ID": str(result.inbound_id)},

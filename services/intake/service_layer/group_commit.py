@@ -40,6 +40,7 @@ from services.intake.domain.new_case import (
     resent_decision,
 )
 from services.intake.domain.registration import ValidRequest
+from services.intake.service_layer.issue_check_code import keep_check_codes, sealed_check_code
 from services.intake.service_layer.register_valid_request import (
     Registered,
     register_valid_request,
@@ -236,7 +237,7 @@ class RegistrationWriter:
             p = batch[i]
             outcomes[i] = _Outcome(
                 {"status": "accepted", "case_id": new.case_id},
-                Registered(p.inbound_id, new.case_id, case.ticket_number, False),
+                Registered(p.inbound_id, new.case_id, case.ticket_number, False, new.check_code),
                 written=case,
             )
         for i, p in enumerate(batch):
@@ -261,7 +262,7 @@ class RegistrationWriter:
                 Append(
                     case.stream_id,
                     0,
-                    case.events(),
+                    case.events(check_code_sealed=sealed_check_code(case)),
                     case.meta(actor=p.actor, correlation_id=p.correlation_id),
                 )
                 for p, case in cases
@@ -277,6 +278,7 @@ class RegistrationWriter:
         )
         if cases:
             await repo.add_registrations(conn, [(case, p.inbound_id) for p, case in cases])
+            await keep_check_codes(conn, [case for _, case in cases])
         duplicates = [case for _, case in cases if case.duplicate is not None]
         if duplicates:
             await repo.add_duplicates(conn, duplicates)

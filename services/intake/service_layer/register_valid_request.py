@@ -18,6 +18,7 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.commands import RegisterRequest
 from services.intake.domain.new_case import NewCase, refuse_if_other_office, resent_decision
 from services.intake.domain.registration import ValidRequest
+from services.intake.service_layer.issue_check_code import keep_check_codes, sealed_check_code
 from shared.contracts.base import Event
 from shared.logging import bind_context
 
@@ -28,6 +29,8 @@ class Registered:
     case_id: UUID
     ticket_number: str
     duplicate: bool  # a redelivery: the case registered the first time
+    # The citizen's check code, in clear this once (the desk receipt); None on a redelivery.
+    check_code: str | None = None
 
 
 Keep = Callable[..., Awaitable[None]]
@@ -78,13 +81,16 @@ async def register_valid_request(
     await uow.events.append(
         written.stream_id,
         0,
-        written.events(extra_events),
+        written.events(extra_events, check_code_sealed=sealed_check_code(written)),
         written.meta(actor=actor, correlation_id=correlation_id),
     )
     await decided(status="accepted", case_id=new.case_id)
     await repo.add_registration(conn, written, inbound_id)
+    await keep_check_codes(conn, [written])
     if written.duplicate is not None:
         await repo.add_duplicate(conn, written)
     if message_ref:
         await repo.add_thread_ref(conn, message_ref, new.case_id)
-    return Registered(inbound_id, new.case_id, written.ticket_number, False)
+    return Registered(
+        inbound_id, new.case_id, written.ticket_number, False, check_code=new.check_code
+    )

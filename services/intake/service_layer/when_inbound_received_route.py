@@ -1,7 +1,9 @@
 """Policy: when a channel message was received (`InboundReceived`), route it: a reply to
 a case intake already has (`ReplyReceived`), a new case (`ComplaintRegistered`, through
 `register_valid_request` like the staff API), or the staff triage queue
-(`TriageRequested`). A message is never refused for being unclear.
+(`TriageRequested`); a "status <ticket>" command becomes `StatusRequested`
+(`request_status`), answered by notifications through the same channel. A message is
+never refused for being unclear.
 
 What a message *is* is decided by the pure domain (`domain/inbound.py`: `reply_reference`,
 `classify`); this module does the looking up and the writing, inside the consumer's
@@ -21,11 +23,14 @@ from services.intake.domain.inbound import (
     NeedsTriage,
     classify,
     reply_reference,
+    sender_address,
+    status_command,
     triage_summary,
 )
 from services.intake.domain.registration import validate_request
 from services.intake.service_layer.receive_inbound import ADAPTER_ACTOR
 from services.intake.service_layer.register_valid_request import register_valid_request
+from services.intake.service_layer.request_status import request_status
 from shared.catalogue import Catalogue
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.intake_events import InboundReceived, ReplyReceived, TriageRequested
@@ -54,6 +59,12 @@ async def route_inbound_message(
             "adapters publish an AdapterMessage to slrt.intake.adapters.",
         )
     payload = InboundPayload.model_validate(event.payload)
+    asked = status_command(payload)
+    reply_to = sender_address(payload, event.channel)
+    if asked is not None and reply_to is not None:
+        # "status <ticket>": answered through the same channel, never a case or a reply.
+        await request_status(uow, envelope, event, payload, ticket=asked, reply_to=reply_to)
+        return
     reply = reply_reference(payload)
     if reply is not None:
         found = None

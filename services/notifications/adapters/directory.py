@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from shared.catalogue import Catalogue, Office, ServiceStandard
+from shared.catalogue import Catalogue, Office, OfficeMessages, ServiceStandard
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
 
@@ -39,6 +39,19 @@ class OfficeDirectory:
         except KeyError:
             log.warning("service_not_in_catalogue", office=office, service=service)
             return None
+
+    def messages(self, office: str) -> OfficeMessages:
+        """What the office's citizens are told: its own wording over the default
+        (`catalogue/messages/`)."""
+        return self.catalogue.messages_for(office)
+
+    def office_contact(self, office: str) -> str | None:
+        """The office's public contact as published: address, telephone, e-mail."""
+        o = self._office(office)
+        if o is None:
+            return None
+        parts = [o.address, f"telp. {o.phone}" if o.phone else None, o.email]
+        return ", ".join(p for p in parts if p)
 
     def office_name(self, office: str) -> str:
         o = self._office(office)

@@ -1,8 +1,11 @@
 """The messages a citizen receives, in Bahasa Indonesia, rendered from plain facts.
 
-One template per moment worth telling. The facts come from the event and the office's
-published standard; no template repeats personal data beyond what the citizen already
-knows (their ticket number, the letter number).
+One template per moment worth telling. The *words* are data, per office
+(`catalogue/messages/`, validated at start-up by `shared.catalogue.messages`); this
+module decides which pieces a message is made of, in which order, and with which facts.
+The facts come from the event and the office's published standard; no template repeats
+personal data beyond what the citizen already knows (their ticket number, the letter
+number, their own check code).
 
 What a message asks of the citizen follows the channel their request came by
 (`domain.delivery`): walk-ins and letters are served at the office (collect the letter,
@@ -16,10 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
 
-from services.notifications.domain.delivery import Delivery, delivery_for
+from services.notifications.domain.delivery import CHANNEL_WORDS, Delivery, delivery_for
+from shared.catalogue import OfficeMessages, default_messages
 from shared.contracts.base import Event
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
-from shared.contracts.documents_events import LetterIssued
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseForwarded,
+    CaseMerged,
+    DuplicateMerged,
+)
+from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
 from shared.contracts.events import (
     CaseResolved,
     ComplaintRegistered,
@@ -42,6 +51,11 @@ TemplateName = Literal[
     "case_forwarded",
     "case_merged",
     "duplicate_merged",
+    "documents_missing",
+    "survey_invitation",
+    "status_answer",
+    "status_refused",
+    "case_answered",
 ]
 TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
@@ -71,6 +85,19 @@ class MessageFacts:
     # Merges: the other case's ticket (CaseMerged: the one that continues; DuplicateMerged:
     # the one merged into this). None when telling it could reveal an anonymous reporter.
     other_ticket: str | None = None
+    # The citizen's check code (first message only) and where the status page is.
+    check_code: str | None = None
+    status_url: str | None = None
+    # Documents still missing, by their published names ("KTP asli, Kartu Keluarga").
+    documents: tuple[str, ...] = ()
+    # The satisfaction survey's one-time link (closing message).
+    survey_link: str | None = None
+    survey_valid_until: str | None = None
+    # A status answer: casework's stage, the due date in the office's calendar, contact.
+    stage: str | None = None
+    due_date: str | None = None
+    office_contact: str | None = None
+    answer: str | None = None  # CaseAnswered: what staff answered
 
     @property
     def delivery(self) -> Delivery:
@@ -92,69 +119,59 @@ def _need(value: str | None, name: str) -> str:
     return value
 
 
-def _registered(f: MessageFacts) -> str:
-    text = f"Permohonan Anda telah kami terima dengan nomor tiket {f.ticket_number}."
+def _where(f: MessageFacts) -> str:
+    return f.office_name + (f", {f.office_address}" if f.office_address else "")
+
+
+def _common(f: MessageFacts) -> dict[str, object]:
+    """The facts every piece may use (each piece takes only those it offers)."""
+    return {
+        "ticket": f.ticket_number,
+        "office": f.office_name,
+        "where": _where(f),
+        "status_url": f.status_url or "",
+    }
+
+
+def _registered(f: MessageFacts, t: OfficeMessages) -> str:
+    c = _common(f)
+    text = t.say("complaint_registered.opening", **c)
     if f.service_name:
-        text += f" Layanan: {f.service_name}."
+        text += t.say("complaint_registered.service", service=f.service_name)
     if f.completion_time:
-        text += f" Waktu penyelesaian sesuai standar pelayanan: {f.completion_time}."
-    return (
-        text + " Simpan nomor tiket ini untuk menanyakan perkembangan permohonan Anda."
-        f" Salam, {f.office_name}."
-    )
-
-
-_DTKS_TEXT = {
-    "not_listed": (
-        "Mohon maaf, data Anda untuk permohonan dengan nomor tiket {ticket} belum terdaftar "
-        "dalam DTKS, sehingga permohonan belum dapat kami proses. Untuk mendaftar DTKS, "
-        "datanglah ke kantor desa/kelurahan tempat Anda tinggal dengan membawa KTP dan Kartu "
-        "Keluarga: desa/kelurahan mengusulkan Anda melalui musyawarah desa/kelurahan untuk "
-        "dimasukkan ke DTKS. Setelah terdaftar, Anda dapat mengajukan permohonan kembali."
-    ),
-    "listed_in_other_region": (
-        "Mohon maaf, data Anda untuk permohonan dengan nomor tiket {ticket} tercatat dalam "
-        "DTKS daerah lain dan belum terdaftar dalam DTKS daerah ini. Silakan mengurus "
-        "perpindahan data melalui kantor desa/kelurahan tempat Anda tinggal sekarang dengan "
-        "membawa KTP dan Kartu Keluarga. Setelah data pindah, Anda dapat mengajukan "
-        "permohonan kembali."
-    ),
-    "nik_invalid": (
-        "Mohon maaf, NIK yang Anda sampaikan untuk permohonan dengan nomor tiket {ticket} "
-        "tidak valid, sehingga data Anda belum dapat kami periksa dalam DTKS."
-    ),
-    "nik_missing": (
-        "Mohon maaf, permohonan dengan nomor tiket {ticket} belum menyertakan NIK, sehingga "
-        "data Anda belum dapat kami periksa dalam DTKS."
-    ),
-}
-
-# What to do about a NIK, by where the citizen is served.
-_SEND_NIK = {
-    "at_office": " Silakan membawa KTP dan Kartu Keluarga asli ke {office}.",
-    "online": (
-        " Silakan balas pesan ini dengan NIK sesuai KTP (16 angka) dan menyebut nomor tiket "
-        "{ticket}; petugas kami akan memeriksanya kembali."
-    ),
-}
-
-
-def _more_information(f: MessageFacts) -> str:
+        text += t.say("complaint_registered.completion", completion_time=f.completion_time)
     if f.delivery == "online":
-        return (
-            f" Bila ada pertanyaan, balas pesan ini dengan menyebut nomor tiket "
-            f"{f.ticket_number}. Salam, {f.office_name}."
-        )
-    where = f.office_name + (f", {f.office_address}" if f.office_address else "")
-    return f" Informasi lebih lanjut dapat Anda tanyakan di {where}."
+        channel = CHANNEL_WORDS.get(f.request_channel, f.request_channel.value)
+        text += t.say("complaint_registered.next.online", channel=channel, **c)
+    else:
+        text += t.say("complaint_registered.next.at_office", **c)
+    if f.check_code and f.status_url:
+        text += t.say("complaint_registered.check_code", check_code=f.check_code, **c)
+    return text + t.say("complaint_registered.closing", **c)
 
 
-def _dtks_not_found(f: MessageFacts) -> str:
-    reason = f.dtks_reason if f.dtks_reason in _DTKS_TEXT else "not_listed"
-    text = _DTKS_TEXT[reason].format(ticket=f.ticket_number)
+_DTKS_REASONS = ("not_listed", "listed_in_other_region", "nik_invalid", "nik_missing")
+
+
+def _more_information(f: MessageFacts, t: OfficeMessages) -> str:
+    return t.say(f"more_information.{f.delivery}", **_common(f))
+
+
+def _dtks_not_found(f: MessageFacts, t: OfficeMessages) -> str:
+    reason = f.dtks_reason if f.dtks_reason in _DTKS_REASONS else "not_listed"
+    c = _common(f)
+    text = t.say(f"dtks_not_found.{reason}", **c)
     if reason in ("nik_invalid", "nik_missing"):
-        text += _SEND_NIK[f.delivery].format(office=f.office_name, ticket=f.ticket_number)
-    return text + _more_information(f)
+        text += t.say(f"dtks_not_found.send_nik.{f.delivery}", **c)
+    return text + _more_information(f, t)
+
+
+def _documents_missing(f: MessageFacts, t: OfficeMessages) -> str:
+    if not f.documents:
+        raise MissingFact("documents")
+    c = _common(f)
+    text = t.say("documents_missing.opening", documents=", ".join(f.documents), **c)
+    return text + t.say(f"documents_missing.{f.delivery}", **c)
 
 
 _MONTHS = (
@@ -178,156 +195,137 @@ def tanggal(on: date) -> str:
     return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
-def _letter_signed(f: MessageFacts) -> str:
+def _letter(f: MessageFacts, t: OfficeMessages, default: str) -> dict[str, object]:
+    return {
+        **_common(f),
+        "letter": f.letter_name or t.piece(default),
+        "letter_number": _need(f.letter_number, "letter_number"),
+    }
+
+
+def _letter_signed(f: MessageFacts, t: OfficeMessages) -> str:
     """Served at the office: the signed letter is collected at the desk."""
-    where = f.office_name + (f", {f.office_address}" if f.office_address else "")
-    letter = f.letter_name or "Surat rekomendasi"
-    return (
-        f"{letter} Anda nomor {_need(f.letter_number, 'letter_number')} "
-        f"telah ditandatangani dan dapat diambil di kantor {where}. Mohon membawa nomor tiket "
-        f"{f.ticket_number} dan KTP asli."
-    )
+    return t.say("letter_signed.text", **_letter(f, t, "letter.default_name")) + _survey(f, t)
 
 
-def _letter_online(f: MessageFacts) -> str:
+def _letter_online(f: MessageFacts, t: OfficeMessages) -> str:
     """Served online: the signed letter as a one-time download link."""
-    letter = f.letter_name or "Surat rekomendasi"
-    text = (
-        f"{letter} Anda nomor {_need(f.letter_number, 'letter_number')} untuk permohonan "
-        f"dengan nomor tiket {f.ticket_number} telah ditandatangani."
-    )
+    facts = _letter(f, t, "letter.default_name")
+    text = t.say("letter_online.opening", **facts)
     if f.download_link is None:  # nobody to send a link to (anonymous): kept, not sent
-        return text + (f" Hubungi {f.office_name} dengan menyebut nomor tiket untuk menerimanya.")
-    return text + (
-        f" Unduh surat Anda (PDF) melalui tautan berikut: {f.download_link} . Tautan ini "
-        f"hanya dapat dipakai satu kali dan berlaku sampai "
-        f"{_need(f.link_valid_until, 'link_valid_until')}; simpan surat setelah diunduh. "
-        "Keaslian surat dapat diperiksa melalui kode QR yang tercetak pada surat. "
-        f"Salam, {f.office_name}."
+        return text + t.say("letter_online.no_link", **facts)
+    valid_until = _need(f.link_valid_until, "link_valid_until")
+    text += t.say("letter_online.link", link=f.download_link, valid_until=valid_until, **facts)
+    return text + _survey(f, t)
+
+
+def _letter_posted(f: MessageFacts, t: OfficeMessages) -> str:
+    text = t.say("letter_posted.text", **_letter(f, t, "letter_posted.default_name"))
+    return text + _survey(f, t)
+
+
+def _referral_made(f: MessageFacts, t: OfficeMessages) -> str:
+    agency = _need(f.agency_name, "agency_name")
+    return t.say("referral_made.text", agency=agency, **_common(f))
+
+
+_OUTCOMES = ("answered", "referred", "letter_issued")
+
+
+def _survey(f: MessageFacts, t: OfficeMessages) -> str:
+    """The survey invitation, when a link was minted for this message."""
+    if not f.survey_link:
+        return ""
+    valid_until = _need(f.survey_valid_until, "survey_valid_until")
+    return t.say(
+        "survey_invitation.text", survey_link=f.survey_link, valid_until=valid_until, **_common(f)
     )
 
 
-def _letter_posted(f: MessageFacts) -> str:
-    letter = f.letter_name or "Surat"
-    return (
-        f"{letter} Anda nomor {_need(f.letter_number, 'letter_number')} untuk permohonan "
-        f"dengan nomor tiket {f.ticket_number} telah kami kirimkan melalui pos ke alamat "
-        f"yang Anda cantumkan. Bila surat belum Anda terima, hubungi {f.office_name} dengan "
-        "menyebut nomor tiket tersebut."
-    )
+def _case_resolved(f: MessageFacts, t: OfficeMessages) -> str:
+    outcome = f.outcome if f.outcome in _OUTCOMES else "other"
+    words = t.piece(f"case_resolved.outcome.{outcome}")
+    return t.say("case_resolved.text", outcome=words, **_common(f)) + _survey(f, t)
 
 
-def _referral_made(f: MessageFacts) -> str:
-    return (
-        f"Permohonan Anda dengan nomor tiket {f.ticket_number} kami rujuk ke "
-        f"{_need(f.agency_name, 'agency_name')} untuk penanganan lebih lanjut. Petugas kami "
-        f"akan menghubungi Anda bila diperlukan. Salam, {f.office_name}."
-    )
+def _case_answered(f: MessageFacts, t: OfficeMessages) -> str:
+    answer = _need(f.answer, "answer").strip()
+    return t.say("case_answered.text", answer=answer, **_common(f)) + _survey(f, t)
 
 
-_OUTCOMES = {
-    "answered": "telah kami jawab",
-    "referred": "telah kami rujuk ke instansi yang berwenang",
-    "letter_issued": "telah selesai: surat Anda telah terbit",
-}
+def _survey_invitation(f: MessageFacts, t: OfficeMessages) -> str:
+    """On its own (after a signed letter, whose message told the outcome already)."""
+    _need(f.survey_link, "survey_link")
+    return _survey(f, t).lstrip()
 
 
-def _case_resolved(f: MessageFacts) -> str:
-    outcome = _OUTCOMES.get(f.outcome or "", "telah selesai ditangani")
-    return (
-        f"Permohonan Anda dengan nomor tiket {f.ticket_number} {outcome}. Terima kasih telah "
-        f"menghubungi {f.office_name}. Bila Anda belum puas, sampaikan melalui kanal "
-        "pengaduan kami."
-    )
-
-
-def _domicile_refused(f: MessageFacts) -> str:
-    area = f.area_name or "wilayah kami"
-    service = f.service_name or "Layanan ini"
-    ticket = f.ticket_number
-    text = f"Mohon maaf, {service} hanya melayani warga yang berdomisili di {area}."
+def _domicile_refused(f: MessageFacts, t: OfficeMessages) -> str:
+    c = _common(f)
+    area = f.area_name or t.piece("domicile_refused.default_area")
+    service = f.service_name or t.piece("domicile_refused.default_service")
+    text = t.say("domicile_refused.opening", service=service, area=area, **c)
     if f.domicile_found:
-        source = "data DTKS" if f.domicile_basis == "registry" else "NIK Anda"
+        source = t.piece(
+            "domicile_refused.source.registry"
+            if f.domicile_basis == "registry"
+            else "domicile_refused.source.nik"
+        )
         elsewhere = (
             f"{f.other_office_name}"
             + (f", {f.other_office_address}" if f.other_office_address else "")
             if f.other_office_name
-            else "Dinas Sosial kabupaten/kota tempat Anda berdomisili"
+            else t.piece("domicile_refused.elsewhere_unknown")
         )
-        text += (
-            f" Menurut {source}, Anda berdomisili di luar {area}, sehingga permohonan dengan "
-            f"nomor tiket {ticket} tidak dapat kami lanjutkan. Silakan mengajukan layanan "
-            f"serupa kepada {elsewhere}."
-        )
-        if f.delivery == "online":
-            proof = (
-                " Bila Anda sebenarnya tinggal di {area}, balas pesan ini dengan foto surat "
-                "keterangan domisili dari kelurahan dan menyebut nomor tiket {ticket}."
-            )
-        else:
-            proof = (
-                " Bila Anda sebenarnya tinggal di {area}, bawalah surat keterangan domisili "
-                "dari kelurahan, KTP dan Kartu Keluarga ke {office} dengan menyebut nomor "
-                "tiket {ticket}."
-            )
+        text += t.say("domicile_refused.found", source=source, area=area, elsewhere=elsewhere, **c)
+        text += t.say(f"domicile_refused.proof_found.{f.delivery}", area=area, **c)
     else:
-        why = "belum disampaikan" if f.domicile_basis == "nik_missing" else "tidak valid"
-        text += (
-            f" Domisili Anda untuk permohonan dengan nomor tiket {ticket} belum dapat kami "
-            f"pastikan karena NIK {why}, sehingga permohonan belum dapat kami lanjutkan."
+        why = t.piece(
+            "domicile_refused.why.nik_missing"
+            if f.domicile_basis == "nik_missing"
+            else "domicile_refused.why.nik_invalid"
         )
-        if f.delivery == "online":
-            proof = (
-                " Silakan balas pesan ini dengan NIK sesuai KTP (16 angka) dan foto surat "
-                "keterangan domisili dari kelurahan, dengan menyebut nomor tiket {ticket}."
-            )
-        else:
-            proof = (
-                " Silakan membawa KTP, Kartu Keluarga dan surat keterangan domisili dari "
-                "kelurahan ke {office} dengan menyebut nomor tiket {ticket}."
-            )
-    text += proof.format(area=area, ticket=ticket, office=f.office_name)
-    return text + f" Salam, {f.office_name}."
+        text += t.say("domicile_refused.not_found", why=why, area=area, **c)
+        text += t.say(f"domicile_refused.proof_not_found.{f.delivery}", area=area, **c)
+    return text + t.say("domicile_refused.closing", **c)
 
 
-def _case_forwarded(f: MessageFacts) -> str:
+def _case_forwarded(f: MessageFacts, t: OfficeMessages) -> str:
     agency = _need(f.agency_name, "agency_name")
-    return (
-        f"Permohonan Anda dengan nomor tiket {f.ticket_number} bukan kewenangan "
-        f"{f.office_name}, sehingga telah kami teruskan kepada {agency}, instansi yang "
-        f"berwenang menanganinya. Selanjutnya {agency} yang akan menindaklanjuti permohonan "
-        f"Anda; perkembangannya dapat Anda tanyakan kepada {agency} dengan menyebut nomor "
-        f"tiket {f.ticket_number}. Salam, {f.office_name}."
-    )
+    return t.say("case_forwarded.text", agency=agency, **_common(f))
 
 
-def _case_merged(f: MessageFacts) -> str:
+def _case_merged(f: MessageFacts, t: OfficeMessages) -> str:
     """To the citizen of the case merged away: which ticket continues."""
     if f.other_ticket is None:  # the case it joined is an anonymous report: name nothing
-        return (
-            f"Permohonan Anda dengan nomor tiket {f.ticket_number} sama dengan laporan lain "
-            "yang sedang kami tangani, sehingga keduanya kami gabungkan dan ditangani "
-            f"bersama. Perkembangannya tetap dapat Anda tanyakan dengan nomor tiket "
-            f"{f.ticket_number}. Salam, {f.office_name}."
-        )
-    return (
-        f"Permohonan Anda dengan nomor tiket {f.ticket_number} sama dengan permohonan yang "
-        f"sedang kami tangani dengan nomor tiket {f.other_ticket}, sehingga keduanya kami "
-        f"gabungkan. Penanganan dilanjutkan dengan nomor tiket {f.other_ticket}; gunakan "
-        f"nomor tiket {f.other_ticket} untuk menanyakan perkembangannya. Nomor tiket "
-        f"{f.ticket_number} tidak digunakan lagi. Salam, {f.office_name}."
-    )
+        return t.say("case_merged.anonymous", **_common(f))
+    return t.say("case_merged.named", other=f.other_ticket, **_common(f))
 
 
-def _duplicate_merged(f: MessageFacts) -> str:
+def _duplicate_merged(f: MessageFacts, t: OfficeMessages) -> str:
     """To the citizen of the case that continues: the other ticket was merged into it."""
     other = _need(f.other_ticket, "other_ticket")
-    return (
-        f"Permohonan Anda dengan nomor tiket {other} sama dengan permohonan dengan nomor "
-        f"tiket {f.ticket_number}, sehingga keduanya kami gabungkan. Penanganan dilanjutkan "
-        f"dengan nomor tiket {f.ticket_number}; nomor tiket {other} tidak digunakan lagi. "
-        f"Salam, {f.office_name}."
+    return t.say("duplicate_merged.text", other=other, **_common(f))
+
+
+def status_words(stage: str, t: OfficeMessages) -> tuple[str, str]:
+    """(label, next step) of a case's stage, as the office words them."""
+    key = stage if f"status.{stage}.label" in t.pieces else "in_progress"
+    return t.piece(f"status.{key}.label"), t.piece(f"status.{key}.next")
+
+
+def _status_answer(f: MessageFacts, t: OfficeMessages) -> str:
+    label, next_step = status_words(_need(f.stage, "stage"), t)
+    contact = f.office_contact or _where(f)
+    text = t.say(
+        "status_answer.text", status=label, next_step=next_step, contact=contact, **_common(f)
     )
+    if f.due_date:
+        text += t.say("status_answer.due", due_date=f.due_date)
+    return text
+
+
+def _status_refused(f: MessageFacts, t: OfficeMessages) -> str:
+    return t.say("status_refused.text", **_common(f))
 
 
 _RENDER = {
@@ -342,12 +340,19 @@ _RENDER = {
     "case_forwarded": _case_forwarded,
     "case_merged": _case_merged,
     "duplicate_merged": _duplicate_merged,
+    "documents_missing": _documents_missing,
+    "survey_invitation": _survey_invitation,
+    "status_answer": _status_answer,
+    "status_refused": _status_refused,
+    "case_answered": _case_answered,
 }
 
 
-def render(template: TemplateName, facts: MessageFacts) -> str:
-    """The message text; MissingFact if the event lacked something the template needs."""
-    return _RENDER[template](facts)
+def render(template: TemplateName, facts: MessageFacts, texts: OfficeMessages | None = None) -> str:
+    """The message text in the office's wording (`texts`: the catalogue's messages for
+    the case's office; the repository's default wording when none is given); MissingFact
+    if the event lacked something the template needs."""
+    return _RENDER[template](facts, texts or default_messages().for_office(None))
 
 
 def template_for(event: Event, delivery: Delivery = "at_office") -> TemplateName | None:
@@ -366,6 +371,8 @@ def template_for(event: Event, delivery: Delivery = "at_office") -> TemplateName
             return "dtks_not_found"
         case DomicileRefused():
             return "domicile_refused"
+        case DocumentsMissingNoted():
+            return "documents_missing"
         case LetterSigned():
             return "letter_online" if delivery == "online" else "letter_signed"
         case LetterIssued(channel=Channel.LETTER):
@@ -376,6 +383,8 @@ def template_for(event: Event, delivery: Delivery = "at_office") -> TemplateName
             return None  # handed over in person
         case ReferralMade():
             return "referral_made"
+        case CaseAnswered(answer=answer) if answer.strip():
+            return "case_answered"  # an answer given in writing elsewhere has no text here
         case CaseForwarded():
             return "case_forwarded"
         case CaseMerged():

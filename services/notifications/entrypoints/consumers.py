@@ -9,47 +9,104 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.notifications.adapters.casework_status import CaseworkStatus, HttpCaseworkStatus
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import LetterLinks
+from services.notifications.adapters.public_portal import PublicPortal
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
+from services.notifications.config import get_notifications_settings
+from services.notifications.service_layer.answer_status_request import answer_status_request
 from services.notifications.service_layer.notify_citizen import (
     SERVICE,
     ToldEvent,
     notify_citizen,
 )
+from services.notifications.service_layer.notify_staff import StaffEvent, notify_staff
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
-from shared.contracts.documents_events import LetterIssued
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseDelegated,
+    CaseForwarded,
+    CaseMerged,
+    DeadlineBreached,
+    DeadlineWarned,
+    DuplicateMerged,
+)
+from shared.contracts.documents_events import (
+    DocumentsMissingNoted,
+    LetterDraftingAssigned,
+    LetterIssued,
+)
 from shared.contracts.events import (
+    CaseAssigned,
     CaseResolved,
     ComplaintRegistered,
     DomicileRefused,
     DtksNotFound,
+    LetterApproved,
+    LetterDrafted,
+    LetterReturned,
+    LetterReviewed,
     LetterSigned,
     ReferralMade,
 )
+from shared.contracts.intake_events import StatusRequested
 from shared.eventstore.store import EventStore
+from shared.settings import get_settings
 
 
 def build_handlers(
-    sender: Sender, directory: OfficeDirectory, links: LetterLinks
+    sender: Sender,
+    directory: OfficeDirectory,
+    links: LetterLinks,
+    *,
+    portal: PublicPortal | None = None,
+    casework: CaseworkStatus | None = None,
 ) -> dict[str, Handler]:
-    """The handlers, with the sender, the office directory and the letter links the
-    bootstrap gives."""
+    """The handlers, with the sender, the office directory, the letter links, the public
+    portal's links and casework's status read the bootstrap gives."""
     store = EventStore(SERVICE)
+    settings = get_settings()
+    portal = portal or PublicPortal.from_settings(settings)
+    status_reader = casework or HttpCaseworkStatus(settings.slrt_casework_url)
+
+    staff_emails = get_notifications_settings().slrt_staff_emails
+
+    async def tell_staff(
+        conn: asyncpg.Connection, event: StaffEvent, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await notify_staff(uow, event, envelope, staff_emails=staff_emails)
+
+    async def answer_status(
+        conn: asyncpg.Connection, event: StatusRequested, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await answer_status_request(
+            uow,
+            event,
+            envelope,
+            sender=sender,
+            directory=directory,
+            casework=status_reader,
+            portal=portal,
+        )
 
     async def tell_citizen(
         conn: asyncpg.Connection, event: ToldEvent, envelope: EventEnvelope
     ) -> None:
         uow = PostgresNotificationsUnitOfWork.joined(conn, store)
-        await notify_citizen(uow, event, envelope, sender=sender, directory=directory, links=links)
+        await notify_citizen(
+            uow, event, envelope, sender=sender, directory=directory, links=links, portal=portal
+        )
 
     return {
         **handles(ComplaintRegistered, tell_citizen),
         **handles(DtksNotFound, tell_citizen),
         **handles(DomicileRefused, tell_citizen),
+        **handles(DocumentsMissingNoted, tell_citizen),
         **handles(LetterSigned, tell_citizen),
         **handles(LetterIssued, tell_citizen),
         **handles(ReferralMade, tell_citizen),
@@ -57,4 +114,15 @@ def build_handlers(
         **handles(CaseMerged, tell_citizen),
         **handles(DuplicateMerged, tell_citizen),
         **handles(CaseResolved, tell_citizen),
+        **handles(CaseAnswered, tell_citizen),
+        **handles(StatusRequested, answer_status),
+        **handles(CaseAssigned, tell_staff),
+        **handles(CaseDelegated, tell_staff),
+        **handles(LetterDraftingAssigned, tell_staff),
+        **handles(LetterDrafted, tell_staff),
+        **handles(LetterReviewed, tell_staff),
+        **handles(LetterReturned, tell_staff),
+        **handles(LetterApproved, tell_staff),
+        **handles(DeadlineWarned, tell_staff),
+        **handles(DeadlineBreached, tell_staff),
     }

@@ -31,6 +31,7 @@ from dataclasses import replace
 
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import DownloadLink, LetterLinks
+from services.notifications.adapters.public_portal import PublicPortal, SurveyLink
 from services.notifications.adapters.senders import OutgoingMessage, Sender
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.contacts import CaseContact
@@ -48,8 +49,13 @@ from services.notifications.service_layer.remember_contact import (
     remember_contact,
 )
 from shared.contracts.base import EventEnvelope
-from shared.contracts.casework_events import CaseForwarded, CaseMerged, DuplicateMerged
-from shared.contracts.documents_events import LetterIssued
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseForwarded,
+    CaseMerged,
+    DuplicateMerged,
+)
+from shared.contracts.documents_events import DocumentsMissingNoted, LetterIssued
 from shared.contracts.events import (
     CaseResolved,
     ComplaintRegistered,
@@ -71,9 +77,11 @@ ToldEvent = (
     ComplaintRegistered
     | DtksNotFound
     | DomicileRefused
+    | DocumentsMissingNoted
     | LetterSigned
     | LetterIssued
     | ReferralMade
+    | CaseAnswered
     | CaseForwarded
     | CaseMerged
     | DuplicateMerged
@@ -88,6 +96,8 @@ def message_facts(
     *,
     link: DownloadLink | None = None,
     other: CaseContact | None = None,
+    portal: PublicPortal | None = None,
+    survey: SurveyLink | None = None,
 ) -> MessageFacts:
     """What the message says: the case's ticket, the office's published standard, the
     channel the request came by, and what the event adds (with the download link minted
@@ -102,14 +112,29 @@ def message_facts(
         ),
         request_channel=citizen.request_channel,
     )
+    region = directory.region_code(citizen.office) or "31.71"  # unknown office: WIB
     if link is not None:
-        region = directory.region_code(citizen.office) or "31.71"  # unknown office: WIB
         facts = replace(
             facts,
             download_link=link.url,
             link_valid_until=tanggal(local_date(link.expires_at, region)),
         )
+    if survey is not None:
+        facts = replace(
+            facts,
+            survey_link=survey.url,
+            survey_valid_until=tanggal(local_date(survey.expires_at, region)),
+        )
     match event:
+        case ComplaintRegistered(check_code_sealed=sealed) if portal is not None:
+            return replace(
+                facts,
+                check_code=portal.check_code(sealed, citizen.case_id),
+                status_url=portal.status_url(citizen.office),
+            )
+        case DocumentsMissingNoted(missing=missing):
+            names = tuple(name for m in missing for name in (m.names or m.types))
+            return replace(facts, documents=names)
         case DtksNotFound(reason=reason):
             return replace(facts, dtks_reason=reason)
         case DomicileRefused(found_region_code=found, basis=basis):
@@ -136,6 +161,8 @@ def message_facts(
             return replace(facts, other_ticket=shown)
         case CaseResolved(outcome=outcome):
             return replace(facts, outcome=outcome)
+        case CaseAnswered(answer=answer):
+            return replace(facts, answer=answer)
         case _:
             return facts
 
@@ -168,6 +195,17 @@ def _link_needed(template: TemplateName, citizen: CaseContact) -> bool:
     return template == "letter_online" and citizen.contact is not None
 
 
+# The closing messages: the answer, or the letter (one message is enough), carry the
+# satisfaction survey's one-time link.
+CLOSING_TEMPLATES = frozenset(
+    {"case_resolved", "case_answered", "letter_signed", "letter_online", "letter_posted"}
+)
+
+
+def _survey_needed(template: TemplateName, citizen: CaseContact) -> bool:
+    return template in CLOSING_TEMPLATES and citizen.contact is not None
+
+
 async def notify_citizen(
     uow: NotificationsUnitOfWork,
     event: ToldEvent,
@@ -176,6 +214,7 @@ async def notify_citizen(
     sender: Sender,
     directory: OfficeDirectory,
     links: LetterLinks,
+    portal: PublicPortal | None = None,
 ) -> None:
     if isinstance(event, ComplaintRegistered):
         citizen = await remember_contact(uow, event)
@@ -194,7 +233,16 @@ async def notify_citizen(
         if isinstance(event, LetterSigned | LetterIssued) and _link_needed(template, citizen)
         else None
     )
-    body = render(template, message_facts(event, citizen, directory, link=link, other=other))
+    portal = portal or PublicPortal.from_settings()
+    survey = (
+        portal.survey_link(citizen.office, citizen.ticket_number)
+        if _survey_needed(template, citizen)
+        else None
+    )
+    facts = message_facts(
+        event, citizen, directory, link=link, other=other, portal=portal, survey=survey
+    )
+    body = render(template, facts, directory.messages(citizen.office))
     message = message_for(envelope.event_id, citizen, template, body)
     if not await uow.messages.keep(message):
         return  # this message exists already (the cause was applied before)

@@ -1,0 +1,52 @@
+"""Casework's internal read API (`/v1/internal/…`, the services' shared key,
+`shared.internal_api`): what a citizen may know of their own request, for the public
+portal (after intake verified the ticket and check code) and for notifications'
+answer to "status <ticket>". No personal data: the stage, the due time and whether the
+clock is paused; the wording is the office's (catalogue messages) at the caller."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from services.casework import views
+from services.casework.entrypoints.deps import get_casework
+from shared.internal_api import require_internal_key
+
+router = APIRouter(
+    prefix="/v1/internal", tags=["internal"], dependencies=[Depends(require_internal_key)]
+)
+
+
+class PublicStatus(BaseModel):
+    case_id: UUID
+    ticket_number: str
+    office: str
+    service: str
+    stage: str = Field(description="casework's lifecycle stage (registered … closed).")
+    due_at: datetime | None = Field(description="None: no deadline, or the clock is paused.")
+    paused: bool
+    published_time: str | None = Field(description='As published, e.g. "8 hari kerja".')
+
+
+@router.get("/cases/{case_id}/public-status", response_model=PublicStatus)
+async def public_status(case_id: UUID, request: Request) -> PublicStatus:
+    """404 `case_not_found` (or 409 `case_not_ready`) while casework has not seen it."""
+    casework = get_casework(request)
+    async with casework.pool.acquire() as conn:
+        row = await views.case_row(conn, case_id)
+        state = await views.current_state(conn, case_id)
+    clock = views.clock_view(state, datetime.now(UTC), casework.standards)
+    return PublicStatus(
+        case_id=case_id,
+        ticket_number=row["ticket_number"],
+        office=row["office"],
+        service=row["service"],
+        stage=state.stage,
+        due_at=None if clock.stopped_at else clock.due_at,
+        paused=clock.paused,
+        published_time=clock.published_time,
+    )

@@ -1,0 +1,47 @@
+"""casework's internal public-status read (`GET /v1/internal/cases/{id}/public-status`,
+the services' shared key): what notifications tells a citizen who asks "status <ticket>".
+No personal data crosses: the stage, the due time, whether the clock is paused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import httpx
+
+from shared.internal_api import internal_headers
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    stage: str
+    due_at: datetime | None
+    paused: bool
+
+
+class CaseworkStatus(Protocol):
+    async def status_of(self, case_id: UUID) -> CaseStatus | None: ...
+
+
+class HttpCaseworkStatus:
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    async def status_of(self, case_id: UUID) -> CaseStatus | None:
+        """None while casework has not seen the case (it is then just registered);
+        raises when casework cannot be reached (the consumer retries the event)."""
+        async with httpx.AsyncClient(timeout=self.timeout, headers=internal_headers()) as client:
+            answer = await client.get(f"{self.base_url}/v1/internal/cases/{case_id}/public-status")
+        if answer.status_code in (404, 409):
+            return None
+        answer.raise_for_status()
+        body = answer.json()
+        due = body.get("due_at")
+        return CaseStatus(
+            stage=body["stage"],
+            due_at=datetime.fromisoformat(due) if due else None,
+            paused=bool(body.get("paused")),
+        )

@@ -1,0 +1,1 @@
+"""The portal's pure parts: the throttle, the dates, the pages."""

@@ -1,0 +1,111 @@
+"""Use case: a citizen looks their request up with the ticket number and check code.
+
+1. The client's budget (`domain.throttle`): over it, refused at once (`Limited`).
+2. intake verifies the pair for this office (one answer for every kind of wrong).
+3. Wrong: the answer waits (growing with each wrong code of this client, or about this
+   ticket), is logged (`status_lookup_refused`, with the client's address hashed and the
+   failure count), and is the same `NotFound` whether the ticket is unknown, another
+   office's, or the code is wrong.
+4. Right: casework's public status, in the office's words (catalogue messages), with
+   the due date in the office's calendar and the office's published contact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from services.portal.adapters.services import Services
+from services.portal.domain.pages import StatusView, tanggal
+from services.portal.domain.throttle import Throttle
+from shared.catalogue import Catalogue
+from shared.localtime import local_date
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Limited:
+    pass
+
+
+@dataclass(frozen=True)
+class NotFound:
+    pass
+
+
+@dataclass(frozen=True)
+class Found:
+    view: StatusView
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def client_tag(client: str) -> str:
+    """A client address as logs show it: a short hash, not the address."""
+    return hashlib.sha256(b"slrt-portal\x00" + client.encode()).hexdigest()[:12]
+
+
+def contact_of(catalogue: Catalogue, office_id: str) -> str:
+    office = catalogue.office(office_id)
+    parts = [office.address, f"telp. {office.phone}" if office.phone else None, office.email]
+    return ", ".join(p for p in parts if p)
+
+
+async def look_up_status(
+    services: Services,
+    throttle: Throttle,
+    catalogue: Catalogue,
+    *,
+    office: str,
+    ticket: str,
+    code: str,
+    client: str,
+    now: float,
+    sleep: Sleep = asyncio.sleep,
+) -> Limited | NotFound | Found:
+    if not throttle.admit(client, now):
+        log.warning("status_lookup_limited", client=client_tag(client), office=office)
+        return Limited()
+    ticket = ticket.strip().upper()[:40]
+    verified = await services.verify(office, ticket, code[:40])
+    if verified is None:
+        delay, failures = throttle.failed((f"client:{client}", f"ticket:{ticket}"), now)
+        log.warning(
+            "status_lookup_refused",
+            client=client_tag(client),
+            office=office,
+            failures=failures,
+            delay_seconds=delay,
+        )
+        await sleep(delay)
+        return NotFound()
+    status = await services.public_status(verified.case_id)
+    texts = catalogue.messages_for(office)
+    stage = status.stage if status is not None else "registered"
+    key = stage if f"status.{stage}.label" in texts.pieces else "in_progress"
+    std = catalogue.office(office)
+    service_name = None
+    if status is not None and status.service in std.services:
+        service_name = std.services[status.service].name
+    due = None
+    if status is not None and status.due_at is not None:
+        due = tanggal(local_date(status.due_at, std.region_code))
+    log.info("status_lookup_answered", case_id=str(verified.case_id), office=office)
+    return Found(
+        StatusView(
+            ticket_number=verified.ticket_number,
+            office_name=std.name,
+            service_name=service_name,
+            status=texts.piece(f"status.{key}.label"),
+            next_step=texts.piece(f"status.{key}.next"),
+            due=due,
+            paused=bool(status and status.paused),
+            published_time=status.published_time if status else None,
+            contact=contact_of(catalogue, office),
+        )
+    )
