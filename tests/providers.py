@@ -55,6 +55,7 @@ class Hit:
     body: dict[str, Any]
     status: int  # what it was answered
     at: float
+    answer: dict[str, Any] = field(default_factory=dict)  # the body it was answered
 
 
 def graph_error(status: int, code: int, message: str) -> Reply:
@@ -121,6 +122,7 @@ class FakeProviders:
                 body,
                 reply.status,
                 time.monotonic(),
+                reply.body or {},
             )
         )
         return JSONResponse(reply.body or {}, status_code=reply.status, headers=reply.headers)
