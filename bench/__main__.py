@@ -10,7 +10,10 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      casework's case view; and, for scale, GET /health on the same intake process (its
      HTTP stack's ceiling on this machine),
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
-     same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py).
+     same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py),
+  5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
+     notifications' consumer and delivery worker, SMTP), against a raw aiosmtplib send
+     loop to the same sink (bench/email.py).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
 """
 
@@ -33,6 +36,7 @@ from uuid import UUID
 import asyncpg
 
 from bench.eligibility import registry_bench
+from bench.email import CountingSink, end_to_end_rate, raw_rate
 from bench.http import Connection
 from bench.raw import kafka_rates, percentile, pg_commit_rate
 from shared.auth import mint_token
@@ -220,6 +224,7 @@ async def run(
     idem: bool,
     intake: str,
     others: list[subprocess.Popen[bytes]],
+    sink: CountingSink,
 ) -> list[dict[str, Any]]:
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
@@ -238,6 +243,18 @@ async def run(
             print(f"!! {run_['error_count']} requests refused, e.g. {run_['errors']}")
     c = args.concurrency
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
+    mail: list[dict[str, Any]] = []
+    if args.emails:
+        await wait_quiet(stack_dsn)
+        raw_mail = await raw_rate(sink, args.emails)
+        e2e_mail = await end_to_end_rate(intake, sink, args.emails, c)
+        if e2e_mail["errors"]:
+            print(f"!! e-mail requests refused, e.g. {e2e_mail['errors']}")
+        mail = [
+            row("raw_aiosmtplib_send_c4", raw_mail, "mails/s", None),
+            row("end_to_end_emails_delivered", e2e_mail["per_s"], "mails/s", raw_mail),
+            row("emails_delivered", e2e_mail["delivered"], "count", args.emails),
+        ]
     return [
         row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
@@ -258,6 +275,7 @@ async def run(
         row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
         row("complaints_accepted", alone["accepted"] + system["accepted"], "count", 2 * n),
         *registry,
+        *mail,
     ]
 
 
@@ -272,6 +290,12 @@ def main() -> None:
     p.add_argument("--raw-seconds", type=float, default=6.0)
     p.add_argument("--kafka-messages", type=int, default=50_000)
     p.add_argument(
+        "--emails",
+        type=int,
+        default=int(os.environ.get("BENCH_EMAILS", "500")),
+        help="e-mail requests answered end to end into a local SMTP sink (0: skip it)",
+    )
+    p.add_argument(
         "--registry-rows",
         type=int,
         default=int(os.environ.get("BENCH_REGISTRY_ROWS", "10000000")),
@@ -279,13 +303,20 @@ def main() -> None:
     )
     args = p.parse_args()
     os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
+    sink = CountingSink().start()
+    # Every office's e-mail goes to the bench's own SMTP sink.
+    channels = {"*": {"email": {"host": "127.0.0.1", "port": sink.port}}}
     with tempfile.TemporaryDirectory(prefix="slrt-bench-") as tmp:
         stack = start_stack(
             Path(tmp),
             ephemeral=True,
             fixed_ports=False,
             log_dir=Path(tmp) / "logs",
-            extra_env={"SLRT_LOG_FORMAT": "json", "SLRT_LOG_LEVEL": "WARNING"},
+            extra_env={
+                "SLRT_LOG_FORMAT": "json",
+                "SLRT_LOG_LEVEL": "WARNING",
+                "SLRT_CHANNELS": json.dumps(channels),
+            },
         )
         try:
             rows = asyncio.run(
@@ -296,10 +327,12 @@ def main() -> None:
                     stack.infra.kafka_enable_idempotence,
                     stack.url("intake"),
                     [p for name, p in stack.processes.items() if name != "intake"],
+                    sink,
                 )
             )
         finally:
             stack.stop()
+            sink.stop()
     print()
     print_table(rows)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")

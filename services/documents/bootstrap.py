@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(checklists.router)
     app.include_router(letters.router)
+    app.include_router(letters.internal)
     app.include_router(verification.public)
     app.include_router(downloads.public)
     return app

@@ -418,6 +418,88 @@ class StaffNotified(Event):
     )
 
 
+DeliveryHow = Literal[
+    "smtp",
+    "whatsapp_session",
+    "whatsapp_template",
+    "messenger",
+    "x_direct_message",
+    "lapor_follow_up",
+    "telephone_call",
+    "in_person",
+    "post",
+    "recorded",
+]
+
+
+@register
+class NotificationDelivered(Event):
+    """A message was handed to the citizen's channel: the provider accepted it (SMTP 250,
+    an API's 2xx with its message id), or staff called, handed over or posted it."""
+
+    event_type = "NotificationDelivered"
+    topic = NOTIFICATIONS_TOPIC
+
+    case_id: UUID
+    notification_id: UUID
+    channel: Channel
+    template: str
+    recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+    how: DeliveryHow = Field(
+        description="smtp, whatsapp_session (inside the 24-hour window), whatsapp_template "
+        "(an approved template outside it), messenger, x_direct_message, lapor_follow_up; "
+        "by staff: telephone_call, in_person, post."
+    )
+    provider_message_id: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The provider's id of the message (WhatsApp wamid, Message-ID, …).",
+    )
+    attempts: int = Field(default=1, ge=0, description="Sending attempts it took.")
+    delivered_by: str | None = Field(
+        default=None, description="The staff member who called, handed over or posted it."
+    )
+
+
+@register
+class NotificationFailed(Event):
+    """A message could not be delivered: the provider refused it for good, the retries ran
+    out, or the provider reported it failed later. Staff see it on their list."""
+
+    event_type = "NotificationFailed"
+    topic = NOTIFICATIONS_TOPIC
+
+    case_id: UUID
+    notification_id: UUID
+    channel: Channel
+    template: str
+    recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+    reason: str = Field(
+        max_length=1000, description="The provider's reason, as it gave it (no address)."
+    )
+    code: Literal["refused", "retries_exhausted", "reported_failed"] = Field(
+        description="refused: a 4xx or a permanent SMTP error; retries_exhausted: the "
+        "last retry failed too; reported_failed: accepted, then reported failed by the "
+        "provider's status webhook."
+    )
+    attempts: int = Field(default=1, ge=0)
+
+
+@register
+class NotificationStatusReported(Event):
+    """The provider reported what became of a message it accepted (WhatsApp: sent,
+    delivered, read)."""
+
+    event_type = "NotificationStatusReported"
+    topic = NOTIFICATIONS_TOPIC
+
+    case_id: UUID
+    notification_id: UUID
+    channel: Channel
+    status: Literal["sent", "delivered", "read"]
+    reported_at: datetime = Field(description="When the provider says it happened.")
+
+
 # Each service's further events live in a module of its own (imported last so that they
 # register, and can use the names above).
 from shared.contracts import (  # noqa: E402

@@ -188,3 +188,24 @@ class StatusRequested(Event):
         description="The sender's own address on the channel (phone or e-mail), as the "
         "InboundReceived it answers carried it.",
     )
+
+
+@register
+class ChannelDeliveryStatusReported(Event):
+    """A channel's provider reported, through intake's webhook door, the status of a
+    message the office sent (WhatsApp Cloud API `statuses`: sent, delivered, read,
+    failed). Carries the provider's message id, not the recipient's number."""
+
+    event_type = "ChannelDeliveryStatusReported"
+    topic = INTAKE_TOPIC
+
+    channel: Channel
+    office: str
+    provider_message_id: str = Field(max_length=300, description="WhatsApp: the wamid.")
+    status: Literal["sent", "delivered", "read", "failed"]
+    reported_at: datetime
+    errors: tuple[str, ...] = Field(
+        default=(),
+        description="The provider's error codes and titles, for a failed message.",
+        examples=[["131047 Re-engagement message"]],
+    )

@@ -28,6 +28,11 @@ def visit_stream(visit_id: UUID) -> str:
     return f"visit-{visit_id}"
 
 
+def channel_status_stream(channel: str, provider_message_id: str) -> str:
+    """What a channel's provider reported about one message the office sent."""
+    return f"channel-status-{channel}-{provider_message_id}"
+
+
 # ---- eligibility -----------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ PostgreSQL and broker, with their own database and topic prefix."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,46 @@ import pytest
 from shared.devstack import Stack, start_stack
 from shared.infra import Backend, Infra
 from tests.conftest import with_database
+from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
 
 
 @pytest.fixture(scope="session")
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def mail_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server the stack's notifications sends every office's e-mail to."""
+    with smtp_sink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def channel_providers() -> Iterator[FakeProviders]:
+    """Local stand-ins for WhatsApp's Cloud API (and the others) the stack sends to."""
+    with fake_providers() as providers:
+        yield providers
+
+
+def channel_accounts(mail_sink: SmtpSink, providers: FakeProviders) -> str:
+    """SLRT_CHANNELS for the stack: e-mail to the sink, WhatsApp to the local Cloud API."""
+    return json.dumps(
+        {
+            "*": {
+                "email": {"host": "127.0.0.1", "port": mail_sink.port},
+                "whatsapp": {
+                    "phone_number_id": "e2e",
+                    "access_token": "e2e-token",
+                    "base_url": f"{providers.url}/wa",
+                },
+            }
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(
+    infra: Infra,
+    tmp_path_factory: pytest.TempPathFactory,
+    mail_sink: SmtpSink,
+    channel_providers: FakeProviders,
+) -> Iterator[Stack]:
     async def create() -> None:
         conn = await asyncpg.connect(infra.database_url)
         try:
@@ -46,6 +83,9 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             "SLRT_LOG_FORMAT": "json",
             "SLRT_LOG_LEVEL": "INFO",
             "SLRT_DEMO_DATA": "false",
+            "SLRT_CHANNELS": channel_accounts(mail_sink, channel_providers),
+            "SLRT_DELIVERY_BACKOFF_BASE_SECONDS": "0.2",
+            "SLRT_DELIVERY_BACKOFF_CAP_SECONDS": "2",
         },
     )
     try:

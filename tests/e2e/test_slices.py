@@ -160,11 +160,27 @@ def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
         )
         assert r.status_code == 200, r.text
 
-        # 4. Casework folds it all and resolves the case; the citizen is told.
+        # 4. Casework folds it all and resolves the case; the citizen is told. They came to
+        # the desk: no machine sends to them, the front office calls them back (a task on
+        # notifications' call-back list) and says so.
+        notes = stack.url("notifications")
+
+        def call_backs() -> list[Any]:
+            r = c.get(f"{notes}/v1/tasks", params={"kind": "call_back"}, headers=desk)
+            assert r.status_code == 200, r.text
+            return [t for t in r.json()["tasks"] if t["case_id"] == case_id]
+
+        for task in wait_for(call_backs, what="a call-back task for the case"):
+            r = c.post(
+                f"{notes}/v1/tasks/{task['notification_id']}/done",
+                headers=desk,
+                json={"how": "telephone_call"},
+            )
+            assert r.status_code == 200, r.text
         view = wait_for(
             lambda: (
                 (v := case_view(c, stack, case_id, "lumajang")).get("status") == "resolved"
-                and "NotificationSent" in types_of(v)
+                and "NotificationDelivered" in types_of(v)
                 and v
             ),
             what="resolved case",
@@ -180,7 +196,7 @@ def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
             "LetterApproved",
             "LetterSigned",
             "CaseResolved",
-            "NotificationSent",
+            "NotificationDelivered",
         ]:
             assert expected in timeline, f"{expected} missing from {timeline}"
         assert timeline.index("LetterApproved") < timeline.index("LetterSigned")

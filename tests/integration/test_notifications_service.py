@@ -104,7 +104,20 @@ async def messages(pool: asyncpg.Pool, case_id: UUID) -> list[dict[str, Any]]:
 
 async def sent_events(pool: asyncpg.Pool, case_id: UUID) -> list[EventEnvelope]:
     async with pool.acquire() as conn:
-        return [e for e in await read_case(conn, case_id) if e.event_type == "NotificationSent"]
+        return [
+            e for e in await read_case(conn, case_id) if e.event_type == "NotificationDelivered"
+        ]
+
+
+async def settled(pool: asyncpg.Pool, *case_ids: UUID) -> None:
+    """The delivery worker sends after the consumer commits: wait until it has nothing
+    pending for these cases."""
+
+    async def check() -> bool:
+        kept = [m for c in case_ids for m in await messages(pool, c)]
+        return all(m["status"] != "pending" for m in kept)
+
+    await eventually(check)
 
 
 async def caught_up(runtime: Any, check: Callable[[], Awaitable[Any]]) -> Any:
@@ -171,6 +184,7 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
         assert "/download?code=" in letter and "diambil di kantor" not in letter
         assert "Lumajang" in letter
 
+        await settled(pool, case_id)
         events = await sent_events(pool, case_id)
         assert [e.data["template"] for e in events] == ["complaint_registered", "letter_online"]
         assert {e.data["recipient"] for e in events} == {"0812****0001"}
@@ -278,7 +292,7 @@ async def test_anonymous_email_and_refused_contacts(settings: Settings, pool: as
         assert await runtime.consumer.apply(dtks_env) is True
         assert await runtime.consumer.apply(reg_env) is True
 
-        # The provider refuses this number: the message is kept as failed, no event.
+        # The provider refuses this number: the message is kept as failed, with the reason.
         await append(
             pool, "intake", [registration(refused, phone=REFUSED_PHONE)], refused, "lumajang"
         )
@@ -299,6 +313,7 @@ async def test_anonymous_email_and_refused_contacts(settings: Settings, pool: as
         )
         await caught_up(runtime, lambda: _counts(pool, [anonymous, refused], 2))
 
+        await settled(pool, anonymous, by_email, refused)
         anon = await messages(pool, anonymous)
         assert [(m["template"], m["status"], m["recipient"]) for m in anon] == [
             ("complaint_registered", "recorded", None),
@@ -326,4 +341,9 @@ async def test_anonymous_email_and_refused_contacts(settings: Settings, pool: as
         assert failed[0]["error"] == "number not on WhatsApp"
         assert "Dinas Kesehatan" in failed[1]["body"]
         assert await sent_events(pool, refused) == []
+        async with pool.acquire() as conn:
+            refusals = [
+                e for e in await read_case(conn, refused) if e.event_type == "NotificationFailed"
+            ]
+        assert [e.data["reason"] for e in refusals] == ["number not on WhatsApp"] * 2
         assert {m.case_id for m in sender.sent} & {anonymous, by_email, refused} == {by_email}

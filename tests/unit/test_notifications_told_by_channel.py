@@ -35,7 +35,7 @@ from shared.contracts.streams import (
     letter_stream,
 )
 from shared.contracts.vocab import Channel, Role
-from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork
+from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork, deliver_all
 
 DIRECTORY = OfficeDirectory(load_catalogue())
 COME_IN = ("datang ke", "diambil di kantor", "ambil di kantor", "membawa KTP")
@@ -258,7 +258,8 @@ async def tell(
         | DuplicateMerged,
     )
     told: ToldEvent = event
-    await notify_citizen(uow, told, envelope, sender=sender, directory=DIRECTORY, links=links)
+    await notify_citizen(uow, told, envelope, directory=DIRECTORY, links=links)
+    await deliver_all(uow, sender)
 
 
 async def registered(

@@ -10,7 +10,11 @@ import pytest
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import SignedLetterLinks
 from services.notifications.adapters.senders import RecordingSender
-from services.notifications.domain.notifications import CaseNotifications, record_sent
+from services.notifications.domain.notifications import (
+    CaseNotifications,
+    Notice,
+    record_delivered,
+)
 from services.notifications.service_layer.notify_citizen import ToldEvent, notify_citizen
 from services.notifications.service_layer.remember_contact import RegistrationUnknown
 from shared.catalogue import load_catalogue
@@ -21,7 +25,8 @@ from shared.contracts.events import (
     ComplaintRegistered,
     DtksNotFound,
     LetterSigned,
-    NotificationSent,
+    NotificationDelivered,
+    NotificationFailed,
     ReferralMade,
 )
 from shared.contracts.streams import (
@@ -32,7 +37,7 @@ from shared.contracts.streams import (
     notification_stream,
 )
 from shared.contracts.vocab import Channel, Role
-from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork, RefusingSender
+from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork, RefusingSender, deliver_all
 
 PHONE = "081200000001"
 REFUSED_PHONE = "081200000099"
@@ -88,15 +93,18 @@ async def tell(
         event, ComplaintRegistered | DtksNotFound | LetterSigned | ReferralMade | CaseResolved
     )
     told: ToldEvent = event
-    await notify_citizen(uow, told, envelope, sender=sender, directory=DIRECTORY, links=LINKS)
+    await notify_citizen(uow, told, envelope, directory=DIRECTORY, links=LINKS)
+    await deliver_all(uow, sender)
 
 
-async def sent_events(uow: FakeNotificationsUnitOfWork, case_id: UUID) -> list[NotificationSent]:
+async def sent_events(
+    uow: FakeNotificationsUnitOfWork, case_id: UUID
+) -> list[NotificationDelivered]:
     out = []
     for e in await uow.events.read_stream(notification_stream(case_id)):
         sent = e.payload()
-        assert isinstance(sent, NotificationSent)
-        out.append(sent)
+        if isinstance(sent, NotificationDelivered):
+            out.append(sent)
     return out
 
 
@@ -117,7 +125,7 @@ async def test_a_told_event_records_one_message_sends_it_and_records_it_sent() -
     assert sent.recipient == "0812****0001" and sent.channel == Channel.WHATSAPP
     (envelope,) = await uow.events.read_stream(notification_stream(case_id))
     assert envelope.actor == "system:notifications"
-    assert envelope.causation_id == reg.event_id
+    assert envelope.case_id == case_id
     assert uow.committed
 
 
@@ -145,11 +153,11 @@ async def test_a_redelivered_event_records_nothing_more() -> None:
         "complaint_registered",
         "letter_signed",
     ]
-    assert len(sender.sent) == 2
-    assert [e.template for e in await sent_events(uow, case_id)] == [
-        "complaint_registered",
-        "letter_signed",
-    ]
+    # At the desk: no machine to send to. Both are tasks on the staff call-back list.
+    assert [m.status for m in uow.messages.of_case(case_id)] == ["task", "task"]
+    assert {m.task_kind for m in uow.messages.of_case(case_id)} == {"call_back"}
+    assert sender.sent == []
+    assert await sent_events(uow, case_id) == []
     letter = uow.messages.of_case(case_id)[1].message.body
     assert "Surat Rekomendasi Pengurusan Reset PIN Anda nomor 400.9/012/427.64/2026" in letter
 
@@ -246,12 +254,20 @@ async def test_a_message_the_sender_refuses_is_kept_as_failed_and_not_recorded_s
     assert kept[0].error == "number not on WhatsApp"
     assert "Dinas Kesehatan" in kept[1].message.body
     assert await sent_events(uow, case_id) == []
+    failed = [e.payload() for e in await uow.events.read_stream(notification_stream(case_id))]
+    assert [(f.code, f.reason) for f in failed if isinstance(f, NotificationFailed)] == [
+        ("refused", "number not on WhatsApp"),
+        ("refused", "number not on WhatsApp"),
+    ]
 
 
-async def test_a_message_already_recorded_sent_is_not_recorded_again() -> None:
+async def test_a_message_already_recorded_delivered_is_not_recorded_again() -> None:
     uow, sender, case_id = FakeNotificationsUnitOfWork(), RecordingSender(), uuid4()
     await tell(uow, await happened(uow, complaint_stream(case_id), registration(case_id)), sender)
     (kept,) = uow.messages.of_case(case_id)
     state = (await uow.notifications.load(case_id)).state
     assert state == CaseNotifications(frozenset({kept.message.notification_id}))
-    assert record_sent(state, kept.message) == []
+    notice = Notice(
+        kept.message.notification_id, case_id, Channel.WHATSAPP, "complaint_registered", "x"
+    )
+    assert record_delivered(state, notice, how="whatsapp_session") == []

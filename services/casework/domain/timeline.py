@@ -35,7 +35,9 @@ _CONTRACT_MODULES = frozenset(
         "shared.contracts.casework_events",
     }
 )
-NOT_CASE_EVENTS = frozenset({"InboundReceived", "TriageRequested", "GuestBookSigned"})
+NOT_CASE_EVENTS = frozenset(
+    {"InboundReceived", "TriageRequested", "GuestBookSigned", "ChannelDeliveryStatusReported"}
+)
 CASE_EVENT_TYPES: tuple[str, ...] = tuple(
     sorted(
         name
@@ -209,6 +211,18 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
                 f"Pemberitahuan {d.get('template')} dikirim lewat {d.get('channel')} "
                 f"ke {d.get('recipient')}"
             )
+        case "NotificationDelivered":
+            return (
+                f"Pemberitahuan {d.get('template')} disampaikan lewat {d.get('channel')} "
+                f"ke {d.get('recipient')} ({d.get('how')})"
+            )
+        case "NotificationFailed":
+            return (
+                f"Pemberitahuan {d.get('template')} gagal disampaikan lewat "
+                f"{d.get('channel')}" + _why(d)
+            )
+        case "NotificationStatusReported":
+            return f"Status pemberitahuan lewat {d.get('channel')}: {d.get('status')}"
         case _:
             return event_type
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.documents import views
 from services.documents.adapters.pdf import render_letter
@@ -45,9 +45,14 @@ from services.documents.service_layer.sign_letter import sign_letter
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Channel
 from shared.http import correlation_id
+from shared.internal_api import require_internal_key
 from shared.refusal import Refused
 
 router = APIRouter(prefix="/v1", tags=["documents"])
+# What SLRT's own services read, with the shared internal key (shared/internal_api.py).
+internal = APIRouter(
+    prefix="/v1/internal", tags=["internal"], dependencies=[Depends(require_internal_key)]
+)
 
 
 async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
@@ -93,6 +98,19 @@ async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Res
     """The signed letter as PDF, rendered from the content its hash covers."""
     view = await _letter_view(request, letter_id)
     authorize(staff, roles=READ_ROLES, office=view["office"])
+    return _signed_pdf(letter_id, view)
+
+
+@internal.get("/letters/{letter_id}.pdf", response_class=Response)
+async def get_letter_pdf_for_a_service(letter_id: UUID, request: Request) -> Response:
+    """The same PDF for SLRT's own services (notifications attaches it to the citizen's
+    e-mail): closed by the services' shared key, never by a staff token (the services
+    cannot mint one) nor by the citizen's one-time link (that would use it up)."""
+    bind(request, letter_id=letter_id)
+    return _signed_pdf(letter_id, await _letter_view(request, letter_id))
+
+
+def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     if view["status"] != "signed" or not view["content"]:
         raise Refused.conflict(
             "letter_not_signed", "A letter has a PDF once it is signed and numbered."

@@ -40,10 +40,12 @@ from services.intake.adapters.channels.social import (
     parse_twitter,
     parse_whatsapp,
 )
+from services.intake.adapters.channels.statuses import DeliveryStatus, parse_whatsapp_statuses
 from services.intake.domain.inbound import AttachmentRef
 from services.intake.domain.registration import schema_errors
 from services.intake.entrypoints.deps import new_uow
 from services.intake.service_layer.receive_inbound import receive_inbound
+from services.intake.service_layer.record_delivery_statuses import record_delivery_statuses
 from services.intake.service_layer.refuse_delivery import refuse_delivery
 from services.intake.service_layer.register_request import MAX_BODY_BYTES
 from shared.auth import Staff, StaffIdentity, authorize
@@ -300,14 +302,27 @@ async def meta_webhook(
     source, channel, parse = _META_PARSERS[platform]
     secret = get_runtime(request).settings.slrt_meta_app_secret
     header = request.headers.get("x-hub-signature-256")
-    return await _webhook(
+    statuses: list[DeliveryStatus] = []
+
+    def read(body: bytes) -> list[Received]:
+        items = parse(body, office)
+        if channel == Channel.WHATSAPP:  # what became of the office's own messages
+            statuses.extend(parse_whatsapp_statuses(body))
+        return items
+
+    response = await _webhook(
         request,
         source=source,
         channel=channel,
         verified=lambda body: hmac_sha256_hex_valid(secret, body, header),
-        parse=lambda body: parse(body, office),
+        parse=read,
         office=office,
     )
+    if statuses and response.status_code == 202:  # durable before Meta gets its 2xx
+        await record_delivery_statuses(
+            new_uow(request), channel, office, statuses, correlation_id(request)
+        )
+    return response
 
 
 # ---- typed in by desk staff -----------------------------------------------------------------

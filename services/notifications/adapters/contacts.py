@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -18,6 +19,10 @@ class ContactBook(Protocol):
 
     async def find(self, case_id: UUID) -> CaseContact | None: ...
 
+    async def heard_from(self, case_id: UUID, channel: Channel, at: datetime) -> None:
+        """The citizen wrote again on `channel` at `at` (WhatsApp's 24-hour window)."""
+        ...
+
 
 class PostgresContactBook:
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -27,8 +32,9 @@ class PostgresContactBook:
         contact = case.contact
         await self.conn.execute(
             """INSERT INTO notifications.contacts (case_id, office, service, ticket_number,
-                   request_channel, channel, address, anonymous)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id) DO NOTHING""",
+                   request_channel, channel, address, anonymous, thread_ref, last_inbound_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               ON CONFLICT (case_id) DO NOTHING""",
             case.case_id,
             case.office,
             case.service,
@@ -37,6 +43,8 @@ class PostgresContactBook:
             contact.channel.value if contact else None,
             contact.address if contact else None,
             case.anonymous,
+            case.thread_ref,
+            case.last_inbound_at,
         )
         stored = await self.find(case.case_id)
         if stored is None:  # pragma: no cover - inserted or kept just above
@@ -46,7 +54,7 @@ class PostgresContactBook:
     async def find(self, case_id: UUID) -> CaseContact | None:
         row = await self.conn.fetchrow(
             """SELECT case_id, office, service, ticket_number, request_channel, channel,
-                      address, anonymous
+                      address, anonymous, thread_ref, last_inbound_at
                FROM notifications.contacts WHERE case_id = $1""",
             case_id,
         )
@@ -61,4 +69,16 @@ class PostgresContactBook:
             request_channel=Channel(row["request_channel"]),
             contact=Contact(Channel(row["channel"]), address) if address else None,
             anonymous=row["anonymous"],
+            thread_ref=row["thread_ref"],
+            last_inbound_at=row["last_inbound_at"],
+        )
+
+    async def heard_from(self, case_id: UUID, channel: Channel, at: datetime) -> None:
+        await self.conn.execute(
+            """UPDATE notifications.contacts
+               SET last_inbound_at = GREATEST(last_inbound_at, $3)
+               WHERE case_id = $1 AND channel = $2""",
+            case_id,
+            channel.value,
+            at,
         )

@@ -1,38 +1,113 @@
-"""Every message rendered for a citizen (`notifications.messages`), sent or not."""
+"""Every message rendered for a citizen (`notifications.messages`), and its way out.
+
+The consumer keeps each message (`keep`): `recorded` (nobody to contact), `task` (no
+machine to send to: telephone, walk-in, post) or `pending` (for the delivery worker). The
+worker claims one due message at a time with `FOR UPDATE SKIP LOCKED` (so workers in any
+number of processes never take the same one), sends it with the row still locked, and
+records the outcome in the same transaction: a crash between the provider's answer and
+the commit leaves it pending, to be sent again (see the README on idempotency keys).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
 
 from services.notifications.domain.contacts import mask
-from services.notifications.domain.notifications import Message
+from services.notifications.domain.notifications import Message, Notice
+from services.notifications.domain.outgoing import OutgoingMessage
+from shared.contracts.vocab import Channel
+
+# One message at a time, oldest due first; a later message of the same case waits for an
+# earlier one still pending (the citizen reads them in the order they happened).
+_CLAIM = """
+SELECT m.notification_id, m.case_id, m.channel, m.recipient, m.template, m.body,
+       m.letter_id, m.attempts, c.office, c.ticket_number, c.thread_ref, c.last_inbound_at
+FROM notifications.messages m JOIN notifications.contacts c USING (case_id)
+WHERE m.status = 'pending' AND m.next_attempt_at <= clock_timestamp()
+  AND NOT EXISTS (
+      SELECT 1 FROM notifications.messages o
+      WHERE o.case_id = m.case_id AND o.status = 'pending' AND o.next_attempt_at IS NOT NULL
+        AND (o.created_at, o.notification_id) < (m.created_at, m.notification_id))
+ORDER BY m.next_attempt_at, m.created_at
+LIMIT 1
+FOR UPDATE OF m SKIP LOCKED
+"""
+
+
+@dataclass(frozen=True)
+class KeptStatus:
+    """A message as a staff command or a provider's status finds it."""
+
+    notice: Notice
+    office: str
+    status: str
+    attempts: int
 
 
 class MessageStore(Protocol):
-    async def keep(self, message: Message) -> bool:
-        """Keep the message as 'recorded'; False if it was kept before."""
+    async def keep(self, message: Message, *, status: str, task_kind: str | None) -> bool:
+        """Keep the message; False if it was kept before."""
         ...
 
-    async def mark_sent(self, notification_id: UUID) -> None: ...
+    async def claim_due(self) -> OutgoingMessage | None: ...
 
-    async def mark_failed(self, notification_id: UUID, error: str) -> None: ...
+    async def park(self, notification_id: UUID, reason: str) -> None: ...
+
+    async def reschedule(
+        self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
+    ) -> None: ...
+
+    async def mark_sent(
+        self,
+        notification_id: UUID,
+        *,
+        attempts: int,
+        provider_message_id: str | None,
+        how: str,
+        by: str | None = None,
+    ) -> None: ...
+
+    async def mark_failed(self, notification_id: UUID, error: str, *, attempts: int) -> None: ...
+
+    async def lock(self, notification_id: UUID) -> KeptStatus | None: ...
+
+    async def lock_by_provider_id(
+        self, channel: Channel, provider_message_id: str
+    ) -> KeptStatus | None: ...
+
+    async def set_provider_status(
+        self, notification_id: UUID, status: str, at: datetime
+    ) -> None: ...
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(
+        notification_id=row["notification_id"],
+        case_id=row["case_id"],
+        channel=Channel(row["channel"]),
+        template=row["template"],
+        recipient=row["recipient_masked"] or "",
+    )
 
 
 class PostgresMessageStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def keep(self, message: Message) -> bool:
+    async def keep(self, message: Message, *, status: str, task_kind: str | None) -> bool:
         contact = message.case.contact
         return bool(
             await self.conn.fetchval(
                 """INSERT INTO notifications.messages (notification_id, case_id,
                        cause_event_id, channel, recipient, recipient_masked, template, body,
-                       status)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'recorded')
+                       status, task_kind, letter_id, next_attempt_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                           CASE WHEN $9 = 'pending' THEN clock_timestamp() END)
                    ON CONFLICT (notification_id) DO NOTHING RETURNING true""",
                 message.notification_id,
                 message.case.case_id,
@@ -42,20 +117,130 @@ class PostgresMessageStore:
                 mask(contact.address) if contact else None,
                 message.template,
                 message.body,
+                status,
+                task_kind,
+                message.letter_id,
             )
         )
 
-    async def mark_sent(self, notification_id: UUID) -> None:
-        await self.conn.execute(
-            """UPDATE notifications.messages SET status = 'sent', sent_at = clock_timestamp()
-               WHERE notification_id = $1""",
-            notification_id,
+    async def claim_due(self) -> OutgoingMessage | None:
+        row = await self.conn.fetchrow(_CLAIM)
+        if row is None:
+            return None
+        return OutgoingMessage(
+            notification_id=row["notification_id"],
+            case_id=row["case_id"],
+            channel=Channel(row["channel"]),
+            address=row["recipient"],
+            template=row["template"],
+            body=row["body"],
+            office=row["office"],
+            ticket_number=row["ticket_number"],
+            thread_ref=row["thread_ref"],
+            last_inbound_at=row["last_inbound_at"],
+            letter_id=row["letter_id"],
+            attempts=row["attempts"],
         )
 
-    async def mark_failed(self, notification_id: UUID, error: str) -> None:
+    async def park(self, notification_id: UUID, reason: str) -> None:
         await self.conn.execute(
-            """UPDATE notifications.messages SET status = 'failed', error = $2
+            """UPDATE notifications.messages SET next_attempt_at = NULL, reason = $2
                WHERE notification_id = $1""",
             notification_id,
-            error,
+            reason,
         )
+
+    async def reschedule(
+        self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
+    ) -> None:
+        await self.conn.execute(
+            """UPDATE notifications.messages
+               SET attempts = $2, next_attempt_at = $3, reason = $4
+               WHERE notification_id = $1""",
+            notification_id,
+            attempts,
+            at,
+            reason[:1000],
+        )
+
+    async def mark_sent(
+        self,
+        notification_id: UUID,
+        *,
+        attempts: int,
+        provider_message_id: str | None,
+        how: str,
+        by: str | None = None,
+    ) -> None:
+        await self.conn.execute(
+            """UPDATE notifications.messages
+               SET status = 'sent', sent_at = clock_timestamp(), attempts = $2,
+                   provider_message_id = $3, delivered_how = $4, delivered_by = $5,
+                   next_attempt_at = NULL, reason = NULL, error = NULL
+               WHERE notification_id = $1""",
+            notification_id,
+            attempts,
+            provider_message_id,
+            how,
+            by,
+        )
+
+    async def mark_failed(self, notification_id: UUID, error: str, *, attempts: int) -> None:
+        await self.conn.execute(
+            """UPDATE notifications.messages
+               SET status = 'failed', error = $2, attempts = $3, next_attempt_at = NULL,
+                   reason = NULL
+               WHERE notification_id = $1""",
+            notification_id,
+            error[:1000],
+            attempts,
+        )
+
+    async def _lock_where(self, where: str, *args: Any) -> KeptStatus | None:
+        row = await self.conn.fetchrow(
+            f"""SELECT m.notification_id, m.case_id, m.channel, m.template,
+                       m.recipient_masked, m.status, m.attempts, c.office
+                FROM notifications.messages m JOIN notifications.contacts c USING (case_id)
+                WHERE {where} FOR UPDATE OF m""",
+            *args,
+        )
+        if row is None or row["channel"] is None:
+            return None
+        return KeptStatus(_notice(row), row["office"], row["status"], row["attempts"])
+
+    async def lock(self, notification_id: UUID) -> KeptStatus | None:
+        return await self._lock_where("m.notification_id = $1", notification_id)
+
+    async def lock_by_provider_id(
+        self, channel: Channel, provider_message_id: str
+    ) -> KeptStatus | None:
+        return await self._lock_where(
+            "m.channel = $1 AND m.provider_message_id = $2", channel.value, provider_message_id
+        )
+
+    async def set_provider_status(self, notification_id: UUID, status: str, at: datetime) -> None:
+        await self.conn.execute(
+            """UPDATE notifications.messages SET provider_status = $2, provider_status_at = $3
+               WHERE notification_id = $1""",
+            notification_id,
+            status,
+            at,
+        )
+
+
+async def unpark_configured(conn: asyncpg.Connection, live: set[tuple[str, str]]) -> int:
+    """Messages parked as `channel_not_configured` whose office and channel are now live
+    (after a restart with new credentials) are due again; how many."""
+    if not live:
+        return 0
+    offices, channels = zip(*sorted(live), strict=True)
+    result = await conn.execute(
+        """UPDATE notifications.messages m SET next_attempt_at = clock_timestamp(), reason = NULL
+           FROM notifications.contacts c, unnest($1::text[], $2::text[]) AS l(office, channel)
+           WHERE c.case_id = m.case_id AND m.status = 'pending'
+             AND m.reason = 'channel_not_configured'
+             AND c.office = l.office AND m.channel = l.channel""",
+        list(offices),
+        list(channels),
+    )
+    return int(result.split()[-1])

@@ -1,49 +1,66 @@
 """The `Sender` port: how a rendered message leaves the building.
 
-Only `RecordingSender` exists for now: it records the message as sent (and keeps it in
-memory for tests and the local stack). WhatsApp, e-mail and SMS senders implement the
-same Protocol later and are passed to `bootstrap.create_app(sender=...)`.
+One sender per channel and office (`adapters/channel_senders.py` builds them from the
+channel accounts in the settings): e-mail over SMTP (`email_sender.py`), WhatsApp Cloud
+API, Messenger (Facebook, Instagram), X direct messages and the SP4N-LAPOR! follow-up
+(`http_senders.py`). Telephone, walk-in and post have no sender: their messages are staff
+tasks. `RecordingSender` records and delivers nothing (unit tests of wording only).
 
-Contract for a real sender: return `SendResult(ok=False, error=...)` when the provider
-refuses the message for good (the message is kept as `failed`); *raise* on trouble that
-may pass (network, provider down): the consumer retries, then dead-letters the event.
-Use `notification_id` as the provider's idempotency key: delivery to us is at least once.
+Contract: `send` never raises for the provider's trouble; it returns a `SendResult`:
+accepted (with the provider's message id), refused for good (a 4xx, a permanent SMTP
+reply: the message fails with that reason), or transient (network, timeout, 5xx, 429
+with `Retry-After`: the delivery worker tries again later). Each sender passes the
+notification id as the provider's idempotency key where the provider has one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
-from uuid import UUID
 
+from services.notifications.domain.outgoing import OutgoingMessage, SendResult
 from shared.contracts.vocab import Channel
 from shared.logging import get_logger
 
+__all__ = ["OutgoingMessage", "RecordingSender", "SendResult", "Sender", "SenderRegistry"]
+
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    notification_id: UUID
-    case_id: UUID
-    channel: Channel
-    address: str  # personal data: never logged
-    template: str
-    body: str
-
-
-@dataclass(frozen=True)
-class SendResult:
-    ok: bool
-    error: str | None = None
 
 
 class Sender(Protocol):
     async def send(self, message: OutgoingMessage) -> SendResult: ...
 
 
+class SenderRegistry(Protocol):
+    def sender_for(self, office: str, channel: Channel) -> Sender | None:
+        """The sender of that office's channel; None: not configured."""
+        ...
+
+    def live(self) -> dict[str, list[str]]:
+        """Which channels are live, per office (logged at start-up)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class OneSender:
+    """Every office and channel through one sender (tests of wording, the bench)."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+
+    def sender_for(self, office: str, channel: Channel) -> Sender | None:
+        return self.sender
+
+    def live(self) -> dict[str, list[str]]:
+        return {"*": ["*"]}
+
+    async def close(self) -> None:
+        return None
+
+
 class RecordingSender:
-    """Records every message as sent; delivers nothing."""
+    """Records every message as accepted; delivers nothing. Never wired in a running
+    service unless a test hands it to `create_app(sender=...)`."""
 
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []
@@ -56,4 +73,4 @@ class RecordingSender:
             channel=message.channel.value,
             template=message.template,
         )
-        return SendResult(ok=True)
+        return SendResult(ok=True, how="recorded")

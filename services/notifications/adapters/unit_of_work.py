@@ -1,7 +1,8 @@
 """The unit of work notifications' use cases run in, and its PostgreSQL implementation.
 
 `NotificationsUnitOfWork` is the port: the event log, the contact book, the message store
-and the notification streams' repository, all in one transaction. Inside the consumer
+(with the delivery worker's queue), the providers' status reports and the notification
+streams' repository, all in one transaction. Inside the consumer
 it is `PostgresNotificationsUnitOfWork.joined(conn, store)`: the consumer's transaction
 (which also records the event id as processed) commits it. Unit tests use an in-memory
 fake of the same port (`tests/unit/fakes_notifications.py`).
@@ -9,18 +10,29 @@ fake of the same port (`tests/unit/fakes_notifications.py`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import asyncpg
+
 from services.notifications.adapters.contacts import ContactBook, PostgresContactBook
 from services.notifications.adapters.messages import MessageStore, PostgresMessageStore
+from services.notifications.adapters.provider_statuses import (
+    PostgresProviderStatuses,
+    ProviderStatuses,
+)
 from services.notifications.adapters.repository import (
     AdvisoryCaseLock,
     NotificationRepository,
 )
+from shared.eventstore.store import EventStore
 from shared.unit_of_work import PostgresUnitOfWork, UnitOfWork
 
 
 class NotificationsUnitOfWork(UnitOfWork):
     contacts: ContactBook
     messages: MessageStore
+    statuses: ProviderStatuses
     notifications: NotificationRepository
 
 
@@ -29,4 +41,20 @@ class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWor
         super()._on_connection()
         self.contacts = PostgresContactBook(self.conn)
         self.messages = PostgresMessageStore(self.conn)
+        self.statuses = PostgresProviderStatuses(self.conn)
         self.notifications = NotificationRepository(self.events, AdvisoryCaseLock(self.conn))
+
+
+# A transaction someone else owns (the delivery worker, an HTTP command), given to a use
+# case as a unit of work joined to it: `decide_and_append(lambda: uow, ...)` appends in it,
+# and the owner commits when the block ends (rolls back if it raises).
+Transaction = Callable[[], AbstractAsyncContextManager[NotificationsUnitOfWork]]
+
+
+def transactions(pool: asyncpg.Pool, store: EventStore) -> Transaction:
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[NotificationsUnitOfWork]:
+        async with pool.acquire() as conn, conn.transaction():
+            yield PostgresNotificationsUnitOfWork.joined(conn, store)
+
+    return transaction

@@ -2,10 +2,15 @@
 
 Every told event class gets its typed handler (registration, DTKS and domicile answers,
 the letter signed and issued, referral, forwarding, merges, resolution); each runs the
-`notify_citizen` policy in the consumer's own transaction (a joined unit of work).
+`notify_citizen` policy in the consumer's own transaction (a joined unit of work), which
+records the message and wakes the delivery worker; nothing is sent here. A citizen's
+reply (`ReplyReceived`) opens WhatsApp's 24-hour window again; a provider's status report
+(`ChannelDeliveryStatusReported`, from intake's webhook door) is folded onto its message.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import asyncpg
 
@@ -13,7 +18,6 @@ from services.notifications.adapters.casework_status import CaseworkStatus, Http
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import LetterLinks
 from services.notifications.adapters.public_portal import PublicPortal
-from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
 from services.notifications.config import get_notifications_settings
 from services.notifications.service_layer.answer_status_request import answer_status_request
@@ -23,6 +27,10 @@ from services.notifications.service_layer.notify_citizen import (
     notify_citizen,
 )
 from services.notifications.service_layer.notify_staff import StaffEvent, notify_staff
+from services.notifications.service_layer.remember_reply import remember_reply
+from services.notifications.service_layer.when_delivery_status_reported import (
+    when_delivery_status_reported,
+)
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import (
@@ -52,21 +60,25 @@ from shared.contracts.events import (
     LetterSigned,
     ReferralMade,
 )
-from shared.contracts.intake_events import StatusRequested
+from shared.contracts.intake_events import (
+    ChannelDeliveryStatusReported,
+    ReplyReceived,
+    StatusRequested,
+)
 from shared.eventstore.store import EventStore
 from shared.settings import get_settings
 
 
 def build_handlers(
-    sender: Sender,
     directory: OfficeDirectory,
     links: LetterLinks,
+    wake: Callable[[], None],
     *,
     portal: PublicPortal | None = None,
     casework: CaseworkStatus | None = None,
 ) -> dict[str, Handler]:
-    """The handlers, with the sender, the office directory, the letter links, the public
-    portal's links and casework's status read the bootstrap gives."""
+    """The handlers, with the office directory, the letter links, the delivery worker's
+    wake, the public portal's links and casework's status read the bootstrap gives."""
     store = EventStore(SERVICE)
     settings = get_settings()
     portal = portal or PublicPortal.from_settings(settings)
@@ -88,10 +100,10 @@ def build_handlers(
             uow,
             event,
             envelope,
-            sender=sender,
             directory=directory,
             casework=status_reader,
             portal=portal,
+            wake=wake,
         )
 
     async def tell_citizen(
@@ -99,8 +111,20 @@ def build_handlers(
     ) -> None:
         uow = PostgresNotificationsUnitOfWork.joined(conn, store)
         await notify_citizen(
-            uow, event, envelope, sender=sender, directory=directory, links=links, portal=portal
+            uow, event, envelope, directory=directory, links=links, portal=portal, wake=wake
         )
+
+    async def reply(
+        conn: asyncpg.Connection, event: ReplyReceived, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await remember_reply(uow, event, envelope.occurred_at)
+
+    async def status(
+        conn: asyncpg.Connection, event: ChannelDeliveryStatusReported, envelope: EventEnvelope
+    ) -> None:
+        uow = PostgresNotificationsUnitOfWork.joined(conn, store)
+        await when_delivery_status_reported(uow, event, envelope.event_id)
 
     return {
         **handles(ComplaintRegistered, tell_citizen),
@@ -125,4 +149,6 @@ def build_handlers(
         **handles(LetterApproved, tell_staff),
         **handles(DeadlineWarned, tell_staff),
         **handles(DeadlineBreached, tell_staff),
+        **handles(ReplyReceived, reply),
+        **handles(ChannelDeliveryStatusReported, status),
     }

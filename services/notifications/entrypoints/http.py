@@ -1,16 +1,24 @@
-"""Staff HTTP API of notifications: what the citizen of a case was told."""
+"""Staff HTTP API of notifications: what the citizen of a case was told, and the list of
+messages staff deliver by hand (call-backs, letters to post) or must look at (failed,
+waiting for a channel that is not configured)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import views
+from services.notifications.adapters.unit_of_work import transactions
 from services.notifications.domain.contacts import mask
+from services.notifications.service_layer.complete_task import (
+    TASK_ROLES,
+    StaffHow,
+    complete_task,
+)
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
@@ -19,6 +27,7 @@ from shared.refusal import Refused
 from shared.runtime import get_runtime
 
 router = APIRouter(prefix="/v1/cases", tags=["notifications"])
+tasks = APIRouter(prefix="/v1/tasks", tags=["notifications"])
 
 # Analysts read reports, not case files; admins run the system.
 READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
@@ -36,8 +45,22 @@ class MessageView(BaseModel):
     recipient: str | None = Field(description="Masked phone or e-mail.")
     template: str
     body: str
-    status: str = Field(description="recorded (kept, not sent) | sent | failed")
-    error: str | None
+    status: str = Field(
+        description="recorded (nobody to contact) | pending (the delivery worker has it; "
+        "`reason` says why it waits, e.g. channel_not_configured) | task (staff deliver it "
+        "by hand) | sent (NotificationDelivered) | failed (NotificationFailed)"
+    )
+    error: str | None = Field(description="Failed: the provider's reason.")
+    reason: str | None = Field(
+        default=None, description="Pending: channel_not_configured, or the last error."
+    )
+    attempts: int = 0
+    task_kind: str | None = Field(default=None, description="call_back | print")
+    delivered_how: str | None = None
+    delivered_by: str | None = None
+    provider_status: str | None = Field(
+        default=None, description="What the provider reported later: delivered, read."
+    )
     created_at: datetime
     sent_at: datetime | None
 
@@ -82,4 +105,86 @@ async def case_notifications(case_id: UUID, request: Request, staff: Staff) -> C
         messages=[
             MessageView(recipient=m["recipient_masked"], **_without_address(m)) for m in messages
         ],
+    )
+
+
+class TaskView(BaseModel):
+    notification_id: UUID
+    case_id: UUID
+    ticket_number: str
+    kind: str = Field(
+        description="call_back (telephone, walk-in) | print (post) | undelivered (failed: "
+        "reach the citizen another way) | not_configured (the channel has no credentials)"
+    )
+    channel: str
+    recipient: str = Field(description="The full phone, address or id: staff must reach them.")
+    template: str
+    body: str
+    status: str
+    reason: str | None = Field(description="Why it is on the list (the provider's reason).")
+    attempts: int
+    created_at: datetime
+
+
+class TaskList(BaseModel):
+    office: str
+    tasks: list[TaskView]
+
+
+class TaskDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    how: StaffHow = Field(
+        description="telephone_call, in_person (handed over at the desk), post (printed, posted)."
+    )
+
+
+class TaskDoneAnswer(BaseModel):
+    notification_id: UUID
+    status: Literal["sent"]
+    event_ids: list[UUID]
+
+
+@tasks.get("", response_model=TaskList)
+async def task_list(
+    request: Request,
+    staff: Staff,
+    office: str | None = None,
+    kind: Literal["call_back", "print", "undelivered", "not_configured"] | None = Query(
+        default=None
+    ),
+) -> TaskList:
+    """The office's messages for staff to deliver by hand or look at, oldest first. The
+    read is logged."""
+    office = office or staff.office
+    authorize(staff, roles=TASK_ROLES, office=office)
+    correlation = correlation_id(request)
+    async with get_runtime(request).pool.acquire() as conn, conn.transaction():
+        rows = await views.open_tasks(conn, office, kind)
+        await views.log_read(
+            conn,
+            staff_id=staff.staff_id,
+            office=staff.office,
+            case_id=None,
+            correlation_id=correlation,
+            purpose="task_list",
+        )
+    return TaskList(office=office, tasks=[TaskView(**r) for r in rows])
+
+
+@tasks.post("/{notification_id}/done", response_model=TaskDoneAnswer)
+async def task_done(
+    notification_id: UUID, body: TaskDone, request: Request, staff: Staff
+) -> TaskDoneAnswer:
+    """Staff delivered the message themselves: `NotificationDelivered` with how and who."""
+    runtime = get_runtime(request)
+    appended = await complete_task(
+        transactions(runtime.pool, runtime.store),
+        notification_id,
+        body.how,
+        staff,
+        correlation_id(request),
+    )
+    return TaskDoneAnswer(
+        notification_id=notification_id, status="sent", event_ids=[e.event_id for e in appended]
     )

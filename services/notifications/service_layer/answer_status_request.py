@@ -10,25 +10,27 @@
 
 The answer is kept in `notifications.messages` like every message: on the asked case
 when there is one (its staff see that someone asked, the address masked), else under
-the asking message's id. Sent as the other messages are (`Sender`), and recorded as
-`NotificationSent`. A redelivered request finds its answer kept and does nothing.
+the asking message's id. Nothing is sent here: the answer is kept as pending and the
+delivery worker sends it, as it does every message (`NotificationDelivered` /
+`NotificationFailed`). A redelivered request finds its answer kept and does nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.notifications.adapters.casework_status import CaseworkStatus
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.public_portal import PublicPortal
-from services.notifications.adapters.senders import OutgoingMessage, Sender
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.contacts import CaseContact, Contact
-from services.notifications.domain.notifications import message_for, record_sent
+from services.notifications.domain.notifications import message_for
+from services.notifications.domain.outgoing import task_kind
 from services.notifications.domain.templates import MessageFacts, TemplateName, render, tanggal
 from shared.contracts.base import EventEnvelope
 from shared.contracts.intake_events import StatusRequested
 from shared.localtime import local_date
 from shared.logging import get_logger
-from shared.unit_of_work import decide_and_append
 
 log = get_logger(__name__)
 
@@ -40,10 +42,10 @@ async def answer_status_request(
     event: StatusRequested,
     envelope: EventEnvelope,
     *,
-    sender: Sender,
     directory: OfficeDirectory,
     casework: CaseworkStatus,
     portal: PublicPortal,
+    wake: Callable[[], None],
 ) -> None:
     office = event.office or ""
     kept = await uow.contacts.find(event.case_id) if event.case_id else None
@@ -80,31 +82,8 @@ async def answer_status_request(
     await uow.notifications.lock(case_id)
     body = render(template, facts, directory.messages(office))
     message = message_for(envelope.event_id, answer_to, template, body)
-    if not await uow.messages.keep(message):
+    kind = task_kind(event.channel)
+    if not await uow.messages.keep(message, status="task" if kind else "pending", task_kind=kind):
         return  # answered before (a redelivery)
-    result = await sender.send(
-        OutgoingMessage(
-            notification_id=message.notification_id,
-            case_id=case_id,
-            channel=event.channel,
-            address=event.reply_to,
-            template=template,
-            body=body,
-        )
-    )
-    if not result.ok:
-        await uow.messages.mark_failed(message.notification_id, result.error or "refused")
-        log.warning("status_answer_failed", template=template, error=result.error)
-        return
-    await uow.messages.mark_sent(message.notification_id)
-    meta = envelope.metadata().caused_by(envelope, ACTOR)
-    meta = meta.model_copy(update={"case_id": case_id, "office": office or None})
-    await decide_and_append(
-        lambda: uow,
-        lambda u: u.notifications,
-        case_id,
-        lambda state: record_sent(state, message),
-        meta,
-        attempts=1,
-    )
+    wake()
     log.info("status_request_answered", template=template, channel=event.channel.value)

@@ -1,5 +1,5 @@
-"""Policy: when a told event happens, record the message to send, send it, and record
-that it was sent.
+"""Policy: when a told event happens, record the message that must be sent; the delivery
+worker sends it (`deliver_notification.py`), never inside this transaction.
 
 The told events are `ComplaintRegistered`, `DtksNotFound`, `DomicileRefused`,
 `LetterSigned`, `LetterIssued`, `ReferralMade`, `CaseForwarded`, `CaseMerged`,
@@ -11,32 +11,30 @@ each, in the consumer's transaction (a joined unit of work: the event id is reco
 processed in the same transaction):
 
 1. the case's contact (`remember_contact`);
-2. a per-case lock, so two events of one case queue instead of racing on the
-   `notification-<case_id>` stream (a message is never sent and then rolled back by a
-   version conflict);
-3. the message rendered in Bahasa Indonesia and kept as `recorded` under an id derived
-   from (cause event, template): a redelivered event finds it kept and does nothing;
-4. no contact (anonymous, or no phone or e-mail): kept, nobody is contacted;
-5. the `Sender` takes it (`sent`) or refuses it for good (`failed`, with its reason);
-6. sent: `NotificationSent` (recipient masked) is decided on the case's notification
-   stream and appended through `decide_and_append` (attempts=1: the consumer retries).
+2. the message rendered in Bahasa Indonesia and kept under an id derived from (cause
+   event, template): a redelivered event finds it kept and does nothing. It is kept as
+   `recorded` when there is nobody to contact (anonymous, no address), as a staff `task`
+   when the channel has no machine to send to (telephone, walk-in: call back; post:
+   print), else `pending`, due now;
+3. the worker is woken (it looks again shortly: the wake comes before the commit).
 
-Delivery to us is at least once: if the transaction fails after a real sender has sent,
-the retry sends again with the same notification id (senders use it to deduplicate).
+Idempotent per cause event, recipient and channel: the notification id is derived from
+the cause event and the template, and a case has one contact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import DownloadLink, LetterLinks
 from services.notifications.adapters.public_portal import PublicPortal, SurveyLink
-from services.notifications.adapters.senders import OutgoingMessage, Sender
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.contacts import CaseContact
 from services.notifications.domain.delivery import delivery_for
-from services.notifications.domain.notifications import message_for, record_sent
+from services.notifications.domain.notifications import message_for
+from services.notifications.domain.outgoing import task_kind
 from services.notifications.domain.templates import (
     MessageFacts,
     TemplateName,
@@ -66,7 +64,6 @@ from shared.contracts.events import (
 )
 from shared.localtime import local_date
 from shared.logging import get_logger
-from shared.unit_of_work import decide_and_append
 
 log = get_logger(__name__)
 
@@ -206,15 +203,19 @@ def _survey_needed(template: TemplateName, citizen: CaseContact) -> bool:
     return template in CLOSING_TEMPLATES and citizen.contact is not None
 
 
+def _no_wake() -> None:
+    return None
+
+
 async def notify_citizen(
     uow: NotificationsUnitOfWork,
     event: ToldEvent,
     envelope: EventEnvelope,
     *,
-    sender: Sender,
     directory: OfficeDirectory,
     links: LetterLinks,
     portal: PublicPortal | None = None,
+    wake: Callable[[], None] = _no_wake,
 ) -> None:
     if isinstance(event, ComplaintRegistered):
         citizen = await remember_contact(uow, event)
@@ -225,12 +226,12 @@ async def notify_citizen(
     if template is None or _told_already(event, citizen, other):
         log.info("no_message_needed", event_type=envelope.event_type)
         return
-    await uow.notifications.lock(citizen.case_id)
+    letter_id = event.letter_id if isinstance(event, LetterSigned | LetterIssued) else None
     # A fresh one-time code per message; a redelivered event mints one that is never
     # kept or sent (the message kept the first time wins, below).
     link = (
-        links.link_for(event.letter_id)
-        if isinstance(event, LetterSigned | LetterIssued) and _link_needed(template, citizen)
+        links.link_for(letter_id)
+        if letter_id is not None and _link_needed(template, citizen)
         else None
     )
     portal = portal or PublicPortal.from_settings()
@@ -243,38 +244,16 @@ async def notify_citizen(
         event, citizen, directory, link=link, other=other, portal=portal, survey=survey
     )
     body = render(template, facts, directory.messages(citizen.office))
-    message = message_for(envelope.event_id, citizen, template, body)
-    if not await uow.messages.keep(message):
+    message = message_for(envelope.event_id, citizen, template, body, letter_id)
+    contact = citizen.contact
+    kind = task_kind(contact.channel) if contact is not None else None
+    status = "recorded" if contact is None else ("task" if kind else "pending")
+    if not await uow.messages.keep(message, status=status, task_kind=kind):
         return  # this message exists already (the cause was applied before)
-    if citizen.contact is None:
+    if contact is None:
         log.info("notification_kept_no_contact", template=template)
-        return
-    result = await sender.send(
-        OutgoingMessage(
-            notification_id=message.notification_id,
-            case_id=citizen.case_id,
-            channel=citizen.contact.channel,
-            address=citizen.contact.address,
-            template=template,
-            body=body,
-        )
-    )
-    if not result.ok:
-        await uow.messages.mark_failed(
-            message.notification_id, result.error or "refused by the sender"
-        )
-        log.warning("notification_failed", template=template, error=result.error)
-        return
-    await uow.messages.mark_sent(message.notification_id)
-    meta = envelope.metadata().caused_by(envelope, ACTOR)
-    if meta.case_id is None:
-        meta = meta.model_copy(update={"case_id": citizen.case_id, "office": citizen.office})
-    await decide_and_append(
-        lambda: uow,
-        lambda u: u.notifications,
-        citizen.case_id,
-        lambda state: record_sent(state, message),
-        meta,
-        attempts=1,
-    )
-    log.info("notification_sent", template=template, channel=citizen.contact.channel.value)
+    elif kind is not None:
+        log.info("notification_task_opened", template=template, task_kind=kind)
+    else:
+        log.info("notification_queued", template=template, channel=contact.channel.value)
+        wake()
