@@ -101,6 +101,9 @@ def start_stack(
         for name in services:
             port = DEFAULT_PORTS[name] if fixed_ports else free_port()
             child_env = {**env, "SLRT_HTTP_PORT": str(port), "SLRT_HTTP_HOST": "127.0.0.1"}
+            if "intake" in stack.urls and "SLRT_INTAKE_URL" not in env:
+                # Documents fetches the files citizens sent from intake's API.
+                child_env["SLRT_INTAKE_URL"] = stack.urls["intake"]
             if name == "intake" and "SLRT_SMTP_PORT" not in env:
                 # The offices' e-mail arrives over SMTP (see README: every channel).
                 smtp_port = SMTP_PORT if fixed_ports else free_port()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.documents.entrypoints import checklists, letters, verification
+from services.documents.entrypoints import attachments, checklists, letters, verification
 from services.documents.entrypoints.consumers import handlers
 from shared.catalogue import load_catalogue
 from shared.eventstore.store import EventStore
@@ -36,5 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(checklists.router)
     app.include_router(letters.router)
+    app.include_router(attachments.router)
     app.include_router(verification.public)
     return app

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncpg
 
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.when_case_attachment_announced_record import (
+    when_case_attachment_announced_record,
+)
 from services.documents.service_layer.when_complaint_registered_open_checklist import (
     when_complaint_registered_open_checklist,
 )
@@ -18,6 +21,7 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
 )
 from shared.catalogue import Catalogue
 from shared.consumer import Handler, handles
+from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAttachmentReceived
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
@@ -42,7 +46,16 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     ) -> None:
         await when_dtks_not_found_record_result(joined(conn), event, envelope)
 
+    async def on_case_attachment(
+        conn: asyncpg.Connection,
+        _event: CaseAttachmentReceived | CaseAttachmentFetchFailed,
+        envelope: EventEnvelope,
+    ) -> None:
+        await when_case_attachment_announced_record(joined(conn), envelope)
+
     return {
+        **handles(CaseAttachmentReceived, on_case_attachment),
+        **handles(CaseAttachmentFetchFailed, on_case_attachment),
         **handles(ComplaintRegistered, on_complaint_registered),
         **handles(DtksVerified, on_dtks_verified),
         **handles(DtksNotFound, on_dtks_not_found),
