@@ -13,10 +13,24 @@ import pytest
 from shared.devstack import Stack, start_stack
 from shared.infra import Backend, Infra
 from tests.conftest import with_database
+from tests.fake_graph import FakeGraph
 
 
 @pytest.fixture(scope="session")
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_graph() -> Iterator[FakeGraph]:
+    """A local server speaking the WhatsApp Cloud API's media shapes; intake's media
+    worker is pointed at it (nothing reaches it unless a test sends media)."""
+    graph = FakeGraph().start()
+    try:
+        yield graph
+    finally:
+        graph.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory, fake_graph: FakeGraph
+) -> Iterator[Stack]:
     async def create() -> None:
         conn = await asyncpg.connect(infra.database_url)
         try:
@@ -46,6 +60,8 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             "SLRT_LOG_FORMAT": "json",
             "SLRT_LOG_LEVEL": "INFO",
             "SLRT_DEMO_DATA": "false",
+            "SLRT_WHATSAPP_API_BASE": fake_graph.api_base,
+            "SLRT_WHATSAPP_TOKEN": fake_graph.token,
         },
     )
     try:
