@@ -12,6 +12,7 @@ and broker, with a local server speaking the WhatsApp Graph API's media shapes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -214,3 +215,39 @@ async def test_media_that_cannot_be_kept_are_recorded_with_the_reason(
     got = await intake.get(f"/v1/attachments/{lies['attachment_id']}", headers=KUPANG_DESK)
     assert got.status_code == 409
     assert got.json()["error"]["code"] == "attachment_not_fetched"
+
+
+async def test_files_sent_with_the_website_form_are_announced_on_the_case(
+    intake: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    kk_scan = small_pdf("Kartu Keluarga (contoh sintetis)")
+    form: dict[str, Any] = {
+        "submission_id": "web-att-1",
+        "person": {"name": "Warga Web", "nik": "1377014101900071", "phone": "081200000701"},
+        "service": "dtks-certificate",
+        "variant": "certificate",
+        "message": "Mohon surat keterangan DTKS; fotokopi KK terlampir.",
+        "attachments": [
+            {
+                "file_name": "kk.pdf",
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(kk_scan).decode(),
+            }
+        ],
+    }
+    r = await intake.post("/v1/channels/website/pariaman", json=form)
+    assert r.status_code == 202, r.text
+    row = await decided(pool, r.json()["inbound_ids"][0])
+    (fact,) = await announced(pool, row["case_id"])
+    assert fact["type"] == "CaseAttachmentReceived"
+    assert fact["channel"] == "website"
+    assert fact["sha256"] == hashlib.sha256(kk_scan).hexdigest()
+
+    # A file that is not what it says is refused with the field's path.
+    form["submission_id"] = "web-att-2"
+    form["attachments"][0]["content_base64"] = base64.b64encode(b"not a pdf at all").decode()
+    bad = await intake.post("/v1/channels/website/pariaman", json=form)
+    assert bad.status_code == 422
+    (error,) = bad.json()["error"]["details"]["errors"]
+    assert error["loc"] == ["attachments", "0"]
+    assert "PDF, JPEG or PNG" in error["msg"]
