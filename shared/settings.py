@@ -113,6 +113,20 @@ class Settings(BaseSettings):
     slrt_casework_url: str = "http://127.0.0.1:8104"
     # The public portal (status page, survey form): links in messages start here.
     slrt_portal_url: str = "http://127.0.0.1:8107"
+    # WhatsApp media (Cloud API): intake fetches each image/document a citizen sent from
+    # `<base>/<media id>` (JSON with a `url`), then that url, both with the app's token.
+    slrt_whatsapp_api_base: str = Field(
+        default="https://graph.facebook.com/v21.0",
+        description="Graph API base, with its version. Tests point it at a local server.",
+    )
+    slrt_whatsapp_token: str = Field(
+        default="",
+        description="The WhatsApp app's access token. Empty = not configured: media are "
+        "kept as references and recorded as failed with reason not_configured.",
+    )
+    slrt_whatsapp_media_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest media file fetched and kept."
+    )
     # The SMTP endpoint that receives the offices' e-mail (None = not started).
     slrt_smtp_host: str = "127.0.0.1"
     slrt_smtp_port: int | None = None

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.documents.entrypoints import checklists, downloads, letters, verification
+from services.documents.entrypoints import (
+    attachments,
+    checklists,
+    downloads,
+    letters,
+    verification,
+)
 from services.documents.entrypoints.consumers import handlers
 from shared.catalogue import load_catalogue
 from shared.eventstore.store import EventStore
@@ -37,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(checklists.router)
     app.include_router(letters.router)
     app.include_router(letters.internal)
+    app.include_router(attachments.router)
     app.include_router(verification.public)
     app.include_router(downloads.public)
     return app

@@ -18,6 +18,11 @@ class DocumentsSettings(BaseSettings):
         description="Public address of the documents service: the QR code on a letter opens "
         "<this>/v1/verify/<letter id>?h=<content hash>.",
     )
+    slrt_intake_url: str = Field(
+        default="http://127.0.0.1:8101",
+        description="Intake's HTTP API: it serves the bytes of the files citizens sent "
+        "(`CaseAttachmentReceived.content_path`), with the staff member's own token.",
+    )
     slrt_documents_max_upload_bytes: int = Field(
         default=DEFAULT_MAX_BYTES, ge=1024, description="Largest scan accepted, in bytes."
     )

@@ -10,11 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.intake.entrypoints.attachments import router as attachment_router
 from services.intake.entrypoints.channels import register_channel_schemas
 from services.intake.entrypoints.channels import router as channel_router
 from services.intake.entrypoints.consumers import make_handlers, make_raw_handlers
+from services.intake.entrypoints.deps import units_of_work
 from services.intake.entrypoints.http import register_schemas, router
 from services.intake.entrypoints.internal import router as internal_router
+from services.intake.entrypoints.media_worker import MediaWorker
 from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
 from services.intake.service_layer.group_commit import RegistrationWriter
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(channel_router)
     app.include_router(staff_router)
     app.include_router(internal_router)
+    app.include_router(attachment_router)
 
     runtime_lifespan = app.router.lifespan_context
 
@@ -56,9 +60,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                 smtp = await start_smtp(
                     runtime, runtime.catalogue, settings.slrt_smtp_host, settings.slrt_smtp_port
                 )
+            # Media sent by reference (WhatsApp) are fetched after the webhook's answer.
+            media = MediaWorker(units_of_work(runtime), settings)
+            media.start()
             try:
                 yield
             finally:
+                await media.stop()
                 await app_.state.registrations.close()
                 if smtp is not None:
                     smtp.close()

@@ -184,6 +184,11 @@ class DocumentReceived(Event):
     file_sha256: str | None = Field(default=None, description="SHA-256 of the scanned file.")
     file_content_type: str | None = Field(default=None, examples=["application/pdf"])
     file_size: int | None = Field(default=None, ge=0, description="Bytes.")
+    attachment_id: UUID | None = Field(
+        default=None,
+        description="The citizen's attachment (CaseAttachmentReceived) staff accepted as "
+        "this document, if it came that way; file_sha256 is then the attachment's.",
+    )
 
 
 @register
@@ -503,6 +508,7 @@ class NotificationStatusReported(Event):
 # Each service's further events live in a module of its own (imported last so that they
 # register, and can use the names above).
 from shared.contracts import (  # noqa: E402
+    attachment_events,  # noqa: F401
     casework_events,  # noqa: F401
     documents_events,  # noqa: F401
     eligibility_events,  # noqa: F401

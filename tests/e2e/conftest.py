@@ -14,6 +14,7 @@ import pytest
 from shared.devstack import Stack, start_stack
 from shared.infra import Backend, Infra
 from tests.conftest import with_database
+from tests.fake_graph import FakeGraph
 from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
 
 
@@ -48,11 +49,23 @@ def channel_accounts(mail_sink: SmtpSink, providers: FakeProviders) -> str:
 
 
 @pytest.fixture(scope="session")
+def fake_graph() -> Iterator[FakeGraph]:
+    """A local server speaking the WhatsApp Cloud API's media shapes; intake's media
+    worker is pointed at it (nothing reaches it unless a test sends media)."""
+    graph = FakeGraph().start()
+    try:
+        yield graph
+    finally:
+        graph.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(
     infra: Infra,
     tmp_path_factory: pytest.TempPathFactory,
     mail_sink: SmtpSink,
     channel_providers: FakeProviders,
+    fake_graph: FakeGraph,
 ) -> Iterator[Stack]:
     async def create() -> None:
         conn = await asyncpg.connect(infra.database_url)
@@ -86,6 +99,8 @@ def stack(
             "SLRT_CHANNELS": channel_accounts(mail_sink, channel_providers),
             "SLRT_DELIVERY_BACKOFF_BASE_SECONDS": "0.2",
             "SLRT_DELIVERY_BACKOFF_CAP_SECONDS": "2",
+            "SLRT_WHATSAPP_API_BASE": fake_graph.api_base,
+            "SLRT_WHATSAPP_TOKEN": fake_graph.token,
         },
     )
     try:

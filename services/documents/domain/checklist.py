@@ -225,10 +225,12 @@ def receive_document(
     checked_by: str,
     file: ScannedFile | None = None,
     now: datetime | None = None,
+    attachment_id: UUID | None = None,
 ) -> list[Event]:
     """Staff checked one document. Empty list: it had been recorded already (idempotent).
 
     A document already met is recorded again only to attach a new scan to it.
+    `attachment_id`: the citizen's attachment staff accepted as this document.
     """
     check_document(checklist, document_type=document_type, form=form)
     fitting = [r for r in checklist.required if r.type == document_type and r.accepts(form)]
@@ -249,6 +251,7 @@ def receive_document(
             file_sha256=file.sha256 if file else None,
             file_content_type=file.content_type if file else None,
             file_size=file.size if file else None,
+            attachment_id=attachment_id,
         )
     ]
     after = fold(checklist, events)

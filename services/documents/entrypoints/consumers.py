@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncpg
 
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.when_case_attachment_announced_record import (
+    when_case_attachment_announced_record,
+)
 from services.documents.service_layer.when_case_disposed_record_drafter import (
     when_case_delegated_record_drafter,
     when_case_disposed_record_drafter,
@@ -22,6 +25,7 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
 )
 from shared.catalogue import Catalogue
 from shared.consumer import Handler, handles
+from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAttachmentReceived
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import CaseDelegated
 from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
@@ -57,7 +61,16 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     ) -> None:
         await when_case_delegated_record_drafter(joined(conn), event, envelope)
 
+    async def on_case_attachment(
+        conn: asyncpg.Connection,
+        _event: CaseAttachmentReceived | CaseAttachmentFetchFailed,
+        envelope: EventEnvelope,
+    ) -> None:
+        await when_case_attachment_announced_record(joined(conn), envelope)
+
     return {
+        **handles(CaseAttachmentReceived, on_case_attachment),
+        **handles(CaseAttachmentFetchFailed, on_case_attachment),
         **handles(ComplaintRegistered, on_complaint_registered),
         **handles(CaseAssigned, on_case_assigned),
         **handles(CaseDelegated, on_case_delegated),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.documents.adapters import projections
+from services.documents.adapters import attachments, projections
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
 from services.documents.service_layer.when_case_disposed_record_drafter import (
     when_case_delegated_record_drafter,
@@ -80,6 +80,8 @@ async def rebuild_projections(pool: asyncpg.Pool, catalogue: Catalogue) -> Rebui
         for stream, events in own.items():
             if stream.startswith("letter-"):
                 letters += await _letter(conn, events)
+        # The case's attachments: a projection of their own facts (intake's and ours).
+        await attachments.refold(conn)
         count = await projections.count_checklists(conn)
         await uow.commit()
     log.info("projections_rebuilt", checklists=count, letters=letters, events=len(envelopes))

@@ -8,7 +8,7 @@ leaves neither behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -27,6 +27,8 @@ from shared.unit_of_work import Loaded, Repository
 log = get_logger(__name__)
 
 RECEIVE_ROLES = (Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE)
+AfterAppend = Callable[[list[EventEnvelope]], Awaitable[None]]
+OnAppended = Callable[[DocumentsUnitOfWork, list[EventEnvelope]], Awaitable[None]]
 
 
 class WithScan:
@@ -40,7 +42,9 @@ class WithScan:
         file: CheckedFile,
         cmd: ReceiveDocument,
         by: str,
+        after: AfterAppend | None = None,
     ) -> None:
+        self.after = after
         self.checklists = checklists
         self.scan = scan
         self.file = file
@@ -61,7 +65,10 @@ class WithScan:
             file=self.file,
             uploaded_by=self.by,
         )
-        return await self.checklists.append(key, version, events, meta)
+        envelopes = await self.checklists.append(key, version, events, meta)
+        if self.after is not None:
+            await self.after(envelopes)
+        return envelopes
 
 
 async def record_document(
@@ -71,8 +78,13 @@ async def record_document(
     correlation_id: UUID,
     *,
     file: CheckedFile | None = None,
+    attachment_id: UUID | None = None,
+    on_appended: OnAppended | None = None,
 ) -> bool:
-    """Record one checked document, and its scan if one came; False when nothing was new."""
+    """Record one checked document, and its scan if one came; False when nothing was new.
+
+    `attachment_id`: the scan is the citizen's attachment staff accepted (the event names
+    it); `on_appended` projects more in the same transaction (the attachment's row)."""
     now = datetime.now(UTC)
     scan = (
         model.ScannedFile(uuid4(), file.sha256, file.content_type, file.size)
@@ -89,13 +101,23 @@ async def record_document(
             checked_by=staff.actor,
             file=scan,
             now=now,
+            attachment_id=attachment_id,
         )
 
     def repository(uow: DocumentsUnitOfWork) -> Repository[UUID, ChecklistOnFile]:
         checklists = uow.checklists.at(now)
         if file is None or scan is None:
             return checklists
-        return WithScan(checklists, scan, file, cmd, staff.actor)
+        after: AfterAppend | None = None
+        if on_appended is not None:
+            hook = on_appended
+
+            async def project_more(envelopes: list[EventEnvelope]) -> None:
+                await hook(uow, envelopes)
+
+            after = project_more
+
+        return WithScan(checklists, scan, file, cmd, staff.actor, after)
 
     appended = await run(
         new_uow, repository, cmd.case_id, decide, command_meta(staff, correlation_id)

@@ -268,11 +268,12 @@ async def add_attachment(
     content_type: str,
     content: bytes,
     sha256: str,
+    position: int = 0,
 ) -> None:
     await conn.execute(
         """INSERT INTO intake.inbound_attachments
-               (id, inbound_id, file_name, content_type, size_bytes, sha256, content)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+               (id, inbound_id, file_name, content_type, size_bytes, sha256, content, position)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         attachment_id,
         inbound_id,
         file_name[:255],
@@ -280,6 +281,7 @@ async def add_attachment(
         len(content),
         sha256,
         content,
+        position,
     )
 
 

@@ -17,6 +17,7 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.commands import ApplicantIn, RegisterRequest
 from services.intake.domain.inbound import Classified, InboundPayload, classify
 from services.intake.domain.registration import resolve_office, validate_request
+from services.intake.service_layer.announce_case_attachments import announce_case_attachments
 from services.intake.service_layer.register_valid_request import (
     Registered,
     register_valid_request,
@@ -101,5 +102,14 @@ async def classify_triaged_message(
         await uow.triage.classified(
             inbound_id, by=staff.actor, case_id=result.case_id, office=office
         )
+        if not result.duplicate:  # the message's files become documents of its case
+            await announce_case_attachments(
+                uow,
+                inbound_id=inbound_id,
+                case_id=result.case_id,
+                office=office,
+                correlation_id=correlation_id,
+                actor=staff.actor,
+            )
         await uow.commit()
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID, uuid4
 
+from services.intake.adapters import attachments as attachment_rows
 from services.intake.adapters import repository as repo
 from services.intake.adapters.channels.base import Delivery, Received
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
@@ -56,10 +57,11 @@ async def receive_inbound(
                 anonymous=payload.anonymous,
                 confidential=payload.confidential,
             )
-            # Files whose bytes came with the delivery (e-mail parts, a scanned letter);
-            # WhatsApp media are references, fetched later by their id.
+            # Files whose bytes came with the delivery (e-mail parts, a scanned letter, a
+            # website form's files) are kept now; media references (WhatsApp) are kept
+            # pending, and intake's media worker fetches them after this commit.
             with_bytes = payload.attachments[: len(item.attachments)]
-            for att, ref in zip(item.attachments, with_bytes, strict=True):
+            for position, (att, ref) in enumerate(zip(item.attachments, with_bytes, strict=True)):
                 await repo.add_attachment(
                     conn,
                     attachment_id=uuid4(),
@@ -68,6 +70,20 @@ async def receive_inbound(
                     content_type=ref.content_type,
                     content=att.content,
                     sha256=att.sha256,
+                    position=position,
+                )
+            for position, ref in enumerate(
+                payload.attachments[len(item.attachments) :], start=len(item.attachments)
+            ):
+                await attachment_rows.add_pending(
+                    conn,
+                    attachment_id=uuid4(),
+                    inbound_id=inbound_id,
+                    file_name=ref.file_name,
+                    content_type=ref.content_type,
+                    media_id=ref.id,
+                    declared_sha256=ref.sha256,
+                    position=position,
                 )
             event = InboundReceived(
                 inbound_id=inbound_id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from services.intake.adapters import attachments as attachment_rows
 from services.intake.adapters import repository as repo
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.inbound import (
@@ -28,8 +29,12 @@ from services.intake.domain.inbound import (
     triage_summary,
 )
 from services.intake.domain.registration import validate_request
+from services.intake.service_layer.announce_case_attachments import announce_case_attachments
 from services.intake.service_layer.receive_inbound import ADAPTER_ACTOR
-from services.intake.service_layer.register_valid_request import register_valid_request
+from services.intake.service_layer.register_valid_request import (
+    Registered,
+    register_valid_request,
+)
 from services.intake.service_layer.request_status import request_status
 from shared.catalogue import Catalogue
 from shared.contracts.base import EventEnvelope, EventMetadata
@@ -98,6 +103,7 @@ async def route_inbound_message(
                     handle=payload.sender.handle,
                     message_ref=payload.message_ref,
                 )
+                await _attachments_follow(uow, envelope, event, result.case_id, office.id, result)
         except Refused as refusal:
             # From a channel, a NIK with a typo or an unknown variant is staff's to fix.
             outcome = NeedsTriage(office.id, refusal.code)
@@ -143,7 +149,32 @@ async def _reply(
     await repo.mark_inbound(
         uow.conn, event.inbound_id, status="reply", reason="reply", case_id=case_id, office=office
     )
+    await _attachments_follow(uow, envelope, event, case_id, office)
     log.info("inbound_threaded", case_id=str(case_id))
+
+
+async def _attachments_follow(
+    uow: IntakeUnitOfWork,
+    envelope: EventEnvelope,
+    event: InboundReceived,
+    case_id: UUID,
+    office: str,
+    result: Registered | None = None,
+) -> None:
+    """The message's files become documents of its case (a redelivery's are the first
+    delivery's: not announced twice)."""
+    if result is not None and result.duplicate:
+        await attachment_rows.set_aside_redelivered(uow.conn, event.inbound_id)
+        return
+    await announce_case_attachments(
+        uow,
+        inbound_id=event.inbound_id,
+        case_id=case_id,
+        office=office,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.event_id,
+        actor=ADAPTER_ACTOR,
+    )
 
 
 async def _triage(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pydantic import AwareDatetime, ConfigDict, Field
+import filetype
+from pydantic import AwareDatetime, Base64Bytes, ConfigDict, Field, model_validator
 
-from services.intake.adapters.channels.base import Received
+from services.intake.adapters.channels.base import Attachment, Received
 from services.intake.domain.commands import NoNul
-from services.intake.domain.inbound import InboundPayload, Sender
+from services.intake.domain.inbound import AttachmentRef, InboundPayload, Sender
 from shared.contracts.vocab import Channel
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -72,6 +73,38 @@ class LaporReport(NoNul):
         )
 
 
+FORM_FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+class FormFile(NoNul):
+    """A file sent with the website form (a scan or photo of a document), inline."""
+
+    model_config = _FROZEN
+
+    file_name: str = Field(min_length=1, max_length=200, examples=["surat-kehilangan.pdf"])
+    content_type: str = Field(max_length=100, examples=["application/pdf"])
+    content_base64: Base64Bytes = Field(
+        description="The file's bytes, base64. PDF, JPEG or PNG, judged by the content; "
+        "the whole form is at most 1 MiB."
+    )
+
+    @model_validator(mode="after")
+    def _judged_by_content(self) -> FormFile:
+        kind = filetype.guess(self.content_base64)
+        sniffed = kind.mime if kind is not None else None
+        if sniffed not in FORM_FILE_TYPES:
+            raise ValueError(f"the file must be a PDF, JPEG or PNG (its content is {sniffed})")
+        declared = self.content_type.split(";", 1)[0].strip().lower()
+        if declared.replace("image/jpg", "image/jpeg") != sniffed:
+            raise ValueError(f"the file says {declared} but its content is {sniffed}")
+        return self
+
+    def attachment(self) -> Attachment:
+        kind = filetype.guess(self.content_base64)
+        assert kind is not None
+        return Attachment(self.file_name, kind.mime, self.content_base64)
+
+
 class WebsiteForm(NoNul):
     """The complaint / request form on the office's website."""
 
@@ -89,8 +122,12 @@ class WebsiteForm(NoNul):
     message: str = Field(min_length=1, max_length=10_000)
     anonymous: bool = False
     confidential: bool = False
+    attachments: tuple[FormFile, ...] = Field(
+        default=(), max_length=5, description="Files sent with the form: documents of the case."
+    )
 
     def to_received(self, office: str) -> Received:
+        files = tuple(f.attachment() for f in self.attachments)
         return Received(
             channel=Channel.WEBSITE,
             external_id=self.submission_id,
@@ -104,7 +141,18 @@ class WebsiteForm(NoNul):
                 text=self.message,
                 anonymous=self.anonymous,
                 confidential=self.confidential,
+                attachments=tuple(
+                    AttachmentRef(
+                        id=f.sha256[:16],
+                        file_name=f.file_name,
+                        content_type=f.content_type,
+                        size_bytes=len(f.content),
+                        sha256=f.sha256,
+                    )
+                    for f in files
+                ),
             ),
+            attachments=files,
         )
 
 
