@@ -159,3 +159,16 @@ class IdCardReturned(Event):
     case_id: UUID | None = None
     office: str
     returned_by: str
+
+
+@register
+class VisitCalled(Event):
+    """Reception called a waiting visitor's queue number to the desk ("call next")."""
+
+    event_type = "VisitCalled"
+    topic = INTAKE_TOPIC
+
+    visit_id: UUID = Field(description="The guest-book entry (visit) whose number was called.")
+    office: str = Field(description="The office whose desk called the number.")
+    queue_number: str = Field(examples=["A-007"], description="The number called, as shown.")
+    called_by: str = Field(description="The staff member who called the number.")
