@@ -12,7 +12,14 @@ import asyncpg
 from fastapi import FastAPI
 
 from services.casework.adapters.case_projection import CaseProjection, RebuildReport
-from services.casework.entrypoints import case_files, lifecycle, referrals, social_work, work
+from services.casework.entrypoints import (
+    case_files,
+    lifecycle,
+    office,
+    referrals,
+    social_work,
+    work,
+)
 from services.casework.entrypoints.consumers import SERVICE, handlers
 from services.casework.service_layer.check_deadlines import SweepReport, check_deadlines
 from services.casework.service_layer.context import Casework, standards_from
@@ -73,6 +80,7 @@ def create_app(settings: Settings | None = None, *, watch_seconds: float = 60.0)
         referrals.router,
         work.router,
         work.surveys,
+        office.router,
     ):
         app.include_router(router)
     return app
