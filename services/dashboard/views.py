@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from datetime import time as dtime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -16,7 +16,7 @@ from uuid import UUID
 from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain import charts
 from services.dashboard.domain import reception as reception_rules
-from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, clock_state
+from services.dashboard.domain.formatting import CLOCK_LABELS, MONTHS, ClockState, clock_state
 from shared.catalogue import Office
 from shared.localtime import local_today, zone_of
 from shared.refusal import Refused
@@ -196,6 +196,15 @@ TRIAGE_REASONS = {
 CARD_LABELS = {"ktp": "KTP", "sim": "SIM", "other": "Kartu lain"}
 
 
+def _day(value: Any) -> str:
+    """'2026-11-30' -> '30 November 2026'."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def _visit(v: dict[str, Any]) -> dict[str, Any]:
     card = v.get("id_card")
     if v.get("case_id"):
@@ -208,6 +217,7 @@ def _visit(v: dict[str, Any]) -> dict[str, Any]:
         **v,
         "checked_in_at": _parse(v.get("checked_in_at")),
         "called_at": _parse(v.get("called_at")),
+        "visit_day": _day(v.get("visit_date")),
         "state": state,
         "state_label": label,
         "card_label": CARD_LABELS.get(card["kind"], card["kind"]) if card else None,
@@ -279,7 +289,13 @@ async def triage(services: Services, token: str, office: Office) -> dict[str, An
         ],
         "choices": choices,
         "pairs": [
-            {**p, "newer": files[2 * n], "earlier": files[2 * n + 1]} for n, p in enumerate(pairs)
+            {
+                **p,
+                "suspected_at": _parse(p.get("suspected_at")),
+                "newer": files[2 * n],
+                "earlier": files[2 * n + 1],
+            }
+            for n, p in enumerate(pairs)
         ],
         "more_pairs": max(0, len(duplicates["items"]) - len(pairs)),
     }
@@ -301,6 +317,19 @@ def _drill(**params: str) -> str:
     return "/kantor/kasus?" + urlencode(params)
 
 
+def _short_service_label(office: Office, item: dict[str, Any]) -> str:
+    """For a chart: the variant's name and the service's first words."""
+    standard = office.services.get(str(item.get("service")))
+    if standard is None:
+        return str(item.get("service", ""))
+    words = standard.name.split()
+    name = " ".join(words[:3]) + ("…" if len(words) > 3 else "")
+    variant = item.get("variant")
+    if variant and variant in standard.variants:
+        return f"{standard.variants[variant].name} · {name}"
+    return name
+
+
 def _figures(office: Office, period: str, summary: dict[str, Any]) -> dict[str, Any]:
     channel_bars = [
         charts.Bar(
@@ -319,6 +348,7 @@ def _figures(office: Office, period: str, summary: dict[str, Any]) -> dict[str, 
                 layanan=s["service"],
                 **({"varian": s["variant"]} if s["variant"] else {}),
             ),
+            short=_short_service_label(office, s),
         )
         for s in summary["by_service"]
     ]

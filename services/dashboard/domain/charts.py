@@ -20,45 +20,46 @@ class Bar:
     label: str
     value: int
     href: str | None = None  # drill-down: the list behind the bar
+    short: str | None = None  # the text on the chart, when the label is long (a variant)
 
 
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def bar_chart(chart_id: str, title: str, bars: list[Bar], *, width: int = 560) -> str:
+def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> str:
     """A horizontal bar chart as an inline SVG string (escaped; safe to mark up as-is).
 
-    Scales to its container (`viewBox`, width 100%); labels on the left, the value at
-    the end of each bar; each bar links to its drill-down list when it has one."""
-    row, gap, label_w, top = 28, 8, 190, 4
-    height = top + max(1, len(bars)) * (row + gap)
-    plot_w = width - label_w - 56
+    Each row is its label on a line of its own (long Indonesian names fit, also on a
+    phone) and the bar under it, the value at its end; a bar links to its drill-down
+    list when it has one. As wide as its container: bar lengths are percentages, so
+    the text keeps its size from a phone to the office PC (no `viewBox` scaling)."""
+    label_h, bar_h, gap, plot_pct = 18, 20, 10, 86.0
+    row = label_h + bar_h + gap
+    height = max(1, len(bars)) * row
     peak = max((b.value for b in bars), default=0) or 1
     total = sum(b.value for b in bars)
+    cid = escape(chart_id)
     desc = "; ".join(f"{b.label}: {b.value}" for b in bars) or "Belum ada data."
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d" '
-        f'preserveAspectRatio="xMinYMin meet">',
-        f'<title id="{escape(chart_id)}-t">{escape(title)} (jumlah {total})</title>',
-        f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{cid}" '
+        f'width="100%" height="{height}" role="img" aria-labelledby="{cid}-t {cid}-d">',
+        f'<title id="{cid}-t">{escape(title)} (jumlah {total})</title>',
+        f'<desc id="{cid}-d">{escape(desc)}</desc>',
     ]
     if not bars:
-        parts.append(
-            f'<text x="0" y="{top + row * 0.7:.0f}" class="chart-empty">Belum ada data.</text>'
-        )
+        parts.append(f'<text x="0" y="{label_h + 6}" class="chart-empty">Belum ada data.</text>')
     for i, b in enumerate(bars):
-        y = top + i * (row + gap)
-        w = 0 if b.value <= 0 else max(2.0, plot_w * b.value / peak)
+        y = i * row
+        w = 0.0 if b.value <= 0 else max(0.5, plot_pct * b.value / peak)
         colour = PALETTE[i % len(PALETTE)]
         bar = (
-            f'<text x="{label_w - 8}" y="{y + row * 0.68:.1f}" text-anchor="end" '
-            f'class="chart-label">{escape(_truncate(b.label, 26))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row}" rx="3" '
+            f"<title>{escape(b.label)}: {b.value}</title>"
+            f'<text x="0" y="{y + label_h - 5}" class="chart-label">'
+            f"{escape(_truncate(b.short or b.label, 60))}</text>"
+            f'<rect x="0" y="{y + label_h}" width="{w:.1f}%" height="{bar_h}" rx="3" '
             f'fill="{colour}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + row * 0.68:.1f}" '
+            f'<text x="{w + 1.5:.1f}%" y="{y + label_h + bar_h - 5}" '
             f'class="chart-value">{b.value}</text>'
         )
         if b.href:
