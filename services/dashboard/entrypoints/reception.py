@@ -52,7 +52,7 @@ async def reception_body(request: Request, me: SignedIn) -> HTMLResponse:
     """The live part: queue, guest book and cards (reloaded on every change)."""
     require(me, *DESK)
     data = await views.reception(get_dashboard(request).services, me.token())
-    return render(request, "_reception_body.html", {"desk": data, "new_visit": None}, me=me)
+    return render(request, "_reception_body.html", {"desk": data}, me=me)
 
 
 @router.post("/panggil", response_class=HTMLResponse)
