@@ -14,6 +14,10 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
   5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
      notifications' consumer and delivery worker, SMTP), against a raw aiosmtplib send
      loop to the same sink (bench/email.py).
+  6. the staff web app (bench/dashboard.py): a command's 201 to its change on
+     --sse-connections open live pages, and the office dashboard's render time with
+     --dashboard-cases cases in the office, both against the dashboard's plain HTTP
+     round trip in the same run.
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
 """
 
@@ -35,13 +39,14 @@ from uuid import UUID
 
 import asyncpg
 
+from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
 from bench.http import Connection
 from bench.raw import kafka_rates, percentile, pg_commit_rate
 from shared.auth import mint_token
 from shared.contracts.vocab import Role
-from shared.devstack import start_stack
+from shared.devstack import WITH_DASHBOARD, start_stack
 from shared.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.json"
@@ -225,6 +230,7 @@ async def run(
     intake: str,
     others: list[subprocess.Popen[bytes]],
     sink: CountingSink,
+    dashboard: str,
 ) -> list[dict[str, Any]]:
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
@@ -255,6 +261,19 @@ async def run(
             row("end_to_end_emails_delivered", e2e_mail["per_s"], "mails/s", raw_mail),
             row("emails_delivered", e2e_mail["delivered"], "count", args.emails),
         ]
+    web = await dashboard_bench(
+        stack_dsn,
+        dashboard,
+        intake,
+        connections=args.sse_connections,
+        commands=args.sse_commands,
+        office_cases_wanted=args.dashboard_cases,
+        seed=lambda k: push_complaints(
+            intake, stack_dsn, k, args.concurrency, first=10 * n + 100_000, watch=False
+        ),
+        settle=lambda: wait_quiet(stack_dsn),
+    )
+    pages, cases = args.sse_connections, int(web["cases"])
     return [
         row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
@@ -276,6 +295,13 @@ async def run(
         row("complaints_accepted", alone["accepted"] + system["accepted"], "count", 2 * n),
         *registry,
         *mail,
+        row("dashboard_http_round_trip_p50", web["http_p50"], "ms", None),
+        row("dashboard_http_round_trip_p99", web["http_p99"], "ms", None),
+        row(f"sse_201_to_change_{pages}_pages_p50", web["sse_p50"], "ms", web["http_p50"]),
+        row(f"sse_201_to_change_{pages}_pages_p99", web["sse_p99"], "ms", web["http_p99"]),
+        row("sse_changes_received", web["sse_received"], "count", web["sse_expected"]),
+        row(f"office_page_render_{cases}_cases_p50", web["render_p50"], "ms", web["http_p50"]),
+        row(f"office_page_render_{cases}_cases_p99", web["render_p99"], "ms", web["http_p99"]),
     ]
 
 
@@ -301,6 +327,14 @@ def main() -> None:
         default=int(os.environ.get("BENCH_REGISTRY_ROWS", "10000000")),
         help="members in the registry import and lookup bench (0: skip it)",
     )
+    p.add_argument("--sse-connections", type=int, default=200, help="open live pages")
+    p.add_argument("--sse-commands", type=int, default=30, help="commands timed to the pages")
+    p.add_argument(
+        "--dashboard-cases",
+        type=int,
+        default=int(os.environ.get("BENCH_DASHBOARD_CASES", "10000")),
+        help="cases in the office when the office dashboard's render is timed",
+    )
     args = p.parse_args()
     os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
     sink = CountingSink().start()
@@ -317,6 +351,7 @@ def main() -> None:
                 "SLRT_LOG_LEVEL": "WARNING",
                 "SLRT_CHANNELS": json.dumps(channels),
             },
+            services=WITH_DASHBOARD,
         )
         try:
             rows = asyncio.run(
@@ -328,6 +363,7 @@ def main() -> None:
                     stack.url("intake"),
                     [p for name, p in stack.processes.items() if name != "intake"],
                     sink,
+                    stack.url("dashboard"),
                 )
             )
         finally:

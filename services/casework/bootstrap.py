@@ -16,6 +16,7 @@ from services.casework.entrypoints import (
     case_files,
     internal,
     lifecycle,
+    office,
     referrals,
     social_work,
     work,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, watch_seconds: float = 60.0)
         work.router,
         work.surveys,
         internal.router,
+        office.router,
     ):
         app.include_router(router)
     return app

@@ -418,3 +418,66 @@ def social_work_view(state: CaseState, standards: CaseStandards) -> SocialWorkVi
         psychologist=state.psychologist,
         steps=[SocialWorkStep(**vars(s), breached=s.key in state.steps_breached) for s in steps],
     )
+
+
+# ---- the office's figures (the head of office's and the Kabid's dashboard) ---------------
+
+# Stages after which a case is no longer open (resolved, closed, or gone to another case
+# or office).
+_FINISHED_STAGES = ("resolved", "closed", "forwarded", "merged")
+
+
+async def office_summary(
+    conn: asyncpg.Connection, office: str, since: datetime, until: datetime, now: datetime
+) -> dict[str, Any]:
+    """The office's figures: requests registered in [since, until) by channel and by
+    service (and variant), resolved in the period and how many of those within their
+    published time, and what is open and overdue now. Two statements over the case
+    rows; aggregation in PostgreSQL."""
+    counts = await conn.fetch(
+        """SELECT channel, service, variant, count(*) AS n FROM casework.cases
+           WHERE office = $1 AND opened_at >= $2 AND opened_at < $3
+           GROUP BY channel, service, variant""",
+        office,
+        since,
+        until,
+    )
+    totals = await conn.fetchrow(
+        """SELECT
+               count(*) FILTER (WHERE stage <> ALL($5::text[])) AS open,
+               count(*) FILTER (WHERE clock_stopped_at IS NULL AND due_at IS NOT NULL
+                                  AND due_at <= $4) AS overdue,
+               count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3) AS resolved,
+               count(*) FILTER (WHERE resolved_at >= $2 AND resolved_at < $3 AND NOT breached
+                                  AND (due_at IS NULL OR resolved_at <= due_at))
+                   AS resolved_on_time
+           FROM casework.cases WHERE office = $1""",
+        office,
+        since,
+        until,
+        now,
+        list(_FINISHED_STAGES),
+    )
+    by_channel: dict[str, int] = {}
+    by_service: dict[tuple[str, str | None], int] = {}
+    for r in counts:
+        by_channel[r["channel"]] = by_channel.get(r["channel"], 0) + r["n"]
+        key = (r["service"], r["variant"])
+        by_service[key] = by_service.get(key, 0) + r["n"]
+    resolved, on_time = int(totals["resolved"]), int(totals["resolved_on_time"])
+    return {
+        "registered": sum(by_channel.values()),
+        "by_channel": [
+            {"channel": c, "count": n}
+            for c, n in sorted(by_channel.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "by_service": [
+            {"service": s, "variant": v, "count": n}
+            for (s, v), n in sorted(by_service.items(), key=lambda kv: (-kv[1], kv[0][0]))
+        ],
+        "open": int(totals["open"]),
+        "overdue": int(totals["overdue"]),
+        "resolved": resolved,
+        "resolved_on_time": on_time,
+        "sla_compliance": round(on_time / resolved, 4) if resolved else None,
+    }

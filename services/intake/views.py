@@ -190,6 +190,7 @@ def _visit(r: Any) -> dict[str, Any]:
         "visitor_name": r["visitor_name"],
         "purpose": r["purpose"],
         "checked_in_at": r["checked_in_at"].isoformat(),
+        "called_at": r["called_at"].isoformat() if r["called_at"] else None,
         "case_id": str(r["case_id"]) if r["case_id"] else None,
         "id_card": (
             None

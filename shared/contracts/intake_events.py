@@ -209,3 +209,16 @@ class ChannelDeliveryStatusReported(Event):
         description="The provider's error codes and titles, for a failed message.",
         examples=[["131047 Re-engagement message"]],
     )
+
+
+@register
+class VisitCalled(Event):
+    """Reception called a waiting visitor's queue number to the desk ("call next")."""
+
+    event_type = "VisitCalled"
+    topic = INTAKE_TOPIC
+
+    visit_id: UUID = Field(description="The guest-book entry (visit) whose number was called.")
+    office: str = Field(description="The office whose desk called the number.")
+    queue_number: str = Field(examples=["A-007"], description="The number called, as shown.")
+    called_by: str = Field(description="The staff member who called the number.")

@@ -126,3 +126,35 @@ class GuestBook(BaseModel):
     office: str
     date: date
     visits: list[Visit]
+
+
+class ChannelCount(BaseModel):
+    channel: str
+    count: int
+
+
+class ServiceCount(BaseModel):
+    service: str
+    variant: str | None
+    count: int
+
+
+class OfficeSummary(BaseModel):
+    """The office's figures for a period (registered, resolved) and now (open, overdue)."""
+
+    office: str
+    since: datetime
+    until: datetime
+    as_of: datetime
+    registered: int = Field(description="Requests registered in the period.")
+    by_channel: list[ChannelCount] = Field(description="Registered in the period, by channel.")
+    by_service: list[ServiceCount] = Field(
+        description="Registered in the period, by service and variant."
+    )
+    open: int = Field(description="Cases of the office open now.")
+    overdue: int = Field(description="Open cases whose published time has passed, now.")
+    resolved: int = Field(description="Cases resolved in the period.")
+    resolved_on_time: int = Field(description="Of those, resolved within the published time.")
+    sla_compliance: float | None = Field(
+        description="resolved_on_time / resolved (0..1); null when nothing was resolved."
+    )

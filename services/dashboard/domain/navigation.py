@@ -23,6 +23,24 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("work", "Pekerjaan saya", "/", ALL_CASE_ROLES),
     NavItem("staff", "Staf", "/admin/staf", frozenset({Role.ADMIN})),
+    NavItem(
+        "reception",
+        "Resepsionis",
+        "/resepsionis",
+        frozenset({Role.RECEPTIONIST, Role.FRONT_OFFICE}),
+    ),
+    NavItem(
+        "triage",
+        "Triase",
+        "/triase",
+        frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER}),
+    ),
+    NavItem(
+        "office",
+        "Dasbor kantor",
+        "/kantor",
+        frozenset({Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.SECRETARY}),
+    ),
 ]
 
 

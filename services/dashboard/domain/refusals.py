@@ -61,6 +61,8 @@ SENTENCES: dict[str, str] = {
     "anonymous_report": "Laporan anonim tidak memuat identitas pelapor.",
     "no_id_card": "Tidak ada kartu identitas yang dititipkan.",
     "external_id_taken": "Pesan dengan nomor ini sudah diterima sebelumnya.",
+    "already_called": "Nomor antrean ini sudah dipanggil.",
+    "nobody_waiting": "Tidak ada tamu yang menunggu untuk dipanggil.",
     # the request itself is wrong
     "invalid_request": "Isian belum lengkap atau tidak sesuai. Periksa kembali formulir.",
     "malformed_json": "Permintaan tidak dapat dibaca.",
@@ -69,6 +71,9 @@ SENTENCES: dict[str, str] = {
     "agency_required": "Instansi tujuan wajib diisi.",
     "nik_invalid": "NIK tidak sah (harus 16 angka yang sesuai kode wilayah).",
     "unknown_service": "Layanan tidak dikenal di kantor ini.",
+    "unknown_variant": "Jenis layanan tidak dikenal untuk layanan ini.",
+    "applicant_missing": "Isi nama, NIK, atau nomor telepon pemohon.",
+    "invalid_period": "Periode tidak sah: akhir harus sesudah awal.",
     "file_missing": "Berkas belum dipilih.",
     "file_empty": "Berkas kosong.",
     "payload_too_large": "Berkas terlalu besar.",

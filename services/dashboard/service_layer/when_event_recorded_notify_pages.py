@@ -1,7 +1,9 @@
 """Policy: when any event about a case is recorded, tell the open pages that show it.
 
 The dashboard consumes every service's events through `shared.consumer` (idempotent,
-with catch-up from the store). The event itself is not shown: the page reads the case
+with catch-up from the store). Events about no case (the guest book, the triage queue)
+reach the office-wide pages of their office (reception, triage). The event itself is not
+shown: the page reads the case
 again from the owning service, with the person's own token, so what it shows is what the
 service would answer and every read stays logged there.
 """
@@ -22,6 +24,10 @@ async def notify_pages(
     case_id = envelope.case_id or getattr(event, "case_id", None)
     office = envelope.office or getattr(event, "office", None)
     if case_id is None:
+        # Not about one case (a visitor signed in or called at the desk, a message put
+        # to triage): the office-wide pages of its office hear of it.
+        if office:
+            hub.publish(Change(office, None, envelope.event_type, envelope.global_position))
         return
     if office:
         await case_offices.remember(conn, case_id, office)

@@ -12,7 +12,12 @@ import asyncpg
 
 from services.intake.domain.visits import Visit
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
+from shared.contracts.intake_events import (
+    GuestBookSigned,
+    IdCardDeposited,
+    IdCardReturned,
+    VisitCalled,
+)
 from shared.contracts.streams import visit_stream
 from shared.unit_of_work import EventLog, Loaded
 
@@ -35,8 +40,9 @@ class VisitRepository:
     async def load(self, visit_id: UUID) -> Loaded[Visit | None]:
         """The visit, locked (two receptionists returning one card queue here)."""
         row = await self.conn.fetchrow(
-            """SELECT office, case_id, id_card_left_at, id_card_returned_at FROM intake.visits
-               WHERE id = $1 FOR UPDATE""",
+            """SELECT office, case_id, id_card_left_at, id_card_returned_at, queue_number,
+                      called_at
+               FROM intake.visits WHERE id = $1 FOR UPDATE""",
             visit_id,
         )
         version = await self.events.version(visit_stream(visit_id))
@@ -48,6 +54,8 @@ class VisitRepository:
             case_id=row["case_id"],
             card_left=row["id_card_left_at"] is not None,
             card_returned=row["id_card_returned_at"] is not None,
+            queue_number=row["queue_number"],
+            called=row["called_at"] is not None,
         )
         return Loaded(visit, version)
 
@@ -61,8 +69,8 @@ class VisitRepository:
         visitor: dict[str, Any] | None = None,
     ) -> list[EventEnvelope]:
         """Append and project: a new visit's row (with `visitor`, the guest-book details
-        no event carries), a card handed back. A visit tied to a case: its events are
-        that case's too (the envelope's `case_id`)."""
+        no event carries), a card handed back, a number called. A visit tied to a case:
+        its events are that case's too (the envelope's `case_id`)."""
         if meta.case_id is None:
             case_id = next(
                 (
@@ -85,6 +93,13 @@ class VisitRepository:
                     await self.conn.execute(
                         """UPDATE intake.visits SET id_card_returned_at = clock_timestamp(),
                                id_card_returned_by = $2 WHERE id = $1""",
+                        visit_id,
+                        actor,
+                    )
+                case VisitCalled(called_by=actor):
+                    await self.conn.execute(
+                        """UPDATE intake.visits SET called_at = clock_timestamp(), called_by = $2
+                           WHERE id = $1""",
                         visit_id,
                         actor,
                     )

@@ -10,7 +10,12 @@ from typing import Literal
 from uuid import UUID
 
 from shared.contracts.base import Event
-from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
+from shared.contracts.intake_events import (
+    GuestBookSigned,
+    IdCardDeposited,
+    IdCardReturned,
+    VisitCalled,
+)
 from shared.refusal import Refused
 
 CardKind = Literal["ktp", "sim", "other"]
@@ -59,6 +64,8 @@ class Visit:
     case_id: UUID | None
     card_left: bool
     card_returned: bool
+    queue_number: str = ""
+    called: bool = False
 
 
 def fold_visit(visit_id: UUID, events: Iterable[Event]) -> Visit | None:
@@ -66,12 +73,21 @@ def fold_visit(visit_id: UUID, events: Iterable[Event]) -> Visit | None:
     visit: Visit | None = None
     for event in events:
         match event:
-            case GuestBookSigned(office=office):
-                visit = Visit(visit_id, office, None, card_left=False, card_returned=False)
+            case GuestBookSigned(office=office, queue_number=number):
+                visit = Visit(
+                    visit_id,
+                    office,
+                    None,
+                    card_left=False,
+                    card_returned=False,
+                    queue_number=number,
+                )
             case IdCardDeposited(case_id=case_id) if visit is not None:
                 visit = replace(visit, case_id=case_id or visit.case_id, card_left=True)
             case IdCardReturned() if visit is not None:
                 visit = replace(visit, card_returned=True)
+            case VisitCalled() if visit is not None:
+                visit = replace(visit, called=True)
     return visit
 
 
@@ -90,5 +106,26 @@ def return_id_card(
     return [
         IdCardReturned(
             visit_id=visit.visit_id, case_id=visit.case_id, office=visit.office, returned_by=actor
+        )
+    ]
+
+
+def call_visit(
+    visit_id: UUID, visit: Visit | None, *, staff_office: str, actor: str
+) -> list[Event]:
+    """Reception calls a waiting visitor's number to the desk, once (the dashboard's "call
+    next" picks the oldest visit of the day not yet called)."""
+    if visit is None:
+        raise Refused.not_found("visit_not_found", f"No visit {visit_id}.")
+    if visit.office != staff_office:
+        raise Refused.forbidden("wrong_office", "The visit is another office's.")
+    if visit.called:
+        raise Refused.conflict("already_called", "This queue number was already called.")
+    return [
+        VisitCalled(
+            visit_id=visit.visit_id,
+            office=visit.office,
+            queue_number=visit.queue_number,
+            called_by=actor,
         )
     ]

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 
 from services.intake.domain.commands import ApplicantIn, NoNul
 from services.intake.entrypoints.deps import new_uow
+from services.intake.service_layer.call_visitor import call_visitor
 from services.intake.service_layer.classify_triaged_message import classify_triaged_message
 from services.intake.service_layer.confirm_duplicate import confirm_duplicate
 from services.intake.service_layer.dismiss_duplicate import dismiss_duplicate
@@ -201,5 +202,18 @@ async def get_id_cards(request: Request, staff: Staff) -> dict[str, Any]:
 async def post_id_card_return(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
     return await return_id_card(
+        new_uow(request), staff, visit_id, correlation_id=correlation_id(request)
+    )
+
+
+@router.post(
+    "/v1/desk/visits/{visit_id}/call",
+    tags=["desk"],
+    summary="Call a waiting visitor's queue number to the desk (once)",
+    responses={409: {"description": "already_called"}, 404: {"description": "visit_not_found"}},
+)
+async def post_visit_call(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
+    authorize(staff, roles=DESK_ROLES)
+    return await call_visitor(
         new_uow(request), staff, visit_id, correlation_id=correlation_id(request)
     )

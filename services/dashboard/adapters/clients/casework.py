@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -39,4 +40,42 @@ class CaseworkClient(ServiceClient):
     ) -> dict[str, Any]:
         """`POST /v1/cases/{id}/{action}` (take-up, assign, pause, resume, resolve, ...)."""
         result: dict[str, Any] = await self.post(f"/v1/cases/{case_id}/{action}", token, json=body)
+        return result
+
+    # ---- the office dashboard ----------------------------------------------------------
+
+    async def office_summary(
+        self, token: str, since: datetime, until: datetime | None = None
+    ) -> dict[str, Any]:
+        """`GET /v1/work/summary`: registered in the period by channel and service,
+        resolved (and within the published time), open and overdue now."""
+        params = {"since": since.isoformat()}
+        if until is not None:
+            params["until"] = until.isoformat()
+        result: dict[str, Any] = await self.get("/v1/work/summary", token, params=params)
+        return result
+
+    async def ikm(
+        self, token: str, since: datetime, until: datetime | None = None
+    ) -> dict[str, Any]:
+        """`GET /v1/work/ikm`: the satisfaction index over the survey answers of the period."""
+        params = {"since": since.isoformat()}
+        if until is not None:
+            params["until"] = until.isoformat()
+        result: dict[str, Any] = await self.get("/v1/work/ikm", token, params=params)
+        return result
+
+    async def overdue(self, token: str) -> dict[str, Any]:
+        """`GET /v1/work/overdue`: open cases past their deadline, longest overdue first."""
+        result: dict[str, Any] = await self.get("/v1/work/overdue", token)
+        return result
+
+    async def case_list(
+        self, token: str, *, status: str | None = None, limit: int = 500
+    ) -> dict[str, Any]:
+        """`GET /v1/cases`: the office's cases, newest first (at most 500)."""
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        result: dict[str, Any] = await self.get("/v1/cases", token, params=params)
         return result
