@@ -16,7 +16,15 @@ from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.adapters.live_hub import LiveHub
 from services.dashboard.config import SERVICE, DashboardSettings, get_dashboard_settings
 from services.dashboard.domain.accounts import LockoutPolicy
-from services.dashboard.entrypoints import admin, errors, live, pages, sign_in
+from services.dashboard.entrypoints import (
+    admin,
+    approvals,
+    case_actions,
+    errors,
+    live,
+    pages,
+    sign_in,
+)
 from services.dashboard.entrypoints.consumers import build_handlers
 from services.dashboard.entrypoints.deps import Dashboard, csrf_guard
 from services.dashboard.entrypoints.security import SecurityHeaders
@@ -85,6 +93,6 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Every route that changes something checks the session's CSRF token.
-    for module in (sign_in, pages, live, admin):
+    for module in (sign_in, pages, live, admin, case_actions, approvals):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -3,6 +3,8 @@ step, oldest first, for staff of that office only."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import asyncpg
 import pytest
 
@@ -34,7 +36,7 @@ async def test_letters_waiting_at_my_step_oldest_first(
     async with running(create_app(settings)) as client:
         letters = []
         for case_id in (first, second):
-            await eventually(lambda case_id=case_id: checklist_of(client, case_id))
+            await eventually(partial(checklist_of, client, case_id))
             assert (await receive(client, case_id, "ktp")).status_code == 201
             assert (await receive(client, case_id, "kks", "original")).status_code == 201
             r = await client.post(f"/v1/cases/{case_id}/letters", json={}, headers=OFFICER)

@@ -111,7 +111,7 @@ async def get_letters_waiting(
     office = office or staff.office
     authorize(staff, roles=READ_ROLES, office=office)
     roles = sorted({r.value for r in (waiting_for_role or staff.roles)})
-    statuses = sorted(set(status or ("in_review", "approved")))
+    statuses: list[str] = sorted(set(status or ("in_review", "approved")))
     async with pool(request).acquire() as conn:
         items = await views.letters_waiting(conn, office=office, roles=roles, statuses=statuses)
     log.info(

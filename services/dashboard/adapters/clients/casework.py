@@ -40,3 +40,8 @@ class CaseworkClient(ServiceClient):
         """`POST /v1/cases/{id}/{action}` (take-up, assign, pause, resume, resolve, ...)."""
         result: dict[str, Any] = await self.post(f"/v1/cases/{case_id}/{action}", token, json=body)
         return result
+
+    async def social_work(self, token: str, case_id: UUID) -> dict[str, Any]:
+        """`GET /v1/cases/{id}/social-work`: the LK3 steps with their budgets."""
+        result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}/social-work", token)
+        return result
