@@ -18,6 +18,8 @@ from services.dashboard.config import SERVICE, DashboardSettings, get_dashboard_
 from services.dashboard.domain.accounts import LockoutPolicy
 from services.dashboard.entrypoints import (
     admin,
+    approvals,
+    case_actions,
     errors,
     live,
     office,
@@ -94,6 +96,6 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Every route that changes something checks the session's CSRF token.
-    for module in (sign_in, pages, live, admin, reception, triage, office):
+    for module in (sign_in, pages, live, admin, reception, triage, office, case_actions, approvals):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     return app

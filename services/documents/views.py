@@ -163,3 +163,36 @@ async def case_letters(conn: asyncpg.Connection, case_id: UUID) -> list[dict[str
         "SELECT * FROM documents.letters WHERE case_id = $1 ORDER BY drafted_at", case_id
     )
     return [_letter(r) for r in rows]
+
+
+async def letters_waiting(
+    conn: asyncpg.Connection,
+    *,
+    office: str,
+    roles: list[str],
+    statuses: list[str],
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Letters of `office` whose step now due is one of `roles` (an approval or the
+    signature), in one of `statuses`, oldest waiting first: the approval inbox. The
+    case's ticket number comes from the checklist (same schema)."""
+    rows = await conn.fetch(
+        """SELECT l.*, c.ticket_number AS case_ticket
+           FROM documents.letters l
+           LEFT JOIN documents.checklists c USING (case_id)
+           WHERE l.office = $1 AND l.step_role = ANY($2::text[]) AND l.status = ANY($3::text[])
+           ORDER BY l.updated_at, l.drafted_at, l.letter_id
+           LIMIT $4""",
+        office,
+        roles,
+        statuses,
+        limit,
+    )
+    return [
+        {
+            **_letter(r),
+            "ticket_number": r["case_ticket"],
+            "waiting_since": r["updated_at"].isoformat(),
+        }
+        for r in rows
+    ]

@@ -150,7 +150,7 @@ def test_refusals_read_in_indonesian_with_the_service_message_as_fallback() -> N
 def test_navigation_by_role() -> None:
     assert [i.key for i in items_for({Role.FRONT_OFFICE})] == ["work", "reception", "triage"]
     assert [i.key for i in items_for({Role.RECEPTIONIST})] == ["work", "reception"]
-    assert [i.key for i in items_for({Role.HEAD_OF_OFFICE})] == ["work", "office"]
+    assert [i.key for i in items_for({Role.HEAD_OF_OFFICE})] == ["work", "approvals", "office"]
     assert [i.key for i in items_for({Role.ADMIN})] == ["staff"]
     assert home_for({Role.ADMIN}) == "/admin/staf"
     assert home_for({Role.ANALYST}) is None

@@ -10,6 +10,10 @@ from shared.contracts.vocab import Role
 
 # Who reads case files (casework's CASE_READERS): everyone but the analyst and the admin.
 ALL_CASE_ROLES = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+# Who holds a step of some office's approval chain after the draft (approves or signs).
+APPROVERS = frozenset(
+    {Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION, Role.SECRETARY, Role.HEAD_OF_OFFICE}
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("work", "Pekerjaan saya", "/", ALL_CASE_ROLES),
+    NavItem("approvals", "Persetujuan", "/persetujuan", APPROVERS),
     NavItem("staff", "Staf", "/admin/staf", frozenset({Role.ADMIN})),
     NavItem(
         "reception",

@@ -49,6 +49,7 @@ FLASH_MESSAGES = {
     "staff_created": "Akun staf dibuat.",
     "staff_updated": "Akun staf diperbarui.",
     "password_reset": "Kata sandi diatur ulang; sesi lama akun itu diakhiri.",
+    "case_step_done": "Langkah dicatat.",
 }
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.dashboard import views
+from services.dashboard import views, views_case
 from services.dashboard.domain.navigation import ALL_CASE_ROLES, home_for
 from services.dashboard.entrypoints.deps import SignedIn, get_dashboard, render, require
 
@@ -62,7 +62,10 @@ async def my_work_rows(
 @router.get("/kasus/{case_id}", response_class=HTMLResponse)
 async def case_page(request: Request, me: SignedIn, case_id: UUID) -> HTMLResponse:
     require(me, *ALL_CASE_ROLES)
-    case = await views.case_page(get_dashboard(request).services, me.token(), me.office, case_id)
+    d = get_dashboard(request)
+    case = await views_case.case_page(
+        d.services, d.pool, me.token(), me.office, me.account, case_id
+    )
     return render(
         request,
         "case.html",
@@ -77,7 +80,8 @@ async def case_body(
     request: Request, me: SignedIn, case_id: UUID, after: After = None
 ) -> HTMLResponse:
     require(me, *ALL_CASE_ROLES)
-    case = await views.case_page(
-        get_dashboard(request).services, me.token(), me.office, case_id, after=after
+    d = get_dashboard(request)
+    case = await views_case.case_page(
+        d.services, d.pool, me.token(), me.office, me.account, case_id, after=after
     )
     return render(request, "_case_body.html", {"case": case}, me=me)

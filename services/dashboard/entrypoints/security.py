@@ -17,6 +17,19 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+# A signed letter's PDF (`/surat/<id>.pdf`) is previewed in a frame of the case page: it
+# may be framed by this app only, and gets no other policy (Chromium's PDF viewer would
+# not draw under `object-src 'none'`). It is bytes from documents, never markup of ours.
+PDF_HEADERS = [
+    (b"content-security-policy", b"frame-ancestors 'self'"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def _is_pdf(path: str) -> bool:
+    return path.startswith("/surat/") and path.endswith(".pdf")
 
 
 class SecurityHeaders:
@@ -30,10 +43,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         dynamic = not scope["path"].startswith("/static/")
+        extra = PDF_HEADERS if _is_pdf(scope["path"]) else HEADERS
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *HEADERS]
+                headers = [*message.get("headers", []), *extra]
                 if dynamic:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

@@ -10,11 +10,26 @@
   var pending = null;
   var latest = null;
 
+  // A form someone is filling in is not replaced under their hands: a part holding a
+  // changed form waits (its own submit answers with the fresh part anyway).
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.form) { e.target.form.dataset.dirty = "1"; }
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.form) { e.target.form.dataset.dirty = "1"; }
+  });
+  document.addEventListener("toggle", function (e) {  // an opened fold is work in hand
+    if (e.target && e.target.tagName === "DETAILS") {
+      if (e.target.open) { e.target.dataset.dirty = "1"; } else { delete e.target.dataset.dirty; }
+    }
+  }, true);
+
   function refreshAll() {
     pending = null;
     var detail = latest;
     latest = null;
     document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
+      if (el.querySelector("form[data-dirty], details[open][data-dirty]")) { return; }
       var url = new URL(el.dataset.liveRefresh, window.location.href);
       if (detail && detail.position) { url.searchParams.set("setelah", detail.position); }
       if (detail && detail.case_id) { url.searchParams.set("kasus", detail.case_id); }

@@ -4,10 +4,10 @@ letter and its PDF."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.documents import views
 from services.documents.adapters.pdf import render_letter
@@ -43,10 +43,13 @@ from services.documents.service_layer.resubmit_letter import resubmit_letter
 from services.documents.service_layer.return_letter import return_letter
 from services.documents.service_layer.sign_letter import sign_letter
 from shared.auth import Staff, authorize
-from shared.contracts.vocab import Channel
+from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id
 from shared.internal_api import require_internal_key
+from shared.logging import get_logger
 from shared.refusal import Refused
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 # What SLRT's own services read, with the shared internal key (shared/internal_api.py).
@@ -91,6 +94,40 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
         authorize(staff, roles=READ_ROLES, office=office)
         items = await views.case_letters(conn, case_id)
     return {"case_id": str(case_id), "letters": items}
+
+
+@router.get("/letters")
+async def get_letters_waiting(
+    request: Request,
+    staff: Staff,
+    office: Annotated[str | None, Query(description="The caller's office (the default).")] = None,
+    waiting_for_role: Annotated[
+        list[Role] | None,
+        Query(description="Roles whose step is due; default: the caller's own roles."),
+    ] = None,
+    status: Annotated[
+        list[Literal["in_review", "approved"]] | None,
+        Query(description="Default: both (approvals due, and the signature due)."),
+    ] = None,
+) -> dict[str, Any]:
+    """The approval inbox: the office's letters whose step now due is one of the roles,
+    oldest waiting first (at most 200). Staff of that office only."""
+    bind(request)
+    office = office or staff.office
+    authorize(staff, roles=READ_ROLES, office=office)
+    roles = sorted({r.value for r in (waiting_for_role or staff.roles)})
+    statuses: list[str] = sorted(set(status or ("in_review", "approved")))
+    async with pool(request).acquire() as conn:
+        items = await views.letters_waiting(conn, office=office, roles=roles, statuses=statuses)
+    log.info(
+        "letters_listed",
+        office=office,
+        roles=roles,
+        statuses=statuses,
+        count=len(items),
+        actor=staff.actor,
+    )
+    return {"office": office, "roles": roles, "letters": items}
 
 
 @router.get("/letters/{letter_id}.pdf", response_class=Response)

@@ -79,3 +79,8 @@ class CaseworkClient(ServiceClient):
             params["status"] = status
         result: dict[str, Any] = await self.get("/v1/cases", token, params=params)
         return result
+
+    async def social_work(self, token: str, case_id: UUID) -> dict[str, Any]:
+        """`GET /v1/cases/{id}/social-work`: the LK3 steps with their budgets."""
+        result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}/social-work", token)
+        return result

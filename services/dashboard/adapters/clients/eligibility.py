@@ -15,3 +15,10 @@ class EligibilityClient(ServiceClient):
         """`GET /v1/cases/{id}/eligibility`."""
         result: dict[str, Any] = await self.get(f"/v1/cases/{case_id}/eligibility", token)
         return result
+
+    async def recheck(self, token: str, case_id: UUID, nik: str) -> dict[str, Any]:
+        """`POST /v1/cases/{id}/eligibility/recheck`: the registry again, with a NIK."""
+        result: dict[str, Any] = await self.post(
+            f"/v1/cases/{case_id}/eligibility/recheck", token, json={"nik": nik}
+        )
+        return result

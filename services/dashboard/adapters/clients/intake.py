@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from services.dashboard.adapters.clients.base import ServiceClient
 
@@ -73,5 +74,15 @@ class IntakeClient(ServiceClient):
             f"/v1/cases/{case_id}/duplicate/{decision}",
             token,
             json={"reason": reason} if decision == "dismiss" else None,
+        )
+        return result
+
+    async def duplicate_decision(
+        self, token: str, case_id: UUID, decision: str, reason: str = ""
+    ) -> dict[str, Any]:
+        """`POST /v1/cases/{id}/duplicate/{confirm|dismiss}`."""
+        body = {"reason": reason} if decision == "dismiss" else None
+        result: dict[str, Any] = await self.post(
+            f"/v1/cases/{case_id}/duplicate/{decision}", token, json=body
         )
         return result

@@ -1,0 +1,264 @@
+"""Which buttons of the case page a person sees: derived from their roles, the case's
+stage and the letter's step. Pure; mirrors the services' own role sets and transition
+tables (casework `service_layer/access.py` and `domain/lifecycle.py`, documents'
+receive/issue roles and the letter's chain), so a person is not offered what the service
+would refuse. Hiding is a convenience only: the service still decides, and its refusal
+is shown in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.catalogue import ServiceStandard
+from shared.contracts.vocab import Role
+
+# casework's role sets (service_layer/access.py)
+CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST}
+ASSIGNERS = frozenset(
+    {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
+)
+DISPOSERS = frozenset({Role.HEAD_OF_OFFICE})
+DELEGATORS = frozenset(
+    {Role.HEAD_OF_OFFICE, Role.SECRETARY, Role.HEAD_OF_DIVISION, Role.SUB_COORDINATOR}
+)
+TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
+BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})
+SUPERVISORS = frozenset(
+    {
+        Role.HEAD_OF_OFFICE,
+        Role.SECRETARY,
+        Role.HEAD_OF_DIVISION,
+        Role.SUB_COORDINATOR,
+        Role.FRONT_OFFICE,
+        Role.COMPLAINT_OFFICER,
+    }
+)
+RESOLVERS = frozenset(
+    {
+        Role.FRONT_OFFICE,
+        Role.OFFICER,
+        Role.SOCIAL_WORKER,
+        Role.HEAD_OF_DIVISION,
+        Role.HEAD_OF_OFFICE,
+    }
+)
+CLOSERS = RESOLVERS | SUPERVISORS
+IDENTITY_RECORDERS = frozenset({Role.FRONT_OFFICE, Role.SOCIAL_WORKER})
+REFERRERS = frozenset({Role.SOCIAL_WORKER, Role.OFFICER, Role.FRONT_OFFICE, Role.BACK_OFFICE})
+# documents (record_document.RECEIVE_ROLES, issue_letter.ISSUE_ROLES)
+RECEIVERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE})
+ISSUERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST})
+# eligibility's RECHECK_ROLES; intake's TRIAGE_ROLES (duplicates)
+RECHECKERS = frozenset(
+    {Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.COMPLAINT_OFFICER, Role.SOCIAL_WORKER}
+)
+DUPLICATE_DECIDERS = frozenset(
+    {Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN}
+)
+
+# casework's transition table (domain/lifecycle.py ALLOWED), by stage
+OPEN_WORK = frozenset({"registered", "front_office", "back_office", "assigned", "in_progress"})
+PAUSED = frozenset({"waiting_for_citizen", "waiting_for_agency"})
+ALLOWED: dict[str, frozenset[str]] = {
+    "take-up": frozenset({"registered"}),
+    "back-office": frozenset({"registered", "front_office"}),
+    "assign": OPEN_WORK,
+    "disposition": OPEN_WORK,
+    "delegate": OPEN_WORK,
+    "start": frozenset({"assigned"}),
+    "pause": OPEN_WORK - {"registered"},
+    "resume": PAUSED,
+    "answer": OPEN_WORK,
+    "resolve": OPEN_WORK | {"answered"},
+    "close": frozenset({"answered", "resolved"}),
+    "reopen": frozenset({"answered", "resolved", "closed"}),
+    "forward": OPEN_WORK,
+    "social-work/identity": frozenset({"registered", "front_office"}),
+    "assessment": frozenset({"assigned", "in_progress"}),
+    "social-work/consultation": frozenset({"in_progress"}),
+    "social-work/counselling": frozenset({"in_progress"}),
+    "referrals": OPEN_WORK | {"answered"},
+}
+
+ROLES_OF: dict[str, frozenset[Role]] = {
+    "take-up": TAKERS,
+    "back-office": BACK_OFFICE_SENDERS,
+    "assign": ASSIGNERS,
+    "disposition": DISPOSERS,
+    "delegate": DELEGATORS,
+    "start": CASE_WORKERS,
+    "pause": CASE_WORKERS,
+    "resume": CASE_WORKERS,
+    "answer": CASE_WORKERS,
+    "resolve": RESOLVERS,
+    "close": CLOSERS,
+    "reopen": SUPERVISORS,
+    "forward": SUPERVISORS,
+    "social-work/identity": IDENTITY_RECORDERS,
+    "assessment": frozenset({Role.SOCIAL_WORKER}),
+    "social-work/consultation": frozenset({Role.SOCIAL_WORKER}),
+    "social-work/counselling": frozenset({Role.PSYCHOLOGIST}),
+    "referrals": REFERRERS,
+}
+
+
+# Shown in their own panels (disposition, LK3, referrals), not among the general actions.
+PANEL_ACTIONS = frozenset(
+    {
+        "disposition",
+        "delegate",
+        "social-work/identity",
+        "assessment",
+        "social-work/consultation",
+        "social-work/counselling",
+        "referrals",
+    }
+)
+
+
+@dataclass(frozen=True)
+class LetterButtons:
+    """What the person may do with one letter now."""
+
+    approve: bool = False
+    sign: bool = False
+    resubmit: bool = False
+    issue: bool = False
+    pdf: bool = False
+
+    @property
+    def review(self) -> bool:
+        """Approve and return are offered together (the step is theirs)."""
+        return self.approve or self.sign
+
+
+@dataclass(frozen=True)
+class CaseButtons:
+    """The case page's actions for one person, now."""
+
+    lifecycle: frozenset[str] = frozenset()
+    documents: bool = False
+    recheck: bool = False
+    draft: bool = False
+    duplicate: bool = False
+    referral_answer: bool = False
+    disposition_roles: tuple[Role, ...] = ()
+    delegate_roles: tuple[Role, ...] = ()
+    letters: Mapping[str, LetterButtons] = field(default_factory=dict)
+
+    def can(self, action: str) -> bool:
+        return action in self.lifecycle
+
+    @property
+    def general(self) -> frozenset[str]:
+        """The lifecycle actions of the "Tindakan" panel (the others have their own)."""
+        return self.lifecycle - PANEL_ACTIONS
+
+
+def _disposition_roles(standard: ServiceStandard | None) -> tuple[Role, ...]:
+    if standard is None or standard.disposition is None:
+        return ()
+    return tuple(t.role for t in standard.disposition.to)
+
+
+def _delegate_roles(
+    standard: ServiceStandard | None, assignee_role: str | None
+) -> tuple[Role, ...]:
+    if standard is None or standard.disposition is None or assignee_role is None:
+        return ()
+    for target in standard.disposition.to:
+        if target.role.value == assignee_role:
+            return target.delegate_to
+    return ()
+
+
+def draft_role(standard: ServiceStandard | None) -> Role | None:
+    """The chain's default drafter (the catalogue's `draft` step)."""
+    if standard is None:
+        return None
+    return next((s.role for s in standard.approval_chain if s.action == "draft"), None)
+
+
+def has_disposition_step(standard: ServiceStandard | None, channel: str | None) -> bool:
+    if standard is None:
+        return False
+    if standard.approval_chain_channels and channel not in {
+        c.value for c in standard.approval_chain_channels
+    }:
+        return False
+    return any(s.action == "disposition" for s in standard.approval_chain)
+
+
+def letter_buttons(
+    roles: frozenset[Role], username: str, letter: Mapping[str, Any]
+) -> LetterButtons:
+    status = letter.get("status")
+    step = letter.get("current_step") or {}
+    due_role = step.get("role")
+    mine = due_role is not None and due_role in {r.value for r in roles}
+    return LetterButtons(
+        approve=mine and step.get("action") == "approve",
+        sign=mine and step.get("action") == "sign",
+        resubmit=status == "returned"
+        and letter.get("drafted_by") in (username, f"staff:{username}"),
+        issue=status == "signed" and not letter.get("issued") and bool(roles & ISSUERS),
+        pdf=status == "signed",
+    )
+
+
+def case_buttons(
+    roles: Iterable[Role],
+    username: str,
+    case: Mapping[str, Any],
+    standard: ServiceStandard | None,
+    letters: Iterable[Mapping[str, Any]] = (),
+    *,
+    suspected_duplicate: bool = False,
+) -> CaseButtons:
+    held = frozenset(roles)
+    stage = str(case.get("stage") or "registered")
+    owner = case.get("assigned_to") == username
+    lifecycle = {
+        action for action, stages in ALLOWED.items() if stage in stages and held & ROLES_OF[action]
+    }
+    disposition_roles = _disposition_roles(standard)
+    if not disposition_roles:
+        lifecycle.discard("disposition")
+    delegate_roles = _delegate_roles(standard, case.get("assignee_role"))
+    if not (owner and delegate_roles):
+        lifecycle.discard("delegate")
+    if case.get("assigned_to") is None or not owner:
+        lifecycle.discard("start")  # only the case's owner starts the work
+    social_work = standard is not None and standard.workflow == "social_work"
+    if not social_work:
+        lifecycle -= {
+            "social-work/identity",
+            "assessment",
+            "social-work/consultation",
+            "social-work/counselling",
+        }
+    elif not owner:
+        lifecycle -= {"assessment", "social-work/consultation"}
+    all_letters = list(letters)
+    active = [lt for lt in all_letters if lt.get("status") != "signed"]
+    drafter = draft_role(standard)
+    if has_disposition_step(standard, case.get("channel")):
+        may_draft = owner
+    else:
+        may_draft = drafter is not None and drafter in held
+    open_stage = stage in OPEN_WORK or stage in PAUSED
+    signed = any(lt.get("status") == "signed" for lt in all_letters)
+    return CaseButtons(
+        lifecycle=frozenset(lifecycle),
+        documents=bool(held & RECEIVERS) and open_stage,
+        recheck=bool(held & RECHECKERS) and open_stage,
+        draft=may_draft and not active and not signed and open_stage and drafter is not None,
+        duplicate=suspected_duplicate and bool(held & DUPLICATE_DECIDERS),
+        referral_answer=bool(held & REFERRERS),
+        disposition_roles=disposition_roles,
+        delegate_roles=delegate_roles,
+        letters={str(lt["letter_id"]): letter_buttons(held, username, lt) for lt in all_letters},
+    )
