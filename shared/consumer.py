@@ -18,9 +18,9 @@ import asyncpg
 import orjson
 from pydantic import ValidationError
 
-from shared.contracts.base import Event, EventEnvelope, UnknownEventType
+from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
-from shared.logging import bind_context, fresh_log_context, get_logger
+from shared.logging import bind_context, fresh_log_context, get_logger, log_scope
 from shared.refusal import Refused
 
 log = get_logger(__name__)
@@ -85,12 +85,14 @@ class Consumer:
         *,
         dead_letter: DeadLetterPublisher | None = None,
         attempts: int = 3,
+        backoff: float = 0.1,
     ) -> None:
         self.pool = pool
         self.schema = schema
         self.handlers = dict(handlers)
         self.dead_letter = dead_letter
         self.attempts = attempts
+        self.backoff = backoff  # seconds; doubled per attempt
 
     @property
     def event_types(self) -> list[str]:
@@ -137,21 +139,8 @@ class Consumer:
             event_type=envelope.event_type,
             event_id=str(envelope.event_id),
         )
-        for attempt in range(1, self.attempts + 1):
-            try:
-                applied = await self.apply(envelope)
-            except Exception as exc:
-                log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
-                if attempt == self.attempts:
-                    # A refusal is dead-lettered with its domain reason, not as a failure.
-                    code = exc.code if isinstance(exc, Refused) else None
-                    reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
-                    await self._dead_letter(
-                        topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
-                    )
-                    return
-                await asyncio.sleep(0.1 * 2**attempt)
-                continue
+        applied = await self._apply_or_dead_letter(envelope, topic=topic, raw=raw, origin=origin)
+        if applied is not None:
             log.info(
                 "event_handled",
                 topic=topic,
@@ -159,7 +148,50 @@ class Consumer:
                 duplicate=not applied,
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
-            return
+
+    async def _apply_or_dead_letter(
+        self,
+        envelope: EventEnvelope,
+        *,
+        topic: str,
+        raw: bytes,
+        origin: Origin,
+        unless_dead_lettered_before: bool = False,
+    ) -> bool | None:
+        """Apply one event, retrying a failure (bounded, with back-off); after the last
+        attempt dead-letter it with its reason. True if applied now, False if applied
+        before, None if dead-lettered. `unless_dead_lettered_before`: an event this service
+        already dead-lettered (live, from Kafka) is not dead-lettered a second time."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await self.apply(envelope)
+            except Exception as exc:
+                log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
+                if attempt == self.attempts:
+                    # A refusal is dead-lettered with its domain reason, not as a failure.
+                    code = exc.code if isinstance(exc, Refused) else None
+                    reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
+                    if unless_dead_lettered_before and await self._dead_lettered_before(
+                        envelope.event_id
+                    ):
+                        log.warning("event_dead_lettered_before", reason=reason[:500])
+                        return None
+                    await self._dead_letter(
+                        topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
+                    )
+                    return None
+                await asyncio.sleep(self.backoff * 2**attempt)
+        return None  # attempts < 1: nothing tried
+
+    async def _dead_lettered_before(self, event_id: UUID) -> bool:
+        async with self.pool.acquire() as conn:
+            return bool(
+                await conn.fetchval(
+                    f'''SELECT EXISTS (SELECT 1 FROM "{self.schema}".dead_letters
+                        WHERE event_id = $1)''',
+                    event_id,
+                )
+            )
 
     @fresh_log_context
     async def deliver_raw(
@@ -188,7 +220,7 @@ class Consumer:
                     reason = f"failed: {exc!r}"
                     await self._dead_letter(topic, raw, event_id, None, reason, origin)
                     return
-                await asyncio.sleep(0.1 * 2**attempt)
+                await asyncio.sleep(self.backoff * 2**attempt)
                 continue
             log.info("record_handled", topic=topic)
             return
@@ -231,9 +263,14 @@ class Consumer:
             except Exception as exc:
                 log.error("dead_letter_publish_failed", error=repr(exc))
 
-    @fresh_log_context  # the last event's ids stay with it
+    @fresh_log_context  # nothing of the caller's context leaks in or out
     async def catch_up(self, *, batch: int = 1000) -> int:
-        """Apply from the event store whatever Kafka has not brought (e.g. broker restart)."""
+        """Apply from the event store whatever Kafka has not brought (e.g. broker restart).
+
+        Each event is taken as live delivery takes it: retried (bounded, with back-off),
+        then dead-lettered with its reason, original key and headers (event id, correlation
+        id). The checkpoint then moves past it, so one bad event never holds back the ones
+        after it. An event already dead-lettered live is not dead-lettered twice."""
         total = 0
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
@@ -244,14 +281,22 @@ class Consumer:
             async with self.pool.acquire() as conn:
                 events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
             for env in events:
-                bind_context(
+                with log_scope(
                     case_id=str(env.case_id) if env.case_id else None,
                     correlation_id=str(env.correlation_id),
                     event_type=env.event_type,
                     event_id=str(env.event_id),
                     via="store",
-                )
-                if await self.apply(env):
+                ):
+                    topic = EVENT_TYPES[env.event_type].topic
+                    applied = await self._apply_or_dead_letter(
+                        env,
+                        topic=topic,
+                        raw=orjson.dumps(env.model_dump(mode="json")),
+                        origin=store_origin(env),
+                        unless_dead_lettered_before=True,
+                    )
+                if applied:
                     total += 1
             if new_cp != cp:
                 async with self.pool.acquire() as conn:
@@ -267,3 +312,17 @@ class Consumer:
                 cp = new_cp
             if len(events) < batch:
                 return total
+
+
+def store_origin(envelope: EventEnvelope) -> Origin:
+    """The key and headers the outbox relay gives this event on Kafka, so a dead letter
+    from catch-up looks like one from live delivery (keyed by case, else by stream)."""
+    key = str(envelope.case_id) if envelope.case_id else envelope.stream_id
+    return Origin(
+        key=key.encode(),
+        headers=(
+            ("event_type", envelope.event_type.encode()),
+            ("event_id", str(envelope.event_id).encode()),
+            ("correlation_id", str(envelope.correlation_id).encode()),
+        ),
+    )

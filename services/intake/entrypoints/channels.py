@@ -4,7 +4,10 @@ suggestion-box slips).
 
 Every door answers only after the delivery is durable (raw bytes kept, `InboundReceived`
 in the outbox): 202 with the inbound ids. A forged webhook gets 401, is kept as rejected
-and logged, and is never registered.
+and logged, and is never registered. A body that fails the schema (422) or a door called
+for an office that does not exist (404) is kept as rejected too, with a machine-readable
+reason (`schema_invalid` with the field paths, `malformed_json`, `unknown_office`); the
+answer stays the refusal, with the kept message's id in `details.inbound_id`.
 """
 
 from __future__ import annotations
@@ -75,6 +78,46 @@ def _office(request: Request, office: str) -> str:
     return office
 
 
+async def _kept(
+    request: Request,
+    delivery: Delivery,
+    channel: Channel,
+    refusal: Refused,
+    office: str | None,
+) -> Refused:
+    """Keep a delivery refused before it could be read (unknown office, a body that fails
+    the schema) as rejected, and give back the refusal to answer, naming what was kept.
+    `office`: the one the door or the staff member belongs to; kept only if it exists."""
+    known = office if office in get_runtime(request).catalogue.offices else None
+    reason = "schema_invalid" if refusal.code == "invalid_request" else refusal.code
+    details = dict(refusal.details)
+    if refusal.code == "unknown_office":
+        details["office"] = office
+    inbound_id = await refuse_delivery(
+        get_runtime(request).pool,
+        delivery,
+        channel=channel,
+        reason=reason,
+        message=refusal.message,
+        office=known,
+        details=details,
+    )
+    return Refused(
+        refusal.code,
+        refusal.message,
+        status=refusal.status,
+        details={**refusal.details, "inbound_id": str(inbound_id)},
+    )
+
+
+async def _known_office(request: Request, delivery: Delivery, channel: Channel, office: str) -> str:
+    """The door's office, or 404 `unknown_office` with the delivery kept as rejected."""
+    try:
+        return _office(request, office)
+    except Refused as refusal:
+        raise await _kept(request, delivery, channel, refusal, office) from None
+
+
 async def _body(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -136,10 +179,12 @@ async def _webhook(
     parse: Callable[[bytes], list[Received]],
     office: str,
 ) -> JSONResponse:
-    """`office` is the one the door's path names (checked against the catalogue): a
-    refused delivery is kept with it, for that office's front office to see."""
+    """`office` is the one the door's path names: an unknown one is refused (404) and
+    kept without an office; a refused delivery is kept with a known one, for that
+    office's front office to see."""
     body = await _body(request)
     delivery = _delivery(request, source, body)
+    await _known_office(request, delivery, channel, office)
     if not verified(body):
         return await _refuse(
             request,
@@ -167,6 +212,16 @@ def _model(model: type[BaseModel], body: bytes) -> Any:
         raise Refused.invalid(
             "invalid_request", "The body does not match the schema.", {"errors": errors}
         ) from None
+
+
+async def _read_kept(
+    request: Request, delivery: Delivery, channel: Channel, model: type[BaseModel], office: str
+) -> Any:
+    """The body as `model`, or its refusal (400/422) with the delivery kept as rejected."""
+    try:
+        return _model(model, delivery.body)
+    except Refused as refusal:
+        raise await _kept(request, delivery, channel, refusal, office) from None
 
 
 # ---- Meta: WhatsApp Cloud API, Facebook, Instagram -----------------------------------------
@@ -200,7 +255,6 @@ async def verify_webhook(
 
 @router.post("/v1/channels/twitter/{office}", status_code=202, summary="X Account Activity")
 async def twitter(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
     secret = get_runtime(request).settings.slrt_twitter_consumer_secret
     header = request.headers.get("x-twitter-webhooks-signature")
     return await _webhook(
@@ -227,7 +281,6 @@ async def twitter(office: str, request: Request) -> JSONResponse:
     },
 )
 async def lapor(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
     secret = get_runtime(request).settings.slrt_lapor_secret
     header = request.headers.get("x-lapor-signature")
 
@@ -266,12 +319,11 @@ async def lapor(office: str, request: Request) -> JSONResponse:
     },
 )
 async def website(office: str, request: Request) -> JSONResponse:
-    _office(request, office)
     body = await _body(request)
-    form: WebsiteForm = _model(WebsiteForm, body)
-    return await _accept(
-        request, _delivery(request, "website-form", body), [form.to_received(office)]
-    )
+    delivery = _delivery(request, "website-form", body)
+    await _known_office(request, delivery, Channel.WEBSITE, office)
+    form: WebsiteForm = await _read_kept(request, delivery, Channel.WEBSITE, WebsiteForm, office)
+    return await _accept(request, delivery, [form.to_received(office)])
 
 
 _META_PARSERS: dict[str, tuple[str, Channel, Callable[[bytes, str], list[Received]]]] = {
@@ -298,7 +350,6 @@ _META_PARSERS: dict[str, tuple[str, Channel, Callable[[bytes, str], list[Receive
 async def meta_webhook(
     platform: Literal["whatsapp", "facebook", "instagram"], office: str, request: Request
 ) -> JSONResponse:
-    _office(request, office)
     source, channel, parse = _META_PARSERS[platform]
     secret = get_runtime(request).settings.slrt_meta_app_secret
     header = request.headers.get("x-hub-signature-256")
@@ -345,10 +396,11 @@ def _own_office(staff: StaffIdentity, office: str) -> None:
 )
 async def telephone(request: Request, staff: Staff) -> JSONResponse:
     body = await _body(request)
-    call: CallLog = _model(CallLog, body)
-    _office(request, call.office)
+    delivery = _delivery(request, "call-log", body, staff)
+    call: CallLog = await _read_kept(request, delivery, Channel.TELEPHONE, CallLog, staff.office)
+    await _known_office(request, delivery, Channel.TELEPHONE, call.office)
     _own_office(staff, call.office)
-    return await _accept(request, _delivery(request, "call-log", body, staff), [call.to_received()])
+    return await _accept(request, delivery, [call.to_received()])
 
 
 @router.post(
@@ -366,12 +418,14 @@ async def telephone(request: Request, staff: Staff) -> JSONResponse:
 )
 async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
     body = await _body(request)
-    batch: SuggestionBoxBatch = _model(SuggestionBoxBatch, body)
-    _office(request, batch.office)
-    _own_office(staff, batch.office)
-    return await _accept(
-        request, _delivery(request, "suggestion-box", body, staff), batch.to_received()
+    delivery = _delivery(request, "suggestion-box", body, staff)
+    channel = Channel.SUGGESTION_BOX
+    batch: SuggestionBoxBatch = await _read_kept(
+        request, delivery, channel, SuggestionBoxBatch, staff.office
     )
+    await _known_office(request, delivery, channel, batch.office)
+    _own_office(staff, batch.office)
+    return await _accept(request, delivery, batch.to_received())
 
 
 @router.post(
@@ -385,8 +439,12 @@ async def letter(
     details: Annotated[str, Form(description="LetterDetails as JSON", max_length=20_000)],
     scan: Annotated[UploadFile, File(description="The scanned letter: PDF, JPEG or PNG")],
 ) -> JSONResponse:
-    info: LetterDetails = _model(LetterDetails, details.encode())
-    _office(request, info.office)
+    # Until the details are read, what is kept of a refused letter is the details typed in.
+    typed = _delivery(request, "letter-scan", details.encode(), staff)
+    info: LetterDetails = await _read_kept(
+        request, typed, Channel.LETTER, LetterDetails, staff.office
+    )
+    await _known_office(request, typed, Channel.LETTER, info.office)
     _own_office(staff, info.office)
     content = await scan.read(MAX_SCAN_BYTES + 1)
     if len(content) > MAX_SCAN_BYTES:

@@ -1,0 +1,156 @@
+"""Every inbound message is kept as received, even when a channel door refuses it before
+reading it: a website-form body that fails the schema (422), a body that is not JSON
+(400), a door called for an office that does not exist (404). The answer stays the
+refusal; the kept message is `rejected` with a machine-readable reason, visible in
+`GET /v1/inbound?status=rejected` to an administrator (and to the office's staff when the
+office exists). Through HTTP, on the real intake app, database and broker."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from services.intake.bootstrap import create_app
+from shared.contracts.vocab import Role
+from shared.settings import Settings
+from tests.servicekit import auth, running
+
+pytestmark = pytest.mark.integration
+
+META_SECRET = "test-meta-secret"
+LAPOR_SECRET = "test-lapor-secret"
+MATARAM_DESK = auth("mataram", Role.FRONT_OFFICE, staff_id="mtr-fo-01")
+KUPANG_DESK = auth("kupang", Role.FRONT_OFFICE, staff_id="kpg-fo-01")
+LUMAJANG_DESK = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo-01")
+ADMIN = auth("kupang", Role.ADMIN, staff_id="kpg-admin-01")
+MATARAM_ADMIN = auth("mataram", Role.ADMIN, staff_id="mtr-admin-01")
+
+
+@pytest.fixture
+async def intake(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        settings.model_copy(
+            update={"slrt_meta_app_secret": META_SECRET, "slrt_lapor_secret": LAPOR_SECRET}
+        )
+    )
+    async with running(app) as client:
+        yield client
+
+
+async def rejected(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    r = await client.get("/v1/inbound", params={"status": "rejected"}, headers=headers)
+    assert r.status_code == 200, r.text
+    return {item["id"]: item for item in r.json()["items"]}
+
+
+async def raw_body(client: httpx.AsyncClient, inbound_id: str, headers: dict[str, str]) -> bytes:
+    r = await client.get(f"/v1/inbound/{inbound_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    return base64.b64decode(r.json()["body_base64"])
+
+
+async def test_a_website_form_that_fails_the_schema_is_kept_with_the_field_paths(
+    intake: httpx.AsyncClient,
+) -> None:
+    body = orjson.dumps(
+        {"person": {"name": "Warga Uji", "phone": "081200000901"}, "message": "", "anonymous": 3}
+    )
+    r = await intake.post(
+        "/v1/channels/website/mataram", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert sorted(e["loc"] for e in error["details"]["errors"]) == [["anonymous"], ["message"]]
+    inbound_id = error["details"]["inbound_id"]
+
+    kept = (await rejected(intake, MATARAM_DESK))[inbound_id]
+    assert (kept["reason"], kept["office"], kept["channel"]) == (
+        "schema_invalid",
+        "mataram",
+        "website",
+    )
+    assert kept["source"] == "website-form"
+    assert sorted(e["loc"] for e in kept["details"]["errors"]) == [["anonymous"], ["message"]]
+    assert "Warga Uji" not in orjson.dumps(kept).decode()  # the reason never echoes input
+    assert await raw_body(intake, inbound_id, MATARAM_DESK) == body  # byte for byte
+    assert inbound_id in await rejected(intake, MATARAM_ADMIN)
+    assert inbound_id not in await rejected(intake, KUPANG_DESK)  # another office: no
+
+    # Not JSON at all: 400, kept too.
+    bad = await intake.post("/v1/channels/website/mataram", content=b"{not json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed_json"
+    bad_id = bad.json()["error"]["details"]["inbound_id"]
+    assert (await rejected(intake, MATARAM_DESK))[bad_id]["reason"] == "malformed_json"
+    assert await raw_body(intake, bad_id, MATARAM_DESK) == b"{not json"
+
+
+async def test_a_door_called_for_an_unknown_office_is_answered_404_and_kept(
+    intake: httpx.AsyncClient,
+) -> None:
+    form = orjson.dumps({"message": "Tolong dibantu."})
+    website = await intake.post(
+        "/v1/channels/website/atlantis", content=form, headers={"Content-Type": "application/json"}
+    )
+    wa_body = orjson.dumps({"object": "whatsapp_business_account", "entry": []})
+    sig = hmac.new(META_SECRET.encode(), wa_body, hashlib.sha256).hexdigest()
+    whatsapp = await intake.post(
+        "/v1/channels/whatsapp/atlantis",
+        content=wa_body,
+        headers={"X-Hub-Signature-256": f"sha256={sig}", "Content-Type": "application/json"},
+    )
+    lapor_body = b'{"tracking_id": "LAP-0001"}'
+    lapor = await intake.post(
+        "/v1/channels/lapor/atlantis",
+        content=lapor_body,
+        headers={"X-LAPOR-Signature": "00", "Content-Type": "application/json"},
+    )
+    call = {"office": "atlantis", "notes": "Penelepon menanyakan bansos."}
+    telephone = await intake.post("/v1/channels/telephone", json=call, headers=LUMAJANG_DESK)
+
+    kept_by_admin = await rejected(intake, ADMIN)
+    expected = [
+        (website, "website", "website-form", form),
+        (whatsapp, "whatsapp", "whatsapp-cloud-api", wa_body),
+        (lapor, "sp4n_lapor", "sp4n-lapor", lapor_body),
+        (telephone, "telephone", "call-log", orjson.dumps(call)),
+    ]
+    for answer, channel, source, body in expected:
+        assert answer.status_code == 404, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "unknown_office"
+        inbound_id = error["details"]["inbound_id"]
+        kept = kept_by_admin[inbound_id]
+        assert (kept["reason"], kept["office"]) == ("unknown_office", None)
+        assert (kept["channel"], kept["source"]) == (channel, source)
+        assert kept["details"]["office"] == "atlantis"
+        assert await raw_body(intake, inbound_id, ADMIN) == body
+    assert kept_by_admin[telephone.json()["error"]["details"]["inbound_id"]]["entered_by"] == (
+        "staff:lmj-fo-01"
+    )
+    # No office's front office sees what was addressed to no office.
+    assert await rejected(intake, MATARAM_DESK) == {}
+
+
+async def test_a_call_log_that_fails_the_schema_is_kept_for_the_staff_members_office(
+    intake: httpx.AsyncClient,
+) -> None:
+    r = await intake.post(
+        "/v1/channels/telephone", json={"office": "lumajang", "notes": ""}, headers=LUMAJANG_DESK
+    )
+    assert r.status_code == 422, r.text
+    inbound_id = r.json()["error"]["details"]["inbound_id"]
+    kept = (await rejected(intake, LUMAJANG_DESK))[inbound_id]
+    assert (kept["reason"], kept["office"], kept["channel"]) == (
+        "schema_invalid",
+        "lumajang",
+        "telephone",
+    )
+    assert [e["loc"] for e in kept["details"]["errors"]] == [["notes"]]
