@@ -58,7 +58,9 @@ def told(
 ) -> list[dict[str, Any]]:
     def check() -> list[dict[str, Any]] | None:
         found = [m for m in messages_of(c, stack, case_id, office) if m["template"] == template]
-        return found if len(found) >= count else None
+        # Kept as pending first; the delivery worker sends it a moment later.
+        settled = [m for m in found if m["status"] != "pending"]
+        return settled if len(settled) >= count else None
 
     result: list[dict[str, Any]] = wait_for(check, timeout=40, what=f"{template} of {case_id}")
     return result

@@ -60,7 +60,8 @@ def told(c: httpx.Client, stack: Stack, case_id: str, office: str, template: str
             return None
         assert r.status_code == 200, r.text
         found = [m for m in r.json()["messages"] if m["template"] == template]
-        return found[0] if found else None
+        # Kept as pending first; the delivery worker sends it a moment later.
+        return found[0] if found and found[0]["status"] != "pending" else None
 
     message: dict[str, Any] = wait_for(check, timeout=40, what=f"{template} for {case_id}")
     return message
