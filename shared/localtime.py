@@ -25,6 +25,29 @@ _WITA_PROVINCES = frozenset(
 _WIT_PROVINCES = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
 
 
+# The calendar in Bahasa Indonesia, as letters, messages and pages write dates.
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+def tanggal(on: date) -> str:
+    """A date as Indonesian offices write it: `30 November 2026`."""
+    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
+
+
 def zone_of(region_code: str) -> timezone:
     """The legal time zone of a region code (`52.71` -> WITA, `35.08` -> WIB)."""
     province = region_code[:2]

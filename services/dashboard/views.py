@@ -16,9 +16,9 @@ from uuid import UUID
 from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain import charts
 from services.dashboard.domain import reception as reception_rules
-from services.dashboard.domain.formatting import CLOCK_LABELS, MONTHS, ClockState, clock_state
+from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, clock_state
 from shared.catalogue import Office
-from shared.localtime import local_today, zone_of
+from shared.localtime import MONTHS, local_today, zone_of
 from shared.refusal import Refused
 
 T = TypeVar("T")

@@ -32,31 +32,13 @@ from services.documents.domain.identity import (
 from services.documents.domain.identity import about as public_person
 from shared.catalogue import Office, Product, ServiceStandard, Signatory, Variant
 from shared.contracts.events import Applicant, LetterPerson
+from shared.localtime import tanggal
 from shared.refusal import Refused
 
-__all__ = ["mask_nik"]  # kept importable from here
+__all__ = ["mask_nik", "tanggal"]  # kept importable from here
 
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 CERTIFICATE_TYPES = frozenset({"dtks_certificate"})
-
-
-def tanggal(on: date) -> str:
-    """'23 November 2026'."""
-    return f"{on.day} {MONTHS_ID[on.month - 1]} {on.year}"
 
 
 @dataclass(frozen=True)

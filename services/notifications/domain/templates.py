@@ -16,7 +16,6 @@ answer this message with what is missing), and are never asked to come in for a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal, get_args
 
 from services.notifications.domain.delivery import CHANNEL_WORDS, Delivery, delivery_for
@@ -38,6 +37,7 @@ from shared.contracts.events import (
     ReferralMade,
 )
 from shared.contracts.vocab import Channel
+from shared.localtime import tanggal as tanggal  # re-exported: messages' dates
 
 TemplateName = Literal[
     "complaint_registered",
@@ -172,27 +172,6 @@ def _documents_missing(f: MessageFacts, t: OfficeMessages) -> str:
     c = _common(f)
     text = t.say("documents_missing.opening", documents=", ".join(f.documents), **c)
     return text + t.say(f"documents_missing.{f.delivery}", **c)
-
-
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
-def tanggal(on: date) -> str:
-    """'30 November 2026'."""
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 def _letter(f: MessageFacts, t: OfficeMessages, default: str) -> dict[str, object]:

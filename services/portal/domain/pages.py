@@ -10,23 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from html import escape
 
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from shared.localtime import tanggal as tanggal  # re-exported: the pages' dates
 
 # PermenPANRB 14/2017: the nine elements (unsur) of the Survei Kepuasan Masyarakat.
 IKM_ELEMENTS: tuple[tuple[str, str], ...] = (
@@ -57,11 +43,6 @@ button{margin-top:1.2rem;padding:.6rem 1.2rem;font-size:1rem}
 .warn{border-color:#b00;color:#7a0000}dt{font-weight:600;margin-top:.6rem}
 fieldset{margin-top:1rem;border:1px solid #ccc}small{color:#555}
 """
-
-
-def tanggal(on: date) -> str:
-    """'30 November 2026'."""
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 def _page(title: str, body: str) -> str:
