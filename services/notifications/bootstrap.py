@@ -11,8 +11,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.notifications.adapters.casework_status import HttpCaseworkStatus
 from services.notifications.adapters.channel_senders import ChannelSenders
 from services.notifications.adapters.directory import OfficeDirectory
+from services.notifications.adapters.due_dates import CaseworkDueDates, DueDates
 from services.notifications.adapters.letter_links import LetterLinks, SignedLetterLinks
 from services.notifications.adapters.messages import unpark_configured
 from services.notifications.adapters.senders import OneSender, Sender, SenderRegistry
@@ -39,7 +41,12 @@ class NotificationsRuntime(ServiceRuntime):
     """The service runtime, with the delivery worker as one more task of the process."""
 
     def __init__(
-        self, *args: Any, senders: SenderRegistry, own: NotificationsSettings, **kwargs: Any
+        self,
+        *args: Any,
+        senders: SenderRegistry,
+        own: NotificationsSettings,
+        due_dates: DueDates | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.senders = senders
@@ -53,6 +60,7 @@ class NotificationsRuntime(ServiceRuntime):
             ),
             concurrency=own.slrt_delivery_concurrency,
             poll_seconds=own.slrt_delivery_poll_seconds,
+            due_dates=due_dates,
         )
 
     def transaction(self) -> AbstractAsyncContextManager[NotificationsUnitOfWork]:
@@ -84,9 +92,12 @@ def create_app(
     catalogue: Catalogue | None = None,
     links: LetterLinks | None = None,
     own: NotificationsSettings | None = None,
+    due_dates: DueDates | None = None,
 ) -> FastAPI:
     """`sender` sends every office's every channel through one sender (tests of wording);
-    `senders` gives a registry; by default the channel accounts in the settings."""
+    `senders` gives a registry; by default the channel accounts in the settings.
+    `due_dates`: where the first message's due date comes from (casework's internal read
+    by default)."""
     settings = settings or get_settings()
     own = own or get_notifications_settings()
     if links is None:
@@ -111,6 +122,10 @@ def create_app(
         catalogue=catalogue,
         senders=senders,
         own=own,
+        due_dates=due_dates
+        or CaseworkDueDates(
+            HttpCaseworkStatus(settings.slrt_casework_url), OfficeDirectory(catalogue)
+        ),
     )
     runtime.handlers = build_handlers(OfficeDirectory(catalogue), links, runtime.worker.wake)
     app = create_service_app(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,12 +28,23 @@ from shared.contracts.streams import channel_status_stream
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import EventStore, read_case, stream_version
 from shared.settings import Settings
-from tests.providers import FakeProviders, Reply, SmtpSink, fake_providers, graph_error, smtp_sink
+from tests.providers import (
+    FakeProviders,
+    KnownDueDates,
+    Reply,
+    SmtpSink,
+    fake_providers,
+    graph_error,
+    smtp_sink,
+)
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
 
 PDF = b"%PDF-1.4\n% a synthetic signed letter\n%%EOF\n"
+
+
+KNOWN_DUE = KnownDueDates(date(2026, 12, 7))
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +167,7 @@ async def events_of(pool: asyncpg.Pool, case_id: UUID, event_type: str) -> list[
 async def test_a_provider_down_loses_nothing_and_once_back_gets_each_message_once(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.down_until["whatsapp"] = time.monotonic() + 2.0  # 503 for two seconds
     async with running(app):
         cases = [uuid4() for _ in range(3)]
@@ -182,7 +193,7 @@ async def test_a_provider_down_loses_nothing_and_once_back_gets_each_message_onc
 async def test_429_retry_after_is_obeyed(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(
         Reply(429, {"error": {"message": "Rate limited", "code": 4}}, {"Retry-After": "1"})
     )
@@ -198,7 +209,7 @@ async def test_429_retry_after_is_obeyed(
 async def test_after_the_last_retry_it_fails_with_the_reason_and_staff_see_it(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh, max_attempts=3))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, max_attempts=3))
     fresh.script["whatsapp"].extend(
         [
             graph_error(500, 2, "Service temporarily unavailable"),
@@ -239,7 +250,7 @@ async def test_after_the_last_retry_it_fails_with_the_reason_and_staff_see_it(
 async def test_a_400_refusal_fails_at_once_with_the_providers_reason(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(graph_error(400, 131026, "Message undeliverable"))
     async with running(app):
         case_id = uuid4()
@@ -254,7 +265,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
     case_id = uuid4()
-    app = create_app(settings, own=own_settings(fresh, offices=("kupang",)))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, offices=("kupang",)))
     async with running(app) as client:
         await register(pool, registration(case_id))  # Lumajang: no WhatsApp account
         kept = await settled(app, pool, case_id, "pending")
@@ -275,7 +286,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
     assert kept["attempts"] == 0 and fresh.accepted("whatsapp") == []
 
     # Restarted with Lumajang's account: the parked message goes, once.
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app):
         await settled(app, pool, case_id, "sent")
     assert len(fresh.accepted("whatsapp")) == 1
@@ -284,7 +295,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
 async def test_walk_in_and_telephone_become_call_back_tasks_done_by_staff(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app) as client:
         case_id = uuid4()
         await register(pool, registration(case_id, channel=Channel.WALK_IN, phone="081200004242"))
@@ -325,7 +336,7 @@ async def test_the_same_cause_event_twice_is_one_message_at_the_provider(
     """Redelivered by Kafka (the same bytes again), and applied again by a consumer that
     lost its record of it: one message kept, one at WhatsApp (which has no idempotency
     key) and one follow-up on LAPOR."""
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app):
         runtime = app.state.runtime
         wa_case, lapor_case = uuid4(), uuid4()
@@ -357,7 +368,7 @@ async def test_the_same_cause_event_twice_is_one_message_at_the_provider(
 async def test_whatsapp_statuses_fold_onto_the_notification_even_when_early(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(Reply(200, {"messages": [{"id": "wamid.known-early"}]}))
 
     async def status(wamid: str, what: str, errors: tuple[str, ...] = ()) -> None:
@@ -406,7 +417,7 @@ async def test_whatsapp_statuses_fold_onto_the_notification_even_when_early(
 async def test_an_email_answer_is_threaded_and_carries_the_signed_letter(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders, sink: SmtpSink
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh, sink))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, sink))
     async with running(app):
         case_id, letter_id = uuid4(), uuid4()
         fresh.letters[str(letter_id)] = PDF
@@ -439,3 +450,27 @@ async def test_an_email_answer_is_threaded_and_carries_the_signed_letter(
     assert b"From: Dinas Sosial Kota Pariaman <dinsos@pariamankota.go.id>" in first
     assert b"Content-Type: application/pdf" in letter
     assert b"Content-Type: application/pdf" not in first
+
+
+async def test_the_first_message_waits_for_caseworks_due_date_and_carries_it(
+    settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
+) -> None:
+    """Casework has not folded the case for the first two looks: the message waits
+    (`awaiting_due_date`), then goes with the date in the office's calendar, once."""
+    due = KnownDueDates(date(2026, 12, 7), unknown_first=2)
+    app = create_app(settings, due_dates=due, own=own_settings(fresh))
+    async with running(app):
+        case_id = uuid4()
+        await register(pool, registration(case_id))
+        kept = await settled(app, pool, case_id, "sent")
+    assert due.asked == 3
+    assert "Senin, 7 Desember 2026" in kept["body"]
+    assert "[[" not in kept["body"]
+    (sent,) = [
+        h for h in fresh.accepted("whatsapp") if h.body["to"] == "62812" + str(case_id.int)[:8]
+    ]
+    assert "Batas waktu penyelesaian (hari kerja kantor kami): Senin, 7 Desember 2026." in str(
+        sent.body
+    )
+    (delivered,) = await events_of(pool, case_id, "NotificationDelivered")
+    assert delivered.data["attempts"] == 3

@@ -140,6 +140,8 @@ def _registered(f: MessageFacts, t: OfficeMessages) -> str:
         text += t.say("complaint_registered.service", service=f.service_name)
     if f.completion_time:
         text += t.say("complaint_registered.completion", completion_time=f.completion_time)
+    if f.due_date:
+        text += t.say("complaint_registered.due", due_date=f.due_date)
     if f.delivery == "online":
         channel = CHANNEL_WORDS.get(f.request_channel, f.request_channel.value)
         text += t.say("complaint_registered.next.online", channel=channel, **c)
@@ -193,6 +195,23 @@ _MONTHS = (
 def tanggal(on: date) -> str:
     """'30 November 2026'."""
     return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
+
+
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def hari_tanggal(on: date) -> str:
+    """'Senin, 7 Desember 2026'."""
+    return f"{_DAYS[on.weekday()]}, {tanggal(on)}"
+
+
+# The first message's due date is casework's (the office's calendar: working days,
+# holidays, cuti bersama). The consumer keeps the message with this mark where the date
+# goes; the delivery worker puts the date in before it sends
+# (`service_layer/fill_due_date.py`). Never shown to a citizen.
+DUE_DATE_PENDING = "[[batas waktu menunggu casework]]"
+# The worker's last attempt without casework's date: the sentence still reads.
+DUE_DATE_UNKNOWN = "sesuai waktu penyelesaian standar pelayanan di atas"
 
 
 def _letter(f: MessageFacts, t: OfficeMessages, default: str) -> dict[str, object]:

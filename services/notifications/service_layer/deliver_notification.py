@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
+from services.notifications.adapters.due_dates import DueDates
 from services.notifications.adapters.senders import SenderRegistry
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork, Transaction
 from services.notifications.domain.contacts import mask
@@ -43,6 +44,7 @@ from services.notifications.domain.outgoing import (
     TryAgain,
     after_attempt,
 )
+from services.notifications.service_layer.fill_due_date import fill_due_date
 from services.notifications.service_layer.notify_citizen import ACTOR
 from services.notifications.service_layer.when_delivery_status_reported import apply_status
 from shared.contracts.base import EventMetadata
@@ -76,6 +78,7 @@ async def deliver_next(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     jitter: Callable[[], float] = random.random,
+    due_dates: DueDates | None = None,
 ) -> bool:
     """Deliver one due message; False when none was due."""
     async with transaction() as uow:
@@ -83,6 +86,25 @@ async def deliver_next(
         if message is None:
             return False
         bind_context(case_id=str(message.case_id), notification_id=str(message.notification_id))
+        ready = await fill_due_date(
+            uow, message, due_dates, last_attempt=message.attempts + 1 >= policy.max_attempts
+        )
+        if isinstance(ready, str):  # casework has no due date for it yet: later
+            waiting = SendResult(ok=False, error=ready, transient=True)
+            await record_outcome(
+                uow,
+                message,
+                after_attempt(
+                    waiting,
+                    attempts=message.attempts + 1,
+                    policy=policy,
+                    now=clock(),
+                    jitter=jitter(),
+                    default_how=message.channel.value,
+                ),
+            )
+            return True
+        message = ready
         sender = senders.sender_for(message.office, message.channel)
         if sender is None:
             await uow.messages.park(message.notification_id, NOT_CONFIGURED)
