@@ -18,6 +18,7 @@ from services.notifications.adapters.due_dates import CaseworkDueDates, DueDates
 from services.notifications.adapters.letter_links import LetterLinks, SignedLetterLinks
 from services.notifications.adapters.messages import unpark_configured
 from services.notifications.adapters.senders import OneSender, Sender, SenderRegistry
+from services.notifications.adapters.staff_mail import unpark_configured_staff_mail
 from services.notifications.adapters.unit_of_work import (
     NotificationsUnitOfWork,
     transactions,
@@ -75,8 +76,11 @@ class NotificationsRuntime(ServiceRuntime):
             due = await unpark_configured(
                 conn, {(o, c) for o, channels in live.items() for c in channels}
             )
-        if due:
-            log.info("delivery_unparked", messages=due)
+            staff_due = await unpark_configured_staff_mail(
+                conn, {o for o, channels in live.items() if "email" in channels}
+            )
+        if due or staff_due:
+            log.info("delivery_unparked", messages=due, staff_emails=staff_due)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="delivery-worker"))
 
     async def stop(self) -> None:
@@ -127,7 +131,9 @@ def create_app(
             HttpCaseworkStatus(settings.slrt_casework_url), OfficeDirectory(catalogue)
         ),
     )
-    runtime.handlers = build_handlers(OfficeDirectory(catalogue), links, runtime.worker.wake)
+    runtime.handlers = build_handlers(
+        OfficeDirectory(catalogue), links, runtime.worker.wake, staff_emails=own.slrt_staff_emails
+    )
     app = create_service_app(
         runtime,
         title="SLRT notifications",

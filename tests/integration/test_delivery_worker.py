@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from services.notifications.bootstrap import create_app
 from services.notifications.config import NotificationsSettings
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.events import Applicant, ComplaintRegistered, LetterSigned
+from shared.contracts.events import Applicant, CaseAssigned, ComplaintRegistered, LetterSigned
 from shared.contracts.intake_events import ChannelDeliveryStatusReported
 from shared.contracts.streams import channel_status_stream
 from shared.contracts.vocab import Channel, Role
@@ -73,6 +73,7 @@ def own_settings(
     base: float = 0.05,
     cap: float = 0.3,
     offices: tuple[str, ...] = ("lumajang", "kupang", "pariaman"),
+    staff_emails: dict[str, str] | None = None,
 ) -> NotificationsSettings:
     channels: dict[str, Any] = {
         office: {
@@ -96,6 +97,7 @@ def own_settings(
             "slrt_delivery_backoff_cap_seconds": cap,
             "slrt_delivery_poll_seconds": 0.05,
             "slrt_delivery_timeout_seconds": 1.0,
+            "slrt_staff_emails": staff_emails or {},
         }
     )
 
@@ -474,3 +476,61 @@ async def test_the_first_message_waits_for_caseworks_due_date_and_carries_it(
     )
     (delivered,) = await events_of(pool, case_id, "NotificationDelivered")
     assert delivered.data["attempts"] == 3
+
+
+async def staff_notices(pool: asyncpg.Pool, case_id: UUID) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM notifications.staff_inbox WHERE case_id = $1 ORDER BY created_at",
+            case_id,
+        )
+    return [dict(r) for r in rows]
+
+
+async def test_a_staff_notice_owed_by_email_is_sent_through_the_offices_smtp_account(
+    settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders, sink: SmtpSink
+) -> None:
+    """CaseAssigned to a member of staff with an address: the worker e-mails the notice
+    from the office's mailbox, once, and records it (`sent`, NotificationDelivered smtp);
+    a second notice the SMTP server refuses for good is `failed` with its reason."""
+    emails = {"prm-officer-uji": "petugas.uji@example.org", "prm-ditolak": "ditolak@example.org"}
+    app = create_app(
+        settings, due_dates=KNOWN_DUE, own=own_settings(fresh, sink, staff_emails=emails)
+    )
+    sink.refuse["ditolak@example.org"] = "550 5.1.1 Mailbox unknown"
+    async with running(app):
+        case_id = uuid4()
+        reg = registration(case_id, office="pariaman", channel=Channel.WALK_IN)
+        await register(pool, reg)
+        for assignee in ("prm-officer-uji", "prm-ditolak"):
+            assigned = CaseAssigned(
+                case_id=case_id,
+                assignee=assignee,
+                role=Role.OFFICER,
+                assigned_by="staff:prm-kabid",
+            )
+            await append(pool, "casework", assigned, case_id, "pariaman", f"case-{case_id}")
+
+        async def settled_both() -> list[dict[str, Any]] | None:
+            await take_in(app)
+            found = await staff_notices(pool, case_id)
+            done = [n for n in found if n["email_status"] in ("sent", "failed")]
+            return found if len(done) == 2 else None
+
+        notices = await eventually(settled_both, timeout=30)
+    by_to = {n["email_to"]: n for n in notices}
+    sent, refused_ = by_to["petugas.uji@example.org"], by_to["ditolak@example.org"]
+    assert sent["email_status"] == "sent" and sent["email_attempts"] == 1
+    assert sent["email_sent_at"] is not None and sent["email_reason"] is None
+    (mail,) = sink.to("petugas.uji@example.org")
+    assert b"From: Dinas Sosial Kota Pariaman <dinsos@pariamankota.go.id>" in mail.raw
+    assert f"Message-ID: <{sent['notice_id']}@pariamankota.go.id>".encode() in mail.raw
+    assert b"Perkara baru untuk Anda" in mail.raw
+    assert refused_["email_status"] == "failed" and "Mailbox unknown" in refused_["email_reason"]
+    assert sink.to("ditolak@example.org") == []
+    delivered = await events_of(pool, case_id, "NotificationDelivered")
+    assert [e.data["notification_id"] for e in delivered] == [str(sent["notice_id"])]
+    assert delivered[0].data["how"] == "smtp" and delivered[0].data["recipient"].startswith("pe")
+    (failed,) = await events_of(pool, case_id, "NotificationFailed")
+    assert failed.data["notification_id"] == str(refused_["notice_id"])
+    assert failed.data["code"] == "refused"

@@ -18,6 +18,7 @@ from services.notifications.adapters.senders import SenderRegistry
 from services.notifications.adapters.unit_of_work import Transaction
 from services.notifications.domain.outgoing import RetryPolicy
 from services.notifications.service_layer.deliver_notification import deliver_next
+from services.notifications.service_layer.deliver_staff_email import deliver_next_staff_email
 from shared.logging import fresh_log_context, get_logger
 
 log = get_logger(__name__)
@@ -51,9 +52,12 @@ class DeliveryWorker:
 
     @fresh_log_context  # each message logs with its own case id
     async def deliver_one(self) -> bool:
-        return await deliver_next(
+        if await deliver_next(
             self.transaction, self.senders, self.policy, due_dates=self.due_dates
-        )
+        ):
+            return True
+        # then staff notices owed by e-mail (`deliver_staff_email.py`)
+        return await deliver_next_staff_email(self.transaction, self.senders, self.policy)
 
     async def drain(self, woken: bool = False) -> int:
         """Deliver until nothing is due; how many were handled."""

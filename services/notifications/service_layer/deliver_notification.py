@@ -24,7 +24,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Protocol, cast
+from uuid import UUID
 
 from services.notifications.adapters.due_dates import DueDates
 from services.notifications.adapters.senders import SenderRegistry
@@ -126,15 +127,40 @@ async def deliver_next(
     return True
 
 
+class OutcomeQueue(Protocol):
+    """Where a message's outcome is kept: citizens' messages, or staff notices' e-mails."""
+
+    async def reschedule(
+        self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
+    ) -> None: ...
+
+    async def mark_sent(
+        self,
+        notification_id: UUID,
+        *,
+        attempts: int,
+        provider_message_id: str | None,
+        how: str,
+        by: str | None = None,
+    ) -> None: ...
+
+    async def mark_failed(self, notification_id: UUID, error: str, *, attempts: int) -> None: ...
+
+
 async def record_outcome(
     uow: NotificationsUnitOfWork,
     message: OutgoingMessage,
     outcome: Delivered | TryAgain | Failed,
+    *,
+    queue: OutcomeQueue | None = None,
 ) -> None:
+    """Keep the outcome in its queue (default: citizens' messages) and record it as an
+    event on the case's notification stream."""
+    queue = queue or uow.messages
     notice = notice_of(message)
     match outcome:
         case Delivered(provider_message_id=provider_id, how=how, attempts=attempts):
-            await uow.messages.mark_sent(
+            await queue.mark_sent(
                 message.notification_id,
                 attempts=attempts,
                 provider_message_id=provider_id,
@@ -159,12 +185,10 @@ async def record_outcome(
                 for status in await uow.statuses.unapplied(message.channel, provider_id):
                     await apply_status(uow, status)
         case TryAgain(at=at, reason=reason, attempts=attempts):
-            await uow.messages.reschedule(
-                message.notification_id, attempts=attempts, at=at, reason=reason
-            )
+            await queue.reschedule(message.notification_id, attempts=attempts, at=at, reason=reason)
             log.warning("notification_retry_scheduled", attempts=attempts, error=reason, at=str(at))
         case Failed(reason=reason, code=code, attempts=attempts):
-            await uow.messages.mark_failed(message.notification_id, reason, attempts=attempts)
+            await queue.mark_failed(message.notification_id, reason, attempts=attempts)
             await decide_and_append(
                 lambda: uow,
                 lambda u: u.notifications,
