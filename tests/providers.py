@@ -10,7 +10,8 @@ real SMTP server (aiosmtpd) that keeps every message byte for byte.
   (201 `{"data": {"dm_conversation_id", "dm_event_id"}}`; errors as problem JSON);
 * SP4N-LAPOR!         `POST /lapor/v1/reports/{tracking_id}/follow-ups` (201 `{"id"}`; a
   repeated `Idempotency-Key` answers 200 with the follow-up it has: one follow-up);
-* documents           `GET /docs/v1/letters/{letter_id}.pdf` (bearer token required).
+* documents           `GET /docs/v1/letters/{letter_id}.pdf` (bearer token required), and
+                      `GET /docs/v1/internal/letters/{letter_id}.pdf` (the services' key).
 
 A test scripts the next answers per provider (`script`): a status with a body and
 headers (429 with `Retry-After`, 5xx, a 400 refusal), or a delay longer than the client's
@@ -195,8 +196,13 @@ class FakeProviders:
             return await self._answer("lapor", request, follow_up)
 
         @app.get("/docs/v1/letters/{letter_id}.pdf")
+        @app.get("/docs/v1/internal/letters/{letter_id}.pdf")
         async def letter(letter_id: str, request: Request) -> Response:
-            if not request.headers.get("authorization", "").startswith("Bearer "):
+            # documents' staff route (a bearer token) or its internal one (the services'
+            # shared key), which notifications uses
+            if not request.headers.get("authorization", "").startswith(
+                "Bearer "
+            ) and not request.headers.get("x-slrt-internal-key"):
                 return JSONResponse({"error": {"code": "unauthenticated"}}, status_code=401)
             pdf = self.letters.get(letter_id)
             if pdf is None:
