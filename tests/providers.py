@@ -28,8 +28,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -296,3 +297,17 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+class KnownDueDates:
+    """Casework's due date for every case, as its internal read would give it, for tests
+    that run notifications without casework (`None` answers first: not folded yet)."""
+
+    def __init__(self, due: date, *, unknown_first: int = 0) -> None:
+        self.due = due
+        self.unknown_first = unknown_first
+        self.asked = 0
+
+    async def due_date_of(self, case_id: UUID, office: str) -> date | None:
+        self.asked += 1
+        return None if self.asked <= self.unknown_first else self.due

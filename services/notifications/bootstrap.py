@@ -11,11 +11,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.notifications.adapters.casework_status import HttpCaseworkStatus
 from services.notifications.adapters.channel_senders import ChannelSenders
 from services.notifications.adapters.directory import OfficeDirectory
+from services.notifications.adapters.due_dates import CaseworkDueDates, DueDates
 from services.notifications.adapters.letter_links import LetterLinks, SignedLetterLinks
 from services.notifications.adapters.messages import unpark_configured
 from services.notifications.adapters.senders import OneSender, Sender, SenderRegistry
+from services.notifications.adapters.staff_mail import unpark_configured_staff_mail
 from services.notifications.adapters.unit_of_work import (
     NotificationsUnitOfWork,
     transactions,
@@ -39,7 +42,12 @@ class NotificationsRuntime(ServiceRuntime):
     """The service runtime, with the delivery worker as one more task of the process."""
 
     def __init__(
-        self, *args: Any, senders: SenderRegistry, own: NotificationsSettings, **kwargs: Any
+        self,
+        *args: Any,
+        senders: SenderRegistry,
+        own: NotificationsSettings,
+        due_dates: DueDates | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.senders = senders
@@ -53,6 +61,7 @@ class NotificationsRuntime(ServiceRuntime):
             ),
             concurrency=own.slrt_delivery_concurrency,
             poll_seconds=own.slrt_delivery_poll_seconds,
+            due_dates=due_dates,
         )
 
     def transaction(self) -> AbstractAsyncContextManager[NotificationsUnitOfWork]:
@@ -67,8 +76,11 @@ class NotificationsRuntime(ServiceRuntime):
             due = await unpark_configured(
                 conn, {(o, c) for o, channels in live.items() for c in channels}
             )
-        if due:
-            log.info("delivery_unparked", messages=due)
+            staff_due = await unpark_configured_staff_mail(
+                conn, {o for o, channels in live.items() if "email" in channels}
+            )
+        if due or staff_due:
+            log.info("delivery_unparked", messages=due, staff_emails=staff_due)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="delivery-worker"))
 
     async def stop(self) -> None:
@@ -84,9 +96,12 @@ def create_app(
     catalogue: Catalogue | None = None,
     links: LetterLinks | None = None,
     own: NotificationsSettings | None = None,
+    due_dates: DueDates | None = None,
 ) -> FastAPI:
     """`sender` sends every office's every channel through one sender (tests of wording);
-    `senders` gives a registry; by default the channel accounts in the settings."""
+    `senders` gives a registry; by default the channel accounts in the settings.
+    `due_dates`: where the first message's due date comes from (casework's internal read
+    by default)."""
     settings = settings or get_settings()
     own = own or get_notifications_settings()
     if links is None:
@@ -111,8 +126,14 @@ def create_app(
         catalogue=catalogue,
         senders=senders,
         own=own,
+        due_dates=due_dates
+        or CaseworkDueDates(
+            HttpCaseworkStatus(settings.slrt_casework_url), OfficeDirectory(catalogue)
+        ),
     )
-    runtime.handlers = build_handlers(OfficeDirectory(catalogue), links, runtime.worker.wake)
+    runtime.handlers = build_handlers(
+        OfficeDirectory(catalogue), links, runtime.worker.wake, staff_emails=own.slrt_staff_emails
+    )
     app = create_service_app(
         runtime,
         title="SLRT notifications",

@@ -40,6 +40,7 @@ PIECES: Mapping[str, frozenset[str]] = MappingProxyType(
         "complaint_registered.opening": _p("ticket", "office"),
         "complaint_registered.service": _p("service"),
         "complaint_registered.completion": _p("completion_time"),
+        "complaint_registered.due": _p("due_date"),
         "complaint_registered.next.online": _p("ticket", "office", "channel"),
         "complaint_registered.next.at_office": _p("ticket", "office", "where"),
         "complaint_registered.check_code": _p("ticket", "check_code", "status_url"),

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +23,8 @@ import pytest
 
 from shared.contracts.vocab import Role
 from shared.devstack import Stack
+from shared.settings import get_settings
+from shared.survey_links import mint_survey_token
 from tests.e2e.test_slices import case_view, h, types_of, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -354,7 +357,17 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         # citizen answers; the desk officer who handled the case may not.
         work = stack.url("casework")
         scores = {f"u{i}": 4 if i % 2 else 3 for i in range(1, 10)}
-        survey = {"ticket_number": view["ticket_number"], "scores": scores}
+        # The citizen's survey carries the signed link of their closing message.
+        survey = {
+            "ticket_number": view["ticket_number"],
+            "scores": scores,
+            "survey_link": mint_survey_token(
+                office,
+                view["ticket_number"],
+                secret=get_settings().slrt_survey_link_secret,
+                expires_at=datetime.now(UTC) + timedelta(days=30),
+            ),
+        }
         r = c.post(f"{work}/v1/surveys", json=survey, headers=desk)
         assert r.status_code == 403 and r.json()["error"]["code"] == "handled_case", r.text
         r = c.post(f"{work}/v1/surveys", json=survey)

@@ -33,7 +33,8 @@ from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import EventStore, stream_version
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
+from shared.survey_links import mint_survey_token
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -76,6 +77,20 @@ def registration(
         applicant=Applicant(name="Warga Contoh", nik="5371014101900001", phone="081200000009"),
         received_at=received_at,
     )
+
+
+def survey_link(office: str, ticket: str, *, secret: str | None = None, days: int = 30) -> str:
+    """The token of the signed link a closing message carries (as notifications mints it)."""
+    return mint_survey_token(
+        office,
+        ticket,
+        secret=secret or get_settings().slrt_survey_link_secret,
+        expires_at=datetime.now(UTC) + timedelta(days=days),
+    )
+
+
+def tampered(token: str) -> str:
+    return ("B" if token[0] != "B" else "C") + token[1:]
 
 
 class Desk:
@@ -638,17 +653,41 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
 
     # The survey: only about a finished case, not by staff who handled it, once.
     sheet = {f"u{i}": 4 if i % 2 else 3 for i in range(1, 10)}
-    survey = {"ticket_number": "PRM-2026-000777", "scores": sheet}
+    survey = {
+        "ticket_number": "PRM-2026-000777",
+        "scores": sheet,
+        "survey_link": survey_link("pariaman", "PRM-2026-000777"),
+    }
     refused(await desk.client.post("/v1/surveys", json=survey), 409, "case_not_finished")
     await desk.ok(case, "answer", {"answer": "Surat keterangan DTKS dicetak."}, fo)
     refused(await desk.client.post("/v1/surveys", json=survey, headers=fo), 403, "handled_case")
     bad = {**survey, "scores": {**sheet, "u3": 7}}
     refused(await desk.client.post("/v1/surveys", json=bad), 422, "invalid_scores")
     refused(
-        await desk.client.post("/v1/surveys", json={**survey, "ticket_number": "X-1"}),
+        await desk.client.post(
+            "/v1/surveys",
+            json={**survey, "ticket_number": "X-1", "survey_link": survey_link("pariaman", "X-1")},
+        ),
         404,
         "ticket_not_found",
     )
+    # Tickets are sequential: the ticket alone, a forged link, another ticket's or
+    # office's link, or an expired one are refused, and nothing tells which part was wrong.
+    no_link = {k: v for k, v in survey.items() if k != "survey_link"}
+    refused(await desk.client.post("/v1/surveys", json=no_link), 403, "survey_link_required")
+    for forged in (
+        survey_link("pariaman", "PRM-2026-000778"),
+        survey_link("kupang", "PRM-2026-000777"),
+        survey_link("pariaman", "PRM-2026-000777", secret="bukan-rahasia-kantor"),
+        survey_link("pariaman", "PRM-2026-000777", days=-1),
+        tampered(str(survey["survey_link"])),
+        "sembarang",
+    ):
+        refused(
+            await desk.client.post("/v1/surveys", json={**survey, "survey_link": forged}),
+            403,
+            "survey_link_invalid",
+        )
     r = await desk.client.post("/v1/surveys", json=survey)
     assert r.status_code == 201, r.text
     refused(await desk.client.post("/v1/surveys", json=survey), 409, "already_surveyed")
@@ -666,7 +705,11 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
     await desk.ok(second, "resolve", {"outcome": "answered"}, fo)
     r = await desk.client.post(
         "/v1/surveys",
-        json={"ticket_number": "PRM-2026-000778", "scores": {f"u{i}": 4 for i in range(1, 10)}},
+        json={
+            "ticket_number": "PRM-2026-000778",
+            "scores": {f"u{i}": 4 for i in range(1, 10)},
+            "survey_link": survey_link("pariaman", "PRM-2026-000778"),
+        },
     )
     assert r.status_code == 201
     r = await desk.client.get("/v1/work/ikm", headers=auth("pariaman", Role.ANALYST))
@@ -716,7 +759,11 @@ async def test_rebuild_equals_live_with_queues_clocks_and_cards(desk: Desk) -> N
     await desk.ok(b, "close", {}, fo)
     r = await desk.client.post(
         "/v1/surveys",
-        json={"ticket_number": f"T-{str(b)[:8]}", "scores": {f"u{i}": 3 for i in range(1, 10)}},
+        json={
+            "ticket_number": f"T-{str(b)[:8]}",
+            "scores": {f"u{i}": 3 for i in range(1, 10)},
+            "survey_link": survey_link("kupang", f"T-{str(b)[:8]}"),
+        },
     )
     assert r.status_code == 201
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,18 +22,29 @@ from fastapi import FastAPI
 from services.notifications.bootstrap import create_app
 from services.notifications.config import NotificationsSettings
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.events import Applicant, ComplaintRegistered, LetterSigned
+from shared.contracts.events import Applicant, CaseAssigned, ComplaintRegistered, LetterSigned
 from shared.contracts.intake_events import ChannelDeliveryStatusReported
 from shared.contracts.streams import channel_status_stream
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import EventStore, read_case, stream_version
 from shared.settings import Settings
-from tests.providers import FakeProviders, Reply, SmtpSink, fake_providers, graph_error, smtp_sink
+from tests.providers import (
+    FakeProviders,
+    KnownDueDates,
+    Reply,
+    SmtpSink,
+    fake_providers,
+    graph_error,
+    smtp_sink,
+)
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
 
 PDF = b"%PDF-1.4\n% a synthetic signed letter\n%%EOF\n"
+
+
+KNOWN_DUE = KnownDueDates(date(2026, 12, 7))
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +73,7 @@ def own_settings(
     base: float = 0.05,
     cap: float = 0.3,
     offices: tuple[str, ...] = ("lumajang", "kupang", "pariaman"),
+    staff_emails: dict[str, str] | None = None,
 ) -> NotificationsSettings:
     channels: dict[str, Any] = {
         office: {
@@ -85,6 +97,7 @@ def own_settings(
             "slrt_delivery_backoff_cap_seconds": cap,
             "slrt_delivery_poll_seconds": 0.05,
             "slrt_delivery_timeout_seconds": 1.0,
+            "slrt_staff_emails": staff_emails or {},
         }
     )
 
@@ -156,7 +169,7 @@ async def events_of(pool: asyncpg.Pool, case_id: UUID, event_type: str) -> list[
 async def test_a_provider_down_loses_nothing_and_once_back_gets_each_message_once(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.down_until["whatsapp"] = time.monotonic() + 2.0  # 503 for two seconds
     async with running(app):
         cases = [uuid4() for _ in range(3)]
@@ -182,7 +195,7 @@ async def test_a_provider_down_loses_nothing_and_once_back_gets_each_message_onc
 async def test_429_retry_after_is_obeyed(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(
         Reply(429, {"error": {"message": "Rate limited", "code": 4}}, {"Retry-After": "1"})
     )
@@ -198,7 +211,7 @@ async def test_429_retry_after_is_obeyed(
 async def test_after_the_last_retry_it_fails_with_the_reason_and_staff_see_it(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh, max_attempts=3))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, max_attempts=3))
     fresh.script["whatsapp"].extend(
         [
             graph_error(500, 2, "Service temporarily unavailable"),
@@ -239,7 +252,7 @@ async def test_after_the_last_retry_it_fails_with_the_reason_and_staff_see_it(
 async def test_a_400_refusal_fails_at_once_with_the_providers_reason(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(graph_error(400, 131026, "Message undeliverable"))
     async with running(app):
         case_id = uuid4()
@@ -254,7 +267,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
     case_id = uuid4()
-    app = create_app(settings, own=own_settings(fresh, offices=("kupang",)))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, offices=("kupang",)))
     async with running(app) as client:
         await register(pool, registration(case_id))  # Lumajang: no WhatsApp account
         kept = await settled(app, pool, case_id, "pending")
@@ -275,7 +288,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
     assert kept["attempts"] == 0 and fresh.accepted("whatsapp") == []
 
     # Restarted with Lumajang's account: the parked message goes, once.
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app):
         await settled(app, pool, case_id, "sent")
     assert len(fresh.accepted("whatsapp")) == 1
@@ -284,7 +297,7 @@ async def test_a_channel_not_configured_waits_visibly_and_goes_once_configured(
 async def test_walk_in_and_telephone_become_call_back_tasks_done_by_staff(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app) as client:
         case_id = uuid4()
         await register(pool, registration(case_id, channel=Channel.WALK_IN, phone="081200004242"))
@@ -325,7 +338,7 @@ async def test_the_same_cause_event_twice_is_one_message_at_the_provider(
     """Redelivered by Kafka (the same bytes again), and applied again by a consumer that
     lost its record of it: one message kept, one at WhatsApp (which has no idempotency
     key) and one follow-up on LAPOR."""
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     async with running(app):
         runtime = app.state.runtime
         wa_case, lapor_case = uuid4(), uuid4()
@@ -357,7 +370,7 @@ async def test_the_same_cause_event_twice_is_one_message_at_the_provider(
 async def test_whatsapp_statuses_fold_onto_the_notification_even_when_early(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh))
     fresh.script["whatsapp"].append(Reply(200, {"messages": [{"id": "wamid.known-early"}]}))
 
     async def status(wamid: str, what: str, errors: tuple[str, ...] = ()) -> None:
@@ -406,7 +419,7 @@ async def test_whatsapp_statuses_fold_onto_the_notification_even_when_early(
 async def test_an_email_answer_is_threaded_and_carries_the_signed_letter(
     settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders, sink: SmtpSink
 ) -> None:
-    app = create_app(settings, own=own_settings(fresh, sink))
+    app = create_app(settings, due_dates=KNOWN_DUE, own=own_settings(fresh, sink))
     async with running(app):
         case_id, letter_id = uuid4(), uuid4()
         fresh.letters[str(letter_id)] = PDF
@@ -439,3 +452,85 @@ async def test_an_email_answer_is_threaded_and_carries_the_signed_letter(
     assert b"From: Dinas Sosial Kota Pariaman <dinsos@pariamankota.go.id>" in first
     assert b"Content-Type: application/pdf" in letter
     assert b"Content-Type: application/pdf" not in first
+
+
+async def test_the_first_message_waits_for_caseworks_due_date_and_carries_it(
+    settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders
+) -> None:
+    """Casework has not folded the case for the first two looks: the message waits
+    (`awaiting_due_date`), then goes with the date in the office's calendar, once."""
+    due = KnownDueDates(date(2026, 12, 7), unknown_first=2)
+    app = create_app(settings, due_dates=due, own=own_settings(fresh))
+    async with running(app):
+        case_id = uuid4()
+        await register(pool, registration(case_id))
+        kept = await settled(app, pool, case_id, "sent")
+    assert due.asked == 3
+    assert "Senin, 7 Desember 2026" in kept["body"]
+    assert "[[" not in kept["body"]
+    (sent,) = [
+        h for h in fresh.accepted("whatsapp") if h.body["to"] == "62812" + str(case_id.int)[:8]
+    ]
+    assert "Batas waktu penyelesaian (hari kerja kantor kami): Senin, 7 Desember 2026." in str(
+        sent.body
+    )
+    (delivered,) = await events_of(pool, case_id, "NotificationDelivered")
+    assert delivered.data["attempts"] == 3
+
+
+async def staff_notices(pool: asyncpg.Pool, case_id: UUID) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM notifications.staff_inbox WHERE case_id = $1 ORDER BY created_at",
+            case_id,
+        )
+    return [dict(r) for r in rows]
+
+
+async def test_a_staff_notice_owed_by_email_is_sent_through_the_offices_smtp_account(
+    settings: Settings, pool: asyncpg.Pool, fresh: FakeProviders, sink: SmtpSink
+) -> None:
+    """CaseAssigned to a member of staff with an address: the worker e-mails the notice
+    from the office's mailbox, once, and records it (`sent`, NotificationDelivered smtp);
+    a second notice the SMTP server refuses for good is `failed` with its reason."""
+    emails = {"prm-officer-uji": "petugas.uji@example.org", "prm-ditolak": "ditolak@example.org"}
+    app = create_app(
+        settings, due_dates=KNOWN_DUE, own=own_settings(fresh, sink, staff_emails=emails)
+    )
+    sink.refuse["ditolak@example.org"] = "550 5.1.1 Mailbox unknown"
+    async with running(app):
+        case_id = uuid4()
+        reg = registration(case_id, office="pariaman", channel=Channel.WALK_IN)
+        await register(pool, reg)
+        for assignee in ("prm-officer-uji", "prm-ditolak"):
+            assigned = CaseAssigned(
+                case_id=case_id,
+                assignee=assignee,
+                role=Role.OFFICER,
+                assigned_by="staff:prm-kabid",
+            )
+            await append(pool, "casework", assigned, case_id, "pariaman", f"case-{case_id}")
+
+        async def settled_both() -> list[dict[str, Any]] | None:
+            await take_in(app)
+            found = await staff_notices(pool, case_id)
+            done = [n for n in found if n["email_status"] in ("sent", "failed")]
+            return found if len(done) == 2 else None
+
+        notices = await eventually(settled_both, timeout=30)
+    by_to = {n["email_to"]: n for n in notices}
+    sent, refused_ = by_to["petugas.uji@example.org"], by_to["ditolak@example.org"]
+    assert sent["email_status"] == "sent" and sent["email_attempts"] == 1
+    assert sent["email_sent_at"] is not None and sent["email_reason"] is None
+    (mail,) = sink.to("petugas.uji@example.org")
+    assert b"From: Dinas Sosial Kota Pariaman <dinsos@pariamankota.go.id>" in mail.raw
+    assert f"Message-ID: <{sent['notice_id']}@pariamankota.go.id>".encode() in mail.raw
+    assert b"Perkara baru untuk Anda" in mail.raw
+    assert refused_["email_status"] == "failed" and "Mailbox unknown" in refused_["email_reason"]
+    assert sink.to("ditolak@example.org") == []
+    delivered = await events_of(pool, case_id, "NotificationDelivered")
+    assert [e.data["notification_id"] for e in delivered] == [str(sent["notice_id"])]
+    assert delivered[0].data["how"] == "smtp" and delivered[0].data["recipient"].startswith("pe")
+    (failed,) = await events_of(pool, case_id, "NotificationFailed")
+    assert failed.data["notification_id"] == str(refused_["notice_id"])
+    assert failed.data["code"] == "refused"

@@ -7,7 +7,7 @@ are published by an intake outbox relay built here, so they arrive over Kafka.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -30,12 +30,15 @@ from shared.eventstore.store import EventStore, read_case, stream_version
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from tests.providers import KnownDueDates
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
 
 PHONE = "081200000001"
 REFUSED_PHONE = "081200000099"
+
+KNOWN_DUE = KnownDueDates(date(2026, 12, 7))
 
 
 class RefusingSender(RecordingSender):
@@ -149,7 +152,7 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
     settings: Settings, pool: asyncpg.Pool, intake_relay: OutboxRelay
 ) -> None:
     sender = RefusingSender()
-    app = create_app(settings, sender=sender)
+    app = create_app(settings, due_dates=KNOWN_DUE, sender=sender)
     async with running(app) as client:
         runtime = app.state.runtime
         case_id = uuid4()
@@ -242,7 +245,7 @@ async def test_registered_and_signed_are_told_once_with_masked_recipient(
 
 async def test_anonymous_email_and_refused_contacts(settings: Settings, pool: asyncpg.Pool) -> None:
     sender = RefusingSender()
-    app = create_app(settings, sender=sender)
+    app = create_app(settings, due_dates=KNOWN_DUE, sender=sender)
     async with running(app):
         runtime = app.state.runtime
         anonymous, by_email, refused = uuid4(), uuid4(), uuid4()

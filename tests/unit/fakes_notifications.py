@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -106,6 +106,10 @@ class InMemoryMessageStore:
             letter_id=m.letter_id,
             attempts=k.attempts,
         )
+
+    async def set_body(self, notification_id: UUID, body: str) -> None:
+        k = self.kept[notification_id]
+        k.message = replace(k.message, body=body)
 
     async def park(self, notification_id: UUID, reason: str) -> None:
         k = self.kept[notification_id]

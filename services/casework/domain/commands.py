@@ -106,3 +106,9 @@ class AnswerSurvey(_Command):
 
     ticket_number: str = Field(min_length=1, max_length=50)
     scores: dict[str, int]
+    survey_link: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The token of the signed survey link (`t=`), minted for this ticket; "
+        "required unless a member of staff enters a paper form.",
+    )

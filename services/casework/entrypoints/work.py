@@ -34,6 +34,7 @@ from services.casework.service_layer.case_command import CaseRef
 from shared.auth import Staff, authorize, verify_token
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
+from shared.settings import get_settings
 
 router = APIRouter(prefix="/v1/work", tags=["work"])
 surveys = APIRouter(prefix="/v1/surveys", tags=["survey"])
@@ -198,9 +199,11 @@ async def answer_survey(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
 ) -> SurveyAccepted:
-    """A citizen's satisfaction survey about their finished case, by ticket number (the
-    survey form; no staff token needed). Staff who handled the case cannot answer it: a
-    staff token is checked against everyone who acted on the case."""
+    """A citizen's satisfaction survey about their finished case, by ticket number and the
+    signed link's token (`survey_link`; the portal's form passes it on): without a valid
+    link 403 `survey_link_required` / `survey_link_invalid`. A member of staff entering a
+    paper form needs no link, but staff who handled the case cannot answer it: a staff
+    token is checked against everyone who acted on the case."""
     respondent = "citizen"
     if authorization and authorization.lower().startswith("bearer "):
         respondent = verify_token(authorization.split(" ", 1)[1]).actor
@@ -216,6 +219,8 @@ async def answer_survey(
         respondent=respondent,
         correlation_id=correlation_id(request),
         survey_id=survey_id,
+        survey_secret=get_settings().slrt_survey_link_secret,
+        now=datetime.now(UTC),
     )
     assert case is not None  # answer_survey refuses an unknown ticket
     return SurveyAccepted(case_id=case.case_id, survey_id=survey_id)

@@ -42,6 +42,12 @@ SUBJECTS = {
     "case_forwarded": "Permohonan Anda kami teruskan",
     "case_merged": "Laporan Anda digabungkan",
     "duplicate_merged": "Laporan Anda digabungkan",
+    # to staff (their notices, `domain/staff_notices.py`)
+    "case_assigned": "Perkara baru untuk Anda",
+    "letter_waiting": "Surat menunggu tindakan Anda",
+    "letter_returned": "Surat dikembalikan kepada Anda",
+    "deadline_warning": "Peringatan batas waktu perkara",
+    "deadline_breach": "Batas waktu perkara terlampaui",
 }
 _URL = re.compile(r"https?://[^\s<>\"]+")
 

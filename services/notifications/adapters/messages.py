@@ -58,6 +58,8 @@ class MessageStore(Protocol):
 
     async def park(self, notification_id: UUID, reason: str) -> None: ...
 
+    async def set_body(self, notification_id: UUID, body: str) -> None: ...
+
     async def reschedule(
         self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
     ) -> None: ...
@@ -148,6 +150,13 @@ class PostgresMessageStore:
                WHERE notification_id = $1""",
             notification_id,
             reason,
+        )
+
+    async def set_body(self, notification_id: UUID, body: str) -> None:
+        await self.conn.execute(
+            "UPDATE notifications.messages SET body = $2 WHERE notification_id = $1",
+            notification_id,
+            body,
         )
 
     async def reschedule(

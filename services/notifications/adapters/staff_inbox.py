@@ -18,8 +18,9 @@ async def keep_notice(
     """Keep a notice; False when it was kept before (a redelivered cause)."""
     kept = await conn.fetchval(
         """INSERT INTO notifications.staff_inbox (notice_id, office, staff_id, role, case_id,
-               kind, text, email_status, email_reason, email_to)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               kind, text, email_status, email_reason, email_to, email_next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                   CASE WHEN $8 = 'pending' THEN clock_timestamp() END)
            ON CONFLICT (notice_id) DO NOTHING RETURNING true""",
         notice.notice_id,
         notice.office,

@@ -25,6 +25,10 @@ from services.notifications.adapters.repository import (
     AdvisoryCaseLock,
     NotificationRepository,
 )
+from services.notifications.adapters.staff_mail import (
+    PostgresStaffMailQueue,
+    StaffMailQueue,
+)
 from shared.eventstore.store import EventStore
 from shared.unit_of_work import PostgresUnitOfWork, UnitOfWork
 
@@ -34,6 +38,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     messages: MessageStore
     statuses: ProviderStatuses
     notifications: NotificationRepository
+    staff_mail: StaffMailQueue
 
 
 class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWork):
@@ -43,6 +48,7 @@ class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWor
         self.messages = PostgresMessageStore(self.conn)
         self.statuses = PostgresProviderStatuses(self.conn)
         self.notifications = NotificationRepository(self.events, AdvisoryCaseLock(self.conn))
+        self.staff_mail = PostgresStaffMailQueue(self.conn)
 
 
 # A transaction someone else owns (the delivery worker, an HTTP command), given to a use

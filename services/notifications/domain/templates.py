@@ -16,6 +16,7 @@ answer this message with what is missing), and are never asked to come in for a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, get_args
 
 from services.notifications.domain.delivery import CHANNEL_WORDS, Delivery, delivery_for
@@ -37,6 +38,7 @@ from shared.contracts.events import (
     ReferralMade,
 )
 from shared.contracts.vocab import Channel
+from shared.localtime import DAYS
 from shared.localtime import tanggal as tanggal  # re-exported: messages' dates
 
 TemplateName = Literal[
@@ -140,6 +142,8 @@ def _registered(f: MessageFacts, t: OfficeMessages) -> str:
         text += t.say("complaint_registered.service", service=f.service_name)
     if f.completion_time:
         text += t.say("complaint_registered.completion", completion_time=f.completion_time)
+    if f.due_date:
+        text += t.say("complaint_registered.due", due_date=f.due_date)
     if f.delivery == "online":
         channel = CHANNEL_WORDS.get(f.request_channel, f.request_channel.value)
         text += t.say("complaint_registered.next.online", channel=channel, **c)
@@ -172,6 +176,20 @@ def _documents_missing(f: MessageFacts, t: OfficeMessages) -> str:
     c = _common(f)
     text = t.say("documents_missing.opening", documents=", ".join(f.documents), **c)
     return text + t.say(f"documents_missing.{f.delivery}", **c)
+
+
+def hari_tanggal(on: date) -> str:
+    """'Senin, 7 Desember 2026'."""
+    return f"{DAYS[on.weekday()]}, {tanggal(on)}"
+
+
+# The first message's due date is casework's (the office's calendar: working days,
+# holidays, cuti bersama). The consumer keeps the message with this mark where the date
+# goes; the delivery worker puts the date in before it sends
+# (`service_layer/fill_due_date.py`). Never shown to a citizen.
+DUE_DATE_PENDING = "[[batas waktu menunggu casework]]"
+# The worker's last attempt without casework's date: the sentence still reads.
+DUE_DATE_UNKNOWN = "sesuai waktu penyelesaian standar pelayanan di atas"
 
 
 def _letter(f: MessageFacts, t: OfficeMessages, default: str) -> dict[str, object]:

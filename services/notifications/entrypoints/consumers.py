@@ -10,7 +10,7 @@ reply (`ReplyReceived`) opens WhatsApp's 24-hour window again; a provider's stat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import asyncpg
 
@@ -76,6 +76,7 @@ def build_handlers(
     *,
     portal: PublicPortal | None = None,
     casework: CaseworkStatus | None = None,
+    staff_emails: Mapping[str, str] | None = None,
 ) -> dict[str, Handler]:
     """The handlers, with the office directory, the letter links, the delivery worker's
     wake, the public portal's links and casework's status read the bootstrap gives."""
@@ -84,7 +85,8 @@ def build_handlers(
     portal = portal or PublicPortal.from_settings(settings)
     status_reader = casework or HttpCaseworkStatus(settings.slrt_casework_url)
 
-    staff_emails = get_notifications_settings().slrt_staff_emails
+    if staff_emails is None:
+        staff_emails = get_notifications_settings().slrt_staff_emails
 
     async def tell_staff(
         conn: asyncpg.Connection, event: StaffEvent, envelope: EventEnvelope

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from services.notifications.adapters.due_dates import DueDates
 from services.notifications.adapters.senders import SenderRegistry
 from services.notifications.adapters.unit_of_work import Transaction
 from services.notifications.domain.outgoing import RetryPolicy
 from services.notifications.service_layer.deliver_notification import deliver_next
+from services.notifications.service_layer.deliver_staff_email import deliver_next_staff_email
 from shared.logging import fresh_log_context, get_logger
 
 log = get_logger(__name__)
@@ -33,12 +35,14 @@ class DeliveryWorker:
         *,
         concurrency: int = 4,
         poll_seconds: float = 1.0,
+        due_dates: DueDates | None = None,
     ) -> None:
         self.transaction = transaction
         self.senders = senders
         self.policy = policy
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
+        self.due_dates = due_dates  # casework's due date for the first message
         self._wakes = [asyncio.Event() for _ in range(concurrency)]
         self.delivered = 0
 
@@ -48,7 +52,12 @@ class DeliveryWorker:
 
     @fresh_log_context  # each message logs with its own case id
     async def deliver_one(self) -> bool:
-        return await deliver_next(self.transaction, self.senders, self.policy)
+        if await deliver_next(
+            self.transaction, self.senders, self.policy, due_dates=self.due_dates
+        ):
+            return True
+        # then staff notices owed by e-mail (`deliver_staff_email.py`)
+        return await deliver_next_staff_email(self.transaction, self.senders, self.policy)
 
     async def drain(self, woken: bool = False) -> int:
         """Deliver until nothing is due; how many were handled."""

@@ -24,8 +24,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Protocol, cast
+from uuid import UUID
 
+from services.notifications.adapters.due_dates import DueDates
 from services.notifications.adapters.senders import SenderRegistry
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork, Transaction
 from services.notifications.domain.contacts import mask
@@ -43,6 +45,7 @@ from services.notifications.domain.outgoing import (
     TryAgain,
     after_attempt,
 )
+from services.notifications.service_layer.fill_due_date import fill_due_date
 from services.notifications.service_layer.notify_citizen import ACTOR
 from services.notifications.service_layer.when_delivery_status_reported import apply_status
 from shared.contracts.base import EventMetadata
@@ -76,6 +79,7 @@ async def deliver_next(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     jitter: Callable[[], float] = random.random,
+    due_dates: DueDates | None = None,
 ) -> bool:
     """Deliver one due message; False when none was due."""
     async with transaction() as uow:
@@ -83,6 +87,25 @@ async def deliver_next(
         if message is None:
             return False
         bind_context(case_id=str(message.case_id), notification_id=str(message.notification_id))
+        ready = await fill_due_date(
+            uow, message, due_dates, last_attempt=message.attempts + 1 >= policy.max_attempts
+        )
+        if isinstance(ready, str):  # casework has no due date for it yet: later
+            waiting = SendResult(ok=False, error=ready, transient=True)
+            await record_outcome(
+                uow,
+                message,
+                after_attempt(
+                    waiting,
+                    attempts=message.attempts + 1,
+                    policy=policy,
+                    now=clock(),
+                    jitter=jitter(),
+                    default_how=message.channel.value,
+                ),
+            )
+            return True
+        message = ready
         sender = senders.sender_for(message.office, message.channel)
         if sender is None:
             await uow.messages.park(message.notification_id, NOT_CONFIGURED)
@@ -104,15 +127,40 @@ async def deliver_next(
     return True
 
 
+class OutcomeQueue(Protocol):
+    """Where a message's outcome is kept: citizens' messages, or staff notices' e-mails."""
+
+    async def reschedule(
+        self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
+    ) -> None: ...
+
+    async def mark_sent(
+        self,
+        notification_id: UUID,
+        *,
+        attempts: int,
+        provider_message_id: str | None,
+        how: str,
+        by: str | None = None,
+    ) -> None: ...
+
+    async def mark_failed(self, notification_id: UUID, error: str, *, attempts: int) -> None: ...
+
+
 async def record_outcome(
     uow: NotificationsUnitOfWork,
     message: OutgoingMessage,
     outcome: Delivered | TryAgain | Failed,
+    *,
+    queue: OutcomeQueue | None = None,
 ) -> None:
+    """Keep the outcome in its queue (default: citizens' messages) and record it as an
+    event on the case's notification stream."""
+    queue = queue or uow.messages
     notice = notice_of(message)
     match outcome:
         case Delivered(provider_message_id=provider_id, how=how, attempts=attempts):
-            await uow.messages.mark_sent(
+            await queue.mark_sent(
                 message.notification_id,
                 attempts=attempts,
                 provider_message_id=provider_id,
@@ -137,12 +185,10 @@ async def record_outcome(
                 for status in await uow.statuses.unapplied(message.channel, provider_id):
                     await apply_status(uow, status)
         case TryAgain(at=at, reason=reason, attempts=attempts):
-            await uow.messages.reschedule(
-                message.notification_id, attempts=attempts, at=at, reason=reason
-            )
+            await queue.reschedule(message.notification_id, attempts=attempts, at=at, reason=reason)
             log.warning("notification_retry_scheduled", attempts=attempts, error=reason, at=str(at))
         case Failed(reason=reason, code=code, attempts=attempts):
-            await uow.messages.mark_failed(message.notification_id, reason, attempts=attempts)
+            await queue.mark_failed(message.notification_id, reason, attempts=attempts)
             await decide_and_append(
                 lambda: uow,
                 lambda u: u.notifications,

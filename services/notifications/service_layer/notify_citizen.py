@@ -36,6 +36,7 @@ from services.notifications.domain.delivery import delivery_for
 from services.notifications.domain.notifications import message_for
 from services.notifications.domain.outgoing import task_kind
 from services.notifications.domain.templates import (
+    DUE_DATE_PENDING,
     MessageFacts,
     TemplateName,
     render,
@@ -243,11 +244,15 @@ async def notify_citizen(
     facts = message_facts(
         event, citizen, directory, link=link, other=other, portal=portal, survey=survey
     )
-    body = render(template, facts, directory.messages(citizen.office))
-    message = message_for(envelope.event_id, citizen, template, body, letter_id)
     contact = citizen.contact
     kind = task_kind(contact.channel) if contact is not None else None
     status = "recorded" if contact is None else ("task" if kind else "pending")
+    if template == "complaint_registered" and status == "pending":
+        # The due date in the office's calendar is casework's to compute: the delivery
+        # worker fills it in when it sends (`service_layer/fill_due_date.py`).
+        facts = replace(facts, due_date=DUE_DATE_PENDING)
+    body = render(template, facts, directory.messages(citizen.office))
+    message = message_for(envelope.event_id, citizen, template, body, letter_id)
     if not await uow.messages.keep(message, status=status, task_kind=kind):
         return  # this message exists already (the cause was applied before)
     if contact is None:

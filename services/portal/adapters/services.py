@@ -69,10 +69,14 @@ class Services:
             published_time=body.get("published_time"),
         )
 
-    async def answer_survey(self, ticket: str, scores: dict[str, int]) -> tuple[int, str | None]:
-        """casework's `POST /v1/surveys`: (HTTP status, refusal code or None)."""
+    async def answer_survey(
+        self, ticket: str, scores: dict[str, int], survey_link: str
+    ) -> tuple[int, str | None]:
+        """casework's `POST /v1/surveys`, with the signed link's token (casework checks
+        it too): (HTTP status, refusal code or None)."""
         answer = await self.client.post(
-            f"{self.casework_url}/v1/surveys", json={"ticket_number": ticket, "scores": scores}
+            f"{self.casework_url}/v1/surveys",
+            json={"ticket_number": ticket, "scores": scores, "survey_link": survey_link},
         )
         code: str | None = None
         if answer.status_code >= 400:

@@ -47,7 +47,7 @@ async def answer_survey(
         return SurveyAnswer("link_invalid")
     if scores is None:
         return SurveyAnswer("scores_invalid", ticket)
-    status, code = await services.answer_survey(ticket.ticket_number, scores)
+    status, code = await services.answer_survey(ticket.ticket_number, scores, token)
     if status < 300:
         log.info("survey_answered", office=ticket.office)
         return SurveyAnswer("accepted", ticket)
