@@ -24,6 +24,17 @@
     }
   }, true);
 
+  // A refresh asked for before someone started typing may answer after: its answer is not
+  // swapped in over a form in hand either (the next change, or the form's own submit, will).
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var cfg = e.detail.requestConfig;
+    var target = e.detail.target;
+    if (cfg && cfg.verb === "get" && target && target.querySelector &&
+        target.querySelector("form[data-dirty], details[open][data-dirty]")) {
+      e.detail.shouldSwap = false;
+    }
+  });
+
   function refreshAll() {
     pending = null;
     var detail = latest;
