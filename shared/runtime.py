@@ -7,7 +7,6 @@ from the event store whatever the broker may have lost, then take live events fr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -46,6 +45,23 @@ async def migrate_service(dsn: str, name: str, migrations: Path | None) -> None:
         await migrate(conn, name, *folders)
     finally:
         await conn.close()
+
+
+STOP_SECONDS = 10.0
+
+
+async def _within(part: str, stopping: Awaitable[Any]) -> bool:
+    """Await one part's stop for at most `STOP_SECONDS`; False (and a log line) if it was
+    cut short or failed."""
+    try:
+        await asyncio.wait_for(stopping, STOP_SECONDS)
+    except TimeoutError:
+        log.warning("stop_timed_out", part=part, seconds=STOP_SECONDS)
+        return False
+    except Exception as exc:
+        log.warning("stop_failed", part=part, error=repr(exc))
+        return False
+    return True
 
 
 class ServiceRuntime:
@@ -178,19 +194,27 @@ class ServiceRuntime:
                 log.warning("catch_up_failed", error=repr(exc))
 
     async def stop(self) -> None:
+        """Stop everything, each part within `STOP_SECONDS`: a broker that keeps its
+        consumer group rebalancing (or a task that will not end) must not hold a shutdown
+        forever; what is cut short is logged, and Kafka drops the member by itself."""
         for t in self._tasks:
             t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        if self._tasks:
+            done, stuck = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+            for t in done:
+                if not t.cancelled():
+                    t.exception()  # retrieved: a task that failed while stopping is no news
+            for t in stuck:
+                log.warning("task_did_not_stop", task=t.get_name(), seconds=STOP_SECONDS)
         self._tasks.clear()
         if self.broker is not None:
-            await self.broker.stop()
+            await _within("broker", self.broker.stop())
         if getattr(self, "_producer", None) is not None:
-            await self._producer.stop()
+            await _within("producer", self._producer.stop())
         if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if not await _within("pool", pool.close()):
+                pool.terminate()
         log.info("service_stopped")
 
     @asynccontextmanager
