@@ -109,7 +109,19 @@ async def casework_disposes(
     meta = EventMetadata(case_id=case_id, office=office, actor=f"staff:{office}-head")
     async with pool.acquire() as conn, conn.transaction():
         await EventStore("casework").append(conn, streams.case_stream(case_id), 0, [disposed], meta)
-    await app.state.runtime.consumer.catch_up()
+
+    async def taken_in() -> bool:
+        # The store's reader hands an event out once every older transaction has ended
+        # (it never skips one that commits late): catch up until the disposition is in.
+        await app.state.runtime.consumer.catch_up()
+        async with pool.acquire() as conn:
+            return bool(
+                await conn.fetchval(
+                    "SELECT 1 FROM documents.dispositions WHERE case_id = $1", case_id
+                )
+            )
+
+    await eventually(taken_in)
 
 
 async def checklist(client: httpx.AsyncClient, case_id: UUID, office: str) -> Any:

@@ -140,10 +140,15 @@ async def test_an_outside_adapter_message_becomes_one_case_with_its_attachment(
     async with pool.acquire() as conn:
         files = await conn.fetch(
             "SELECT file_name, sha256, content FROM intake.inbound_attachments"
-            " WHERE inbound_id = $1",
+            " WHERE inbound_id = $1 ORDER BY file_name",
             first["id"],
         )
-    assert [(f["file_name"], f["content"]) for f in files] == [("kartu.jpg", photo)]
+    # The inline one is kept with its bytes; the one by URL is kept as a reference (no
+    # fetcher for outside URLs yet: listed on the case as not fetched, never dropped).
+    assert [(f["file_name"], f["content"]) for f in files] == [
+        ("kartu.jpg", photo),
+        ("video.mp4", None),
+    ]
     refs = first["parsed"]["attachments"]
     assert refs[1]["url"] == "https://media.example.invalid/v1/media/123"
 
