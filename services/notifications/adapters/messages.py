@@ -17,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.notifications.adapters.staff_mail import DeliveryQueue
 from services.notifications.domain.contacts import mask
 from services.notifications.domain.notifications import Message, Notice
 from services.notifications.domain.outgoing import OutgoingMessage
@@ -49,32 +50,12 @@ class KeptStatus:
     attempts: int
 
 
-class MessageStore(Protocol):
+class MessageStore(DeliveryQueue, Protocol):
     async def keep(self, message: Message, *, status: str, task_kind: str | None) -> bool:
         """Keep the message; False if it was kept before."""
         ...
 
-    async def claim_due(self) -> OutgoingMessage | None: ...
-
-    async def park(self, notification_id: UUID, reason: str) -> None: ...
-
     async def set_body(self, notification_id: UUID, body: str) -> None: ...
-
-    async def reschedule(
-        self, notification_id: UUID, *, attempts: int, at: datetime, reason: str
-    ) -> None: ...
-
-    async def mark_sent(
-        self,
-        notification_id: UUID,
-        *,
-        attempts: int,
-        provider_message_id: str | None,
-        how: str,
-        by: str | None = None,
-    ) -> None: ...
-
-    async def mark_failed(self, notification_id: UUID, error: str, *, attempts: int) -> None: ...
 
     async def lock(self, notification_id: UUID) -> KeptStatus | None: ...
 

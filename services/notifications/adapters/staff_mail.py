@@ -25,18 +25,22 @@ FOR UPDATE OF s SKIP LOCKED
 """
 
 
-class StaffMailQueue(Protocol):
+class DeliveryQueue(Protocol):
+    """What the delivery worker needs of a queue it sends from: the citizens' messages
+    (`messages.MessageStore`) and the staff notices owed by e-mail (this module)."""
+
     async def claim_due(self) -> OutgoingMessage | None: ...
 
-    async def park(self, notice_id: UUID, reason: str) -> None: ...
+    async def park(self, item_id: UUID, reason: str, /) -> None: ...
 
     async def reschedule(
-        self, notice_id: UUID, *, attempts: int, at: datetime, reason: str
+        self, item_id: UUID, /, *, attempts: int, at: datetime, reason: str
     ) -> None: ...
 
     async def mark_sent(
         self,
-        notice_id: UUID,
+        item_id: UUID,
+        /,
         *,
         attempts: int,
         provider_message_id: str | None,
@@ -44,7 +48,10 @@ class StaffMailQueue(Protocol):
         by: str | None = None,
     ) -> None: ...
 
-    async def mark_failed(self, notice_id: UUID, error: str, *, attempts: int) -> None: ...
+    async def mark_failed(self, item_id: UUID, error: str, /, *, attempts: int) -> None: ...
+
+
+StaffMailQueue = DeliveryQueue
 
 
 class PostgresStaffMailQueue:
