@@ -361,7 +361,10 @@ def _replayed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    clikit.run(app, argv, "slrt")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["help"]:  # as the image's default command says it
+        args = ["--help", *args[1:]]
+    clikit.run(app, args, "slrt")
 
 
 if __name__ == "__main__":
