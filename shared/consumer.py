@@ -8,6 +8,7 @@ once) or a catch-up from the store that meets an event already applied changes n
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEven
 from shared.eventstore.store import Checkpoint, read_all
 from shared.logging import bind_context, fresh_log_context, get_logger, log_scope
 from shared.refusal import Refused
+from shared.retry import RetryPolicy
 
 log = get_logger(__name__)
 
@@ -86,6 +88,7 @@ class Consumer:
         dead_letter: DeadLetterPublisher | None = None,
         attempts: int = 3,
         backoff: float = 0.1,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.pool = pool
         self.schema = schema
@@ -93,6 +96,9 @@ class Consumer:
         self.dead_letter = dead_letter
         self.attempts = attempts
         self.backoff = backoff  # seconds; doubled per attempt
+        # Deterministic failures: `attempts` tries; transient ones (database gone, try
+        # again): up to a minute (shared/retry.py).
+        self.retry = retry or RetryPolicy(attempts=attempts, backoff=backoff)
 
     @property
     def event_types(self) -> list[str]:
@@ -162,12 +168,14 @@ class Consumer:
         attempt dead-letter it with its reason. True if applied now, False if applied
         before, None if dead-lettered. `unless_dead_lettered_before`: an event this service
         already dead-lettered (live, from Kafka) is not dead-lettered a second time."""
-        for attempt in range(1, self.attempts + 1):
+        first = time.monotonic()
+        for attempt in itertools.count(1):
             try:
                 return await self.apply(envelope)
             except Exception as exc:
                 log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
-                if attempt == self.attempts:
+                delay = self.retry.delay(attempt, exc, time.monotonic() - first)
+                if delay is None:
                     # A refusal is dead-lettered with its domain reason, not as a failure.
                     code = exc.code if isinstance(exc, Refused) else None
                     reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
@@ -180,8 +188,8 @@ class Consumer:
                         topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
                     )
                     return None
-                await asyncio.sleep(self.backoff * 2**attempt)
-        return None  # attempts < 1: nothing tried
+                await asyncio.sleep(delay)
+        return None  # unreachable: the policy gives up in the end
 
     async def _dead_lettered_before(self, event_id: UUID) -> bool:
         async with self.pool.acquire() as conn:
@@ -207,7 +215,8 @@ class Consumer:
             event_type=None,
             event_id=str(event_id) if event_id else None,
         )
-        for attempt in range(1, self.attempts + 1):
+        first = time.monotonic()
+        for attempt in itertools.count(1):
             try:
                 await handler(raw, origin)
             except Refused as refusal:
@@ -216,11 +225,12 @@ class Consumer:
                 return
             except Exception as exc:
                 log.warning("record_handle_failed", attempt=attempt, error=repr(exc))
-                if attempt == self.attempts:
+                delay = self.retry.delay(attempt, exc, time.monotonic() - first)
+                if delay is None:
                     reason = f"failed: {exc!r}"
                     await self._dead_letter(topic, raw, event_id, None, reason, origin)
                     return
-                await asyncio.sleep(self.backoff * 2**attempt)
+                await asyncio.sleep(delay)
                 continue
             log.info("record_handled", topic=topic)
             return

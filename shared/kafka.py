@@ -79,3 +79,15 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> l
         return wanted
     finally:
         await admin.close()
+
+
+async def topic_partitions(settings: Settings, names: list[str]) -> dict[str, int]:
+    """How many partitions each named topic has (0: it does not exist)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=_bootstrap(settings), client_id="slrt-admin")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(names)
+    finally:
+        await admin.close()
+    found = {d["topic"]: len(d.get("partitions") or []) for d in described if not d["error_code"]}
+    return {n: found.get(n, 0) for n in names}

@@ -7,7 +7,6 @@ from the event store whatever the broker may have lost, then take live events fr
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,7 +27,6 @@ from shared.db import connect, create_pool, migrate
 from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
-from shared.localdb import command_database
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
@@ -105,6 +103,10 @@ class ServiceRuntime:
         if self._pool is None:
             raise RuntimeError(f"{self.name} is not started")
         return self._pool
+
+    def use_pool(self, pool: asyncpg.Pool) -> None:
+        """A one-off command's pool (a dead-letter replay): handlers, no relay, no broker."""
+        self._pool = pool
 
     def topics(self) -> list[str]:
         return sorted({EVENT_TYPES[t].topic for t in self.handlers} | set(self.raw_handlers))
@@ -273,26 +275,11 @@ def service_main(
     create_app: Callable[[], FastAPI],
     *,
     migrations: Path | None,
-    rebuild: Rebuild,
+    rebuild: Rebuild | None = None,
+    **more: Any,
 ) -> None:
-    """`python -m services.<name>` serves the API; `... rebuild` refolds the service's
-    projections from the event store (`rebuild` gets a small pool and says what it did)."""
-    if not argv:
-        serve(create_app(), name)
-        return
-    if argv != ["rebuild"]:
-        print(f"usage: python -m services.{name} [rebuild]", file=sys.stderr)
-        raise SystemExit(2)
-    configure_logging(name)
+    """`python -m services.<name> [serve|rebuild|dead-letters …|--help]`: see
+    shared/service_cli.py (`more`: `consumes`, the service's own `commands`)."""
+    from shared.service_cli import service_main as run
 
-    async def run(dsn: str) -> None:
-        await migrate_service(dsn, name, migrations)
-        pool = await create_pool(dsn, max_size=2)
-        try:
-            print(f"rebuilt: {await rebuild(pool)}")
-        finally:
-            await pool.close()
-
-    # DATABASE_URL, or `make up`'s database: running, or started for this and stopped after.
-    with command_database(f"{name} rebuild") as dsn:
-        asyncio.run(run(dsn))
+    run(name, argv, create_app, migrations=migrations, rebuild=rebuild, **more)

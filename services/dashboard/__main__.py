@@ -1,13 +1,20 @@
 """`python -m services.dashboard` serves the staff web app; `... staff create ...` adds an
-account (see `entrypoints/cli.py`)."""
+account (see `entrypoints/cli.py`); `--help` lists every command."""
 
 import sys
 
 from services.dashboard.bootstrap import MIGRATIONS, create_app
+from services.dashboard.config import SERVICE
 from services.dashboard.entrypoints.cli import staff
-from shared.runtime import serve
+from shared.runtime import service_main
 
-if sys.argv[1:2] == ["staff"]:
-    staff(sys.argv[2:], MIGRATIONS)
-else:
-    serve(create_app(), "dashboard")
+if __name__ == "__main__":
+    service_main(
+        SERVICE,
+        sys.argv[1:],
+        create_app,
+        migrations=MIGRATIONS,
+        commands={
+            "staff": (lambda argv: staff(argv, MIGRATIONS), "staff accounts: `staff create …`")
+        },
+    )

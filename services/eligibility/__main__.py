@@ -1,10 +1,11 @@
-"""Eligibility's command line.
+"""Eligibility's command line (`--help` of each exits 0).
 
 python -m services.eligibility                      run the service
 python -m services.eligibility load-demo            import the synthetic demo extract
 python -m services.eligibility import FILE --source DTKS|DTSEN --snapshot-date YYYY-MM-DD
                               [--max-rejected 0.05]  import an extract as the new snapshot
 python -m services.eligibility generate FILE --rows N [--seed S]   a synthetic extract
+python -m services.eligibility dead-letters list|replay …
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from services.eligibility.service_layer.import_extract import ImportReport, impo
 from services.eligibility.service_layer.load_demo_registry import load_demo_registry
 from shared.db import connect
 from shared.refusal import Refused
-from shared.runtime import migrate_service, serve
+from shared.runtime import migrate_service, service_main
 from shared.settings import get_settings
 
 
@@ -86,22 +87,33 @@ def _import(argv: list[str]) -> None:
     print_report(report)
 
 
-def main(argv: list[str]) -> None:
-    command = argv[:1]
-    if command == ["load-demo"]:
-        loaded = asyncio.run(_with_db(lambda conn: load_demo_registry(conn, only_if_empty=False)))
-        print(f"demo registry: {loaded} members loaded")
-    elif command == ["import"]:
-        _import(argv[1:])
-    elif command == ["generate"]:
-        from services.eligibility.synthetic import main as generate
+def _load_demo(argv: list[str]) -> None:
+    argparse.ArgumentParser(
+        prog="python -m services.eligibility load-demo",
+        description="Import the synthetic demo extract as the current snapshot.",
+    ).parse_args(argv)
+    loaded = asyncio.run(_with_db(lambda conn: load_demo_registry(conn, only_if_empty=False)))
+    print(f"demo registry: {loaded} members loaded")
 
-        generate(argv[1:])
-    elif not argv:
-        serve(create_app(), NAME)
-    else:
-        print(__doc__)
-        raise SystemExit(2)
+
+def _generate(argv: list[str]) -> None:
+    from services.eligibility.synthetic import main as generate
+
+    generate(argv)
+
+
+def main(argv: list[str]) -> None:
+    service_main(
+        NAME,
+        argv,
+        create_app,
+        migrations=MIGRATIONS,
+        commands={
+            "load-demo": (_load_demo, "import the synthetic demo extract"),
+            "import": (_import, "import a DTKS/DTSEN extract as the new snapshot"),
+            "generate": (_generate, "write a reproducible synthetic extract of any size"),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
-"""`python -m services.notifications` serves the API and sends notifications."""
+"""`python -m services.notifications` serves the API and sends notifications; `--help`
+lists its commands (dead letters: list, replay)."""
 
-from services.notifications.bootstrap import create_app
-from shared.runtime import serve
+import sys
 
-serve(create_app(), "notifications")
+from services.notifications.bootstrap import MIGRATIONS, create_app
+from services.notifications.service_layer.notify_citizen import SERVICE
+from shared.runtime import service_main
+
+if __name__ == "__main__":
+    service_main(SERVICE, sys.argv[1:], create_app, migrations=MIGRATIONS)

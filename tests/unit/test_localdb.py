@@ -37,4 +37,4 @@ def test_slrt_rebuild_names_the_services_that_have_one(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit) as exit_:
         main(["rebuild", "intake"])
     assert exit_.value.code == 2
-    assert "one of casework, documents" in capsys.readouterr().out
+    assert "one of casework, documents" in capsys.readouterr().err
