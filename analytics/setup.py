@@ -25,7 +25,7 @@ import holidays
 
 from shared.catalogue import Catalogue
 from shared.catalogue.loader import load_catalogue
-from shared.catalogue.model import CatalogueError
+from shared.catalogue.model import CatalogueError, Duration
 from shared.db import migrate
 from shared.localtime import zone_of
 from shared.logging import get_logger
@@ -88,7 +88,8 @@ async def _write_standards(conn: asyncpg.Connection, catalogue: Catalogue) -> No
         offset = zone.utcoffset(None) or timedelta(hours=7)
         offices.append((office.id, office.name, offset, zone.tzname(None) or "WIB"))
         for service in office.services.values():
-            times = {"*": service.completion_time, **service.completion_time_by_channel}
+            times: dict[str, Duration] = {"*": service.completion_time}
+            times.update({str(c): d for c, d in service.completion_time_by_channel.items()})
             for channel, duration in times.items():
                 standards.append(
                     (

@@ -6,6 +6,8 @@ slrt rebuild [SERVICE]  refold casework's and/or documents' views from the event
 slrt token ...          mint a staff bearer token for local use
 slrt staff create ...   add a staff account to the web app (--admin for the first one)
 slrt topics             create the Kafka topics
+slrt export ...         the analytics views to Parquet and CSV (--from --to --office)
+slrt report ...         an office's monthly report, HTML and PDF (--office --month)
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def main(argv: list[str] | None = None) -> None:
         os.execv(  # noqa: S606
             sys.executable, [sys.executable, "-m", "services.dashboard", "staff", *args]
         )
+    elif cmd in ("export", "report"):
+        from analytics.cli import main as analytics_main
+
+        analytics_main([cmd, *args])
     elif cmd == "topics":
         from shared.kafka import ensure_topics
         from shared.settings import get_settings
