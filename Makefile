@@ -39,7 +39,7 @@ up: install
 test: install chromium
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services tests bench
+	$(BIN)/mypy shared services analytics tests bench
 	$(BIN)/python -m shared.asyncapi --check
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
 
@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared services tests bench
+	$(BIN)/mypy shared services analytics tests bench
 
 asyncapi: install
 	$(BIN)/python -m shared.asyncapi --write

@@ -14,6 +14,10 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
   5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
      notifications' consumer and delivery worker, SMTP), against a raw aiosmtplib send
      loop to the same sink (bench/email.py).
+  7. the analysts' views (bench/analytics.py): the monthly per-office aggregate over the
+     per-case view with --analytics-events synthetic events in a database of its own,
+     against count(*) of the same table, and `slrt export`'s Parquet + CSV rate against
+     a raw COPY of the events table.
   6. the staff web app (bench/dashboard.py): a command's 201 to its change on
      --sse-connections open live pages, and the office dashboard's render time with
      --dashboard-cases cases in the office, both against the dashboard's plain HTTP
@@ -39,6 +43,7 @@ from uuid import UUID
 
 import asyncpg
 
+from bench.analytics import analytics_bench
 from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
@@ -249,6 +254,9 @@ async def run(
             print(f"!! {run_['error_count']} requests refused, e.g. {run_['errors']}")
     c = args.concurrency
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
+    analysts = (
+        await analytics_bench(stack_dsn, args.analytics_events) if args.analytics_events else []
+    )
     mail: list[dict[str, Any]] = []
     if args.emails:
         await wait_quiet(stack_dsn)
@@ -294,6 +302,7 @@ async def run(
         row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
         row("complaints_accepted", alone["accepted"] + system["accepted"], "count", 2 * n),
         *registry,
+        *analysts,
         *mail,
         row("dashboard_http_round_trip_p50", web["http_p50"], "ms", None),
         row("dashboard_http_round_trip_p99", web["http_p99"], "ms", None),
@@ -326,6 +335,12 @@ def main() -> None:
         type=int,
         default=int(os.environ.get("BENCH_REGISTRY_ROWS", "10000000")),
         help="members in the registry import and lookup bench (0: skip it)",
+    )
+    p.add_argument(
+        "--analytics-events",
+        type=int,
+        default=int(os.environ.get("BENCH_ANALYTICS_EVENTS", "10000000")),
+        help="synthetic events under the analysts' views (0: skip it)",
     )
     p.add_argument("--sse-connections", type=int, default=200, help="open live pages")
     p.add_argument("--sse-commands", type=int, default=30, help="commands timed to the pages")

@@ -9,6 +9,8 @@ slrt staff create …              add a staff account to the web app (--admin f
 slrt topics [--json]             create the Kafka topics that are missing; show them all
 slrt dead-letters list [--service S] [--open] [--json]
 slrt dead-letters replay S:ID… | --all [--service S] [--by WHO] [--json]
+slrt export --from --to --office  the analytics views to Parquet and CSV
+slrt report --office --month      an office's monthly report, HTML and PDF
 
 Conventions (shared/clikit.py): `--help` everywhere exits 0; a failure exits non-zero with
 one line on stderr; tables as tables, machine output with `--json`. One-off commands use
@@ -34,6 +36,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from analytics import cli as analytics_cli
 from shared import clikit
 from shared.contracts.vocab import Role
 from shared.logging import configure_logging
@@ -158,6 +161,10 @@ module_command(
 module_command(
     app, "staff", "services.dashboard", "staff", help="staff accounts of the web app (create)"
 )
+
+# The analysts' commands (analytics/cli.py): the views to files, the monthly report.
+app.command("export")(analytics_cli.export_command)
+app.command("report")(analytics_cli.report_command)
 
 
 @app.command()

@@ -237,6 +237,8 @@ def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
     mode = os.environ.get("SLRT_INFRA", "embedded")
     os.environ.setdefault("SLRT_LOG_FORMAT", "console")
     os.environ.setdefault("SLRT_DEMO_DATA", "true")  # a small synthetic DTKS extract
+    # The analysts' read-only role may log in on the local stack (README "For analysts").
+    os.environ.setdefault("SLRT_ANALYST_PASSWORD", "analyst-dev")
     logs = data_dir / "logs"
     stack = start_stack(
         data_dir,
@@ -270,6 +272,12 @@ def up(data_dir: Path | None = None, *, fixed_ports: bool = True) -> None:
     )
     print(
         "  a staff token:  .venv/bin/slrt token --staff-id demo --office lumajang --role officer",
+        flush=True,
+    )
+    print(
+        "  analysts (read-only, views only): user slrt_analyst, password "
+        f"{os.environ['SLRT_ANALYST_PASSWORD']!r}; .venv/bin/slrt report --office kupang "
+        "--month YYYY-MM",
         flush=True,
     )
     if DASHBOARD in stack.urls:

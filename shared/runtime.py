@@ -35,10 +35,16 @@ log = get_logger(__name__)
 CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
 
 
-async def migrate_service(dsn: str, name: str, migrations: Path | None) -> None:
+async def migrate_service(
+    dsn: str, name: str, migrations: Path | None, catalogue: Catalogue | None = None
+) -> None:
     conn = await connect(dsn)
     try:
         await migrate(conn, eventstore.store.SCHEMA, eventstore.store.MIGRATIONS)
+        # The analysts' views over the store and their read-only role (analytics/).
+        from analytics.setup import migrate_analytics
+
+        await migrate_analytics(conn, catalogue)
         folders = [CONSUMER_MIGRATIONS] + ([migrations] if migrations else [])
         await migrate(conn, name, *folders)
     finally:
@@ -115,7 +121,7 @@ class ServiceRuntime:
         dsn = self.settings.database_url
         if not dsn:
             raise RuntimeError("DATABASE_URL is not set (make up sets it for you)")
-        await migrate_service(dsn, self.name, self.migrations)
+        await migrate_service(dsn, self.name, self.migrations, self.catalogue)
         self._pool = await create_pool(dsn, max_size=self.pool_size)
         producer = make_producer(self.settings, client_id=f"slrt-{self.name}-relay")
         await producer.start()

@@ -25,6 +25,7 @@ from services.dashboard.entrypoints import (
     office,
     pages,
     reception,
+    report,
     sign_in,
     triage,
 )
@@ -96,6 +97,17 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Every route that changes something checks the session's CSRF token.
-    for module in (sign_in, pages, live, admin, reception, triage, office, case_actions, approvals):
+    for module in (
+        sign_in,
+        pages,
+        live,
+        admin,
+        reception,
+        triage,
+        office,
+        report,
+        case_actions,
+        approvals,
+    ):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     return app
