@@ -277,6 +277,12 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
     labels = [f"{MONTHS[m.month - 1][:3]} {str(m.year)[2:]}" for m in f.months]
     out: dict[str, bytes] = {}
 
+    def nothing_yet(ax: Any, what: str) -> None:
+        """An empty chart says so in words instead of drawing axes around nothing."""
+        ax.cla()
+        ax.text(0.5, 0.5, what, ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+
     def stacked(series: dict[str, list[int]], title: str, names: dict[str, str]) -> bytes:
         fig, ax = plt.subplots(figsize=(8, 3.4))
         bottom = [0] * len(labels)
@@ -302,6 +308,8 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
     ax.set_xlim(0, 100)
     ax.set_xlabel("% selesai tepat waktu")
     ax.set_title("Kepatuhan waktu layanan (selesai bulan ini)")
+    if not f.sla_by_service:
+        nothing_yet(ax, "Belum ada kasus selesai bulan ini")
     out["sla"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(8, 3))
@@ -310,6 +318,8 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
     ax.set_xlabel("Hari kerja sampai selesai")
     ax.set_ylabel("Kasus")
     ax.set_title("Sebaran lama penyelesaian (hari kerja)")
+    if not f.days_to_close:
+        nothing_yet(ax, "Belum ada kasus selesai bulan ini")
     out["days"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(8, 2.6))
@@ -319,6 +329,8 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
     )
     ax.set_ylabel("Kasus")
     ax.set_title("Kasus melewati batas waktu pada akhir bulan, per tahap")
+    if not stages:
+        nothing_yet(ax, "Tidak ada kasus yang melewati batas waktu")
     out["overdue"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(8, 3.6))

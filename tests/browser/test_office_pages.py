@@ -251,3 +251,40 @@ async def test_the_office_dashboard_shows_counts_and_charts_live(
     await expect(page.locator(f"tr[data-case-id='{first['case_id']}']")).to_be_visible()
     await shots(page, "dashboard-drill-down")
     await page.context.close()
+
+
+async def test_the_head_of_office_opens_the_monthly_report(
+    six: Six, chromium: Browser, office_staff: None
+) -> None:
+    """The head of office reaches this month's report from the office dashboard: the same
+    page `slrt report` writes, styled (its inline styles are allowed on that page alone),
+    with its charts; the PDF beside it is a PDF."""
+    case: dict[str, Any] = await register(
+        six, "lumajang", "kks-recommendation", description="PIN KKS terblokir (laporan)."
+    )
+    await in_casework(six, "lumajang", case["case_id"])
+    page = await new_page(chromium, six)
+    await sign_in(page, "lmj-head")
+    await page.get_by_role("navigation").get_by_role("link", name="Dasbor kantor").click()
+    await page.get_by_role("link", name="Laporan bulanan (HTML)").click()
+    await expect(
+        page.get_by_role("heading", name="Laporan Bulanan Pelayanan dan Pengaduan")
+    ).to_be_visible()
+    chart = page.get_by_role("img", name="Permohonan per kanal")
+    await expect(chart).to_be_visible()
+    assert await chart.evaluate("img => img.naturalWidth") > 100  # drawn, not a broken image
+    # The report's own stylesheet applies (a blocked inline style would leave it unstyled).
+    width = await page.evaluate("getComputedStyle(document.body).maxWidth")
+    assert width != "none"
+    await page.screenshot(path=str(SCREENSHOTS / "office-monthly-report-pc.png"), full_page=True)
+    pdf = await page.context.request.get("/kantor/laporan.pdf")
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert (await pdf.body()).startswith(b"%PDF")
+    # Leaders only: a complaint officer is refused.
+    await page.context.close()
+    other = await new_page(chromium, six)
+    await sign_in(other, "lmj-triage")
+    refused = await other.goto("/kantor/laporan")
+    assert refused is not None and refused.status == 403
+    await other.context.close()

@@ -26,6 +26,22 @@ PDF_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+# The monthly report (`/kantor/laporan`) is the same self-contained HTML page `slrt report`
+# writes, with its styles inline: styles may be inline there, scripts still may not. It
+# shows aggregate figures only (no citizen's text), so an inline style has nothing to abuse.
+REPORT_HEADERS = [
+    (
+        b"content-security-policy",
+        CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").encode(),
+    ),
+    *HEADERS[1:],
+]
+
+
+def _headers(path: str) -> list[tuple[bytes, bytes]]:
+    if _is_pdf(path):
+        return PDF_HEADERS
+    return REPORT_HEADERS if path == "/kantor/laporan" else HEADERS
 
 
 def _is_pdf(path: str) -> bool:
@@ -43,7 +59,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         dynamic = not scope["path"].startswith("/static/")
-        extra = PDF_HEADERS if _is_pdf(scope["path"]) else HEADERS
+        extra = _headers(scope["path"])
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
