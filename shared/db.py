@@ -115,7 +115,8 @@ async def migrate(conn: asyncpg.Connection, schema: str, *folders: Path) -> list
     await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
     try:
         try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
+                await conn.execute(f'CREATE SCHEMA "{schema}"')
             await conn.execute(
                 f"""CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
                         name text PRIMARY KEY,
