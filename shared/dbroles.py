@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m shared.dbroles migrate", file=sys.stderr)
         return 2
     configure_logging("migrate")
-    settings = DatabaseAdminSettings()  # type: ignore[call-arg]
+    settings = DatabaseAdminSettings()
     applied = asyncio.run(setup_database(settings.slrt_admin_database_url, settings.passwords()))
     print(f"migrated: {sum(len(v) for v in applied.values())} migration(s) applied")
     return 0
