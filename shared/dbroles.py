@@ -145,6 +145,19 @@ async def setup_database(
     return applied
 
 
+async def may_manage_roles(dsn: str) -> bool:
+    """Whether the role of `dsn` may create roles (a superuser, or CREATEROLE)."""
+    conn = await connect(dsn)
+    try:
+        return bool(
+            await conn.fetchval(
+                "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+            )
+        )
+    finally:
+        await conn.close()
+
+
 def service_dsns(admin_dsn: str) -> dict[str, str]:
     """Each service's own URI on the embedded stack (trust auth: no passwords)."""
     return {s: dsn_as(admin_dsn, role_of(s)) for s in SCHEMA_SERVICES}
@@ -179,15 +192,27 @@ class DatabaseAdminSettings(BaseSettings):
         return found
 
 
+async def _roles_only(admin_dsn: str, passwords: Mapping[str, str | None]) -> None:
+    conn = await connect(admin_dsn)
+    try:
+        await provision(conn, passwords)
+    finally:
+        await conn.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m shared.dbroles migrate`: the one-shot job of deploy/ (roles, migrations,
-    grants), before the services start."""
+    grants), before the services start. `... roles`: the roles alone (before a restore)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args != ["migrate"]:
-        print("usage: python -m shared.dbroles migrate", file=sys.stderr)
+    if args not in (["migrate"], ["roles"]):
+        print("usage: python -m shared.dbroles migrate|roles", file=sys.stderr)
         return 2
     configure_logging("migrate")
     settings = DatabaseAdminSettings()
+    if args == ["roles"]:
+        asyncio.run(_roles_only(settings.slrt_admin_database_url, settings.passwords()))
+        print("roles ready")
+        return 0
     applied = asyncio.run(setup_database(settings.slrt_admin_database_url, settings.passwords()))
     print(f"migrated: {sum(len(v) for v in applied.values())} migration(s) applied")
     return 0

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 
 from shared.auth import DEV_KEY_DIR, ensure_dev_key_pair
-from shared.dbroles import service_dsns, setup_database
-from shared.infra import Backend, Infra, free_port, start_infra
+from shared.dbroles import may_manage_roles, service_dsns, setup_database
+from shared.infra import Infra, free_port, start_infra
 from shared.kafka import SERVICES, ensure_topics
 from shared.logging import get_logger
 from shared.settings import DEFAULT_PORTS, REPO_ROOT, Settings, get_settings
@@ -170,11 +170,12 @@ def start_stack(
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
         )
         asyncio.run(ensure_topics(settings))
-        # Least privilege: on a database this stack started, the roles are made and every
+        # Least privilege: where this stack's database URI may manage roles (the embedded
+        # PostgreSQL's superuser, the tests' databases on it), the roles are made and every
         # schema migrated (as the owner role) here, and each process connects as its own
-        # role. A database given by DATABASE_URL is used as it is.
+        # role. Any other database given by DATABASE_URL is used as it is.
         role_dsns: dict[str, str] = {}
-        if infra.database_backend is not Backend.EXTERNAL:
+        if asyncio.run(may_manage_roles(infra.database_url)):
             asyncio.run(setup_database(infra.database_url))
             role_dsns = service_dsns(infra.database_url)
         ports = {name: DEFAULT_PORTS[name] if fixed_ports else free_port() for name in services}
