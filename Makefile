@@ -60,12 +60,18 @@ asyncapi: install
 bench: install
 	$(BIN)/python -m bench
 
-# Re-pin every dependency from pyproject.toml into requirements.lock.
+# Re-pin every dependency from pyproject.toml: requirements.lock (everything: `make up`,
+# `make test`, the bench) and requirements-runtime.lock (what the image needs: no dev
+# tools, no embedded PostgreSQL or broker), the latter at the versions of the former.
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/python -m pip install --quiet --upgrade pip
-	.lockenv/bin/python -m pip install --quiet -e '.[dev]'
+	.lockenv/bin/python -m pip install --quiet -e '.[local,dev]'
 	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^slrt' > requirements.lock
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade pip
+	.lockenv/bin/python -m pip install --quiet -c requirements.lock .
+	.lockenv/bin/python -m pip freeze | grep -v '^slrt' > requirements-runtime.lock
 	rm -rf .lockenv
 
 clean:

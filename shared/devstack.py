@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from shared.auth import DEV_KEY_DIR, ensure_dev_key_pair
+from shared.dbroles import may_manage_roles, service_dsns, setup_database
 from shared.infra import Infra, free_port, start_infra
 from shared.kafka import SERVICES, ensure_topics
 from shared.logging import get_logger
@@ -169,6 +170,14 @@ def start_stack(
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
         )
         asyncio.run(ensure_topics(settings))
+        # Least privilege: where this stack's database URI may manage roles (the embedded
+        # PostgreSQL's superuser, the tests' databases on it), the roles are made and every
+        # schema migrated (as the owner role) here, and each process connects as its own
+        # role. Any other database given by DATABASE_URL is used as it is.
+        role_dsns: dict[str, str] = {}
+        if asyncio.run(may_manage_roles(infra.database_url)):
+            asyncio.run(setup_database(infra.database_url))
+            role_dsns = service_dsns(infra.database_url)
         ports = {name: DEFAULT_PORTS[name] if fixed_ports else free_port() for name in services}
         if "documents" in ports:
             # Links to documents' public pages (QR verification, letter downloads), as
@@ -190,6 +199,8 @@ def start_stack(
                 "SLRT_HTTP_PORT": str(port),
                 "SLRT_HTTP_HOST": "127.0.0.1",
             }
+            if name in role_dsns:
+                child_env["DATABASE_URL"] = role_dsns[name]
             if name == "intake" and "SLRT_SMTP_PORT" not in env:
                 # The offices' e-mail arrives over SMTP (see README: every channel).
                 smtp_port = SMTP_PORT if fixed_ports else free_port()

@@ -71,7 +71,9 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> l
             await admin.create_topics(
                 [
                     NewTopic(
-                        n, num_partitions=settings.kafka_topic_partitions, replication_factor=1
+                        n,
+                        num_partitions=settings.kafka_topic_partitions,
+                        replication_factor=settings.kafka_topic_replication_factor,
                     )
                     for n in wanted
                 ]

@@ -29,6 +29,7 @@ from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
+from shared.production import check_production
 from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
 
 log = get_logger(__name__)
@@ -265,9 +266,11 @@ async def get_catalogue(request: Request) -> Catalogue:
 
 
 def serve(app: FastAPI, name: str) -> None:
-    """Run one service's process (`python -m services.<name>`)."""
+    """Run one service's process (`python -m services.<name>`); in production, only with
+    real secrets (`shared.production`)."""
     settings = get_settings()
     configure_logging(name)
+    check_production(settings, name)
     port = settings.slrt_http_port or DEFAULT_PORTS[name]
     uvicorn.run(app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False)
 

@@ -15,9 +15,50 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Where deploy/ mounts secrets as files, one per setting, named after it (`slrt_lapor_secret`):
+# compose's `secrets:`, a Kubernetes Secret volume. A variable of the same name wins.
+SECRETS_DIR = Path("/run/secrets")
+
+# The settings that are secrets: deploy/ provides them from a Secret (never a ConfigMap or a
+# plain value in compose), and `shared.production` refuses their development defaults.
+SECRET_SETTINGS: tuple[str, ...] = (
+    "database_url",
+    "slrt_jwt_private_key",
+    "slrt_meta_app_secret",
+    "slrt_meta_verify_token",
+    "slrt_twitter_consumer_secret",
+    "slrt_lapor_secret",
+    "slrt_letter_link_secret",
+    "slrt_check_code_secret",
+    "slrt_survey_link_secret",
+    "slrt_internal_api_key",
+    "slrt_whatsapp_token",
+    # notifications' own settings (services/notifications/config.py)
+    "slrt_channels",
+    "slrt_staff_emails",
+)
+# Keys SLRT signs, seals or checks with: in production at least 32 bytes, and never the
+# public development default.
+KEY_SETTINGS: tuple[str, ...] = (
+    "slrt_meta_app_secret",
+    "slrt_meta_verify_token",
+    "slrt_twitter_consumer_secret",
+    "slrt_lapor_secret",
+    "slrt_letter_link_secret",
+    "slrt_check_code_secret",
+    "slrt_survey_link_secret",
+    "slrt_internal_api_key",
+)
+MIN_KEY_BYTES = 32
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        extra="ignore",
+        case_sensitive=False,
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
+    )
 
     database_url: str | None = Field(default=None, description="PostgreSQL URI (asyncpg).")
     kafka_bootstrap_servers: str | None = Field(default=None, description="host:port,...")
@@ -25,7 +66,15 @@ class Settings(BaseSettings):
     # InitProducerId, so the local launcher turns it off.
     kafka_enable_idempotence: bool = True
     kafka_linger_ms: int = 0
-    kafka_topic_partitions: int = 3
+    kafka_topic_partitions: int = Field(
+        default=3, ge=1, description="Partitions of the topics `slrt topics` creates."
+    )
+    kafka_topic_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replication factor of the topics `slrt topics` creates: 1 for one "
+        "broker (the embedded one, compose), 3 for a production cluster.",
+    )
     # Prepended to every topic and consumer-group name: lets several stacks (or tests)
     # share one broker without seeing each other's events.
     kafka_topic_prefix: str = ""

@@ -22,6 +22,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.settings import SECRETS_DIR
+
 
 class _Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -87,7 +89,13 @@ class OfficeChannels(_Account):
 
 
 class NotificationsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        extra="ignore",
+        case_sensitive=False,
+        # SLRT_CHANNELS and SLRT_STAFF_EMAILS may come as files too (deploy/: secrets).
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
+    )
 
     slrt_public_base_url: str = Field(
         default="http://127.0.0.1:8103",

@@ -1,0 +1,222 @@
+"""Least privilege in PostgreSQL: one role per service, the migrations under an owner role.
+
+- `slrt_owner` (no login) owns the event store (`eventstore`) and runs every migration.
+- `slrt_<service>` (login; one per service with a schema: the five and the staff web app)
+  owns its own schema and nothing else. On the event store it may SELECT and INSERT events
+  (no UPDATE, DELETE or TRUNCATE, and, not being the owner, no `ALTER TABLE ... DISABLE
+  TRIGGER`), add outbox rows and mark them sent. It has no access to another service's schema.
+- `slrt_service` (no login) is the group of the service roles: the event store's grants go
+  to it once.
+
+`setup_database(admin_dsn, passwords)` does it all, idempotently: roles, then the
+migrations (the event store as `slrt_owner`; each service's schema created for its role and
+migrated as that role, so the service owns what its own code may alter, like eligibility's
+registry partitions), then the grants. It runs with an administrator's connection (the
+superuser of the embedded stack; in deploy/ the `migrate` job), before the services start;
+a service's own start-up then finds nothing pending and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared import eventstore
+from shared.db import connect, migrate
+from shared.logging import configure_logging, get_logger
+from shared.settings import REPO_ROOT, SECRETS_DIR
+
+log = get_logger(__name__)
+
+OWNER = "slrt_owner"
+GROUP = "slrt_service"
+# The services with a schema of their own (the portal keeps nothing).
+SCHEMA_SERVICES = ("intake", "eligibility", "documents", "casework", "notifications", "dashboard")
+CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
+
+
+def role_of(service: str) -> str:
+    return f"slrt_{service}"
+
+
+def migrations_of(service: str) -> list[Path]:
+    """The folders `shared.runtime.migrate_service` applies for `service` (found by path:
+    `shared` imports no service)."""
+    own = REPO_ROOT / "services" / service / "migrations"
+    return [CONSUMER_MIGRATIONS, *([own] if own.is_dir() else [])]
+
+
+def dsn_as(dsn: str, role: str, password: str | None = None) -> str:
+    """`dsn` with another user (and password): the same server and database."""
+    parts = urlsplit(dsn)
+    host = parts.netloc.rpartition("@")[2]
+    auth = quote(role, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return urlunsplit(parts._replace(netloc=f"{auth}@{host}"))
+
+
+def password_of(dsn: str) -> str | None:
+    return urlsplit(dsn).password
+
+
+async def _ensure_role(conn: asyncpg.Connection, role: str, *, login: bool) -> None:
+    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+    if not exists:
+        await conn.execute(f'CREATE ROLE "{role}" {"LOGIN" if login else "NOLOGIN"}')
+
+
+async def provision(
+    conn: asyncpg.Connection, passwords: Mapping[str, str | None] | None = None
+) -> None:
+    """Create the roles that are missing; set each service role's password when one is
+    given (`passwords`: service -> password; none on the embedded stack's trust auth)."""
+    passwords = passwords or {}
+    database = await conn.fetchval("SELECT current_database()")
+    me = await conn.fetchval("SELECT current_user")
+    await _ensure_role(conn, OWNER, login=False)
+    await _ensure_role(conn, GROUP, login=False)
+    await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO {OWNER}')
+    await conn.execute(f'GRANT {OWNER} TO "{me}"')  # so the administrator may SET ROLE to it
+    for service in SCHEMA_SERVICES:
+        role = role_of(service)
+        await _ensure_role(conn, role, login=True)
+        await conn.execute(f"GRANT {GROUP} TO {role}")
+        await conn.execute(f"GRANT {role} TO {OWNER}")  # the owner migrates its schema
+        password = passwords.get(service)
+        if password:
+            await conn.execute(
+                await conn.fetchval(
+                    "SELECT format('ALTER ROLE %I PASSWORD %L', $1, $2)", role, password
+                )
+            )
+
+
+async def grant(conn: asyncpg.Connection) -> None:
+    """What the service roles may do on the event store (as its owner)."""
+    await conn.execute(
+        f"""REVOKE ALL ON ALL TABLES IN SCHEMA eventstore FROM PUBLIC, {GROUP};
+            GRANT USAGE ON SCHEMA eventstore TO {GROUP};
+            GRANT SELECT ON ALL TABLES IN SCHEMA eventstore TO {GROUP};
+            GRANT INSERT ON eventstore.events TO {GROUP};
+            GRANT INSERT, UPDATE (sent_at) ON eventstore.outbox TO {GROUP}"""
+    )
+
+
+async def migrate_all(conn: asyncpg.Connection) -> dict[str, list[str]]:
+    """Every schema's pending migrations: the event store as the owner, each service's
+    schema as its own role. Returns schema -> migrations applied."""
+    applied: dict[str, list[str]] = {}
+    await conn.execute(f"SET ROLE {OWNER}")
+    try:
+        applied[eventstore.store.SCHEMA] = await migrate(
+            conn, eventstore.store.SCHEMA, eventstore.store.MIGRATIONS
+        )
+        await grant(conn)
+        for service in SCHEMA_SERVICES:
+            role = role_of(service)
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{service}" AUTHORIZATION {role}')
+            await conn.execute(f"SET ROLE {role}")
+            try:
+                applied[service] = await migrate(conn, service, *migrations_of(service))
+            finally:
+                await conn.execute(f"SET ROLE {OWNER}")
+    finally:
+        await conn.execute("RESET ROLE")
+    return applied
+
+
+async def setup_database(
+    admin_dsn: str, passwords: Mapping[str, str | None] | None = None
+) -> dict[str, list[str]]:
+    """Roles, migrations and grants, with an administrator's connection (idempotent)."""
+    conn = await connect(admin_dsn)
+    try:
+        await provision(conn, passwords)
+        applied = await migrate_all(conn)
+    finally:
+        await conn.close()
+    log.info("database_ready", applied={k: v for k, v in applied.items() if v})
+    return applied
+
+
+async def may_manage_roles(dsn: str) -> bool:
+    """Whether the role of `dsn` may create roles (a superuser, or CREATEROLE)."""
+    conn = await connect(dsn)
+    try:
+        return bool(
+            await conn.fetchval(
+                "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def service_dsns(admin_dsn: str) -> dict[str, str]:
+    """Each service's own URI on the embedded stack (trust auth: no passwords)."""
+    return {s: dsn_as(admin_dsn, role_of(s)) for s in SCHEMA_SERVICES}
+
+
+class DatabaseAdminSettings(BaseSettings):
+    """What the `migrate` job of deploy/ reads: the administrator's URI, and each service's
+    own URI (the role's password is taken from it, so it is written in one place)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        extra="ignore",
+        case_sensitive=False,
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
+    )
+
+    slrt_admin_database_url: str = Field(
+        description="URI of a role that may create roles (CREATEROLE) and schemas."
+    )
+    database_url_intake: str | None = None
+    database_url_eligibility: str | None = None
+    database_url_documents: str | None = None
+    database_url_casework: str | None = None
+    database_url_notifications: str | None = None
+    database_url_dashboard: str | None = None
+
+    def passwords(self) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for service in SCHEMA_SERVICES:
+            dsn: str | None = getattr(self, f"database_url_{service}")
+            found[service] = password_of(dsn) if dsn else None
+        return found
+
+
+async def _roles_only(admin_dsn: str, passwords: Mapping[str, str | None]) -> None:
+    conn = await connect(admin_dsn)
+    try:
+        await provision(conn, passwords)
+    finally:
+        await conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m shared.dbroles migrate`: the one-shot job of deploy/ (roles, migrations,
+    grants), before the services start. `... roles`: the roles alone (before a restore)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args not in (["migrate"], ["roles"]):
+        print("usage: python -m shared.dbroles migrate|roles", file=sys.stderr)
+        return 2
+    configure_logging("migrate")
+    settings = DatabaseAdminSettings()
+    if args == ["roles"]:
+        asyncio.run(_roles_only(settings.slrt_admin_database_url, settings.passwords()))
+        print("roles ready")
+        return 0
+    applied = asyncio.run(setup_database(settings.slrt_admin_database_url, settings.passwords()))
+    print(f"migrated: {sum(len(v) for v in applied.values())} migration(s) applied")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
