@@ -139,6 +139,13 @@ async def setup_database(
     try:
         await provision(conn, passwords)
         applied = await migrate_all(conn)
+        # The analysts' schema and its role (analytics/): as the administrator, since its
+        # migrations make a role; the staff web app reads its views for the monthly report.
+        from analytics.setup import ROLE as ANALYST
+        from analytics.setup import migrate_analytics
+
+        await migrate_analytics(conn)
+        await conn.execute(f'GRANT "{ANALYST}" TO {role_of("dashboard")}')
     finally:
         await conn.close()
     log.info("database_ready", applied={k: v for k, v in applied.items() if v})

@@ -42,10 +42,15 @@ async def migrate_service(
     conn = await connect(dsn)
     try:
         await migrate(conn, eventstore.store.SCHEMA, eventstore.store.MIGRATIONS)
-        # The analysts' views over the store and their read-only role (analytics/).
-        from analytics.setup import migrate_analytics
+        # The analysts' views over the store and their read-only role (analytics/): here
+        # when this connection may make roles (the embedded database's superuser, as in the
+        # tests); a service's own least-privilege role leaves it to `shared.dbroles`.
+        if await conn.fetchval(
+            "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ):
+            from analytics.setup import migrate_analytics
 
-        await migrate_analytics(conn, catalogue)
+            await migrate_analytics(conn, catalogue)
         folders = [CONSUMER_MIGRATIONS] + ([migrations] if migrations else [])
         await migrate(conn, name, *folders)
     finally:
