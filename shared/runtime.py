@@ -23,7 +23,7 @@ from faststream.middlewares import AckPolicy
 
 from shared import eventstore
 from shared.catalogue import Catalogue, load_catalogue
-from shared.consumer import Consumer, Handler, Origin, RawHandler, Record
+from shared.consumer import BATCH_SIZE, Consumer, Handler, Origin, RawHandler, Record
 from shared.contracts.base import EVENT_TYPES
 from shared.contracts.events import dead_letter_topic
 from shared.db import connect, create_pool, migrate
@@ -91,6 +91,7 @@ class ServiceRuntime:
         catalogue: Catalogue | None = None,
         pool_size: int = 10,
         catch_up_seconds: float = 30.0,
+        consumer_batch_size: int = BATCH_SIZE,
     ) -> None:
         self.name = name
         self.migrations = migrations
@@ -101,6 +102,7 @@ class ServiceRuntime:
         self.catalogue = catalogue or load_catalogue(self.settings.slrt_catalogue_dir)
         self.pool_size = pool_size
         self.catch_up_seconds = catch_up_seconds
+        self.consumer_batch_size = consumer_batch_size  # Kafka records per transaction, at most
         self.store = EventStore(owner=name)
         self._pool: asyncpg.Pool | None = None
         self.broker: KafkaBroker | None = None
@@ -146,7 +148,11 @@ class ServiceRuntime:
                 )
 
             self.consumer = Consumer(
-                self.pool, self.name, self.handlers, dead_letter=publish_dead_letter
+                self.pool,
+                self.name,
+                self.handlers,
+                dead_letter=publish_dead_letter,
+                batch_size=self.consumer_batch_size,
             )
             consumer = self.consumer
             prefix = self.settings.kafka_topic_prefix
