@@ -3,6 +3,18 @@
 A handler gets a connection inside a transaction. The event id is recorded in the
 service's `processed_events` in that same transaction, so a redelivery (Kafka is at least
 once) or a catch-up from the store that meets an event already applied changes nothing.
+
+Events come in batches (what the broker has, up to `BATCH_SIZE`; the store's catch-up in
+its read batches) and a batch is applied in ONE transaction: the processed-event ids are
+recorded in one statement, the handlers run in order, each in a savepoint. An event whose
+handler fails is isolated: the batch commits what came before it, the event is retried on
+its own (`ATTEMPTS`, back-off `BACKOFF_SECONDS` doubled per attempt) and then dead-lettered
+with its reason, and the batch goes on after it, so the order of the events is kept. The
+caller commits the Kafka offsets only once `deliver_batch` has returned, i.e. after every
+transaction of the batch has committed.
+
+What arrives from Kafka is trusted only as far as the event store agrees: an event whose id
+is not in the store with the same content is dead-lettered as `not_in_store` (issue 16.3).
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,6 +31,7 @@ import asyncpg
 import orjson
 from pydantic import ValidationError
 
+from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
 from shared.logging import bind_context, fresh_log_context, get_logger, log_scope
@@ -26,6 +39,15 @@ from shared.refusal import Refused
 from shared.retry import RetryPolicy
 
 log = get_logger(__name__)
+
+# Records taken from the broker in one batch, at most (one transaction applies them).
+BATCH_SIZE = 500
+# Tries of a failing event before it is dead-lettered, and the back-off before the second
+# try (doubled for each further one), in seconds.
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.1
+# The dead-letter reason code of an event from the wire that the event store does not have.
+NOT_IN_STORE = "not_in_store"
 
 
 @dataclass(frozen=True)
@@ -47,6 +69,54 @@ class Origin:
             return UUID(self.header(name) or "")
         except ValueError:
             return None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Kafka record as it came: its value, its topic (without the prefix), its origin."""
+
+    raw: bytes
+    topic: str
+    origin: Origin = field(default_factory=Origin)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A decoded event on its way to its handler, with what a dead letter must keep."""
+
+    envelope: EventEnvelope
+    topic: str
+    wire: bytes | None  # as received; None: from the store, serialised if ever needed
+    origin: Origin
+    via: str | None = None  # "store" for catch-up; Kafka's need no mark
+
+    @property
+    def raw(self) -> bytes:
+        if self.wire is not None:
+            return self.wire
+        return orjson.dumps(self.envelope.model_dump(mode="json"))
+
+    def log_values(self) -> dict[str, Any]:
+        env = self.envelope
+        values: dict[str, Any] = {
+            "case_id": str(env.case_id) if env.case_id else None,
+            "correlation_id": str(env.correlation_id),
+            "event_type": env.event_type,
+            "event_id": str(env.event_id),
+        }
+        if self.via:
+            values["via"] = self.via
+        return values
+
+
+@dataclass
+class _Outcome:
+    """What one batch transaction did: applied (True) or met before (False) for each event
+    before `failed`, the index of the first event whose handler failed (None: none did)."""
+
+    applied: list[bool]
+    failed: int | None = None
+    error: Exception | None = None
 
 
 Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
@@ -86,9 +156,10 @@ class Consumer:
         handlers: Mapping[str, Handler],
         *,
         dead_letter: DeadLetterPublisher | None = None,
-        attempts: int = 3,
-        backoff: float = 0.1,
+        attempts: int = ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
         retry: RetryPolicy | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.pool = pool
         self.schema = schema
@@ -99,6 +170,8 @@ class Consumer:
         # Deterministic failures: `attempts` tries; transient ones (database gone, try
         # again): up to a minute (shared/retry.py).
         self.retry = retry or RetryPolicy(attempts=attempts, backoff=backoff)
+        self.batch_size = batch_size
+        self.applied = 0  # events applied by this consumer (a drain's measure)
 
     @property
     def event_types(self) -> list[str]:
@@ -121,75 +194,246 @@ class Consumer:
             if not fresh:
                 return False
             await handler(conn, envelope)
+        self.applied += 1
         return True
 
-    @fresh_log_context  # nothing of the previous message is logged with this one
     async def deliver(self, raw: bytes, *, topic: str = "", origin: Origin | None = None) -> None:
-        """Take one Kafka message: decode, apply with retries, or dead-letter it."""
+        """Take one Kafka message: a batch of one."""
+        await self.deliver_batch([Record(raw, topic, origin or Origin())])
+
+    @fresh_log_context  # nothing of the previous batch is logged with this one
+    async def deliver_batch(self, records: Sequence[Record]) -> None:
+        """Take a batch of Kafka records (of event topics): decode each (what cannot be
+        decoded is dead-lettered), keep what the event store confirms, and apply the rest
+        in one transaction (see the module's docstring). When this returns, every effect
+        and dead letter of the batch is committed: the caller may commit the offsets."""
         started = time.perf_counter()
-        origin = origin or Origin()
+        pending: list[_Pending] = []
+        for record in records:
+            envelope = await self._decode(record)
+            if envelope is not None and envelope.event_type in self.handlers:
+                pending.append(_Pending(envelope, record.topic, record.raw, record.origin))
+        if not pending:
+            return
+        trusted = await self._confirmed_by_the_store(pending)
+        applied = await self._apply_batch(trusted)
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        for p, now in applied:
+            with log_scope(**p.log_values()):
+                log.info(
+                    "event_handled",
+                    topic=p.topic,
+                    applied=now,
+                    duplicate=not now,
+                    batch=len(records),
+                    batch_ms=ms,
+                )
+
+    async def _decode(self, record: Record) -> EventEnvelope | None:
         try:
-            envelope = EventEnvelope.model_validate(orjson.loads(raw))
+            envelope = EventEnvelope.model_validate(orjson.loads(record.raw))
             if envelope.event_type in self.handlers:
                 envelope.payload()  # validates the schema (with upcasting) before any effect
         except (orjson.JSONDecodeError, ValidationError, UnknownEventType, ValueError) as exc:
-            await self._dead_letter(
-                topic, raw, origin.uuid_header("event_id"), None, f"undecodable: {exc}", origin
+            with log_scope():
+                await self._dead_letter(
+                    record.topic,
+                    record.raw,
+                    record.origin.uuid_header("event_id"),
+                    None,
+                    f"undecodable: {exc}",
+                    record.origin,
+                )
+            return None
+        return envelope
+
+    async def _confirmed_by_the_store(self, pending: list[_Pending]) -> list[_Pending]:
+        """Consumers trust the store, not the wire: one query for the batch keeps the
+        events whose id is in the event store with the same content (type, stream,
+        metadata, data); the others are dead-lettered as `not_in_store`. The relay
+        publishes only what has committed, so a real event is always there."""
+        envs = [p.envelope for p in pending]
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                """
+                SELECT u.event_id
+                FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[],
+                    $6::jsonb[], $7::uuid[], $8::text[], $9::uuid[], $10::uuid[], $11::text[],
+                    $12::text[], $13::timestamptz[], $14::bigint[])
+                    AS u(event_id, event_type, schema_version, stream_id, stream_version,
+                        data, case_id, office, correlation_id, causation_id, actor, channel,
+                        occurred_at, global_position)
+                JOIN eventstore.events e ON e.event_id = u.event_id
+                WHERE e.event_type = u.event_type AND e.schema_version = u.schema_version
+                  AND e.stream_id = u.stream_id AND e.stream_version = u.stream_version
+                  AND e.data = u.data
+                  AND e.case_id IS NOT DISTINCT FROM u.case_id
+                  AND e.office IS NOT DISTINCT FROM u.office
+                  AND e.correlation_id = u.correlation_id
+                  AND e.causation_id IS NOT DISTINCT FROM u.causation_id
+                  AND e.actor = u.actor AND e.channel IS NOT DISTINCT FROM u.channel
+                  AND e.occurred_at = u.occurred_at
+                  AND e.global_position = u.global_position
+                """,
+                [e.event_id for e in envs],
+                [e.event_type for e in envs],
+                [e.schema_version for e in envs],
+                [e.stream_id for e in envs],
+                [e.stream_version for e in envs],
+                [e.data for e in envs],
+                [e.case_id for e in envs],
+                [e.office for e in envs],
+                [e.correlation_id for e in envs],
+                [e.causation_id for e in envs],
+                [e.actor for e in envs],
+                [e.channel for e in envs],
+                [e.occurred_at for e in envs],
+                [e.global_position for e in envs],
             )
-            return
-        if envelope.event_type not in self.handlers:
-            return
-        bind_context(
-            case_id=str(envelope.case_id) if envelope.case_id else None,
-            correlation_id=str(envelope.correlation_id),
-            event_type=envelope.event_type,
-            event_id=str(envelope.event_id),
-        )
-        applied = await self._apply_or_dead_letter(envelope, topic=topic, raw=raw, origin=origin)
-        if applied is not None:
-            log.info(
-                "event_handled",
-                topic=topic,
-                applied=applied,
-                duplicate=not applied,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+        known = {r["event_id"] for r in rows}
+        trusted: list[_Pending] = []
+        for p in pending:
+            if p.envelope.event_id in known:
+                trusted.append(p)
+                continue
+            with log_scope(**p.log_values()):
+                log.warning("event_not_in_store", topic=p.topic)
+                await self._dead_letter(
+                    p.topic,
+                    p.raw,
+                    p.envelope.event_id,
+                    p.envelope.event_type,
+                    f"{NOT_IN_STORE}: no event with this id and this content in the event store"
+                    f" (only its owner's outbox publishes an event; outside systems write to"
+                    f" {ADAPTERS_TOPIC})",
+                    p.origin,
+                    NOT_IN_STORE,
+                )
+        return trusted
+
+    async def _apply_batch(
+        self, pending: list[_Pending], *, unless_dead_lettered_before: bool = False
+    ) -> list[tuple[_Pending, bool]]:
+        """Apply events in order, as few transactions as their failures allow; return
+        each event that was not dead-lettered with whether it was applied now (True) or
+        before (False)."""
+        done: list[tuple[_Pending, bool]] = []
+        ids: set[UUID] = set()
+        rest: list[_Pending] = []
+        for p in pending:  # the same event twice in one batch (a redelivery): once
+            if p.envelope.event_id in ids:
+                done.append((p, False))
+            else:
+                ids.add(p.envelope.event_id)
+                rest.append(p)
+        while rest:
+            try:
+                outcome = await self._in_one_transaction(rest)
+            except Exception as exc:
+                # The batch as a whole failed (a lost connection, a deadlock): nothing of
+                # it committed; take its events one at a time, as before batches.
+                log.warning("event_batch_failed", events=len(rest), error=repr(exc))
+                for p in rest:
+                    with log_scope(**p.log_values()):
+                        now = await self._apply_or_dead_letter(p, unless_dead_lettered_before)
+                    if now is not None:
+                        done.append((p, now))
+                return done
+            done.extend(zip(rest, outcome.applied, strict=False))
+            self.applied += sum(outcome.applied)
+            if outcome.failed is None:
+                return done
+            failing = rest[outcome.failed]
+            assert outcome.error is not None
+            with log_scope(**failing.log_values()):
+                now = await self._retry_or_dead_letter(
+                    failing, outcome.error, 1, unless_dead_lettered_before
+                )
+            if now is not None:
+                done.append((failing, now))
+            rest = rest[outcome.failed + 1 :]
+        return done
+
+    async def _in_one_transaction(self, batch: list[_Pending]) -> _Outcome:
+        """One transaction: record the batch's event ids (one statement; those recorded
+        before are not applied again), run each handler in a savepoint. At the first
+        handler that fails, forget the ids from it on and commit what came before."""
+        outcome = _Outcome([])
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                f"""INSERT INTO "{self.schema}".processed_events
+                        (event_id, event_type, global_position)
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])
+                    ORDER BY 1  -- one lock order for every batch: no deadlock between two
+                    ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+                [p.envelope.event_id for p in batch],
+                [p.envelope.event_type for p in batch],
+                [p.envelope.global_position for p in batch],
             )
+            fresh = {r["event_id"] for r in rows}
+            for i, p in enumerate(batch):
+                if p.envelope.event_id not in fresh:
+                    outcome.applied.append(False)
+                    continue
+                handler = self.handlers[p.envelope.event_type]
+                with log_scope(**p.log_values()):
+                    try:
+                        async with conn.transaction():  # a savepoint: a failure leaves nothing
+                            await handler(conn, p.envelope)
+                    except Exception as exc:
+                        log.warning("event_apply_failed", attempt=1, error=repr(exc))
+                        await conn.execute(
+                            f"""DELETE FROM "{self.schema}".processed_events
+                                WHERE event_id = ANY($1::uuid[])""",
+                            [
+                                q.envelope.event_id
+                                for q in batch[i:]
+                                if q.envelope.event_id in fresh
+                            ],
+                        )
+                        outcome.failed, outcome.error = i, exc
+                        return outcome  # commits the events before it
+                outcome.applied.append(True)
+        return outcome
 
     async def _apply_or_dead_letter(
-        self,
-        envelope: EventEnvelope,
-        *,
-        topic: str,
-        raw: bytes,
-        origin: Origin,
-        unless_dead_lettered_before: bool = False,
+        self, p: _Pending, unless_dead_lettered_before: bool = False
     ) -> bool | None:
-        """Apply one event, retrying a failure (bounded, with back-off); after the last
-        attempt dead-letter it with its reason. True if applied now, False if applied
-        before, None if dead-lettered. `unless_dead_lettered_before`: an event this service
-        already dead-lettered (live, from Kafka) is not dead-lettered a second time."""
-        first = time.monotonic()
-        for attempt in itertools.count(1):
+        """Apply one event in its own transaction, retrying and dead-lettering as below."""
+        try:
+            return await self.apply(p.envelope)
+        except Exception as exc:
+            log.warning("event_apply_failed", attempt=1, error=repr(exc))
+            return await self._retry_or_dead_letter(p, exc, 1, unless_dead_lettered_before)
+
+    async def _retry_or_dead_letter(
+        self, p: _Pending, error: Exception, failed: int, unless_dead_lettered_before: bool
+    ) -> bool | None:
+        """An event failed `failed` times: retry it on its own (bounded, with back-off);
+        after the last attempt dead-letter it with its reason. True if applied now, False
+        if applied before, None if dead-lettered. `unless_dead_lettered_before`: an event
+        this service already dead-lettered (live, from Kafka) is not dead-lettered a
+        second time."""
+        attempt, first = failed, time.monotonic()
+        while (delay := self.retry.delay(attempt, error, time.monotonic() - first)) is not None:
+            await asyncio.sleep(delay)
+            attempt += 1
             try:
-                return await self.apply(envelope)
+                return await self.apply(p.envelope)
             except Exception as exc:
                 log.warning("event_apply_failed", attempt=attempt, error=repr(exc))
-                delay = self.retry.delay(attempt, exc, time.monotonic() - first)
-                if delay is None:
-                    # A refusal is dead-lettered with its domain reason, not as a failure.
-                    code = exc.code if isinstance(exc, Refused) else None
-                    reason = f"{code}: {exc}" if code else f"failed: {exc!r}"
-                    if unless_dead_lettered_before and await self._dead_lettered_before(
-                        envelope.event_id
-                    ):
-                        log.warning("event_dead_lettered_before", reason=reason[:500])
-                        return None
-                    await self._dead_letter(
-                        topic, raw, envelope.event_id, envelope.event_type, reason, origin, code
-                    )
-                    return None
-                await asyncio.sleep(delay)
-        return None  # unreachable: the policy gives up in the end
+                error = exc
+        # A refusal is dead-lettered with its domain reason, not as a failure.
+        code = error.code if isinstance(error, Refused) else None
+        reason = f"{code}: {error}" if code else f"failed: {error!r}"
+        if unless_dead_lettered_before and await self._dead_lettered_before(p.envelope.event_id):
+            log.warning("event_dead_lettered_before", reason=reason[:500])
+            return None
+        env = p.envelope
+        await self._dead_letter(
+            p.topic, p.raw, env.event_id, env.event_type, reason, p.origin, code
+        )
+        return None
 
     async def _dead_lettered_before(self, event_id: UUID) -> bool:
         async with self.pool.acquire() as conn:
@@ -277,10 +521,11 @@ class Consumer:
     async def catch_up(self, *, batch: int = 1000) -> int:
         """Apply from the event store whatever Kafka has not brought (e.g. broker restart).
 
-        Each event is taken as live delivery takes it: retried (bounded, with back-off),
-        then dead-lettered with its reason, original key and headers (event id, correlation
-        id). The checkpoint then moves past it, so one bad event never holds back the ones
-        after it. An event already dead-lettered live is not dead-lettered twice."""
+        Each read batch is applied as live delivery applies one, in one transaction; a
+        failing event is retried on its own (bounded, with back-off), then dead-lettered
+        with its reason, original key and headers (event id, correlation id). The
+        checkpoint then moves past it, so one bad event never holds back the ones after
+        it. An event already dead-lettered live is not dead-lettered twice."""
         total = 0
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
@@ -290,24 +535,18 @@ class Consumer:
         while True:
             async with self.pool.acquire() as conn:
                 events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
-            for env in events:
-                with log_scope(
-                    case_id=str(env.case_id) if env.case_id else None,
-                    correlation_id=str(env.correlation_id),
-                    event_type=env.event_type,
-                    event_id=str(env.event_id),
+            pending = [
+                _Pending(
+                    env,
+                    EVENT_TYPES[env.event_type].topic,
+                    None,
+                    store_origin(env),
                     via="store",
-                ):
-                    topic = EVENT_TYPES[env.event_type].topic
-                    applied = await self._apply_or_dead_letter(
-                        env,
-                        topic=topic,
-                        raw=orjson.dumps(env.model_dump(mode="json")),
-                        origin=store_origin(env),
-                        unless_dead_lettered_before=True,
-                    )
-                if applied:
-                    total += 1
+                )
+                for env in events
+            ]
+            done = await self._apply_batch(pending, unless_dead_lettered_before=True)
+            total += sum(now for _, now in done)
             if new_cp != cp:
                 async with self.pool.acquire() as conn:
                     await conn.execute(

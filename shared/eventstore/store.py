@@ -6,6 +6,7 @@ service's decision and the fact that it must be published commit together or not
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,16 +26,59 @@ _COLUMNS = """global_position, transaction_id::text AS transaction_id, event_id,
     causation_id, actor, channel, occurred_at, recorded_at"""
 
 
-# Who to wake when a service appends: its outbox relay, in this process (see outbox.py).
+# Who to wake when a service's appends commit: its outbox relay, in this process (see
+# outbox.py). No NOTIFY (it would serialise every commit, see eventstore migration 002).
 _on_append: dict[str, list[Callable[[], None]]] = {}
 
 
 def on_append(owner: str, callback: Callable[[], None]) -> Callable[[], None]:
-    """Call `callback` after each append by `owner` in this process (before its commit:
-    the callee must expect the events to become visible a moment later). Returns a
-    function that removes the callback."""
+    """Call `callback` after each commit of a transaction in which `owner` appended (in
+    this process): when it runs, the events are visible. Returns a function that removes
+    the callback."""
     _on_append.setdefault(owner, []).append(callback)
     return lambda: _on_append.get(owner, []).remove(callback)
+
+
+class _CommitWatch:
+    """Watches one connection's queries (asyncpg's query logger, called just after each
+    query returns) until its transaction ends: on `COMMIT` it wakes the owners that
+    appended in it, on `ROLLBACK` it forgets them; either way it removes itself. Whoever
+    owns the transaction (a unit of work, a consumer's batch, a group commit, a plain
+    `conn.transaction()`) need do nothing."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.owners: set[str] = set()
+
+    def __call__(self, record: Any) -> None:
+        query = record.query
+        if len(query) > 12:  # every other statement of the transaction: cheap to pass
+            return
+        verb = query.strip().rstrip(";").upper()
+        if verb not in ("COMMIT", "END", "ROLLBACK", "ABORT"):
+            return
+        self.conn.remove_query_logger(self)
+        _watches.pop(self.conn, None)
+        if verb in ("COMMIT", "END") and record.exception is None:
+            for owner in self.owners:
+                for wake in _on_append.get(owner, ()):
+                    wake()
+
+
+_watches: weakref.WeakKeyDictionary[asyncpg.Connection, _CommitWatch] = weakref.WeakKeyDictionary()
+
+
+def _wake_after_commit(conn: asyncpg.Connection, owner: str) -> None:
+    if not _on_append.get(owner):
+        return  # nobody in this process to wake (a test, a rebuild)
+    # A pooled connection is a proxy that dies at release; the query logger lives on
+    # the connection itself.
+    raw = conn._con if isinstance(conn, asyncpg.pool.PoolConnectionProxy) else conn
+    watch = _watches.get(raw)
+    if watch is None:
+        watch = _watches[raw] = _CommitWatch(raw)
+        raw.add_query_logger(watch)
+    watch.owners.add(owner)
 
 
 @dataclass(frozen=True)
@@ -194,8 +238,7 @@ class EventStore:
                 raise ConcurrencyError(moved.stream_id, moved.expected_version) from exc
             raise
         if publish:
-            for wake in _on_append.get(self.owner, ()):
-                wake()
+            _wake_after_commit(conn, self.owner)
         return [envelope_from_row(r) for r in rows]
 
 

@@ -248,7 +248,8 @@ async def test_an_outside_inbound_received_envelope_is_dead_lettered_with_a_doma
 ) -> None:
     """The mistake the issue found: `InboundReceived` published by an outside client on the
     internal topic. No foreign-key error: a reason the publisher can act on, and its key
-    and headers kept."""
+    and headers kept. Since consumers trust the store, not the wire (issue 16.3), that
+    reason is `not_in_store`: the event never reaches intake's handler."""
     bootstrap = outside_settings.kafka_bootstrap_servers
     assert bootstrap
     event_id, correlation_id, inbound_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -294,7 +295,7 @@ async def test_an_outside_inbound_received_envelope_is_dead_lettered_with_a_doma
             )
 
     row = await eventually(dead, timeout=40)
-    assert row["reason_code"] == "inbound_not_kept"
+    assert row["reason_code"] == "not_in_store"
     assert "slrt.intake.adapters" in row["reason"] and "ForeignKey" not in row["reason"]
     assert row["key"] == str(inbound_id).encode()
     assert dict(row["headers"]) == headers
