@@ -88,10 +88,23 @@ class DrainWatch:
         self._task = asyncio.create_task(self._run(), name="drain-watch")
         return self
 
-    async def stop(self) -> None:
+    async def stop(self, *, still: float = 2.0, timeout: float = 30.0) -> None:
+        """Once no service's count has moved for `still` seconds (or after `timeout`)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline and not self._still(still):
+            await asyncio.sleep(self.interval)
         self._stop.set()
         if self._task is not None:
             await self._task
+
+    def _still(self, seconds: float) -> bool:
+        now = time.perf_counter()
+        for samples in self.samples.values():
+            recent = [c for t, c in samples if t >= now - seconds]
+            older = [c for t, c in samples if t < now - seconds]
+            if not older or any(c != older[-1] for c in recent):
+                return False
+        return bool(self.samples)
 
     def rates(self, resumed_at: float) -> dict[str, dict[str, float]]:
         """Per service: events applied, events/s from first applied to last, and the wait

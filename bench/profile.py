@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:]*)(?::\d+)?\)$")
-OWN = ("/services/", "/shared/")
+OWN = ("services/", "shared/")  # py-spy names files relative to their import root
 
 
 def py_spy() -> str | None:
@@ -82,8 +82,9 @@ def _frame(text: str) -> tuple[str, str]:
 
 
 def summarise(path: Path, top: int = 10) -> list[str]:
-    """The top `top` functions by own samples ("self") and the top of our own code
-    ("own"), as lines of text."""
+    """The top `top` functions by own samples ("self", the leaf frame; `Runner.run` there
+    is the event loop's native code: uvloop and asyncpg's protocol) and our own functions
+    by inclusive samples (each counted once per stack), as lines of text."""
     self_time: Counter[str] = Counter()
     own_time: Counter[str] = Counter()
     total = 0
@@ -93,26 +94,19 @@ def summarise(path: Path, top: int = 10) -> list[str]:
             continue
         count = int(count_text)
         total += count
-        frames = [_frame(f) for f in stack.split(";")]
-        # The first frame is the process/thread label py-spy adds; the last is the leaf.
+        frames = [_frame(f) for f in stack.split(";")[1:]]  # [0]: py-spy's process label
+        if not frames:
+            continue
         func, file = frames[-1]
-        self_time[f"{func} ({_short(file)})"] += count
-        for func, file in reversed(frames):
-            if any(part in file for part in OWN):
-                own_time[f"{func} ({_short(file)})"] += count
-                break
+        self_time[f"{func} ({file})"] += count
+        own = {f"{func} ({file})" for func, file in frames if file.startswith(OWN)}
+        own = {k for k in own if not k.startswith(("service_main ", "serve ", "<module> "))}
+        for key in own:
+            own_time[key] += count
     if not total:
         return ["(no samples)"]
     lines = [f"{total} samples; self:"]
     lines += [f"  {100 * c / total:5.1f}%  {k}" for k, c in self_time.most_common(top)]
-    lines.append("innermost own code:")
+    lines.append("our own functions, inclusive:")
     lines += [f"  {100 * c / total:5.1f}%  {k}" for k, c in own_time.most_common(top)]
     return lines
-
-
-def _short(file: str) -> str:
-    for marker in ("site-packages/", "/services/", "/shared/", "lib/python3"):
-        if marker in file:
-            tail = file.partition(marker)[2]
-            return (marker.strip("/") + "/" if marker.startswith("/") else "") + tail
-    return file
