@@ -7,6 +7,7 @@ from the event store whatever the broker may have lost, then take live events fr
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -256,12 +257,19 @@ async def get_catalogue(request: Request) -> Catalogue:
     return get_runtime(request).catalogue
 
 
-def serve(app: FastAPI, name: str) -> None:
-    """Run one service's process (`python -m services.<name>`)."""
+def serve(app: FastAPI, name: str, *, sockets: list[socket.socket] | None = None) -> None:
+    """Run one service's process (`python -m services.<name>`), on its own port or on the
+    listening `sockets` it was handed (a worker of several: `shared/workers.py`)."""
     settings = get_settings()
     configure_logging(name)
     port = settings.slrt_http_port or DEFAULT_PORTS[name]
-    uvicorn.run(app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn.run: the app failed to start
 
 
 Rebuild = Callable[[asyncpg.Pool], Awaitable[str]]
