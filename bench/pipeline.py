@@ -91,8 +91,8 @@ class DrainWatch:
     async def stop(self, *, still: float = 2.0, timeout: float = 30.0) -> None:
         """Once no service's count has moved for `still` seconds (or after `timeout`)."""
         deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline and not self._still(still):
-            await asyncio.sleep(self.interval)
+        while time.perf_counter() < deadline and not self._still(still):  # noqa: ASYNC110
+            await asyncio.sleep(self.interval)  # (polled: the samples come from the database)
         self._stop.set()
         if self._task is not None:
             await self._task

@@ -58,7 +58,8 @@ class Workers:
     log: Path
 
     def children(self) -> list[psutil.Process]:
-        return psutil.Process(self.supervisor.pid).children()
+        children: list[psutil.Process] = psutil.Process(self.supervisor.pid).children()
+        return children
 
     def started(self) -> int:
         """How many workers have logged that their runtime is up."""
@@ -74,7 +75,7 @@ def _env(settings: Settings, port: int, smtp_port: int) -> dict[str, str]:
     }
     env.update(
         DATABASE_URL=settings.database_url or "",
-        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap_servers,
+        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap_servers or "",
         KAFKA_ENABLE_IDEMPOTENCE=str(settings.kafka_enable_idempotence).lower(),
         KAFKA_TOPIC_PREFIX=settings.kafka_topic_prefix,
         KAFKA_SESSION_TIMEOUT_MS=str(settings.kafka_session_timeout_ms),
