@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from bench.raw import percentile
 
 CONSUMERS = ("eligibility", "documents", "casework", "notifications")
 MAX_CONNECTIONS = 256  # open-loop: connections opened as arrivals need them, up to this
+IDLE_SECONDS = 3.0  # an idle connection older than this is not reused (server keep-alive: 5 s)
 
 
 async def max_position(dsn: str) -> int:
@@ -165,7 +167,7 @@ async def open_loop(
     its case in casework's view. Those not visible `settle_seconds` after the last arrival
     are counted as missing (and left out of the percentiles)."""
     n = max(1, int(rate * seconds))
-    idle: list[Connection] = []
+    idle: list[tuple[float, Connection]] = []  # (when it was given back, the connection)
     opened = 0
     available = asyncio.Condition()
     scheduled: dict[UUID, float] = {}
@@ -178,14 +180,19 @@ async def open_loop(
         async with available:
             while not idle and opened >= MAX_CONNECTIONS:
                 await available.wait()
-            if idle:
-                return idle.pop()
+            while idle:
+                since, conn = idle.pop()
+                if time.perf_counter() - since < IDLE_SECONDS:
+                    return conn
+                # The server may have closed it (uvicorn: 5 s keep-alive): a new one.
+                opened -= 1
+                await conn.close()
             opened += 1
         return await Connection.open(intake_url)
 
     async def give_back(conn: Connection) -> None:
         async with available:
-            idle.append(conn)
+            idle.append((time.perf_counter(), conn))
             available.notify()
 
     async def arrive(i: int, at: float) -> None:
@@ -237,8 +244,9 @@ async def open_loop(
     await asyncio.gather(*arrivals)
     done_sending.set()
     await watching
-    for conn in idle:
-        await conn.close()
+    for _, conn in idle:
+        with contextlib.suppress(OSError):
+            await conn.close()
     latencies = [visible_at[c] - scheduled[c] for c in scheduled if c in visible_at]
     return {
         "offered": n,
