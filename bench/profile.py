@@ -100,7 +100,8 @@ def summarise(path: Path, top: int = 10) -> list[str]:
         func, file = frames[-1]
         self_time[f"{func} ({file})"] += count
         own = {f"{func} ({file})" for func, file in frames if file.startswith(OWN)}
-        own = {k for k in own if not k.startswith(("service_main ", "serve ", "<module> "))}
+        entry = ("service_main ", "serve ", "serve_workers ", "main ", "<module> ")
+        own = {k for k in own if not k.startswith(entry)}
         for key in own:
             own_time[key] += count
     if not total:
