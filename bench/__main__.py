@@ -48,10 +48,14 @@ from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
 from bench.http import Connection
+from bench.pipeline import DrainWatch, max_position, open_loop, raw_topic_consume
+from bench.profile import profiled, summarise
 from bench.raw import kafka_rates, percentile, pg_commit_rate
 from shared.auth import mint_token
+from shared.contracts.events import INTAKE_TOPIC
 from shared.contracts.vocab import Role
 from shared.devstack import WITH_DASHBOARD, start_stack
+from shared.kafka import SERVICES
 from shared.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.json"
@@ -62,13 +66,30 @@ def _nik(i: int) -> str:
     return f"350801010190{i % 10000:04d}"
 
 
+def complaint(i: int) -> dict[str, Any]:
+    """The bench's registration: a walk-in KKS PIN reset, synthetic citizen number `i`."""
+    return {
+        "office": "lumajang",
+        "service": "kks-recommendation",
+        "variant": "reset-pin",
+        "channel": "walk_in",
+        "applicant": {"name": f"Warga Bench {i}", "nik": _nik(i), "phone": f"0812{i:08d}"},
+        "description": "Lupa PIN KKS (data uji bench)",
+        "documents_declared": ["ktp", "kks"],
+    }
+
+
+def desk_headers() -> dict[str, str]:
+    token = mint_token("bench-desk", "lumajang", [Role.FRONT_OFFICE])
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def push_complaints(
     intake_url: str, dsn: str, n: int, concurrency: int, *, first: int = 0, watch: bool = True
 ) -> dict[str, Any]:
     """`n` complaints from `concurrency` callers; with `watch`, each is also timed until
     its case is visible in casework."""
-    token = mint_token("bench-desk", "lumajang", [Role.FRONT_OFFICE])
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = desk_headers()
     sent_at: dict[UUID, float] = {}
     visible_at: dict[UUID, float] = {}
     errors: list[str] = []
@@ -89,17 +110,8 @@ async def push_complaints(
                 i = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            body = {
-                "office": "lumajang",
-                "service": "kks-recommendation",
-                "variant": "reset-pin",
-                "channel": "walk_in",
-                "applicant": {"name": f"Warga Bench {i}", "nik": _nik(i), "phone": f"0812{i:08d}"},
-                "description": "Lupa PIN KKS (data uji bench)",
-                "documents_declared": ["ktp", "kks"],
-            }
             t0 = time.perf_counter()
-            r = await conn.post_json("/v1/requests", body, headers)
+            r = await conn.post_json("/v1/requests", complaint(i), headers)
             if r.status != 201:
                 errors.append(f"{r.status} {r.body[:200]!r}")
                 continue
@@ -192,6 +204,29 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+# Issue 15's targets: (row, what is compared, bound, True if the bound is a minimum).
+TARGETS = (
+    ("pace_end_to_end_vs_intake_alone", "ratio", 0.8, True),
+    ("pace_intake_alone_vs_http_ceiling", "ratio", 0.5, True),
+    ("pace_intake_system_running_vs_alone", "ratio", 0.5, True),
+    ("open_loop_half_load_p99", "value", 250.0, False),
+)
+
+
+def print_targets(rows: list[dict[str, Any]]) -> None:
+    by_name = {r["name"]: r for r in rows}
+    print("\ntargets (issue 15):")
+    for name, column, bound, minimum in TARGETS:
+        r = by_name.get(name)
+        got = None if r is None else r[column]
+        if got is None:
+            print(f"  {name:<44} not measured")
+            continue
+        met = got >= bound if minimum else got <= bound
+        sign = ">=" if minimum else "<="
+        print(f"  {name:<44} {column} {got:.3f} {sign} {bound:g}: {'met' if met else 'NOT met'}")
+
+
 @contextlib.contextmanager
 def paused(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
     """The given service processes stopped (SIGSTOP) for the duration, then resumed."""
@@ -233,26 +268,69 @@ async def run(
     bootstrap: str,
     idem: bool,
     intake: str,
-    others: list[subprocess.Popen[bytes]],
+    processes: dict[str, subprocess.Popen[bytes]],
     sink: CountingSink,
     dashboard: str,
 ) -> list[dict[str, Any]]:
+    others = [p for name, p in processes.items() if name != "intake"]
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
     ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
     n = args.complaints
+    before_alone = await max_position(stack_dsn)
     with paused(others):
         alone = await push_complaints(intake, stack_dsn, n, args.concurrency, watch=False)
+        # What intake wrote meanwhile is a standing backlog on Kafka for the others.
+        drain_watch = DrainWatch(stack_dsn, before_alone, await max_position(stack_dsn)).start()
+    resumed_at = time.perf_counter()
     # The other services then work off what they missed; the second run starts from a
     # quiet system, as the first did.
     settled = await wait_quiet(stack_dsn)
+    await drain_watch.stop()
+    drained = drain_watch.rates(resumed_at)
     print(f"backlog of {alone['accepted']} complaints worked off in {settled:.0f} s", flush=True)
-    system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
+    for name, d in drained.items():
+        print(
+            f"   {name}: {d['applied']:.0f} events at {d['per_s']:.0f}/s"
+            f" after {d['lag_s']:.1f} s to start",
+            flush=True,
+        )
+    raw_topic = await raw_topic_consume(bootstrap, args.topic_prefix + INTAKE_TOPIC)
+    services = {name: p.pid for name, p in processes.items() if name in SERVICES}
+    with profiled(services, args.profile):
+        system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
+    if args.profile is not None:
+        for name in services:
+            path = args.profile / f"{name}.txt"
+            if path.exists():
+                print(f"\nprofile of {name} (end-to-end run):", *summarise(path), sep="\n")
     for run_ in (alone, system):
         if run_["error_count"]:
             print(f"!! {run_['error_count']} requests refused, e.g. {run_['errors']}")
     c = args.concurrency
+    steady: list[dict[str, Any]] = []
+    if args.open_loop_seconds > 0:
+        await wait_quiet(stack_dsn)
+        rate = system["e2e_per_s"] / 2
+        print(f"open loop: {rate:.1f} requests/s for {args.open_loop_seconds:.0f} s", flush=True)
+        loop = await open_loop(
+            intake,
+            stack_dsn,
+            rate=rate,
+            seconds=args.open_loop_seconds,
+            body=complaint,
+            headers=desk_headers(),
+            first=20 * n + 200_000,
+        )
+        if loop["error_count"]:
+            print(f"!! {loop['error_count']} open-loop requests failed, e.g. {loop['errors']}")
+        steady = [
+            row("open_loop_half_load_rate", loop["rate"], "req/s", system["e2e_per_s"]),
+            row("open_loop_half_load_p50", loop["p50_ms"], "ms", None),
+            row("open_loop_half_load_p99", loop["p99_ms"], "ms", None),
+            row("open_loop_cases_visible", loop["visible"], "count", loop["offered"]),
+        ]
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
     analysts = (
         await analytics_bench(stack_dsn, args.analytics_events) if args.analytics_events else []
@@ -301,6 +379,23 @@ async def run(
         row("request_to_case_visible_p50", system["p50_ms"], "ms", raw_conc["p50_ms"]),
         row("request_to_case_visible_p99", system["p99_ms"], "ms", raw_conc["p99_ms"]),
         row("complaints_accepted", alone["accepted"] + system["accepted"], "count", 2 * n),
+        # Issue 15's ratios, each in the same run (value / baseline = ratio).
+        row(
+            "pace_end_to_end_vs_intake_alone", system["e2e_per_s"], "cases/s", alone["intake_per_s"]
+        ),
+        row("pace_intake_alone_vs_http_ceiling", alone["intake_per_s"], "req/s", ceiling),
+        row(
+            "pace_intake_system_running_vs_alone",
+            system["intake_per_s"],
+            "req/s",
+            alone["intake_per_s"],
+        ),
+        *steady,
+        row("raw_kafka_consume_intake_events", raw_topic["per_s"], "msg/s", None),
+        *(
+            row(f"drain_{name}", d["per_s"], "events/s", raw_topic["per_s"])
+            for name, d in drained.items()
+        ),
         *registry,
         *analysts,
         *mail,
@@ -342,6 +437,19 @@ def main() -> None:
         default=int(os.environ.get("BENCH_ANALYTICS_EVENTS", "10000000")),
         help="synthetic events under the analysts' views (0: skip it)",
     )
+    p.add_argument(
+        "--open-loop-seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_OPEN_LOOP_SECONDS", "60")),
+        help="open-loop arrivals at half the end-to-end maximum, for this long (0: skip it)",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="py-spy every service process during the end-to-end run; stacks kept in DIR",
+    )
     p.add_argument("--sse-connections", type=int, default=200, help="open live pages")
     p.add_argument("--sse-commands", type=int, default=30, help="commands timed to the pages")
     p.add_argument(
@@ -351,6 +459,7 @@ def main() -> None:
         help="cases in the office when the office dashboard's render is timed",
     )
     args = p.parse_args()
+    args.topic_prefix = os.environ.get("KAFKA_TOPIC_PREFIX", "")
     os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
     sink = CountingSink().start()
     # Every office's e-mail goes to the bench's own SMTP sink.
@@ -376,7 +485,7 @@ def main() -> None:
                     stack.infra.kafka_bootstrap_servers,
                     stack.infra.kafka_enable_idempotence,
                     stack.url("intake"),
-                    [p for name, p in stack.processes.items() if name != "intake"],
+                    dict(stack.processes),
                     sink,
                     stack.url("dashboard"),
                 )
@@ -386,6 +495,7 @@ def main() -> None:
             sink.stop()
     print()
     print_table(rows)
+    print_targets(rows)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(REPO_ROOT)}")
 

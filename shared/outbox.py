@@ -59,6 +59,12 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish one batch of unsent events; return how many went out."""
         async with self.pool.acquire() as conn, conn.transaction():
+            # One relay of this service drains at a time, whichever process it is in (intake
+            # on several workers, replicas): two relays sending at once could put a case's
+            # later event on Kafka before its earlier one. The other waits, then looks.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('slrt.outbox.' || $1))", self.owner
+            )
             rows = await conn.fetch(
                 """
                 SELECT o.topic, o.key, e.global_position,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -309,14 +310,21 @@ async def get_catalogue(request: Request) -> Catalogue:
     return get_runtime(request).catalogue
 
 
-def serve(app: FastAPI, name: str) -> None:
-    """Run one service's process (`python -m services.<name>`); in production, only with
-    real secrets (`shared.production`)."""
+def serve(app: FastAPI, name: str, *, sockets: list[socket.socket] | None = None) -> None:
+    """Run one service's process (`python -m services.<name>`), on its own port or on the
+    listening `sockets` it was handed (a worker of several: `shared/workers.py`); in
+    production, only with real secrets (`shared.production`)."""
     settings = get_settings()
     configure_logging(name)
     check_production(settings, name)
     port = settings.slrt_http_port or DEFAULT_PORTS[name]
-    uvicorn.run(app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        app, host=settings.slrt_http_host, port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn.run: the app failed to start
 
 
 Rebuild = Callable[[asyncpg.Pool], Awaitable[str]]

@@ -85,13 +85,15 @@ def build_app(
     rebuild: Rebuild | None = None,
     consumes: bool = True,
     commands: Mapping[str, Passthrough] | None = None,
+    workers: int = 1,
 ) -> typer.Typer:
     app = clikit.new_app(f"SLRT {name}: serve it, or run one of its commands.")
 
     def _serve() -> None:
-        from shared.runtime import serve
+        # One process, or `workers` behind one port (shared/workers.py; intake).
+        from shared.workers import serve_workers
 
-        serve(create_app(), name)
+        serve_workers(name, create_app, workers)
 
     @app.callback(invoke_without_command=True)
     def default(ctx: typer.Context) -> None:
@@ -210,6 +212,7 @@ def service_main(
     rebuild: Rebuild | None = None,
     consumes: bool = True,
     commands: Mapping[str, Passthrough] | None = None,
+    workers: int = 1,
 ) -> None:
     app = build_app(
         name,
@@ -218,5 +221,6 @@ def service_main(
         rebuild=rebuild,
         consumes=consumes,
         commands=commands,
+        workers=workers,
     )
     clikit.run(app, sys.argv[1:] if argv is None else argv, f"python -m services.{name}")

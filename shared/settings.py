@@ -6,6 +6,7 @@ launcher (`shared.infra`) starts embedded ones and passes their addresses down.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -179,6 +180,14 @@ class Settings(BaseSettings):
     # The SMTP endpoint that receives the offices' e-mail (None = not started).
     slrt_smtp_host: str = "127.0.0.1"
     slrt_smtp_port: int | None = None
+    # Intake's HTTP door on several processes (shared/workers.py); worker 0 alone runs the
+    # once-only parts (SMTP door, Kafka consumer).
+    slrt_intake_workers: int = Field(
+        default_factory=lambda: min(2, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="Intake processes serving its port: two where there are two cores or more.",
+    )
 
 
 def topic_name(settings: Settings, topic: str) -> str:

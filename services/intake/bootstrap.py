@@ -24,6 +24,7 @@ from services.intake.service_layer.group_commit import RegistrationWriter
 from shared.catalogue import Catalogue
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
+from shared.workers import is_primary_worker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,8 +36,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     runtime = ServiceRuntime(
         "intake", migrations=MIGRATIONS, settings=settings, catalogue=catalogue
     )
-    runtime.handlers = make_handlers(runtime.catalogue, runtime.store)
-    runtime.raw_handlers = make_raw_handlers(runtime)
+    if is_primary_worker():
+        # Intake on several processes (SLRT_INTAKE_WORKERS): the Kafka consumer (routing
+        # what the channels brought, intake's own policies) and its catch-up run in worker
+        # 0 alone, so they apply one message at a time as with one process. Every worker
+        # serves HTTP with its own group-commit writer and relay.
+        runtime.handlers = make_handlers(runtime.catalogue, runtime.store)
+        runtime.raw_handlers = make_raw_handlers(runtime)
     app = create_service_app(
         runtime,
         title="SLRT intake",
@@ -56,11 +62,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(app_):
             smtp = None
-            if settings.slrt_smtp_port is not None:
+            # The SMTP door listens on its own port: in one process (worker 0).
+            if settings.slrt_smtp_port is not None and is_primary_worker():
                 smtp = await start_smtp(
                     runtime, runtime.catalogue, settings.slrt_smtp_host, settings.slrt_smtp_port
                 )
-            # Media sent by reference (WhatsApp) are fetched after the webhook's answer.
+            # Media sent by reference (WhatsApp) are fetched after the webhook's answer,
+            # in every worker: each takes a due file with FOR UPDATE SKIP LOCKED.
             media = MediaWorker(units_of_work(runtime), settings)
             media.start()
             try:

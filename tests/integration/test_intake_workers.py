@@ -1,0 +1,204 @@
+"""Intake on two processes behind one port (`SLRT_INTAKE_WORKERS=2`, `shared/workers.py`),
+as `python -m services.intake` runs it, on the session's real PostgreSQL and broker.
+
+The concurrency tests of `test_intake_requests.py` and `test_intake_group_commit.py` are
+imported here and run again with their `intake`/`app` fixture pointed at the two
+processes (pytest collects an imported test with this module's fixtures): tickets stay
+distinct and in sequence, a request sent several times at once is still one case, a
+refusal stays its own request's, and what either process writes reaches Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from shared.infra import free_port
+from shared.settings import REPO_ROOT, Settings
+from tests.integration.test_intake_group_commit import (
+    test_a_refusal_in_a_batch_is_that_requests_alone,
+)
+from tests.integration.test_intake_requests import (
+    LUMAJANG_DESK,
+    request_body,
+    test_a_redelivered_request_returns_the_same_case,
+    test_a_request_becomes_a_case_in_the_store_and_on_kafka,
+    test_concurrent_registrations_get_distinct_tickets,
+)
+
+pytestmark = pytest.mark.integration
+
+__all__ = [  # run again here, against two processes
+    "test_a_redelivered_request_returns_the_same_case",
+    "test_a_refusal_in_a_batch_is_that_requests_alone",
+    "test_a_request_becomes_a_case_in_the_store_and_on_kafka",
+    "test_concurrent_registrations_get_distinct_tickets",
+]
+
+
+@dataclass
+class Workers:
+    supervisor: subprocess.Popen[bytes]
+    url: str
+    port: int
+    smtp_port: int
+    log: Path
+
+    def children(self) -> list[psutil.Process]:
+        children: list[psutil.Process] = psutil.Process(self.supervisor.pid).children()
+        return children
+
+    def started(self) -> int:
+        """How many workers have logged that their runtime is up."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if '"service_started"' in line)
+
+
+def _env(settings: Settings, port: int, smtp_port: int) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SLRT_JWT_PRIVATE_KEY", "SLRT_JWT_PRIVATE_KEY_FILE")
+    }
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap_servers or "",
+        KAFKA_ENABLE_IDEMPOTENCE=str(settings.kafka_enable_idempotence).lower(),
+        KAFKA_TOPIC_PREFIX=settings.kafka_topic_prefix,
+        KAFKA_SESSION_TIMEOUT_MS=str(settings.kafka_session_timeout_ms),
+        KAFKA_HEARTBEAT_INTERVAL_MS=str(settings.kafka_heartbeat_interval_ms),
+        SLRT_HTTP_HOST="127.0.0.1",
+        SLRT_HTTP_PORT=str(port),
+        SLRT_SMTP_PORT=str(smtp_port),
+        SLRT_INTAKE_WORKERS="2",
+        SLRT_LOG_FORMAT="json",
+        SLRT_LOG_LEVEL="INFO",
+    )
+    return env
+
+
+@contextlib.contextmanager
+def two_workers(settings: Settings, tmp_path: Path, timeout: float = 90.0) -> Iterator[Workers]:
+    port, smtp_port = free_port(), free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    log = tmp_path / "intake.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.intake"],
+            env=_env(settings, port, smtp_port),
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    workers = Workers(proc, f"http://127.0.0.1:{port}", port, smtp_port, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while workers.started() < 2:
+            if proc.poll() is not None:
+                raise AssertionError(f"intake exited {proc.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"two workers not up in {timeout}s:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield workers
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def workers(settings: Settings, tmp_path: Path) -> Iterator[Workers]:
+    with two_workers(settings, tmp_path) as w:
+        yield w
+
+
+@pytest.fixture
+async def intake(workers: Workers) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=workers.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def app(intake: httpx.AsyncClient) -> tuple[None, httpx.AsyncClient]:
+    """The group-commit tests' fixture: no app object in this process, only its client."""
+    return None, intake
+
+
+def _connections(proc: psutil.Process, port: int, status: str) -> int:
+    return sum(
+        1
+        for c in proc.net_connections(kind="tcp")
+        if c.laddr and c.laddr.port == port and c.status == status
+    )
+
+
+async def test_both_processes_serve_the_port_and_one_runs_the_smtp_door(
+    workers: Workers, intake: httpx.AsyncClient
+) -> None:
+    children = workers.children()
+    assert len(children) == 2
+    # Many connections at once (each request of a burst opens its own): the kernel hands
+    # them to both workers.
+    replies = await asyncio.gather(
+        *(
+            intake.post(
+                "/v1/requests",
+                json=request_body(
+                    applicant={"name": f"Warga Pekerja {n}", "phone": f"08120009{n:04d}"}
+                ),
+                headers=LUMAJANG_DESK,
+            )
+            for n in range(40)
+        )
+    )
+    assert [r.status_code for r in replies] == [201] * 40
+    served = [_connections(c, workers.port, psutil.CONN_ESTABLISHED) for c in children]
+    assert all(n > 0 for n in served), served
+    # The SMTP door listens in exactly one of them (worker 0), and answers.
+    listening = [_connections(c, workers.smtp_port, psutil.CONN_LISTEN) for c in children]
+    assert sorted(listening) == [0, 1], listening
+    reader, writer = await asyncio.open_connection("127.0.0.1", workers.smtp_port)
+    try:
+        greeting = await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+    assert greeting.startswith(b"220")
+    # The Kafka consumer too: one worker's log says it joined the group.
+    lines = [json.loads(x) for x in workers.log.read_text().splitlines() if x.startswith("{")]
+    started = [x for x in lines if x.get("event") == "service_started"]
+    assert sorted(len(x["topics"]) > 0 for x in started) == [False, True], started
+
+
+async def test_a_worker_that_dies_stops_the_service_and_sigterm_stops_both(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with two_workers(settings, tmp_path / "a") as w:
+        first, second = w.children()
+        first.send_signal(signal.SIGKILL)
+        code = await asyncio.to_thread(w.supervisor.wait, 60)
+        assert code != 0  # the supervisor reports the failure, as one process would
+        second.wait(30)  # and stops the other worker (it does not keep half a service)
+        assert not second.is_running()
+    with two_workers(settings, tmp_path / "b") as w:
+        children = w.children()
+        w.supervisor.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(w.supervisor.wait, 60) == 0
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive and len(gone) == 2
