@@ -1,17 +1,27 @@
-"""The case projections: `casework.case_timeline` and `casework.cases` (and the reception's
-registers), live and rebuilt, with one projection step for both.
+"""The case projections: `casework.case_timeline`, `casework.case_states` and
+`casework.cases` (and the reception's registers), live and rebuilt, with one projection
+step for both.
 
 The step (`_step`): a reception register event goes into its register; a case event
-becomes its timeline row (personal data and notes left out). The case row is then
-recomputed by folding *all* the case's timeline rows in global-position order
-(`CaseRow.of`), so it never depends on the order events arrived in over the five topics.
-Live, that happens per event; a rebuild drops the tables, runs the same step over the
-event store, then folds every case once. A rebuild never runs policies.
+becomes its timeline row (personal data and notes left out). The case is then folded on:
+live, the new row is applied to the case's stored state (`case_states`, what the fold
+gave after the case's previous row) and the state and case row are written back. The fold
+is by global position, so the stored state is only a shortcut: when there is none, when an
+older fold made it (`case_snapshot.FOLD_VERSION`), or when the event arrived out of global
+order (its position is below the last one folded in: another topic was ahead), the case
+is refolded from all its timeline rows instead, and the result is the same whatever order
+events arrived in over the five topics. Nothing is kept in Python between calls: each
+step reads the stored state in its own transaction (a consumer's batch may roll a step
+back to a savepoint), under the case's lock.
+
+A rebuild empties the tables, reads the store in global order in large batches, runs the
+same step, folds every case in memory as it goes, and writes with COPY, all in one
+transaction. A rebuild never runs policies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -20,7 +30,7 @@ from pydantic import ValidationError
 
 from services.casework.adapters import case_store
 from services.casework.domain.case_row import CaseRow
-from services.casework.domain.model import CaseState, fold
+from services.casework.domain.model import CaseState, apply, fact_with_event, fold
 from services.casework.domain.standards import CaseStandards
 from services.casework.domain.timeline import (
     CASE_EVENT_TYPES,
@@ -31,6 +41,7 @@ from services.casework.domain.timeline import (
 from shared.contracts.base import Event, EventEnvelope, UnknownEventType
 from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
 from shared.logging import get_logger
+from shared.progress import NoProgress, Progress
 
 log = get_logger(__name__)
 
@@ -50,9 +61,10 @@ class RebuildReport:
 
 @dataclass(frozen=True)
 class _Projected:
-    """What the step made of one event: its timeline row (None: no case), and the
-    applicant's name if the event carries it."""
+    """What the step made of one event: the event, its timeline row (None: no case), and
+    the applicant's name if the event carries it."""
 
+    event: Event
     entry: TimelineEntry | None
     applicant_name: str | None
 
@@ -68,8 +80,8 @@ async def _step(conn: asyncpg.Connection, envelope: EventEnvelope) -> _Projected
         case IdCardReturned():
             await case_store.record_card_returned(conn, event, envelope.occurred_at)
     if envelope.event_type not in CASE_EVENT_TYPES:
-        return _Projected(None, None)
-    return _Projected(entry_from_envelope(envelope), applicant_name_of(event))
+        return _Projected(event, None, None)
+    return _Projected(event, entry_from_envelope(envelope, event), applicant_name_of(event))
 
 
 class CaseProjection:
@@ -84,11 +96,44 @@ class CaseProjection:
     async def refold(
         self, conn: asyncpg.Connection, case_id: UUID, *, applicant_name: str | None = None
     ) -> CaseState:
-        """Recompute the case row from all its timeline rows (no row before registration)."""
+        """Fold the case from all its timeline rows; store its state and its row (no row
+        before registration)."""
         state = fold(case_id, await case_store.case_facts(conn, case_id))
+        await self._write(conn, state, applicant_name)
+        return state
+
+    async def state(self, conn: asyncpg.Connection, case_id: UUID) -> CaseState:
+        """The case as folded now (the caller holds its lock): its stored state, or, with
+        none usable, the fold of its timeline rows."""
+        stored = await case_store.stored_state(conn, case_id)
+        if stored is not None:
+            return stored
+        return fold(case_id, await case_store.case_facts(conn, case_id))
+
+    async def fold_on(
+        self, conn: asyncpg.Connection, entry: TimelineEntry, applicant_name: str | None
+    ) -> CaseState:
+        """Fold a new timeline row (just inserted) onto its case's stored state; refold
+        the case from its timeline when there is no usable state or the row is older than
+        the state's last position."""
+        stored = await case_store.stored_state(conn, entry.case_id)
+        if stored is None or entry.position < stored.last_position:
+            log.debug(
+                "case_refolded",
+                case_id=str(entry.case_id),
+                reason="no_state" if stored is None else "out_of_order",
+            )
+            return await self.refold(conn, entry.case_id, applicant_name=applicant_name)
+        state = apply(stored, entry.fact)
+        await self._write(conn, state, applicant_name)
+        return state
+
+    async def _write(
+        self, conn: asyncpg.Connection, state: CaseState, applicant_name: str | None
+    ) -> None:
+        await case_store.save_state(conn, state)
         if state.registered:
             await case_store.upsert_cases(conn, [self.row(state, applicant_name)])
-        return state
 
     async def project(self, conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
         """Live projection of one event (inside the consumer's transaction)."""
@@ -103,7 +148,7 @@ class CaseProjection:
         await case_store.lock_case(conn, entry.case_id)
         if not await case_store.insert_entries(conn, [entry]):
             return  # a rebuild got here first: the row and the fold already include it
-        await self.refold(conn, entry.case_id, applicant_name=projected.applicant_name)
+        await self.fold_on(conn, entry, projected.applicant_name)
 
     async def project_appended(
         self, conn: asyncpg.Connection, envelopes: Iterable[EventEnvelope]
@@ -117,9 +162,12 @@ class CaseProjection:
             await case_store.mark_processed(conn, envelope)
             await self.project(conn, envelope)
 
-    async def rebuild(self, pool: asyncpg.Pool) -> RebuildReport:
-        """Drop the case projections and refold them from the event store, in one
-        transaction.
+    async def rebuild(
+        self, pool: asyncpg.Pool, *, progress: Progress | None = None
+    ) -> RebuildReport:
+        """Empty the case projections and refold them from the event store, in one
+        transaction: the store read in global order in batches (a server-side cursor),
+        every case folded in memory, the tables written with COPY.
 
         The store is read with one snapshot taken after the exclusive lock is held, i.e.
         every event committed by then; events committed later are projected by the live
@@ -128,11 +176,14 @@ class CaseProjection:
         transaction that the live projection has already applied, and they would never
         come back.)
         """
-        events = skipped = cases = 0
+        report = progress or NoProgress()
+        events = skipped = 0
+        states: dict[UUID, CaseState] = {}
+        names: dict[UUID, str] = {}
         async with pool.acquire() as conn, conn.transaction():
             await case_store.own_projections(conn)
             await case_store.clear_projections(conn)
-            names: dict[UUID, str | None] = {}
+            report.total(await case_store.last_position(conn))
             async for batch in case_store.stored_events(conn, PROJECTED_EVENT_TYPES):
                 entries: list[TimelineEntry] = []
                 for envelope in batch:
@@ -152,27 +203,29 @@ class CaseProjection:
                         if envelope.event_type not in REGISTER_EVENTS:
                             skipped += 1
                         continue
+                    case_id = entry.case_id
                     if projected.applicant_name is not None:
-                        names[entry.case_id] = projected.applicant_name
+                        names[case_id] = projected.applicant_name
                     entries.append(entry)
-                events += await case_store.insert_entries(conn, entries)
-            cases = await self._refold_all(conn, names)
+                    # In global order, so folding on as we go is the fold of the case.
+                    state = states.get(case_id) or CaseState(case_id=case_id)
+                    states[case_id] = apply(state, fact_with_event(entry.fact, projected.event))
+                events += await case_store.copy_entries(conn, entries)
+                report.update(batch[-1].global_position or 0, events=events)
+            cases = await self._write_all(conn, list(states.values()), names)
         log.info("projections_rebuilt", events=events, skipped=skipped, cases=cases)
         return RebuildReport(events=events, skipped=skipped, cases=cases)
 
-    async def _refold_all(self, conn: asyncpg.Connection, names: dict[UUID, str | None]) -> int:
-        """Fold every case once from its timeline rows, case by case in one pass."""
+    async def _write_all(
+        self, conn: asyncpg.Connection, states: Sequence[CaseState], names: dict[UUID, str]
+    ) -> int:
+        """Write every folded case and the registered ones' rows, with COPY, in batches."""
         written = 0
-        pending: list[CaseRow] = []
-        async for case_id, facts in case_store.all_case_facts(conn):
-            state = fold(case_id, facts)
-            if not state.registered:
-                continue
-            pending.append(self.row(state, names.get(case_id)))
-            written += 1
-            if len(pending) >= case_store.BATCH:
-                await case_store.upsert_cases(conn, pending)
-                pending.clear()
-        if pending:
-            await case_store.upsert_cases(conn, pending)
+        step = case_store.REBUILD_BATCH
+        for i in range(0, len(states), step):
+            chunk = states[i : i + step]
+            await case_store.copy_states(conn, chunk)
+            rows = [self.row(s, names.get(s.case_id)) for s in chunk if s.registered]
+            await case_store.copy_cases(conn, rows)
+            written += len(rows)
         return written

@@ -22,7 +22,8 @@ from uuid import UUID
 import asyncpg
 
 from services.casework.domain.case_row import COLUMNS, CaseRow
-from services.casework.domain.model import CaseFact
+from services.casework.domain.case_snapshot import FOLD_VERSION, state_from_json, state_to_json
+from services.casework.domain.model import CaseFact, CaseState
 from services.casework.domain.timeline import TimelineEntry
 from shared.contracts.base import EventEnvelope
 from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
@@ -34,6 +35,8 @@ REBUILD_LOCK = 0x534C_5254_4357_5052  # "SLRTCWPR"
 CASE_LOCK_CLASS = 0x4357_4341  # "CWCA"
 
 BATCH = 1000
+# The rebuild reads the store and writes its tables this many rows at a time.
+REBUILD_BATCH = 10_000
 
 # ---- locks -----------------------------------------------------------------------------
 
@@ -88,25 +91,6 @@ async def case_facts(conn: asyncpg.Connection, case_id: UUID) -> list[CaseFact]:
     return [fact_from_row(r) for r in rows]
 
 
-async def all_case_facts(conn: asyncpg.Connection) -> AsyncIterator[tuple[UUID, list[CaseFact]]]:
-    """Every case's facts, case by case (for the rebuild; inside its transaction)."""
-    cursor = await conn.cursor(
-        f"""SELECT case_id, {_FACT_COLUMNS} FROM casework.case_timeline
-            ORDER BY case_id, global_position"""
-    )
-    current: UUID | None = None
-    facts: list[CaseFact] = []
-    while rows := await cursor.fetch(BATCH):
-        for row in rows:
-            if row["case_id"] != current:
-                if current is not None:
-                    yield current, facts
-                current, facts = row["case_id"], []
-            facts.append(fact_from_row(row))
-    if current is not None:
-        yield current, facts
-
-
 async def insert_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEntry]) -> int:
     """Insert timeline rows not there yet; return how many were new."""
     if not entries:
@@ -134,6 +118,33 @@ async def insert_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEnt
         [e.data for e in entries],
     )
     return len(rows)
+
+
+# ---- the folded cases ------------------------------------------------------------------
+
+
+async def stored_state(conn: asyncpg.Connection, case_id: UUID) -> CaseState | None:
+    """The case as last folded, if stored by this fold (None: none, or an older fold's)."""
+    row = await conn.fetchrow(
+        "SELECT fold_version, state FROM casework.case_states WHERE case_id = $1", case_id
+    )
+    if row is None or row["fold_version"] != FOLD_VERSION:
+        return None
+    return state_from_json(row["state"])
+
+
+async def save_state(conn: asyncpg.Connection, state: CaseState) -> None:
+    """Store the case as folded now (replacing what was stored)."""
+    await conn.execute(
+        """INSERT INTO casework.case_states (case_id, fold_version, last_position, state)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (case_id) DO UPDATE SET fold_version = EXCLUDED.fold_version,
+               last_position = EXCLUDED.last_position, state = EXCLUDED.state""",
+        state.case_id,
+        FOLD_VERSION,
+        state.last_position,
+        state_to_json(state),
+    )
 
 
 # ---- the case rows ---------------------------------------------------------------------
@@ -244,22 +255,101 @@ _EVENT_COLUMNS = """global_position, event_id, stream_id, stream_version, event_
     occurred_at, recorded_at"""
 
 
+_PROJECTIONS = (
+    "casework.cases",
+    "casework.case_states",
+    "casework.case_timeline",
+    "casework.id_cards",
+    "casework.visits",
+)
+
+
 async def clear_projections(conn: asyncpg.Connection) -> None:
-    await conn.execute("DELETE FROM casework.cases")
-    await conn.execute("DELETE FROM casework.case_timeline")
-    await conn.execute("DELETE FROM casework.id_cards")
-    await conn.execute("DELETE FROM casework.visits")
+    """Empty the projections for a rebuild, in its transaction (TRUNCATE: no dead rows
+    left behind, and the tables are the rebuild's alone until it commits)."""
+    await conn.execute(f"TRUNCATE {', '.join(_PROJECTIONS)}")
+
+
+async def last_position(conn: asyncpg.Connection) -> int:
+    """The store's highest global position (what a rebuild's progress counts up to)."""
+    return int(
+        await conn.fetchval("SELECT coalesce(max(global_position), 0) FROM eventstore.events")
+    )
 
 
 async def stored_events(
-    conn: asyncpg.Connection, event_types: Sequence[str]
+    conn: asyncpg.Connection, event_types: Sequence[str], *, batch: int = REBUILD_BATCH
 ) -> AsyncIterator[list[EventEnvelope]]:
     """The store's events of these types, in batches, in global order (one snapshot: the
-    caller's transaction)."""
+    caller's transaction; a server-side cursor, so memory holds one batch)."""
     cursor = await conn.cursor(
         f"""SELECT {_EVENT_COLUMNS} FROM eventstore.events
             WHERE event_type = ANY($1::text[]) ORDER BY global_position""",
         list(event_types),
     )
-    while rows := await cursor.fetch(BATCH):
+    while rows := await cursor.fetch(batch):
         yield [envelope_from_row(row) for row in rows]
+
+
+_TIMELINE_COLUMNS = (
+    "event_id",
+    "case_id",
+    "global_position",
+    "event_type",
+    "stream_id",
+    "actor",
+    "channel",
+    "recorded_at",
+    "occurred_at",
+    "summary",
+    "data",
+)
+
+
+async def copy_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEntry]) -> int:
+    """Write timeline rows with COPY (a rebuild, into its emptied table)."""
+    if entries:
+        await conn.copy_records_to_table(
+            "case_timeline",
+            schema_name="casework",
+            columns=_TIMELINE_COLUMNS,
+            records=[
+                (
+                    e.event_id,
+                    e.case_id,
+                    e.position,
+                    e.event_type,
+                    e.stream_id,
+                    e.actor,
+                    e.channel,
+                    e.recorded_at,
+                    e.occurred_at,
+                    e.summary,
+                    e.data,
+                )
+                for e in entries
+            ],
+        )
+    return len(entries)
+
+
+async def copy_states(conn: asyncpg.Connection, states: Sequence[CaseState]) -> None:
+    """Write folded cases with COPY (a rebuild, into its emptied table)."""
+    if states:
+        await conn.copy_records_to_table(
+            "case_states",
+            schema_name="casework",
+            columns=("case_id", "fold_version", "last_position", "state"),
+            records=[(s.case_id, FOLD_VERSION, s.last_position, state_to_json(s)) for s in states],
+        )
+
+
+async def copy_cases(conn: asyncpg.Connection, rows: Sequence[CaseRow]) -> None:
+    """Write case rows with COPY (a rebuild, into its emptied table)."""
+    if rows:
+        await conn.copy_records_to_table(
+            "cases",
+            schema_name="casework",
+            columns=COLUMNS,
+            records=[row.values() for row in rows],
+        )

@@ -164,6 +164,13 @@ class CaseFact:
         return decode_fact(self.event_type, self.data)
 
 
+def fact_with_event(fact: CaseFact, event: Event) -> CaseFact:
+    """`fact` with its event already decoded (the rebuild decoded the whole payload once):
+    the fold reads no field the timeline leaves out, so the full event folds the same."""
+    fact.__dict__["event"] = event  # what `cached_property` would have stored
+    return fact
+
+
 # (event class, the required fields the timeline left out) -> the class with them optional.
 _REDACTED_CLASSES: dict[tuple[type[Event], frozenset[str]], type[Event]] = {}
 

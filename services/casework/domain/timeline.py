@@ -267,13 +267,15 @@ def case_id_of(envelope: EventEnvelope, data: Mapping[str, Any]) -> UUID | None:
     return UUID(str(raw)) if raw else None
 
 
-def entry_from_envelope(envelope: EventEnvelope) -> TimelineEntry | None:
+def entry_from_envelope(
+    envelope: EventEnvelope, event: Event | None = None
+) -> TimelineEntry | None:
     """The timeline row of a cross-service event; None if it belongs to no case.
 
-    The payload is decoded first, so an older schema version is upcast and the timeline
-    always holds current-schema data.
+    The payload is decoded first (or given decoded: `event`), so an older schema version
+    is upcast and the timeline always holds current-schema data.
     """
-    data = envelope.payload().model_dump(mode="json")
+    data = (event or envelope.payload()).model_dump(mode="json")
     case_id = case_id_of(envelope, data)
     if case_id is None or envelope.global_position is None:
         return None
