@@ -11,7 +11,12 @@ batch consumer applies them) with some savepoints rolled back and applied again.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from typing import Any
 from uuid import UUID
@@ -30,7 +35,7 @@ from shared.catalogue import load_catalogue
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.eventstore.store import EventStore, read_case, stream_version
 from shared.runtime import migrate_service
-from shared.settings import Settings
+from shared.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -181,3 +186,48 @@ async def test_commands_decide_on_the_stored_state(settings: Settings, pool: asy
         await conn.execute("DELETE FROM casework.case_states WHERE case_id = $1", case_id)
         async with conn.transaction():
             assert await projection.state(conn, case_id) == loaded
+
+
+async def test_rebuild_command_reports_progress_as_log_lines(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """Not on a terminal, `python -m services.casework rebuild` says how far it got in
+    structured log lines (on a terminal it draws a bar instead)."""
+    assert settings.database_url
+    await migrate_service(settings.database_url, "casework", MIGRATIONS)
+    rng = random.Random(11)
+    for n in range(3):
+        case_id = UUID(int=rng.getrandbits(128), version=4)
+        await append(pool, case_script(case_id, n, rng), case_id)
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "PYTHONPATH": str(REPO_ROOT),
+        "SLRT_LOG_FORMAT": "json",
+        "SLRT_LOG_LEVEL": "INFO",
+    }
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.casework", "rebuild"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt: " in done.stdout and " 3 cases" in done.stdout
+    lines = [
+        json.loads(line)
+        for line in (done.stdout + done.stderr).splitlines()
+        if line.startswith("{")
+    ]
+    finished = [r for r in lines if r.get("event") == "progress_done"]
+    assert len(finished) == 1, lines
+    assert finished[0]["task"] == "casework rebuild" and finished[0]["cases"] == 3
+    async with pool.acquire() as conn:
+        last = await conn.fetchval("SELECT max(global_position) FROM eventstore.events")
+        assert finished[0]["done"] == finished[0]["total"] == last
+        assert finished[0]["events"] == await conn.fetchval(
+            "SELECT count(*) FROM casework.case_timeline"
+        )
