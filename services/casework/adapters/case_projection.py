@@ -27,7 +27,6 @@ import functools
 import gc
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
@@ -175,7 +174,7 @@ class _Writer:
 
 async def _prefetched(
     batches: AsyncGenerator[list[StoredEvent]], depth: int = 2
-) -> AsyncIterator[list[StoredEvent]]:
+) -> AsyncGenerator[list[StoredEvent]]:
     """The batches, read ahead by a task of their own (the store is read while the batch
     before is folded)."""
     queue: asyncio.Queue[list[StoredEvent] | BaseException | None] = asyncio.Queue(depth)
@@ -314,42 +313,44 @@ class CaseProjection:
             snapshot = await case_store.export_snapshot(conn)
             async with pool.acquire() as reader, _Writer() as writer:
                 stored = case_store.stored_events(reader, PROJECTED_EVENT_TYPES, snapshot=snapshot)
-                async for batch in _prefetched(stored):
-                    entries: list[TimelineEntry] = []
-                    registers: list[tuple[Event, datetime]] = []
-                    for n, envelope in enumerate(batch, start=1):
-                        if n % _YIELD_EVERY == 0:
-                            # Let the reader's fetch and the writer's COPY move on meanwhile.
-                            await asyncio.sleep(0)
-                        try:
-                            projected = _made(envelope)
-                        except (ValidationError, UnknownEventType, ValueError) as exc:
-                            # Live, the consumer dead-letters what it cannot decode: skip it.
-                            log.warning(
-                                "rebuild_event_skipped",
-                                event_id=str(envelope.event_id),
-                                error=repr(exc),
-                            )
-                            skipped += 1
-                            continue
-                        if envelope.event_type in REGISTER_EVENTS:
-                            registers.append((projected.event, envelope.occurred_at))
-                        entry = projected.entry
-                        if entry is None:
-                            if envelope.event_type not in REGISTER_EVENTS:
+                # Closed on the way out, whatever happens: its reader lets go of the connection.
+                async with contextlib.aclosing(_prefetched(stored)) as batches:
+                    async for batch in batches:
+                        entries: list[TimelineEntry] = []
+                        registers: list[tuple[Event, datetime]] = []
+                        for n, envelope in enumerate(batch, start=1):
+                            if n % _YIELD_EVERY == 0:
+                                # Let the reader's fetch and the writer's COPY move on meanwhile.
+                                await asyncio.sleep(0)
+                            try:
+                                projected = _made(envelope)
+                            except (ValidationError, UnknownEventType, ValueError) as exc:
+                                # Live, the consumer dead-letters what it cannot decode: skip it.
+                                log.warning(
+                                    "rebuild_event_skipped",
+                                    event_id=str(envelope.event_id),
+                                    error=repr(exc),
+                                )
                                 skipped += 1
-                            continue
-                        case_id = entry.case_id
-                        if projected.applicant_name is not None:
-                            names[case_id] = projected.applicant_name
-                        entries.append(entry)
-                        # In global order, so folding on as we go is the fold of the case.
-                        state = states.get(case_id) or CaseState(case_id=case_id)
-                        fact = fact_with_event(entry.fact, projected.event)
-                        states[case_id] = apply(state, fact)
-                    await writer.put(functools.partial(_write_batch, conn, registers, entries))
-                    events += len(entries)
-                    report.update(batch[-1].global_position or 0, events=events)
+                                continue
+                            if envelope.event_type in REGISTER_EVENTS:
+                                registers.append((projected.event, envelope.occurred_at))
+                            entry = projected.entry
+                            if entry is None:
+                                if envelope.event_type not in REGISTER_EVENTS:
+                                    skipped += 1
+                                continue
+                            case_id = entry.case_id
+                            if projected.applicant_name is not None:
+                                names[case_id] = projected.applicant_name
+                            entries.append(entry)
+                            # In global order, so folding on as we go is the fold of the case.
+                            state = states.get(case_id) or CaseState(case_id=case_id)
+                            fact = fact_with_event(entry.fact, projected.event)
+                            states[case_id] = apply(state, fact)
+                        await writer.put(functools.partial(_write_batch, conn, registers, entries))
+                        events += len(entries)
+                        report.update(batch[-1].global_position or 0, events=events)
                 cases = await self._write_all(writer, conn, list(states.values()), names)
             report.update(last, events=events, cases=cases)
         log.info("projections_rebuilt", events=events, skipped=skipped, cases=cases)
