@@ -22,6 +22,8 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      --sse-connections open live pages, and the office dashboard's render time with
      --dashboard-cases cases in the office, both against the dashboard's plain HTTP
      round trip in the same run.
+  7. casework's rebuild (bench/rebuild.py) over a store of --rebuild-events synthetic
+     events in a database of its own, against a raw read of the same store.
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
 """
 
@@ -51,6 +53,7 @@ from bench.http import Connection
 from bench.pipeline import DrainWatch, max_position, open_loop, raw_topic_consume
 from bench.profile import profiled, summarise
 from bench.raw import kafka_rates, percentile, pg_commit_rate
+from bench.rebuild import rebuild_bench
 from shared.auth import mint_token
 from shared.contracts.events import INTAKE_TOPIC
 from shared.contracts.vocab import Role
@@ -360,6 +363,7 @@ async def run(
         settle=lambda: wait_quiet(stack_dsn),
     )
     pages, cases = args.sse_connections, int(web["cases"])
+    rebuilt = await rebuild_bench(stack_dsn, args.rebuild_events) if args.rebuild_events else []
     return [
         row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
@@ -406,6 +410,7 @@ async def run(
         row("sse_changes_received", web["sse_received"], "count", web["sse_expected"]),
         row(f"office_page_render_{cases}_cases_p50", web["render_p50"], "ms", web["http_p50"]),
         row(f"office_page_render_{cases}_cases_p99", web["render_p99"], "ms", web["http_p99"]),
+        *rebuilt,
     ]
 
 
@@ -457,6 +462,12 @@ def main() -> None:
         type=int,
         default=int(os.environ.get("BENCH_DASHBOARD_CASES", "10000")),
         help="cases in the office when the office dashboard's render is timed",
+    )
+    p.add_argument(
+        "--rebuild-events",
+        type=int,
+        default=int(os.environ.get("BENCH_REBUILD_EVENTS", "200000")),
+        help="events in the store casework's rebuild is timed over (0: skip it)",
     )
     args = p.parse_args()
     args.topic_prefix = os.environ.get("KAFKA_TOPIC_PREFIX", "")

@@ -26,6 +26,7 @@ from services.casework.service_layer.check_deadlines import SweepReport, check_d
 from services.casework.service_layer.context import Casework, standards_from
 from shared.catalogue import load_catalogue
 from shared.logging import get_logger
+from shared.progress import progress
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
 
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, watch_seconds: float = 60.0)
 
 
 async def rebuild(pool: asyncpg.Pool, settings: Settings | None = None) -> RebuildReport:
-    """Drop the case projections and refold them from the event store."""
+    """Drop the case projections and refold them from the event store (a progress bar on
+    a terminal, `progress` log lines otherwise). The pool must allow two connections."""
     catalogue = load_catalogue((settings or get_settings()).slrt_catalogue_dir)
-    return await CaseProjection(standards_from(catalogue)).rebuild(pool)
+    with progress("casework rebuild") as shown:
+        return await CaseProjection(standards_from(catalogue)).rebuild(pool, progress=shown)

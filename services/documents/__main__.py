@@ -10,13 +10,15 @@ import asyncpg
 from services.documents.bootstrap import MIGRATIONS, SERVICE, create_app
 from services.documents.service_layer.rebuild import rebuild_projections
 from shared.catalogue import load_catalogue
+from shared.progress import progress
 from shared.runtime import service_main
 from shared.settings import get_settings
 
 
 async def rebuild(pool: asyncpg.Pool) -> str:
     catalogue = load_catalogue(get_settings().slrt_catalogue_dir)
-    report = await rebuild_projections(pool, catalogue)
+    with progress("documents rebuild") as shown:
+        report = await rebuild_projections(pool, catalogue, progress=shown)
     return f"{report.checklists} checklists, {report.letters} letters"
 
 

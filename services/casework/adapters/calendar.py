@@ -23,6 +23,8 @@ def indonesian_days_off() -> holidays.HolidayBase:
     return holidays.country_holidays("ID", categories=("public", "government"))
 
 
+@lru_cache(maxsize=256)
 def office_calendar(region_code: str) -> OfficeCalendar:
-    """The calendar of an office in `region_code` (its zone, 08:00-16:00, Mon-Fri)."""
+    """The calendar of an office in `region_code` (its zone, 08:00-16:00, Mon-Fri); one
+    per region code, so the office days it works out are remembered."""
     return OfficeCalendar(zone=zone_of(region_code), holidays=indonesian_days_off())

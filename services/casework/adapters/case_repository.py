@@ -1,8 +1,9 @@
 """The case repository: a case locked, folded and versioned; its new facts appended and
 projected, all in the unit of work's transaction.
 
-The case casework decides on is the *whole* case: every service's facts, folded from the
-timeline projection under the case's lock (the same lock the projection takes). What it
+The case casework decides on is the *whole* case: every service's facts, as the
+projection folded them (its stored state, or its timeline rows folded again), under the
+case's lock (the same lock the projection takes). What it
 appends goes to casework's own stream of the case (`case_stream`), with optimistic
 concurrency on that stream's version, and is projected at once so staff read their
 own writes.
@@ -17,7 +18,7 @@ import asyncpg
 
 from services.casework.adapters import case_store
 from services.casework.adapters.case_projection import CaseProjection
-from services.casework.domain.model import CaseState, fold
+from services.casework.domain.model import CaseState
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.streams import case_stream
 from shared.unit_of_work import EventLog, Loaded
@@ -39,9 +40,9 @@ class CaseRepository:
 
     async def load(self, case_id: UUID) -> Loaded[CaseState]:
         await self.lock(case_id)
-        facts = await case_store.case_facts(self.conn, case_id)
+        state = await self.projection.state(self.conn, case_id)
         version = await self.events.version(case_stream(case_id))
-        return Loaded(fold(case_id, facts), version)
+        return Loaded(state, version)
 
     async def append(
         self, case_id: UUID, version: int, events: Sequence[Event], meta: EventMetadata

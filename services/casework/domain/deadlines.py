@@ -16,7 +16,7 @@ comes from `adapters/calendar.py`, built on the `holidays` package; the zone fro
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from services.casework.domain.model import Clock
@@ -35,6 +35,9 @@ class OfficeCalendar:
     opens: time = time(8, 0)
     closes: time = time(16, 0)
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    _days: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def day_seconds(self) -> float:
@@ -45,17 +48,32 @@ class OfficeCalendar:
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.weekdays and day not in self.holidays
 
+    def office_day(self, day: date) -> tuple[datetime, datetime] | None:
+        """The day's office hours in UTC (None: not a working day), worked out once per
+        calendar and day (every case row's due time walks the same days)."""
+        try:
+            return self._days[day]
+        except KeyError:
+            hours = None
+            if self.is_working_day(day):
+                hours = (
+                    datetime.combine(day, self.opens, self.zone).astimezone(UTC),
+                    datetime.combine(day, self.closes, self.zone).astimezone(UTC),
+                )
+            self._days[day] = hours
+            return hours
+
     def office_intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Office-time intervals from `start` on, in UTC, in order."""
-        local = start.astimezone(self.zone)
-        day = local.date()
+        day = start.astimezone(self.zone).date()
         for _ in range(_HORIZON_DAYS):
-            if self.is_working_day(day):
-                a = datetime.combine(day, self.opens, self.zone)
-                b = datetime.combine(day, self.closes, self.zone)
-                a = max(a, start)
+            hours = self.office_day(day)
+            if hours is not None:
+                a, b = hours
+                if start > a:
+                    a = start.astimezone(UTC)
                 if a < b:
-                    yield a.astimezone(UTC), b.astimezone(UTC)
+                    yield a, b
             day += timedelta(days=1)
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from services.casework.domain.model import CaseFact
 from shared.contracts import events as contracts
-from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope
+from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
+from shared.contracts.vocab import Channel
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -65,11 +66,24 @@ CONFIDENTIAL_FIELDS: dict[str, str] = {
 REDACTED = "[rahasia]"
 
 
+def _dropped(event_type: str) -> frozenset[str]:
+    fields = PERSONAL_FIELDS.get(event_type, frozenset())
+    if event_type in CONFIDENTIAL_FIELDS:
+        fields = fields | {CONFIDENTIAL_FIELDS[event_type]}
+    return fields
+
+
+# What the timeline leaves out of each event type that has something to leave out.
+_DROPPED: dict[str, frozenset[str]] = {
+    t: _dropped(t) for t in {*PERSONAL_FIELDS, *CONFIDENTIAL_FIELDS}
+}
+
+
 def redact(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """The event's data without personal or confidential fields."""
-    dropped = set(PERSONAL_FIELDS.get(event_type, frozenset()))
-    if event_type in CONFIDENTIAL_FIELDS:
-        dropped.add(CONFIDENTIAL_FIELDS[event_type])
+    dropped = _DROPPED.get(event_type)
+    if dropped is None:
+        return dict(data)
     return {k: v for k, v in data.items() if k not in dropped}
 
 
@@ -259,7 +273,33 @@ class TimelineEntry:
         )
 
 
-def case_id_of(envelope: EventEnvelope, data: Mapping[str, Any]) -> UUID | None:
+class Recorded(Protocol):
+    """An event as recorded in the store: an `EventEnvelope`, or the rebuild's lighter
+    read of the same columns."""
+
+    @property
+    def event_id(self) -> UUID: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def global_position(self) -> int | None: ...
+    @property
+    def case_id(self) -> UUID | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def channel(self) -> Channel | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def recorded_at(self) -> datetime | None: ...
+
+    def payload(self) -> Event: ...
+
+
+def case_id_of(envelope: Recorded, data: Mapping[str, Any]) -> UUID | None:
     """The case an event belongs to: the envelope's, else the payload's own field."""
     if envelope.case_id is not None:
         return envelope.case_id
@@ -267,13 +307,13 @@ def case_id_of(envelope: EventEnvelope, data: Mapping[str, Any]) -> UUID | None:
     return UUID(str(raw)) if raw else None
 
 
-def entry_from_envelope(envelope: EventEnvelope) -> TimelineEntry | None:
+def entry_from_envelope(envelope: Recorded, event: Event | None = None) -> TimelineEntry | None:
     """The timeline row of a cross-service event; None if it belongs to no case.
 
-    The payload is decoded first, so an older schema version is upcast and the timeline
-    always holds current-schema data.
+    The payload is decoded first (or given decoded: `event`), so an older schema version
+    is upcast and the timeline always holds current-schema data.
     """
-    data = envelope.payload().model_dump(mode="json")
+    data = (event or envelope.payload()).model_dump(mode="json")
     case_id = case_id_of(envelope, data)
     if case_id is None or envelope.global_position is None:
         return None

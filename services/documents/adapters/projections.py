@@ -14,7 +14,7 @@ rebuilt rows equal the live ones by construction:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -343,9 +343,16 @@ async def clear_for_rebuild(conn: asyncpg.Connection) -> None:
         await conn.execute(f"DELETE FROM documents.{table}")
 
 
-async def events_to_refold(conn: asyncpg.Connection) -> list[EventEnvelope]:
-    """Every event the projections are made of, in the order they were recorded."""
-    rows = await conn.fetch(
+# The rebuild reads the store this many events at a time.
+REFOLD_BATCH = 10_000
+
+
+async def events_to_refold(
+    conn: asyncpg.Connection, *, batch: int = REFOLD_BATCH
+) -> AsyncIterator[list[EventEnvelope]]:
+    """Every event the projections are made of, in the order they were recorded, in
+    batches (a server-side cursor: inside the caller's transaction)."""
+    cursor = await conn.cursor(
         f"""SELECT {_COLUMNS} FROM eventstore.events
             WHERE event_type = ANY($1::text[])
                OR stream_id LIKE 'checklist-%'
@@ -353,7 +360,15 @@ async def events_to_refold(conn: asyncpg.Connection) -> list[EventEnvelope]:
             ORDER BY global_position""",
         INBOUND,
     )
-    return [envelope_from_row(row) for row in rows]
+    while rows := await cursor.fetch(batch):
+        yield [envelope_from_row(row) for row in rows]
+
+
+async def last_position(conn: asyncpg.Connection) -> int:
+    """The store's highest global position (what a rebuild's progress counts up to)."""
+    return int(
+        await conn.fetchval("SELECT coalesce(max(global_position), 0) FROM eventstore.events")
+    )
 
 
 async def checklist_opened(conn: asyncpg.Connection, case_id: Any) -> Checklist | None:

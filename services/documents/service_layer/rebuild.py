@@ -13,6 +13,10 @@ a number twice).
 Locking: the four tables are locked exclusively for the rebuild's one transaction, so
 commands and the consumer wait (and then see the rebuilt rows); readers wait too. A
 rebuild is an operator's action, rare and short, so this simplest safe choice is taken.
+
+The store is read in batches (a server-side cursor); what the service takes in is applied
+as it comes, its own streams are grouped and folded stream by stream at the end. Progress:
+a bar on a terminal, log lines otherwise (`shared.progress`, given by `__main__`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from shared.contracts.casework_events import CaseDelegated
 from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
 from shared.logging import get_logger
+from shared.progress import NoProgress, Progress
 
 log = get_logger(__name__)
 
@@ -52,40 +57,49 @@ class RebuildReport:
     events: int
 
 
-async def rebuild_projections(pool: asyncpg.Pool, catalogue: Catalogue) -> RebuildReport:
+async def rebuild_projections(
+    pool: asyncpg.Pool, catalogue: Catalogue, *, progress: Progress | None = None
+) -> RebuildReport:
+    report = progress or NoProgress()
+    events = 0
     async with PostgresDocumentsUnitOfWork(pool, EventStore("documents")) as uow:
         conn = uow.conn
         await projections.clear_for_rebuild(conn)
-        envelopes = await projections.events_to_refold(conn)
+        last = await projections.last_position(conn)
+        report.total(last)
         own: dict[str, list[EventEnvelope]] = defaultdict(list)
-        for envelope in envelopes:
-            event = envelope.payload()
-            match event:
-                case ComplaintRegistered():
-                    await when_complaint_registered_open_checklist(uow, event, catalogue)
-                case DtksVerified():
-                    await when_dtks_verified_record_result(uow, event, envelope)
-                case DtksNotFound():
-                    await when_dtks_not_found_record_result(uow, event, envelope)
-                case CaseAssigned():
-                    await when_case_disposed_record_drafter(uow, event, envelope)
-                case CaseDelegated():
-                    await when_case_delegated_record_drafter(uow, event, envelope)
-                case _:
-                    own[envelope.stream_id].append(envelope)
+        async for batch in projections.events_to_refold(conn):
+            for envelope in batch:
+                event = envelope.payload()
+                match event:
+                    case ComplaintRegistered():
+                        await when_complaint_registered_open_checklist(uow, event, catalogue)
+                    case DtksVerified():
+                        await when_dtks_verified_record_result(uow, event, envelope)
+                    case DtksNotFound():
+                        await when_dtks_not_found_record_result(uow, event, envelope)
+                    case CaseAssigned():
+                        await when_case_disposed_record_drafter(uow, event, envelope)
+                    case CaseDelegated():
+                        await when_case_delegated_record_drafter(uow, event, envelope)
+                    case _:
+                        own[envelope.stream_id].append(envelope)
+            events += len(batch)
+            report.update(batch[-1].global_position or 0, events=events)
         letters = 0
-        for stream, events in own.items():
+        for stream, stream_events in own.items():
             if stream.startswith("checklist-"):
-                await _checklist(conn, events)
-        for stream, events in own.items():
+                await _checklist(conn, stream_events)
+        for stream, stream_events in own.items():
             if stream.startswith("letter-"):
-                letters += await _letter(conn, events)
+                letters += await _letter(conn, stream_events)
         # The case's attachments: a projection of their own facts (intake's and ours).
         await attachments.refold(conn)
         count = await projections.count_checklists(conn)
         await uow.commit()
-    log.info("projections_rebuilt", checklists=count, letters=letters, events=len(envelopes))
-    return RebuildReport(checklists=count, letters=letters, events=len(envelopes))
+    report.update(last, events=events, checklists=count, letters=letters)
+    log.info("projections_rebuilt", checklists=count, letters=letters, events=events)
+    return RebuildReport(checklists=count, letters=letters, events=events)
 
 
 async def _checklist(conn: asyncpg.Connection, envelopes: list[EventEnvelope]) -> None:
