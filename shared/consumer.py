@@ -18,6 +18,7 @@ import asyncpg
 import orjson
 from pydantic import ValidationError
 
+from shared import metrics
 from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
 from shared.logging import bind_context, fresh_log_context, get_logger, log_scope
@@ -115,6 +116,7 @@ class Consumer:
             if not fresh:
                 return False
             await handler(conn, envelope)
+        metrics.event_applied(self.schema, envelope.event_type)
         return True
 
     @fresh_log_context  # nothing of the previous message is logged with this one
@@ -240,6 +242,7 @@ class Consumer:
         `source_topic`."""
         origin = origin or Origin()
         log.error("event_dead_lettered", topic=topic, reason=reason[:500], reason_code=code)
+        metrics.event_dead_lettered(self.schema, event_type)
         async with self.pool.acquire() as conn:
             await conn.execute(
                 f"""INSERT INTO "{self.schema}".dead_letters
