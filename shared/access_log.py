@@ -13,8 +13,12 @@ correlation id) is bound when the line is written.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Sequence
 from typing import Any
+
+from starlette.routing import Match
 
 from shared import metrics
 from shared.logging import get_logger
@@ -27,13 +31,21 @@ UNMATCHED = "<unmatched>"
 QUIET = frozenset({"/health", "/health/live", "/health/ready", "/metrics"})
 
 
-def route_template(scope: Any) -> str:
-    """The matched route's path template (with a mount's prefix), or `<unmatched>`."""
+def route_template(scope: Any, routes: Sequence[Any] = ()) -> str:
+    """The matched route's path template (with a mount's prefix), or `<unmatched>`.
+    FastAPI leaves the matched route in the scope for its own routes; for the others (the
+    OpenAPI document, the docs pages, static mounts) `routes` are matched again here."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     if not isinstance(path, str):
+        for candidate in routes:
+            with contextlib.suppress(Exception):
+                if candidate.matches(dict(scope))[0] is Match.FULL:
+                    path = candidate.path
+                    break
+    if not isinstance(path, str) or not path:
         return UNMATCHED
-    return f"{scope.get('root_path', '')}{path}" if path else UNMATCHED
+    return f"{scope.get('root_path', '')}{path}"
 
 
 def staff_id(scope: Any) -> str | None:
@@ -43,10 +55,13 @@ def staff_id(scope: Any) -> str | None:
 
 
 class AccessLog:
-    def __init__(self, app: Any, *, service: str, enabled: bool = True) -> None:
+    def __init__(
+        self, app: Any, *, service: str, enabled: bool = True, routes: Sequence[Any] = ()
+    ) -> None:
         self.app = app
         self.service = service
         self.enabled = enabled
+        self.routes = routes  # the app's own list: routes added later are seen too
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -54,18 +69,13 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500  # what the client gets if nothing is sent (an unhandled error)
+        done = False
 
-        async def send_status(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
+        def record() -> None:
+            nonlocal done
+            done = True
             seconds = time.perf_counter() - started
-            route = route_template(scope)
+            route = route_template(scope, self.routes)
             method = scope.get("method", "")
             metrics.http_request(self.service, method, route, status, seconds)
             if self.enabled and not (status < 400 and route in QUIET):
@@ -78,3 +88,19 @@ class AccessLog:
                     ms=round(seconds * 1000, 2),
                     staff_id=staff_id(scope),
                 )
+
+        async def send_status(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last byte goes out: a client that reads the answer and asks
+                # `/metrics` next finds this request counted.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if not done:
+                record()

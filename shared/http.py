@@ -116,7 +116,9 @@ def install_request_context(
 ) -> None:
     """The request's log context and, inside it, the access log line and latency metric
     (the last middleware added is the outermost)."""
-    app.add_middleware(AccessLog, service=service or app.title, enabled=access_log)
+    app.add_middleware(
+        AccessLog, service=service or app.title, enabled=access_log, routes=app.router.routes
+    )
     app.add_middleware(RequestContext)
 
 

@@ -89,6 +89,11 @@ DEADLINE_WARNINGS = Counter(
 DEADLINE_BREACHES = Counter(
     "slrt_deadline_breaches", "Deadline breaches casework recorded, by office.", ["office"]
 )
+READY_CHECKS = Gauge(
+    "slrt_ready_check",
+    "Each readiness check of `/health/ready` at its last run: 1 passing, 0 failing.",
+    ["service", "check"],
+)
 REGISTRY_IMPORT_RUNNING = Gauge(
     "slrt_registry_import_running", "1 while a registry extract is being imported."
 )
@@ -108,6 +113,11 @@ REGISTRY_IMPORTS = Counter(
 
 def http_request(service: str, method: str, route: str, status: int, seconds: float) -> None:
     HTTP_REQUEST_SECONDS.labels(service, method, route, str(status)).observe(seconds)
+
+
+def readiness(service: str, checks: dict[str, dict[str, Any]]) -> None:
+    for name, check in checks.items():
+        READY_CHECKS.labels(service, name).set(1 if check.get("ok") else 0)
 
 
 def event_applied(service: str, event_type: str) -> None:

@@ -68,6 +68,7 @@ def install_ops_routes(
         """Ready for work: database reachable, consumer joined, outbox backlog and consumer
         lag under their limits (settings `SLRT_READY_*`)."""
         result = await readiness()
+        metrics.readiness(service, result.checks)
         if result.ready:
             return {"service": service, "status": "ready", "checks": result.checks}
         failing = result.failing
@@ -86,7 +87,8 @@ def install_ops_routes(
         """Prometheus metrics of this process (HTTP latency by route, events applied and
         dead-lettered, consumer lag, outbox backlog and age, relay latency, …)."""
         try:
-            await readiness()  # sets the database gauges; a failure leaves the last values
+            # Sets the database gauges; a failure leaves the last values.
+            metrics.readiness(service, (await readiness()).checks)
         except Exception as exc:
             log.warning("metrics_store_read_failed", error=repr(exc))
         body, content_type = metrics.exposition()
