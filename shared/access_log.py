@@ -37,6 +37,15 @@ def route_template(scope: Any, routes: Sequence[Any] = ()) -> str:
     OpenAPI document, the docs pages, static mounts) `routes` are matched again here."""
     route = scope.get("route")
     path = getattr(route, "path", None)
+    regex = getattr(route, "path_regex", None)
+    raw = scope.get("path", "")
+    if isinstance(path, str) and regex is not None and not regex.match(raw):
+        # A route of an included router knows its path without the router's prefix: the
+        # prefix is what comes before the part of the path the route matches.
+        for i, char in enumerate(raw):
+            if char == "/" and i and regex.match(raw[i:]):
+                path = raw[:i] + path
+                break
     if not isinstance(path, str):
         for candidate in routes:
             with contextlib.suppress(Exception):

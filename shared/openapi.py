@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
@@ -67,7 +67,7 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(dep)
 
 
-def _expected_errors(route: APIRoute, method: str, operation: dict[str, Any]) -> set[str]:
+def _expected_errors(route: RouteContext, method: str, operation: dict[str, Any]) -> set[str]:
     codes: set[str] = set()
     if operation.get("parameters") or operation.get("requestBody"):
         codes.add("422")
@@ -92,10 +92,12 @@ def declare_error_model(schema: dict[str, Any], routes: list[Any], *, html: bool
         if html
         else {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     )
+    # Route contexts, as FastAPI's own OpenAPI walks them: included routers' routes with
+    # their full path and their router's dependencies.
     by_operation = {
         (r.path_format, m.lower()): r
-        for r in routes
-        if isinstance(r, APIRoute)
+        for r in iter_route_contexts(routes)
+        if isinstance(r.original_route, APIRoute)
         for m in r.methods or ()
     }
     for path, item in schema.get("paths", {}).items():
@@ -121,7 +123,12 @@ def create_api(
     *, title: str, description: str = "", html_errors: bool = False, **kw: Any
 ) -> FastAPI:
     """A FastAPI app whose docs pages work offline and whose OpenAPI declares the real
-    error model."""
+    error model. A web app of pages (`html_errors`: the staff app) gets no docs pages: its
+    content security policy allows no inline script, which Swagger UI needs."""
+    if html_errors:
+        kw.setdefault("docs_url", None)
+        kw.setdefault("redoc_url", None)
+    kw.setdefault("swagger_ui_parameters", {"validatorUrl": None})  # no outside validator
     app = FastAPIOffline(title=title, description=description, **kw)
     original = app.openapi
 
