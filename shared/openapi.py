@@ -73,7 +73,7 @@ def _expected_errors(route: RouteContext, method: str, operation: dict[str, Any]
         codes.add("422")
     if any(call in _AUTH_CALLS for call in _calls(route.dependant)):
         codes |= {"401", "403"}
-    if "{" in route.path_format:
+    if "{" in (route.path_format or ""):
         codes.add("404")
     if method in _COMMANDS:
         codes.add("409")
