@@ -31,6 +31,7 @@ import asyncpg
 import orjson
 from pydantic import ValidationError
 
+from shared import metrics
 from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
@@ -195,6 +196,7 @@ class Consumer:
                 return False
             await handler(conn, envelope)
         self.applied += 1
+        metrics.event_applied(self.schema, envelope.event_type)
         return True
 
     async def deliver(self, raw: bytes, *, topic: str = "", origin: Origin | None = None) -> None:
@@ -341,6 +343,9 @@ class Consumer:
                 return done
             done.extend(zip(rest, outcome.applied, strict=False))
             self.applied += sum(outcome.applied)
+            for p, now in zip(rest, outcome.applied, strict=False):
+                if now:
+                    metrics.event_applied(self.schema, p.envelope.event_type)
             if outcome.failed is None:
                 return done
             failing = rest[outcome.failed]
@@ -494,6 +499,7 @@ class Consumer:
         `source_topic`."""
         origin = origin or Origin()
         log.error("event_dead_lettered", topic=topic, reason=reason[:500], reason_code=code)
+        metrics.event_dead_lettered(self.schema, event_type)
         async with self.pool.acquire() as conn:
             await conn.execute(
                 f"""INSERT INTO "{self.schema}".dead_letters

@@ -7,6 +7,7 @@ endpoint (domain, service layer, adapter) is mapped here, once, with its own sta
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -15,11 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.access_log import AccessLog
 from shared.logging import get_logger, log_scope
 from shared.refusal import Refused
 from shared.unavailable import RETRY_AFTER_SECONDS, database_unavailable
 
 log = get_logger(__name__)
+# A NIK or KK number in a path (`/v1/registry/persons/{nik}`) is not logged as sent.
+_ID_NUMBER = re.compile(r"\b\d{16}\b")
 
 
 def error_body(code: str, message: str, details: Any | None = None) -> dict[str, Any]:
@@ -114,11 +118,19 @@ class RequestContext:
 
         # The request's own log context: cleared of anything bound before, gone after (kept
         # on an unexpected error, which Starlette's outermost handler logs).
-        with log_scope(keep_on_error=True, correlation_id=str(correlation), path=scope["path"]):
+        path = _ID_NUMBER.sub("*" * 16, scope["path"])
+        with log_scope(keep_on_error=True, correlation_id=str(correlation), path=path):
             await self.app(scope, receive, send_with_id)
 
 
-def install_request_context(app: FastAPI) -> None:
+def install_request_context(
+    app: FastAPI, *, service: str | None = None, access_log: bool = True
+) -> None:
+    """The request's log context and, inside it, the access log line and latency metric
+    (the last middleware added is the outermost)."""
+    app.add_middleware(
+        AccessLog, service=service or app.title, enabled=access_log, routes=app.router.routes
+    )
     app.add_middleware(RequestContext)
 
 

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 
+from shared import metrics
 from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.events import ALL_TOPICS, dead_letter_topic
 from shared.settings import Settings, topic_name
@@ -47,6 +48,7 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
         acks=opts["acks"],
         linger_ms=opts["linger_ms"],
         logger=None,  # structlog carries our own canonical lines
+        middlewares=(metrics.kafka_middleware(client_id),),
     )
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 
+from shared import metrics
 from shared.eventstore.store import envelope_from_row, on_append
 from shared.logging import fresh_log_context, get_logger
 
@@ -85,6 +87,7 @@ class OutboxRelay:
                 return 0
             # Hand every message to the producer first, then wait for all: one round trip
             # per batch, not per event.
+            started = time.perf_counter()
             futures: list[Any] = []
             for r in rows:
                 env = envelope_from_row(r)
@@ -101,6 +104,7 @@ class OutboxRelay:
                     )
                 )
             await asyncio.gather(*futures)
+            metrics.relay_published(self.owner, rows, started)
             await conn.execute(
                 "UPDATE eventstore.outbox SET sent_at = clock_timestamp() "
                 "WHERE global_position = ANY($1::bigint[])",

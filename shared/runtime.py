@@ -22,6 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
 from shared import eventstore
+from shared import health as health_checks
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import BATCH_SIZE, Consumer, Handler, Origin, RawHandler, Record
 from shared.contracts.base import EVENT_TYPES
@@ -31,6 +32,8 @@ from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
 from shared.logging import configure_logging, get_logger
+from shared.openapi import create_api
+from shared.ops_http import HealthSummary, install_ops_routes
 from shared.outbox import OutboxRelay
 from shared.production import check_production
 from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
@@ -280,14 +283,22 @@ class ServiceRuntime:
             await self.stop()
 
 
-def create_service_app(runtime: ServiceRuntime, *, title: str, description: str = "") -> FastAPI:
-    app = FastAPI(title=title, description=description, lifespan=runtime.lifespan)
+def create_service_app(
+    runtime: ServiceRuntime, *, title: str, description: str = "", html_errors: bool = False
+) -> FastAPI:
+    """The service's HTTP app: error shape, request context and access log, health,
+    metrics, offline docs. `html_errors`: its 4xx are pages (the staff web app)."""
+    app = create_api(
+        title=title, description=description, lifespan=runtime.lifespan, html_errors=html_errors
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
-    install_request_context(app)
+    install_request_context(app, service=runtime.name, access_log=runtime.settings.slrt_access_log)
 
-    @app.get("/health", tags=["ops"])
+    @app.get("/health", tags=["ops"], response_model=HealthSummary)
     async def health() -> dict[str, Any]:
+        """The process answers (200 whatever its state); `consuming` says whether its
+        consumer has joined. Probes use `/health/live` and `/health/ready`."""
         return {
             "service": runtime.name,
             "status": "ok",
@@ -295,6 +306,16 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, description: str 
             "consuming": runtime.consuming.is_set() or not runtime.handlers,
         }
 
+    async def readiness() -> health_checks.Readiness:
+        return await health_checks.check(
+            runtime._pool,
+            service=runtime.name,
+            settings=runtime.settings,
+            consumes=sorted(runtime.handlers),
+            consuming=runtime.consuming.is_set(),
+        )
+
+    install_ops_routes(app, service=runtime.name, readiness=readiness)
     return app
 
 

@@ -189,6 +189,27 @@ class Settings(BaseSettings):
         description="Intake processes serving its port: two where there are two cores or more.",
     )
 
+    # Readiness (`/health/ready`, shared.health): a service answers 503 naming the failing
+    # checks when its database does not answer within the timeout, its consumer has not
+    # joined, or its outbox backlog or consumer lag is past these limits.
+    slrt_ready_db_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="How long readiness waits for `SELECT 1`."
+    )
+    slrt_ready_max_outbox_backlog: int = Field(
+        default=10_000, ge=0, description="Unpublished outbox events allowed while ready."
+    )
+    slrt_ready_max_outbox_age_seconds: float = Field(
+        default=300.0, ge=0, description="Age of the oldest unpublished outbox event allowed."
+    )
+    slrt_ready_max_consumer_lag: int = Field(
+        default=10_000, ge=0, description="Events in the store not yet applied, allowed."
+    )
+    slrt_ready_max_consumer_lag_seconds: float = Field(
+        default=300.0, ge=0, description="Age of the oldest event not yet applied, allowed."
+    )
+    # One structured line per HTTP request (shared.access_log).
+    slrt_access_log: bool = Field(default=True, description="Log one line per HTTP request.")
+
 
 def topic_name(settings: Settings, topic: str) -> str:
     return f"{settings.kafka_topic_prefix}{topic}"

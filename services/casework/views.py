@@ -101,8 +101,10 @@ async def list_cases(
     status: str | None,
     limit: int,
     confidential_names: bool = False,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """Without `confidential_names`, a confidential report's reporter is not named."""
+    """Newest first; `after` (opened_at, case_id): the page after that case. Without
+    `confidential_names`, a confidential report's reporter is not named."""
     rows = await conn.fetch(
         f"""SELECT {_CASE_COLUMNS}, EXISTS (
                 SELECT 1 FROM casework.case_timeline t
@@ -110,11 +112,15 @@ async def list_cases(
                   AND (t.data->>'confidential')::boolean) AS confidential
             FROM casework.cases c
             WHERE office = $1 AND ($2::text IS NULL OR status = $2)
+              AND ($4::timestamptz IS NULL OR opened_at < $4
+                   OR (opened_at = $4 AND case_id > $5))
             ORDER BY opened_at DESC, case_id
             LIMIT $3""",
         office,
         status,
         limit,
+        after[0] if after else None,
+        after[1] if after else None,
     )
     out = []
     for r in rows:

@@ -71,6 +71,7 @@ def create_app(
         runtime,
         title="SLRT staff web app",
         description="Pages for the office's staff, over the five services' APIs.",
+        html_errors=True,
     )
     # The runtime starts first (pool, consumer), the service clients close last.
     base_lifespan = app.router.lifespan_context

@@ -14,8 +14,11 @@ from services.portal.config import get_portal_settings
 from services.portal.domain.throttle import Throttle
 from services.portal.entrypoints import http
 from shared.catalogue import Catalogue, load_catalogue
+from shared.health import Readiness
 from shared.http import install_error_handlers, install_request_context
 from shared.logging import get_logger
+from shared.openapi import create_api
+from shared.ops_http import install_ops_routes
 from shared.settings import Settings, get_settings
 
 SERVICE = "portal"
@@ -48,7 +51,7 @@ def create_app(
         finally:
             await services.close()
 
-    app = FastAPI(
+    app = create_api(
         title="SLRT portal",
         description="The citizens' public pages: the status page and the survey form.",
         lifespan=lifespan,
@@ -59,11 +62,16 @@ def create_app(
     app.state.services = services
     app.state.throttle = throttle
     install_error_handlers(app)
-    install_request_context(app)
+    install_request_context(app, service=SERVICE, access_log=settings.slrt_access_log)
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:
         return {"service": SERVICE, "status": "ok"}
+
+    async def readiness() -> Readiness:
+        return Readiness()  # it keeps nothing: ready while it answers
+
+    install_ops_routes(app, service=SERVICE, readiness=readiness)
 
     app.include_router(http.router)
     return app

@@ -22,6 +22,8 @@ from services.casework.service_layer.access import (
 )
 from shared.auth import Staff, authorize
 from shared.logging import get_logger
+from shared.pagination import CURSOR_QUERY, decode_cursor, encode_cursor
+from shared.refusal import Refused
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -37,18 +39,40 @@ async def list_cases(
     staff: Staff,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> CaseList:
-    """The cases of the caller's own office, newest first, optionally by status."""
+    """The cases of the caller's own office, newest first, optionally by status; a page
+    at a time (`next_cursor` names the next one)."""
     authorize(staff, roles=CASE_READERS)
+    position = decode_cursor(cursor, "opened_at", "case_id")
+    try:
+        after = (
+            (datetime.fromisoformat(position["opened_at"]), UUID(position["case_id"]))
+            if position
+            else None
+        )
+    except (TypeError, ValueError) as exc:
+        raise Refused.invalid("cursor_invalid", "This cursor is not one of this list.") from exc
     async with get_casework(request).pool.acquire() as conn:
         rows = await views.list_cases(
             conn,
             staff.office,
             status=status_,
-            limit=limit,
+            limit=limit + 1,
             confidential_names=staff.has_any(IDENTITY_READERS),
+            after=after,
         )
-    return CaseList(office=staff.office, cases=[CaseSummary.model_validate(r) for r in rows])
+    page, more = rows[:limit], len(rows) > limit
+    last = page[-1] if more else None
+    return CaseList(
+        office=staff.office,
+        cases=[CaseSummary.model_validate(r) for r in page],
+        next_cursor=encode_cursor(
+            {"opened_at": last["opened_at"].isoformat(), "case_id": str(last["case_id"])}
+        )
+        if last
+        else None,
+    )
 
 
 @router.get("/{case_id}", response_model=CaseFile)

@@ -47,6 +47,9 @@ class CaseAsOf(CaseFile):
 class CaseList(BaseModel):
     office: str
     cases: list[CaseSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
 
 
 class RecordedEvent(BaseModel):

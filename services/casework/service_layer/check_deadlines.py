@@ -24,6 +24,7 @@ from services.casework.domain.model import CaseState
 from services.casework.domain.standards import CaseStandards
 from services.casework.service_layer.case_command import Actor, CaseRef, metadata
 from services.casework.service_layer.unit_of_work import NewUnitOfWork, cases_of
+from shared import metrics
 from shared.contracts.base import Event
 from shared.eventstore.store import ConcurrencyError
 from shared.logging import bind_context, fresh_log_context, get_logger
@@ -74,6 +75,7 @@ async def check_deadlines(
             continue
         for e in appended:
             counts[e.event_type] = counts.get(e.event_type, 0) + 1
+            metrics.deadline_recorded(e.event_type, case.office)
     bind_context(correlation_id=str(correlation))  # the sweep's line names no one case
     if counts:
         log.info("deadline_sweep", cases=len(rows), events=counts)

@@ -41,6 +41,7 @@ from services.eligibility.domain.extract import (
     check_row,
     load_tables,
 )
+from shared import metrics
 
 BLOCK_BYTES = 1 << 20  # about 8,000 rows of an extract per block (one COPY message)
 # Processes checking blocks. One COPY backend takes a row in about the time one process
@@ -205,6 +206,9 @@ class ExtractReader:
         for line, why, raw in checked.refused:
             self.reject(line, why.reason, why.detail, raw)
         self.rows_loaded += checked.rows - len(checked.refused)
+        metrics.registry_import_progress(
+            self.rows_read, self.rows_loaded, self.rows_rejected, self.f.tell() / (self.size or 1)
+        )
         self.check_rejected()
         return checked.data
 

@@ -52,6 +52,7 @@ from services.eligibility.domain.extract import (
     refuse_out_of_order,
 )
 from services.eligibility.domain.registry import Source
+from shared import metrics
 from shared.logging import get_logger
 from shared.refusal import Refused
 
@@ -134,6 +135,7 @@ async def _import(
     report = ImportReport(sid, source, snapshot_date)
     timings = report.timings
     log.info("registry_import_started", snapshot_id=sid, source=source, file=path.name)
+    metrics.registry_import_started()
     # One import at a time, for the whole import (its steps are separate transactions).
     await registry_copy.lock_imports(conn)
     try:
@@ -179,6 +181,7 @@ async def _import(
             # Never attached (the swap is the last step): the registry is as it was.
             await registry_copy.drop_failed(conn, sid, error)
         log.warning("registry_import_failed", snapshot_id=sid, error=error)
+        metrics.registry_import_finished("failed")
         raise
     finally:
         with contextlib.suppress(Exception):
@@ -194,6 +197,7 @@ async def _import(
         rows_loaded=report.rows_loaded,
         rows_rejected=report.rows_rejected,
     )
+    metrics.registry_import_finished("completed")
     return report
 
 
