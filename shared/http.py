@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import get_logger, log_scope
 from shared.refusal import Refused
+from shared.unavailable import RETRY_AFTER_SECONDS, database_unavailable
 
 log = get_logger(__name__)
 
@@ -68,6 +69,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            # An outage, not a bug: the client may try again, and should be told when.
+            log.warning("database_unavailable", error=repr(exc))
+            return JSONResponse(
+                error_body(
+                    "database_unavailable",
+                    "The database cannot be reached right now; try again shortly.",
+                ),
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         log.exception("unhandled_error", error=repr(exc))
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side; it was logged."),

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -238,3 +239,46 @@ def test_role_names_are_english_and_old_kabid_still_reads() -> None:
     assert Role("kabid") is Role.HEAD_OF_DIVISION
     with pytest.raises(ValueError, match="nobody"):
         Role("nobody")
+
+
+# ---- an outage is a 503 with Retry-After, never a 500 ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ConnectionRefusedError(111, "Connect call failed"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        TimeoutError(),
+    ],
+)
+def test_a_database_outage_is_answered_503_with_retry_after(outage: Exception) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/case")
+    async def case() -> None:
+        try:
+            raise outage
+        except Exception as exc:
+            raise RuntimeError("while loading the case") from exc  # wrapped: still an outage
+
+    r = TestClient(app, raise_server_exceptions=False).get("/case")
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "5"
+    assert r.json()["error"]["code"] == "database_unavailable"
+
+
+def test_a_bug_is_still_a_500() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/bug")
+    async def bug() -> None:
+        raise KeyError("x")
+
+    r = TestClient(app, raise_server_exceptions=False).get("/bug")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"

@@ -92,6 +92,7 @@ SENTENCES: dict[str, str] = {
     "csrf_invalid": "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
     "service_unavailable": "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
     "internal_error": "Terjadi kesalahan pada sistem; sudah dicatat. Coba lagi sebentar lagi.",
+    "database_unavailable": "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
     "signed_out": "Silakan masuk terlebih dahulu.",
     "sign_in_failed": "Nama pengguna atau kata sandi salah.",
     "account_locked": "Akun terkunci sementara karena terlalu banyak percobaan kata sandi "

@@ -19,6 +19,7 @@ from services.dashboard.domain.refusals import explain
 from services.dashboard.entrypoints.deps import NotSignedIn, get_dashboard, is_htmx, render
 from shared.logging import get_logger
 from shared.refusal import Refused
+from shared.unavailable import RETRY_AFTER_SECONDS, database_unavailable
 
 log = get_logger(__name__)
 
@@ -61,6 +62,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled_error", error=repr(exc))
         get_dashboard(request)  # the app is wired; the page below needs it
+        if database_unavailable(exc):
+            log.warning("database_unavailable", error=repr(exc))
+            response = _notice_response(request, "database_unavailable", 503, "", None)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        log.exception("unhandled_error", error=repr(exc))
         return _notice_response(request, "internal_error", 500, "", None)

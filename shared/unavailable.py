@@ -1,0 +1,37 @@
+"""Telling an outage from a bug: which exceptions mean "PostgreSQL cannot be reached now".
+
+During a database restart a request meets a refused connection, a connection the server
+closed, a pool that cannot hand one out in time, or the server saying it is shutting down
+or starting up. None of these is the request's fault or a defect in SLRT: the HTTP layer
+answers 503 with `Retry-After` (never 500), and a consumer waits and tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+RETRY_AFTER_SECONDS = 5
+
+_OUTAGE = (
+    asyncpg.PostgresConnectionError,  # connection lost, refused by the server, too many
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.InterfaceError,  # e.g. "connection is closed", "pool is closing"
+    ConnectionError,  # refused or reset at the socket (ConnectionRefusedError, ...)
+    asyncio.TimeoutError,  # a pool acquire or connect that timed out
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the database is unreachable right now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _OUTAGE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
