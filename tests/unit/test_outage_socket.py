@@ -12,7 +12,7 @@ from shared.unavailable import database_unavailable
 
 
 async def test_a_missing_socket_file_is_an_outage(tmp_path: Path) -> None:
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(FileNotFoundError) as caught:
         await asyncpg.connect(f"postgresql://postgres@/postgres?host={tmp_path}")
     assert isinstance(caught.value, FileNotFoundError)
     assert database_unavailable(caught.value)
