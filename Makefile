@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: help install chromium up test test-fast lint typecheck asyncapi bench lock clean
+.PHONY: help install chromium up test faults test-fast lint typecheck asyncapi bench lock clean
 
 help:
 	@echo "make up      run the whole system (embedded PostgreSQL + Kafka-protocol broker)"
 	@echo "make test    import contracts, lint, types (mypy strict), AsyncAPI drift check, all tests"
+	@echo "make faults  kill a consumer, the broker and PostgreSQL under load; count lost and doubled"
 	@echo "make bench   measure throughput/latency against this machine's raw limits"
 	@echo "make lint | typecheck | asyncapi | lock | clean"
 
@@ -41,7 +42,12 @@ test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services analytics tests bench
 	$(BIN)/python -m shared.asyncapi --check
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 -m "not faults"
+
+# The fault suite (issue 16.11): a consumer killed, the broker down 30 s, PostgreSQL down
+# 15 s, each under load, on its own PostgreSQL and broker; the table goes to .slrt/faults.md.
+faults: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m faults tests/faults
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e and not browser" -x

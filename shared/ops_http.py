@@ -29,9 +29,14 @@ log = get_logger(__name__)
 
 class HealthSummary(BaseModel):
     service: str
-    status: str = Field(description="`ok` whenever the process answers.")
+    status: str = Field(
+        description="`ok`, or `degraded` while the broker is unreachable or recovering."
+    )
     topics: list[str] = Field(default_factory=list, description="Topics it consumes.")
     consuming: bool = Field(default=True, description="Its consumer has joined its group.")
+    kafka: str = Field(
+        default="ok", description="What the broker watch last saw: ok, unreachable, recovering."
+    )
 
 
 class Live(BaseModel):

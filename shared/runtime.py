@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from faststream.middlewares import AckPolicy
 
 from shared import eventstore
 from shared import health as health_checks
+from shared.broker_watch import BrokerState, BrokerWatch, install_log_limiter
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import BATCH_SIZE, Consumer, Handler, Origin, RawHandler, Record
 from shared.contracts.base import EVENT_TYPES
@@ -71,6 +73,7 @@ async def migrate_service(
 
 
 STOP_SECONDS = 10.0
+JOIN_SECONDS = 30.0  # a new consumer's start, at most, before the watch tries again
 
 
 async def _within(part: str, stopping: Awaitable[Any]) -> bool:
@@ -124,6 +127,19 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self.consuming = asyncio.Event()  # set once the Kafka consumer has joined its group
+        # Cleared while the broker is away or the consumer is being replaced (see
+        # shared/broker_watch.py); `/health` reads both.
+        self.watch: BrokerWatch | None = None
+        self._subscribe: Callable[[KafkaBroker], Any] | None = None
+        self._joining: asyncio.Task[None] | None = None  # the first join, in the background
+        self._dropping: asyncio.Task[None] | None = None  # a lost client being stopped
+        self._subscriber: Any = None  # FastStream's subscriber: its `consumer` is aiokafka's
+
+    @property
+    def kafka_ok(self) -> bool:
+        """The broker reachable and live consumption running (or nothing to consume)."""
+        ok = self.watch is None or self.watch.state is BrokerState.OK
+        return ok and (self.consuming.is_set() or self.consumer is None)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -175,19 +191,6 @@ class ServiceRuntime:
             consumer = self.consumer
             prefix = self.settings.kafka_topic_prefix
 
-            @broker.subscriber(
-                *(topic_name(self.settings, t) for t in self.topics()),
-                group_id=topic_name(self.settings, f"slrt-{self.name}"),
-                auto_offset_reset="earliest",
-                session_timeout_ms=self.settings.kafka_session_timeout_ms,
-                heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
-                title=f"{self.name}-events",
-                # What the broker has, up to a bound, in one transaction; the offsets are
-                # committed by hand, after the batch's transactions have committed.
-                batch=True,
-                max_records=consumer.batch_size,
-                ack_policy=AckPolicy.MANUAL,
-            )
             async def on_events(msg: KafkaMessage) -> None:
                 raw = msg.raw_message
                 records = raw if isinstance(raw, tuple) else (raw,)
@@ -202,6 +205,26 @@ class ServiceRuntime:
                     os._exit(CRASH_EXIT_CODE)
                 await msg.ack()
 
+            def subscribe(to: KafkaBroker) -> Any:
+                subscriber = to.subscriber(
+                    *(topic_name(self.settings, t) for t in self.topics()),
+                    group_id=topic_name(self.settings, f"slrt-{self.name}"),
+                    auto_offset_reset="earliest",
+                    session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                    heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+                    title=f"{self.name}-events",
+                    # What the broker has, up to a bound, in one transaction; the offsets
+                    # are committed by hand, after the batch's transactions have committed.
+                    batch=True,
+                    max_records=consumer.batch_size,
+                    ack_policy=AckPolicy.MANUAL,
+                )
+                subscriber(on_events)
+                return subscriber
+
+            self._subscriber = subscribe(broker)
+            self._subscribe = subscribe  # again on a new broker client (`_replace_consumer`)
+
         self._producer = producer
         if self.consumer is not None:
             # The store first (what the broker may have lost), then live events. Joining the
@@ -209,10 +232,12 @@ class ServiceRuntime:
             # HTTP is up meanwhile, and nothing is missed (the group starts from its committed
             # offsets, or from the earliest for a new group).
             await self.consumer.catch_up()
-            self._tasks.append(asyncio.create_task(self._start_broker(), name="broker-start"))
+            self._joining = asyncio.create_task(self._start_broker(), name="broker-start")
+            self._tasks.append(self._joining)
             self._tasks.append(asyncio.create_task(self._catch_up_loop(), name="catch-up"))
         else:
             await self.broker.start()
+        self._start_watch()
         log.info("service_started", topics=self.topics())
 
     async def _deliver(self, consumer: Consumer, records: Sequence[Any], prefix: str) -> None:
@@ -235,9 +260,75 @@ class ServiceRuntime:
 
     async def _start_broker(self) -> None:
         assert self.broker is not None
-        await self.broker.start()
+        try:
+            await self._joined()
+        except Exception as exc:
+            # The broker went away while we joined: the watch replaces the consumer.
+            log.warning("consumer_join_failed", error=repr(exc))
+            if self.watch is not None:
+                self.watch.force()
+            return
         self.consuming.set()
         log.info("consumer_joined", topics=self.topics())
+
+    def _start_watch(self) -> None:
+        self.watch = BrokerWatch(
+            self.settings, restart=self._replace_consumer, on_lost=self._consumer_lost
+        )
+        install_log_limiter(self.watch)
+        self._tasks.append(asyncio.create_task(self.watch.run(), name="broker-watch"))
+
+    def _consumer_lost(self) -> None:
+        """The broker is away or forgot us: not consuming, and the Kafka client let go now
+        (within `STOP_SECONDS`), so that its group is gone before the broker is back."""
+        self.consuming.clear()
+        if self._dropping is None and self.consumer is not None:
+            self._dropping = asyncio.create_task(self._drop_client(), name="broker-drop")
+            self._tasks.append(self._dropping)
+
+    async def _drop_client(self) -> None:
+        if self._joining is not None and not self._joining.done():
+            self._joining.cancel()  # a first join begun before the loss
+            await asyncio.wait([self._joining], timeout=STOP_SECONDS)
+        old, self.broker, self._subscriber = self.broker, None, None
+        if old is not None:
+            await _within("broker client", old.stop())
+
+    async def _replace_consumer(self) -> None:
+        """After the broker was lost: a new Kafka client for the subscriber, live once the
+        broker has given it partitions; then the store's catch-up at once for whatever the
+        broker lost."""
+        if self.consumer is None or self._subscribe is None:
+            return
+        started = time.monotonic()
+        self._consumer_lost()
+        assert self._dropping is not None
+        await self._dropping
+        self._dropping = None
+        self.broker = make_broker(self.settings, client_id=f"slrt-{self.name}")
+        self._subscriber = self._subscribe(self.broker)
+        dropped = time.monotonic()
+        await asyncio.wait_for(self._joined(), JOIN_SECONDS)
+        joined = time.monotonic()
+        caught = await self.consumer.catch_up()
+        self.consuming.set()
+        log.warning(
+            "consumer_replaced",
+            caught_up_from_store=caught,
+            drop_seconds=round(dropped - started, 2),
+            join_seconds=round(joined - dropped, 2),
+            catch_up_seconds=round(time.monotonic() - joined, 2),
+        )
+
+    async def _joined(self) -> None:
+        """Start the broker client and wait until its consumer has partitions assigned."""
+        assert self.broker is not None
+        await self.broker.start()
+        while True:
+            client = getattr(self._subscriber, "consumer", None)
+            if client is not None and client.assignment():
+                return
+            await asyncio.sleep(0.05)
 
     async def _catch_up_loop(self) -> None:
         assert self.consumer is not None
@@ -298,12 +389,16 @@ def create_service_app(
     @app.get("/health", tags=["ops"], response_model=HealthSummary)
     async def health() -> dict[str, Any]:
         """The process answers (200 whatever its state); `consuming` says whether its
-        consumer has joined. Probes use `/health/live` and `/health/ready`."""
+        consumer has joined, `kafka` what the broker watch last saw (ok | unreachable |
+        recovering; `status` is `degraded` meanwhile). Probes use `/health/live` and
+        `/health/ready`."""
+        kafka_ok = runtime.kafka_ok
         return {
             "service": runtime.name,
-            "status": "ok",
+            "status": "ok" if kafka_ok else "degraded",
             "topics": runtime.topics(),
-            "consuming": runtime.consuming.is_set() or not runtime.handlers,
+            "consuming": kafka_ok and (runtime.consuming.is_set() or not runtime.handlers),
+            "kafka": runtime.watch.state.value if runtime.watch else "starting",
         }
 
     async def readiness() -> health_checks.Readiness:
@@ -312,7 +407,7 @@ def create_service_app(
             service=runtime.name,
             settings=runtime.settings,
             consumes=sorted(runtime.handlers),
-            consuming=runtime.consuming.is_set(),
+            consuming=runtime.kafka_ok and runtime.consuming.is_set(),
         )
 
     install_ops_routes(app, service=runtime.name, readiness=readiness)

@@ -31,7 +31,20 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _OUTAGE):
+        if isinstance(current, _OUTAGE) or _connecting_failed(current):
             return True
         current = current.__cause__ or current.__context__
+    return False
+
+
+def _connecting_failed(exc: BaseException) -> bool:
+    """An OSError raised while asyncpg opened a connection: over a Unix socket, a stopped
+    server's socket file is gone (FileNotFoundError), which is no ConnectionError."""
+    if not isinstance(exc, OSError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if "asyncpg" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
     return False
