@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Query
 
 from shared.refusal import Refused
+
+_T = TypeVar("_T")
 
 CURSOR_QUERY = Query(
     max_length=512,
@@ -39,3 +42,31 @@ def decode_cursor(cursor: str | None, *keys: str) -> dict[str, Any] | None:
     if not isinstance(position, dict) or set(position) != set(keys):
         raise Refused.invalid("cursor_invalid", "This cursor is not one of this list.")
     return position
+
+
+def page_of(
+    rows: list[_T], limit: int, position: Callable[[_T], dict[str, Any]]
+) -> tuple[list[_T], str | None]:
+    """Cut `rows` (fetched with `limit + 1`) to a page, and the cursor of the next page:
+    the position of the page's last item, or None when nothing follows."""
+    page = rows[:limit]
+    if len(rows) <= limit or not page:
+        return page, None
+    return page, encode_cursor(position(page[-1]))
+
+
+def limit_query(most: int = 500) -> Any:
+    """`?limit=`: how many items a page holds (its default is the parameter's)."""
+    return Query(ge=1, le=most, description=f"Items per page (at most {most}).")
+
+
+def read_cursor(cursor: str | None, **parse: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """The position a cursor names, each key read by its parser (`datetime.fromisoformat`,
+    `UUID`, `int`…); None for no cursor. A value that does not parse is `cursor_invalid`."""
+    position = decode_cursor(cursor, *parse)
+    if position is None:
+        return None
+    try:
+        return {key: read(position[key]) for key, read in parse.items()}
+    except (TypeError, ValueError) as exc:
+        raise Refused.invalid("cursor_invalid", "This cursor is not one of this list.") from exc
