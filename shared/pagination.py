@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -70,3 +71,26 @@ def read_cursor(cursor: str | None, **parse: Callable[[Any], Any]) -> dict[str, 
         return {key: read(position[key]) for key, read in parse.items()}
     except (TypeError, ValueError) as exc:
         raise Refused.invalid("cursor_invalid", "This cursor is not one of this list.") from exc
+
+
+def sort_key_time(at: datetime | None) -> str:
+    """A time as a fixed-width UTC string that sorts as the time does (None: last)."""
+    if at is None:
+        return "9999-12-31T23:59:59.999999"
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def page_sorted(
+    items: list[_T], limit: int, cursor: str | None, key: Callable[[_T], list[str]]
+) -> tuple[list[_T], str | None]:
+    """A page of a list the service holds whole (a work queue computed in memory), in the
+    order of `key` (a list of strings that sorts as the list should): the items after the
+    cursor's key, and the cursor of the next page."""
+    position = decode_cursor(cursor, "after")
+    ordered = sorted(items, key=key)
+    if position is not None:
+        after = position["after"]
+        if not isinstance(after, list) or not all(isinstance(x, str) for x in after):
+            raise Refused.invalid("cursor_invalid", "This cursor is not one of this list.")
+        ordered = [item for item in ordered if key(item) > after]
+    return page_of(ordered, limit, lambda item: {"after": key(item)})
