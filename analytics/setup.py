@@ -58,8 +58,15 @@ def pseudonym(pepper: bytes, identity: str) -> str:
     return hmac.new(pepper, identity.encode(), hashlib.sha256).hexdigest()
 
 
-async def migrate_analytics(conn: asyncpg.Connection, catalogue: Catalogue | None = None) -> None:
-    """Apply the migrations of `analytics`, then write its reference data."""
+async def migrate_analytics(
+    conn: asyncpg.Connection,
+    catalogue: Catalogue | None = None,
+    *,
+    pepper: str | None = None,
+    analyst_password: str | None = None,
+) -> None:
+    """Apply the migrations of `analytics`, then write its reference data. The pepper and
+    the analyst's password: the migrate job's settings (deploy/), else the variables."""
     await migrate(conn, SCHEMA, MIGRATIONS)
     if catalogue is None:
         try:
@@ -71,8 +78,8 @@ async def migrate_analytics(conn: asyncpg.Connection, catalogue: Catalogue | Non
         if catalogue is not None:
             await _write_standards(conn, catalogue)
         await _write_days_off(conn)
-        await _write_pepper(conn)
-    await _set_password(conn)
+        await _write_pepper(conn, pepper)
+    await _set_password(conn, analyst_password)
 
 
 @functools.cache
@@ -128,8 +135,8 @@ async def _write_days_off(conn: asyncpg.Connection) -> None:
     )
 
 
-async def _write_pepper(conn: asyncpg.Connection) -> None:
-    configured = os.environ.get(PEPPER_ENV)
+async def _write_pepper(conn: asyncpg.Connection, configured: str | None) -> None:
+    configured = configured or os.environ.get(PEPPER_ENV)
     if not configured:
         if await conn.fetchval("SELECT count(*) FROM analytics_private.pepper"):
             return
@@ -145,8 +152,8 @@ async def _write_pepper(conn: asyncpg.Connection) -> None:
     )
 
 
-async def _set_password(conn: asyncpg.Connection) -> None:
-    password = os.environ.get(PASSWORD_ENV)
+async def _set_password(conn: asyncpg.Connection, password: str | None) -> None:
+    password = password or os.environ.get(PASSWORD_ENV)
     if not password:
         return
     try:

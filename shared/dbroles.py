@@ -22,6 +22,7 @@ import asyncio
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
@@ -31,6 +32,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared import eventstore
 from shared.db import connect, migrate
 from shared.logging import configure_logging, get_logger
+from shared.production import check_migrate_production
 from shared.settings import REPO_ROOT, SECRETS_DIR
 
 log = get_logger(__name__)
@@ -132,7 +134,11 @@ async def migrate_all(conn: asyncpg.Connection) -> dict[str, list[str]]:
 
 
 async def setup_database(
-    admin_dsn: str, passwords: Mapping[str, str | None] | None = None
+    admin_dsn: str,
+    passwords: Mapping[str, str | None] | None = None,
+    *,
+    analytics_pepper: str | None = None,
+    analyst_password: str | None = None,
 ) -> dict[str, list[str]]:
     """Roles, migrations and grants, with an administrator's connection (idempotent)."""
     conn = await connect(admin_dsn)
@@ -144,7 +150,7 @@ async def setup_database(
         from analytics.setup import ROLE as ANALYST
         from analytics.setup import migrate_analytics
 
-        await migrate_analytics(conn)
+        await migrate_analytics(conn, pepper=analytics_pepper, analyst_password=analyst_password)
         await conn.execute(f'GRANT "{ANALYST}" TO {role_of("dashboard")}')
     finally:
         await conn.close()
@@ -190,6 +196,14 @@ class DatabaseAdminSettings(BaseSettings):
     database_url_casework: str | None = None
     database_url_notifications: str | None = None
     database_url_dashboard: str | None = None
+    slrt_analytics_pepper: str | None = Field(
+        default=None,
+        description="The key of analytics' pseudonyms (HMAC; at least 32 bytes in production).",
+    )
+    slrt_analyst_password: str | None = Field(
+        default=None, description="The analyst role's password (none: it may not log in)."
+    )
+    slrt_environment: Literal["development", "test", "production"] = "development"
 
     def passwords(self) -> dict[str, str | None]:
         found: dict[str, str | None] = {}
@@ -216,11 +230,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging("migrate")
     settings = DatabaseAdminSettings()
+    check_migrate_production(
+        settings.slrt_environment, settings.slrt_analytics_pepper, process="migrate"
+    )
     if args == ["roles"]:
         asyncio.run(_roles_only(settings.slrt_admin_database_url, settings.passwords()))
         print("roles ready")
         return 0
-    applied = asyncio.run(setup_database(settings.slrt_admin_database_url, settings.passwords()))
+    applied = asyncio.run(
+        setup_database(
+            settings.slrt_admin_database_url,
+            settings.passwords(),
+            analytics_pepper=settings.slrt_analytics_pepper,
+            analyst_password=settings.slrt_analyst_password,
+        )
+    )
     print(f"migrated: {sum(len(v) for v in applied.values())} migration(s) applied")
     return 0
 

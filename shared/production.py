@@ -34,12 +34,33 @@ def production_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def check_production(settings: Settings, process: str) -> None:
-    """Stop the process with one clear message if `production_problems` found any."""
-    problems = production_problems(settings)
+def pepper_problems(environment: str, pepper: str | None) -> list[str]:
+    """What is wrong with analytics' pseudonym key for production: it must be set (a key
+    made up at start-up would differ per database, so pseudonyms would not survive a
+    restore into a new one) and at least MIN_KEY_BYTES long."""
+    if environment != "production":
+        return []
+    if not pepper:
+        return ["SLRT_ANALYTICS_PEPPER is not set"]
+    if len(pepper.encode()) < MIN_KEY_BYTES:
+        return [f"SLRT_ANALYTICS_PEPPER is {len(pepper.encode())} bytes (at least {MIN_KEY_BYTES})"]
+    return []
+
+
+def check_migrate_production(environment: str, pepper: str | None, process: str) -> None:
+    """The guard of the migrate job (which writes analytics' key): one clear message."""
+    _refuse(pepper_problems(environment, pepper), process)
+
+
+def _refuse(problems: list[str], process: str) -> None:
     if problems:
         raise UnsafeProductionSettings(
             f"{process}: refusing to start with SLRT_ENVIRONMENT=production: "
             + "; ".join(problems)
             + ". Set real secrets (deploy/README.md, 'Secrets')."
         )
+
+
+def check_production(settings: Settings, process: str) -> None:
+    """Stop the process with one clear message if `production_problems` found any."""
+    _refuse(production_problems(settings), process)

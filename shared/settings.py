@@ -37,6 +37,9 @@ SECRET_SETTINGS: tuple[str, ...] = (
     # notifications' own settings (services/notifications/config.py)
     "slrt_channels",
     "slrt_staff_emails",
+    # the migrate job's (shared/dbroles.py): analytics' pseudonym key, the analyst's login
+    "slrt_analytics_pepper",
+    "slrt_analyst_password",
 )
 # Keys SLRT signs, seals or checks with: in production at least 32 bytes, and never the
 # public development default.

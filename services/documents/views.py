@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -172,21 +173,26 @@ async def letters_waiting(
     roles: list[str],
     statuses: list[str],
     limit: int = 200,
+    after: tuple[datetime, datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """Letters of `office` whose step now due is one of `roles` (an approval or the
     signature), in one of `statuses`, oldest waiting first: the approval inbox. The
-    case's ticket number comes from the checklist (same schema)."""
+    case's ticket number comes from the checklist (same schema). `after`: the
+    (updated_at, drafted_at, letter_id) of the previous page's last letter."""
     rows = await conn.fetch(
         """SELECT l.*, c.ticket_number AS case_ticket
            FROM documents.letters l
            LEFT JOIN documents.checklists c USING (case_id)
            WHERE l.office = $1 AND l.step_role = ANY($2::text[]) AND l.status = ANY($3::text[])
+             AND ($5::timestamptz IS NULL
+                  OR (l.updated_at, l.drafted_at, l.letter_id) > ($5, $6, $7))
            ORDER BY l.updated_at, l.drafted_at, l.letter_id
            LIMIT $4""",
         office,
         roles,
         statuses,
         limit,
+        *(after or (None, None, None)),
     )
     return [
         {

@@ -40,10 +40,12 @@ async def latest_check(pool: asyncpg.Pool, case_id: UUID) -> dict[str, Any] | No
     }
 
 
-async def snapshots(pool: asyncpg.Pool) -> list[dict[str, Any]]:
-    """Loaded snapshots, newest first, as JSON."""
+async def snapshots(
+    pool: asyncpg.Pool, *, limit: int = 50, before_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Loaded snapshots, newest first (those older than `before_id`), as JSON."""
     async with pool.acquire() as conn:
-        rows = await registry.snapshots(conn)
+        rows = await registry.snapshots(conn, limit, before_id=before_id)
     return [
         {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()} for r in rows
     ]

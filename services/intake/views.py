@@ -75,13 +75,17 @@ async def inbound_messages(
     status: str | None,
     before: datetime | None,
     limit: int,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first, of one office (plus those no office could be read from, for admins)."""
+    """Newest first, of one office (plus those no office could be read from, for admins);
+    `after`: the (received_at, id) of the last message of the previous page."""
     rows = await conn.fetch(
         f"""SELECT {_LIST_COLUMNS} FROM intake.inbound_messages
             WHERE (office = $1 OR ($2 AND office IS NULL))
               AND ($3::text IS NULL OR status = $3)
               AND ($4::timestamptz IS NULL OR received_at < $4)
+              AND ($6::timestamptz IS NULL OR received_at < $6
+                   OR (received_at = $6 AND id > $7))
             ORDER BY received_at DESC, id
             LIMIT $5""",
         office,
@@ -89,6 +93,8 @@ async def inbound_messages(
         status,
         before,
         limit,
+        after[0] if after else None,
+        after[1] if after else None,
     )
     return [_summary(r) for r in rows]
 
@@ -130,16 +136,26 @@ def office_standards(office: Office) -> dict[str, Any]:
 
 
 async def triage_queue(
-    conn: asyncpg.Connection, *, office: str, include_without_office: bool
+    conn: asyncpg.Connection,
+    *,
+    office: str,
+    include_without_office: bool,
+    limit: int = 500,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """Oldest first: what waits for staff to say what it is (no identity shown)."""
+    """Oldest first: what waits for staff to say what it is (no identity shown); `after`:
+    the (queued_at, inbound_id) of the last item of the previous page."""
     rows = await conn.fetch(
         """SELECT t.inbound_id, t.office, t.channel, t.reason, t.summary, t.queued_at
            FROM intake.triage t
            WHERE t.classified_at IS NULL AND (t.office = $1 OR ($2 AND t.office IS NULL))
-           ORDER BY t.queued_at LIMIT 500""",
+             AND ($4::timestamptz IS NULL OR (t.queued_at, t.inbound_id) > ($4, $5))
+           ORDER BY t.queued_at, t.inbound_id LIMIT $3""",
         office,
         include_without_office,
+        limit,
+        after[0] if after else None,
+        after[1] if after else None,
     )
     return [
         {
@@ -155,17 +171,29 @@ async def triage_queue(
 
 
 async def duplicates_view(
-    conn: asyncpg.Connection, *, office: str, status: str
+    conn: asyncpg.Connection,
+    *,
+    office: str,
+    status: str,
+    limit: int = 500,
+    after: tuple[datetime, UUID, UUID] | None = None,
 ) -> list[dict[str, Any]]:
+    """Oldest suspicion first; `after`: the (suspected_at, case_id, duplicate_of) of the
+    last link of the previous page."""
     rows = await conn.fetch(
         """SELECT d.case_id, d.duplicate_of, d.reason, d.status, d.suspected_at, d.decided_by,
                   a.ticket_number AS ticket, b.ticket_number AS duplicate_of_ticket
            FROM intake.duplicates d
            JOIN intake.registrations a ON a.case_id = d.case_id
            JOIN intake.registrations b ON b.case_id = d.duplicate_of
-           WHERE d.office = $1 AND d.status = $2 ORDER BY d.suspected_at LIMIT 500""",
+           WHERE d.office = $1 AND d.status = $2
+             AND ($4::timestamptz IS NULL
+                  OR (d.suspected_at, d.case_id, d.duplicate_of) > ($4, $5, $6))
+           ORDER BY d.suspected_at, d.case_id, d.duplicate_of LIMIT $3""",
         office,
         status,
+        limit,
+        *(after or (None, None, None)),
     )
     return [
         {
@@ -206,19 +234,40 @@ def _visit(r: Any) -> dict[str, Any]:
     }
 
 
-async def visits_of_day(conn: asyncpg.Connection, office: str, day: Any) -> list[dict[str, Any]]:
+async def visits_of_day(
+    conn: asyncpg.Connection,
+    office: str,
+    day: Any,
+    limit: int | None = None,
+    after: str | None = None,
+) -> list[dict[str, Any]]:
+    """One day's guest book by queue number; `after`: the last queue number seen."""
     rows = await conn.fetch(
-        "SELECT * FROM intake.visits WHERE office = $1 AND visit_date = $2 ORDER BY queue_number",
+        """SELECT * FROM intake.visits WHERE office = $1 AND visit_date = $2
+               AND ($4::text IS NULL OR queue_number > $4)
+           ORDER BY queue_number LIMIT $3""",
         office,
         day,
+        limit,
+        after,
     )
     return [_visit(r) for r in rows]
 
 
-async def id_cards_held(conn: asyncpg.Connection, office: str) -> list[dict[str, Any]]:
+async def id_cards_held(
+    conn: asyncpg.Connection,
+    office: str,
+    limit: int | None = None,
+    after: tuple[datetime, UUID] | None = None,
+) -> list[dict[str, Any]]:
+    """Longest held first; `after`: the (left_at, visit id) of the previous page's last."""
     rows = await conn.fetch(
         """SELECT * FROM intake.visits WHERE office = $1 AND id_card_left_at IS NOT NULL
-               AND id_card_returned_at IS NULL ORDER BY id_card_left_at""",
+               AND id_card_returned_at IS NULL
+               AND ($3::timestamptz IS NULL OR (id_card_left_at, id) > ($3, $4))
+           ORDER BY id_card_left_at, id LIMIT $2""",
         office,
+        limit,
+        *(after or (None, None)),
     )
     return [_visit(r) for r in rows]

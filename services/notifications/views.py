@@ -4,6 +4,7 @@ who read them."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -45,11 +46,17 @@ TASK_KINDS = ("call_back", "print", "undelivered", "not_configured")
 
 
 async def open_tasks(
-    conn: asyncpg.Connection, office: str, kind: str | None = None
+    conn: asyncpg.Connection,
+    office: str,
+    kind: str | None = None,
+    *,
+    limit: int = 500,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """What staff of an office must deliver by hand or look at: call-backs (telephone,
     walk-in), letters to print and post, messages that failed (with the provider's
-    reason), and messages waiting for a channel that is not configured. Oldest first."""
+    reason), and messages waiting for a channel that is not configured. Oldest first;
+    `after`: the (created_at, notification_id) of the previous page's last task."""
     rows = await conn.fetch(
         """SELECT * FROM (
                SELECT m.notification_id, m.case_id, c.ticket_number, m.channel,
@@ -63,11 +70,14 @@ async def open_tasks(
                  AND (m.status IN ('task', 'failed')
                       OR (m.status = 'pending' AND m.reason = 'channel_not_configured'))
            ) t
-           WHERE $2::text IS NULL OR t.kind = $2
+           WHERE ($2::text IS NULL OR t.kind = $2)
+             AND ($4::timestamptz IS NULL OR (t.created_at, t.notification_id) > ($4, $5))
            ORDER BY t.created_at, t.notification_id
-           LIMIT 500""",
+           LIMIT $3""",
         office,
         kind,
+        limit,
+        *(after or (None, None)),
     )
     return [dict(r) for r in rows]
 

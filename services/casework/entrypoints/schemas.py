@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.casework.domain import ikm
 from services.casework.domain.model import CaseStatus, Stage
 from services.casework.views import TimelineItem
+from shared.api_models import NEXT_CURSOR_DESCRIPTION
 
 
 class CaseSummary(BaseModel):
@@ -79,6 +80,7 @@ class Queue(BaseModel):
     role: str | None
     as_of: datetime
     cases: list[QueueItem]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 class IdCard(BaseModel):
@@ -94,6 +96,7 @@ class IdCard(BaseModel):
 class IdCards(BaseModel):
     office: str
     cards: list[IdCard]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 class IkmView(BaseModel):
@@ -129,6 +132,7 @@ class GuestBook(BaseModel):
     office: str
     date: date
     visits: list[Visit]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 class ChannelCount(BaseModel):

@@ -34,6 +34,7 @@ from services.casework.service_layer.case_command import CaseRef
 from shared.auth import Staff, authorize, verify_token
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
+from shared.pagination import CURSOR_QUERY, limit_query, page_sorted, sort_key_time
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/v1/work", tags=["work"])
@@ -48,6 +49,11 @@ def _remaining(row: dict[str, Any], now: datetime, standards: CaseStandards) -> 
     if now >= due:
         return -office_seconds_between(due, now, calendar)
     return office_seconds_between(now, due, calendar)
+
+
+def _due(item: QueueItem) -> list[str]:
+    """A work list's order: the soonest deadline first (none: last), then the oldest."""
+    return [sort_key_time(item.due_at), sort_key_time(item.opened_at), str(item.case_id)]
 
 
 def _items(rows: list[dict[str, Any]], now: datetime, standards: CaseStandards) -> list[QueueItem]:
@@ -85,6 +91,8 @@ async def work_queue(
     role: Annotated[Role | None, Query(description="Default: every role of the caller.")] = None,
     mine: bool = False,
     at: AtQuery = None,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Queue:
     """The cases waiting for a role's next step (escalated cases go to the level up),
     soonest deadline first. `mine=true`: only cases assigned to the caller."""
@@ -104,13 +112,18 @@ async def work_queue(
                     if r["queue_role"] in roles and assignee in (None, r["assigned_to"])
                 ]
             )
-    return Queue(
-        office=staff.office, role=role, as_of=now, cases=_items(rows, now, casework.standards)
-    )
+    cases, next_cursor = page_sorted(_items(rows, now, casework.standards), limit, cursor, _due)
+    return Queue(office=staff.office, role=role, as_of=now, cases=cases, next_cursor=next_cursor)
 
 
 @router.get("/deadlines", response_model=Queue)
-async def deadlines(request: Request, staff: Staff, at: AtQuery = None) -> Queue:
+async def deadlines(
+    request: Request,
+    staff: Staff,
+    at: AtQuery = None,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> Queue:
     """Every running clock of the office, the soonest deadline first, with time left."""
     authorize(staff, roles=CASE_READERS)
     casework = get_casework(request)
@@ -126,13 +139,18 @@ async def deadlines(request: Request, staff: Staff, at: AtQuery = None) -> Queue
                     if _running(r)
                 ]
             )
-    return Queue(
-        office=staff.office, role=None, as_of=now, cases=_items(rows, now, casework.standards)
-    )
+    cases, next_cursor = page_sorted(_items(rows, now, casework.standards), limit, cursor, _due)
+    return Queue(office=staff.office, role=None, as_of=now, cases=cases, next_cursor=next_cursor)
 
 
 @router.get("/overdue", response_model=Queue)
-async def overdue(request: Request, staff: Staff, at: AtQuery = None) -> Queue:
+async def overdue(
+    request: Request,
+    staff: Staff,
+    at: AtQuery = None,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> Queue:
     """Open cases whose deadline had passed (at `at`), the longest overdue first."""
     authorize(staff, roles=CASE_READERS)
     casework = get_casework(request)
@@ -148,19 +166,30 @@ async def overdue(request: Request, staff: Staff, at: AtQuery = None) -> Queue:
                     if _running(r) and r["due_at"] <= now
                 ]
             )
-    return Queue(
-        office=staff.office, role=None, as_of=now, cases=_items(rows, now, casework.standards)
-    )
+    cases, next_cursor = page_sorted(_items(rows, now, casework.standards), limit, cursor, _due)
+    return Queue(office=staff.office, role=None, as_of=now, cases=cases, next_cursor=next_cursor)
 
 
 @router.get("/id-cards", response_model=IdCards)
-async def id_cards(request: Request, staff: Staff, include_returned: bool = False) -> IdCards:
+async def id_cards(
+    request: Request,
+    staff: Staff,
+    include_returned: bool = False,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> IdCards:
     """Identity cards left at reception and not yet handed back (Kupang)."""
     authorize(staff, roles=RECEPTION_READERS)
     casework = get_casework(request)
     async with casework.pool.acquire() as conn:
         rows = await views.id_cards(conn, staff.office, include_returned=include_returned)
-    return IdCards(office=staff.office, cards=[IdCard(**r) for r in rows])
+    cards, next_cursor = page_sorted(
+        [IdCard(**r) for r in rows],
+        limit,
+        cursor,
+        lambda c: [sort_key_time(c.deposited_at), str(c.visit_id)],
+    )
+    return IdCards(office=staff.office, cards=cards, next_cursor=next_cursor)
 
 
 @router.get("/ikm", response_model=IkmView)
@@ -228,11 +257,18 @@ async def answer_survey(
 
 @router.get("/visits", response_model=GuestBook)
 async def guest_book(
-    request: Request, staff: Staff, day: Annotated[date, Query(alias="date")]
+    request: Request,
+    staff: Staff,
+    day: Annotated[date, Query(alias="date")],
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> GuestBook:
     """The guest book of a day (buku tamu), with each visitor's card and case."""
     authorize(staff, roles=RECEPTION_READERS)
     casework = get_casework(request)
     async with casework.pool.acquire() as conn:
         rows = await views.visits(conn, staff.office, day)
-    return GuestBook(office=staff.office, date=day, visits=[Visit(**r) for r in rows])
+    visits, next_cursor = page_sorted(
+        [Visit(**r) for r in rows], limit, cursor, lambda v: [v.queue_number, str(v.visit_id)]
+    )
+    return GuestBook(office=staff.office, date=day, visits=visits, next_cursor=next_cursor)

@@ -17,6 +17,7 @@ from services.documents.config import get_documents_settings
 from services.documents.domain.commands import ReceiveDocument
 from services.documents.domain.facts import case_not_found
 from services.documents.entrypoints.dependencies import READ_ROLES, UnitOfWorkFactory, bind, pool
+from services.documents.entrypoints.responses import AttachmentTaken, CaseAttachments
 from services.documents.service_layer.accept_attachment import accept_attachment
 from services.documents.service_layer.read_case_attachment import read_case_attachment
 from shared.auth import Staff, authorize
@@ -45,7 +46,7 @@ def _authorization(request: Request) -> str:
     return request.headers.get("authorization", "")
 
 
-@router.get("/cases/{case_id}/attachments")
+@router.get("/cases/{case_id}/attachments", response_model=CaseAttachments)
 async def list_attachments(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     """Every file the citizen sent on this case: kept (with SHA-256), or not fetchable
     (with the reason), and whether staff accepted it as a checklist item."""
@@ -91,7 +92,7 @@ async def get_attachment(
     )
 
 
-@router.post("/cases/{case_id}/attachments/{attachment_id}/accept")
+@router.post("/cases/{case_id}/attachments/{attachment_id}/accept", response_model=AttachmentTaken)
 async def accept(
     case_id: UUID,
     attachment_id: UUID,

@@ -22,6 +22,11 @@ from services.documents.entrypoints.dependencies import (
     bind,
     pool,
 )
+from services.documents.entrypoints.responses import (
+    ChecklistView,
+    CompletenessDecision,
+    DocumentRecorded,
+)
 from services.documents.entrypoints.schemas import UPLOAD_SCHEMA, DocumentBody
 from services.documents.service_layer.decide_checklist import decide_checklist
 from services.documents.service_layer.record_document import record_document
@@ -46,7 +51,7 @@ async def _checklist_view(request: Request, case_id: UUID) -> dict[str, Any] | N
         return await views.checklist(conn, case_id)
 
 
-@router.post("/cases/{case_id}/documents")
+@router.post("/cases/{case_id}/documents", response_model=DocumentRecorded)
 async def receive_document(
     case_id: UUID,
     body: DocumentBody,
@@ -64,7 +69,10 @@ async def receive_document(
 
 
 @router.post(
-    "/cases/{case_id}/documents/upload", openapi_extra=UPLOAD_SCHEMA, name="upload_document"
+    "/cases/{case_id}/documents/upload",
+    openapi_extra=UPLOAD_SCHEMA,
+    name="upload_document",
+    response_model=DocumentRecorded,
 )
 async def upload(
     case_id: UUID,
@@ -124,7 +132,7 @@ async def upload(
     return {"recorded": recorded, "checklist": await _checklist_view(request, case_id)}
 
 
-@router.post("/cases/{case_id}/checklist/decision")
+@router.post("/cases/{case_id}/checklist/decision", response_model=CompletenessDecision)
 async def decide_completeness(
     case_id: UUID, request: Request, staff: Staff, new_uow: UnitOfWorkFactory
 ) -> dict[str, Any]:
@@ -142,7 +150,11 @@ async def decide_completeness(
     }
 
 
-@router.get("/files/{file_id}")
+@router.get(
+    "/files/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+)
 async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     """A kept scan, for staff of the case's office."""
     bind(request, file_id=file_id)
@@ -159,7 +171,7 @@ async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     )
 
 
-@router.get("/cases/{case_id}/checklist")
+@router.get("/cases/{case_id}/checklist", response_model=ChecklistView)
 async def get_checklist(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     view = await _checklist_view(request, case_id)

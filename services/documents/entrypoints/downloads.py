@@ -30,6 +30,7 @@ def _render(letter: SignedLetter) -> bytes:
 @public.get(
     "/letters/{letter_id}/download",
     response_model=None,
+    response_class=Response,
     name="download_letter",
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The signed letter, once."},

@@ -4,6 +4,7 @@ letter and its PDF."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -28,6 +29,7 @@ from services.documents.entrypoints.dependencies import (
     bind,
     pool,
 )
+from services.documents.entrypoints.responses import CaseLetters, Letter, LettersWaiting
 from services.documents.entrypoints.schemas import (
     ApproveBody,
     DraftBody,
@@ -47,6 +49,7 @@ from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id
 from shared.internal_api import require_internal_key
 from shared.logging import get_logger
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 
 log = get_logger(__name__)
@@ -66,7 +69,9 @@ async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
     return view
 
 
-@router.post("/cases/{case_id}/letters", status_code=201, name="draft_letter")
+@router.post(
+    "/cases/{case_id}/letters", status_code=201, name="draft_letter", response_model=Letter
+)
 async def draft(
     case_id: UUID,
     body: DraftBody,
@@ -84,7 +89,7 @@ async def draft(
     return await _letter_view(request, letter_id)
 
 
-@router.get("/cases/{case_id}/letters")
+@router.get("/cases/{case_id}/letters", response_model=CaseLetters)
 async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     async with pool(request).acquire() as conn:
@@ -96,7 +101,7 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
     return {"case_id": str(case_id), "letters": items}
 
 
-@router.get("/letters")
+@router.get("/letters", response_model=LettersWaiting)
 async def get_letters_waiting(
     request: Request,
     staff: Staff,
@@ -109,16 +114,36 @@ async def get_letters_waiting(
         list[Literal["in_review", "approved"]] | None,
         Query(description="Default: both (approvals due, and the signature due)."),
     ] = None,
+    limit: Annotated[int, limit_query()] = 200,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> dict[str, Any]:
     """The approval inbox: the office's letters whose step now due is one of the roles,
-    oldest waiting first (at most 200). Staff of that office only."""
+    oldest waiting first, a page at a time (`next_cursor`). Staff of that office only."""
     bind(request)
     office = office or staff.office
     authorize(staff, roles=READ_ROLES, office=office)
     roles = sorted({r.value for r in (waiting_for_role or staff.roles)})
     statuses: list[str] = sorted(set(status or ("in_review", "approved")))
+    after = read_cursor(
+        cursor,
+        waiting_since=datetime.fromisoformat,
+        drafted_at=datetime.fromisoformat,
+        letter_id=UUID,
+    )
     async with pool(request).acquire() as conn:
-        items = await views.letters_waiting(conn, office=office, roles=roles, statuses=statuses)
+        items = await views.letters_waiting(
+            conn,
+            office=office,
+            roles=roles,
+            statuses=statuses,
+            limit=limit + 1,
+            after=(after["waiting_since"], after["drafted_at"], after["letter_id"])
+            if after
+            else None,
+        )
+    items, next_cursor = page_of(
+        items, limit, lambda w: {k: w[k] for k in ("waiting_since", "drafted_at", "letter_id")}
+    )
     log.info(
         "letters_listed",
         office=office,
@@ -127,7 +152,7 @@ async def get_letters_waiting(
         count=len(items),
         actor=staff.actor,
     )
-    return {"office": office, "roles": roles, "letters": items}
+    return {"office": office, "roles": roles, "letters": items, "next_cursor": next_cursor}
 
 
 @router.get("/letters/{letter_id}.pdf", response_class=Response)
@@ -161,7 +186,7 @@ def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     )
 
 
-@router.get("/letters/{letter_id}")
+@router.get("/letters/{letter_id}", response_model=Letter)
 async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, letter_id=letter_id)
     view = await _letter_view(request, letter_id)
@@ -169,7 +194,7 @@ async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[st
     return view
 
 
-@router.post("/letters/{letter_id}/approve", name="approve_letter")
+@router.post("/letters/{letter_id}/approve", name="approve_letter", response_model=Letter)
 async def approve(
     letter_id: UUID,
     body: ApproveBody,
@@ -187,7 +212,7 @@ async def approve(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/return", name="return_letter")
+@router.post("/letters/{letter_id}/return", name="return_letter", response_model=Letter)
 async def return_(
     letter_id: UUID,
     body: ReturnBody,
@@ -203,7 +228,7 @@ async def return_(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/resubmit", name="resubmit_letter")
+@router.post("/letters/{letter_id}/resubmit", name="resubmit_letter", response_model=Letter)
 async def resubmit(
     letter_id: UUID,
     body: ResubmitBody,
@@ -223,7 +248,7 @@ async def resubmit(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/sign", name="sign_letter")
+@router.post("/letters/{letter_id}/sign", name="sign_letter", response_model=Letter)
 async def sign(
     letter_id: UUID,
     request: Request,
@@ -239,7 +264,7 @@ async def sign(
     return await _letter_view(request, letter_id)
 
 
-@router.post("/letters/{letter_id}/issue", name="issue_letter")
+@router.post("/letters/{letter_id}/issue", name="issue_letter", response_model=Letter)
 async def issue(
     letter_id: UUID,
     request: Request,

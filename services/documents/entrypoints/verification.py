@@ -17,6 +17,7 @@ from services.documents.domain.content import tanggal
 from services.documents.domain.identity import MASK, PAGE_MASK
 from services.documents.entrypoints.dependencies import UnitOfWorkFactory, bind
 from services.documents.entrypoints.rate_limit import RateLimit
+from services.documents.entrypoints.responses import Verification
 from services.documents.service_layer.verify_letter import verify_letter
 
 public = APIRouter(prefix="/v1", tags=["verification"])
@@ -27,7 +28,14 @@ def _limit() -> RateLimit:
     return RateLimit(get_documents_settings().slrt_verify_rate_per_minute)
 
 
-@public.get("/verify/{letter_id}", response_model=None, name="verify_letter")
+@public.get(
+    "/verify/{letter_id}",
+    response_model=Verification,
+    name="verify_letter",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "JSON or, for a browser, a page."}
+    },
+)
 async def verify(
     letter_id: UUID,
     request: Request,

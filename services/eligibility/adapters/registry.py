@@ -225,9 +225,15 @@ async def current_snapshot(conn: asyncpg.Connection) -> dict[str, Any] | None:
     return None if row is None else dict(row.items())
 
 
-async def snapshots(conn: asyncpg.Connection, limit: int = 50) -> list[dict[str, Any]]:
+async def snapshots(
+    conn: asyncpg.Connection, limit: int = 50, *, before_id: int | None = None
+) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT * FROM eligibility.registry_snapshots ORDER BY snapshot_id DESC LIMIT $1", limit
+        """SELECT * FROM eligibility.registry_snapshots
+           WHERE $2::integer IS NULL OR snapshot_id < $2
+           ORDER BY snapshot_id DESC LIMIT $1""",
+        limit,
+        before_id,
     )
     return [dict(r.items()) for r in rows]
 

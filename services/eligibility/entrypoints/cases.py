@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.eligibility import views
 from services.eligibility.entrypoints.dependencies import CatalogueDep, NewUnitOfWork
+from services.eligibility.entrypoints.schemas import EligibilityCheck
 from services.eligibility.service_layer.recheck_case import recheck_case
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Role
@@ -44,6 +45,7 @@ class Recheck(BaseModel):
 @router.get(
     "/v1/cases/{case_id}/eligibility",
     summary="The latest registry and domicile check of a case",
+    response_model=EligibilityCheck,
 )
 async def get_case_eligibility(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind_context(case_id=str(case_id), correlation_id=str(correlation_id(request)))
@@ -61,6 +63,7 @@ async def get_case_eligibility(case_id: UUID, request: Request, staff: Staff) ->
 @router.post(
     "/v1/cases/{case_id}/eligibility/recheck",
     summary="Check the registry and domicile again with a NIK the channel did not carry",
+    response_model=EligibilityCheck,
 )
 async def post_recheck(
     case_id: UUID,

@@ -17,12 +17,21 @@ from services.eligibility.adapters.registry_copy import from_pool
 from services.eligibility.domain.nik import nik_problem
 from services.eligibility.domain.registry import RegistryMember
 from services.eligibility.entrypoints.dependencies import Lookup, NewUnitOfWork
+from services.eligibility.entrypoints.schemas import (
+    ImportReport,
+    Listing,
+    ListingHistory,
+    RejectList,
+    SnapshotList,
+    Upserted,
+)
 from services.eligibility.service_layer.import_extract import import_extract
 from services.eligibility.service_layer.upsert_members import upsert_members
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
 from shared.logging import bind_context
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 from shared.runtime import get_runtime
 
@@ -45,6 +54,7 @@ class UpsertMembers(BaseModel):
 @router.post(
     "/v1/registry/members",
     summary="Insert or replace registry members by NIK (administrators)",
+    response_model=Upserted,
 )
 async def post_registry_members(
     body: UpsertMembers, staff: Staff, new_uow: NewUnitOfWork
@@ -56,6 +66,7 @@ async def post_registry_members(
 @router.post(
     "/v1/registry/imports",
     summary="Upload an extract (CSV body) as the new current snapshot (administrators)",
+    response_model=ImportReport,
     openapi_extra={
         "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
     },
@@ -92,28 +103,54 @@ async def post_registry_import(
     return report.as_dict()
 
 
-@router.get("/v1/registry/snapshots", summary="Loaded snapshots, newest first")
-async def get_snapshots(request: Request, staff: Staff) -> dict[str, Any]:
+@router.get(
+    "/v1/registry/snapshots",
+    summary="Loaded snapshots, newest first, a page at a time",
+    response_model=SnapshotList,
+)
+async def get_snapshots(
+    request: Request,
+    staff: Staff,
+    limit: Annotated[int, limit_query()] = 50,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> dict[str, Any]:
     authorize(staff, roles=REGISTRY_ROLES)
-    return {"snapshots": await views.snapshots(get_runtime(request).pool)}
+    after = read_cursor(cursor, snapshot_id=int)
+    rows = await views.snapshots(
+        get_runtime(request).pool,
+        limit=limit + 1,
+        before_id=after["snapshot_id"] if after else None,
+    )
+    page, next_cursor = page_of(rows, limit, lambda s: {"snapshot_id": s["snapshot_id"]})
+    return {"snapshots": page, "next_cursor": next_cursor}
 
 
 @router.get(
     "/v1/registry/snapshots/{snapshot_id}/rejects",
-    summary="Rows an import rejected, with line number and reason (administrators)",
+    summary="Rows an import rejected, by line number, a page at a time (administrators)",
+    response_model=RejectList,
 )
 async def get_snapshot_rejects(
     snapshot_id: int,
     request: Request,
     staff: Staff,
-    after_line: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    after_line: Annotated[
+        int,
+        Query(ge=0, deprecated=True, description="Deprecated: use `cursor` (`next_cursor`)."),
+    ] = 0,
+    limit: Annotated[int, limit_query(most=10_000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=[Role.ADMIN])
+    after = read_cursor(cursor, line_no=int)
     rows = await views.snapshot_rejects(
-        get_runtime(request).pool, snapshot_id, limit=limit, after_line=after_line
+        get_runtime(request).pool,
+        snapshot_id,
+        limit=limit + 1,
+        after_line=after["line_no"] if after else after_line,
     )
-    return {"snapshot_id": snapshot_id, "rejects": rows}
+    page, next_cursor = page_of(rows, limit, lambda r: {"line_no": r["line_no"]})
+    return {"snapshot_id": snapshot_id, "rejects": page, "next_cursor": next_cursor}
 
 
 def authorize_listing_read(staff: StaffIdentity, roles: Sequence[Role], nik: str) -> None:
@@ -126,6 +163,7 @@ def authorize_listing_read(staff: StaffIdentity, roles: Sequence[Role], nik: str
 @router.get(
     "/v1/registry/persons/{nik}",
     summary="Is this person listed? The current snapshot's listing (front and back office)",
+    response_model=Listing,
 )
 async def get_listing(nik: str, staff: Staff, lookup: Lookup) -> dict[str, Any]:
     authorize_listing_read(staff, LOOKUP_ROLES, nik)
@@ -140,6 +178,7 @@ async def get_listing(nik: str, staff: Staff, lookup: Lookup) -> dict[str, Any]:
 @router.get(
     "/v1/registry/persons/{nik}/history",
     summary="A person's listing in every snapshot, oldest first",
+    response_model=ListingHistory,
 )
 async def get_listing_history(nik: str, request: Request, staff: Staff) -> dict[str, Any]:
     authorize_listing_read(staff, REGISTRY_ROLES, nik)

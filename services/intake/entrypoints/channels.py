@@ -47,6 +47,7 @@ from services.intake.adapters.channels.statuses import DeliveryStatus, parse_wha
 from services.intake.domain.inbound import AttachmentRef
 from services.intake.domain.registration import schema_errors
 from services.intake.entrypoints.deps import new_uow
+from services.intake.entrypoints.schemas import InboundReceived
 from services.intake.service_layer.receive_inbound import receive_inbound
 from services.intake.service_layer.record_delivery_statuses import record_delivery_statuses
 from services.intake.service_layer.refuse_delivery import refuse_delivery
@@ -253,7 +254,12 @@ async def verify_webhook(
     raise Refused("not_a_verification", "Nothing to verify in this request.", status=400)
 
 
-@router.post("/v1/channels/twitter/{office}", status_code=202, summary="X Account Activity")
+@router.post(
+    "/v1/channels/twitter/{office}",
+    status_code=202,
+    summary="X Account Activity",
+    response_model=InboundReceived,
+)
 async def twitter(office: str, request: Request) -> JSONResponse:
     secret = get_runtime(request).settings.slrt_twitter_consumer_secret
     header = request.headers.get("x-twitter-webhooks-signature")
@@ -269,6 +275,7 @@ async def twitter(office: str, request: Request) -> JSONResponse:
 
 @router.post(
     "/v1/channels/lapor/{office}",
+    response_model=InboundReceived,
     status_code=202,
     summary="SP4N-LAPOR! report forwarded to this office",
     openapi_extra={
@@ -307,6 +314,7 @@ async def lapor(office: str, request: Request) -> JSONResponse:
 
 @router.post(
     "/v1/channels/website/{office}",
+    response_model=InboundReceived,
     status_code=202,
     summary="The office website's complaint / request form (public)",
     openapi_extra={
@@ -345,6 +353,7 @@ _META_PARSERS: dict[str, tuple[str, Channel, Callable[[bytes, str], list[Receive
 @router.post(
     "/v1/channels/{platform}/{office}",
     status_code=202,
+    response_model=InboundReceived,
     summary="Meta webhooks: WhatsApp Cloud API, Facebook page, Instagram",
 )
 async def meta_webhook(
@@ -385,6 +394,7 @@ def _own_office(staff: StaffIdentity, office: str) -> None:
 
 @router.post(
     "/v1/channels/telephone",
+    response_model=InboundReceived,
     status_code=202,
     summary="A call to the telephone / call centre, logged by the officer",
     openapi_extra={
@@ -405,6 +415,7 @@ async def telephone(request: Request, staff: Staff) -> JSONResponse:
 
 @router.post(
     "/v1/channels/suggestion-box",
+    response_model=InboundReceived,
     status_code=202,
     summary="The slips of one opening of the suggestion box (kotak saran), entered at once",
     openapi_extra={
@@ -430,6 +441,7 @@ async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
 
 @router.post(
     "/v1/channels/letter",
+    response_model=InboundReceived,
     status_code=202,
     summary="A letter received by post: its scan and the details typed in from it",
 )

@@ -6,10 +6,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.domain.commands import RegisterRequest
+from services.intake.entrypoints.schemas import (
+    CatalogueSummary,
+    InboundList,
+    InboundMessage,
+    OfficeStandards,
+    Registered,
+)
 from services.intake.service_layer.register_request import (
     MAX_BODY_BYTES,
     Inbound,
@@ -26,6 +33,7 @@ from shared.auth import Staff, StaffIdentity, authorize
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import correlation_id, error_body
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 from shared.runtime import get_catalogue, get_runtime
 
@@ -52,6 +60,7 @@ async def _read_body(request: Request) -> tuple[bytes, bool]:
     "/v1/requests",
     tags=["requests"],
     status_code=201,
+    response_model=Registered,
     summary="Register a request or complaint entered by staff",
     openapi_extra={
         "requestBody": {
@@ -123,7 +132,13 @@ async def post_request(request: Request, staff: Staff) -> JSONResponse:
     )
 
 
-@router.get("/v1/inbound/{inbound_id}", tags=["inbound"], summary="One inbound message as received")
+@router.get(
+    "/v1/inbound/{inbound_id}",
+    tags=["inbound"],
+    summary="One inbound message as received",
+    response_model=InboundMessage,
+    response_model_exclude_unset=True,  # a hidden body is absent, not null
+)
 async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=INBOUND_READ_ROLES)
     runtime = get_runtime(request)
@@ -160,15 +175,22 @@ def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | Non
     return None
 
 
-@router.get("/v1/inbound", tags=["inbound"], summary="Inbound messages of my office")
+@router.get(
+    "/v1/inbound",
+    tags=["inbound"],
+    summary="Inbound messages of my office, newest first, a page at a time",
+    response_model=InboundList,
+)
 async def list_inbound(
     request: Request,
     staff: Staff,
     status: Literal["received", "accepted", "rejected"] | None = None,
     before: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, limit_query()] = 50,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=INBOUND_READ_ROLES)
+    after = read_cursor(cursor, received_at=datetime.fromisoformat, id=UUID)
     runtime = get_runtime(request)
     async with runtime.pool.acquire() as conn:
         items = await inbound_messages(
@@ -177,17 +199,31 @@ async def list_inbound(
             include_without_office=Role.ADMIN in staff.roles,
             status=status,
             before=before,
-            limit=limit,
+            limit=limit + 1,
+            after=(after["received_at"], after["id"]) if after else None,
         )
-    return {"items": items}
+    page, next_cursor = page_of(
+        items, limit, lambda m: {"received_at": m["received_at"], "id": m["id"]}
+    )
+    return {"items": page, "next_cursor": next_cursor}
 
 
-@router.get("/v1/catalogue", tags=["catalogue"], summary="Every office's services, in brief")
+@router.get(
+    "/v1/catalogue",
+    tags=["catalogue"],
+    summary="Every office's services, in brief",
+    response_model=CatalogueSummary,
+)
 async def read_catalogue(catalogue: CatalogueDep) -> dict[str, Any]:
     return catalogue_summary(catalogue)
 
 
-@router.get("/v1/catalogue/{office}", tags=["catalogue"], summary="One office's standards")
+@router.get(
+    "/v1/catalogue/{office}",
+    tags=["catalogue"],
+    summary="One office's standards",
+    response_model=OfficeStandards,
+)
 async def get_office(office: str, catalogue: CatalogueDep) -> dict[str, Any]:
     try:
         return office_standards(catalogue.office(office))

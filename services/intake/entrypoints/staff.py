@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -11,6 +11,16 @@ from pydantic import ConfigDict, Field
 
 from services.intake.domain.commands import ApplicantIn, NoNul
 from services.intake.entrypoints.deps import new_uow
+from services.intake.entrypoints.schemas import (
+    Classified,
+    DuplicateDecided,
+    DuplicateList,
+    IdCardReturned,
+    TriageQueue,
+    VisitList,
+    VisitorCalled,
+    VisitSigned,
+)
 from services.intake.service_layer.call_visitor import call_visitor
 from services.intake.service_layer.classify_triaged_message import classify_triaged_message
 from services.intake.service_layer.confirm_duplicate import confirm_duplicate
@@ -23,6 +33,7 @@ from shared.catalogue import Catalogue
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
 from shared.localtime import local_today
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 from shared.runtime import get_catalogue, get_runtime
 
@@ -67,14 +78,32 @@ class GuestBookEntry(NoNul):
     )
 
 
-@router.get("/v1/triage", tags=["triage"], summary="Messages waiting for staff to classify")
-async def get_triage(request: Request, staff: Staff) -> dict[str, Any]:
+@router.get(
+    "/v1/triage",
+    tags=["triage"],
+    summary="Messages waiting for staff to classify, oldest first, a page at a time",
+    response_model=TriageQueue,
+)
+async def get_triage(
+    request: Request,
+    staff: Staff,
+    limit: Annotated[int, limit_query()] = 500,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> dict[str, Any]:
     authorize(staff, roles=TRIAGE_ROLES)
+    after = read_cursor(cursor, queued_at=datetime.fromisoformat, inbound_id=UUID)
     async with get_runtime(request).pool.acquire() as conn:
         items = await triage_queue(
-            conn, office=staff.office, include_without_office=Role.ADMIN in staff.roles
+            conn,
+            office=staff.office,
+            include_without_office=Role.ADMIN in staff.roles,
+            limit=limit + 1,
+            after=(after["queued_at"], after["inbound_id"]) if after else None,
         )
-    return {"items": items}
+    page, next_cursor = page_of(
+        items, limit, lambda t: {"queued_at": t["queued_at"], "inbound_id": t["inbound_id"]}
+    )
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @router.post(
@@ -82,6 +111,7 @@ async def get_triage(request: Request, staff: Staff) -> dict[str, Any]:
     tags=["triage"],
     status_code=201,
     summary="Say which office, service and variant a triaged message is: it becomes a case",
+    response_model=Classified,
 )
 async def post_classify(
     inbound_id: UUID, body: ClassifyCommand, request: Request, staff: Staff, catalogue: CatalogueDep
@@ -105,21 +135,46 @@ async def post_classify(
     }
 
 
-@router.get("/v1/duplicates", tags=["duplicates"], summary="Likely duplicates of my office")
+@router.get(
+    "/v1/duplicates",
+    tags=["duplicates"],
+    summary="Likely duplicates of my office, oldest first, a page at a time",
+    response_model=DuplicateList,
+)
 async def get_duplicates(
     request: Request,
     staff: Staff,
     status: Literal["suspected", "confirmed", "dismissed"] = "suspected",
+    limit: Annotated[int, limit_query()] = 500,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=TRIAGE_ROLES)
+    after = read_cursor(
+        cursor, suspected_at=datetime.fromisoformat, case_id=UUID, duplicate_of=UUID
+    )
     async with get_runtime(request).pool.acquire() as conn:
-        return {"items": await duplicates_view(conn, office=staff.office, status=status)}
+        items = await duplicates_view(
+            conn,
+            office=staff.office,
+            status=status,
+            limit=limit + 1,
+            after=(after["suspected_at"], after["case_id"], after["duplicate_of"])
+            if after
+            else None,
+        )
+    page, next_cursor = page_of(
+        items,
+        limit,
+        lambda d: {k: d[k] for k in ("suspected_at", "case_id", "duplicate_of")},
+    )
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @router.post(
     "/v1/cases/{case_id}/duplicate/{decision}",
     tags=["duplicates"],
     summary="Confirm (casework merges the case) or dismiss a likely-duplicate link",
+    response_model=DuplicateDecided,
 )
 async def post_duplicate_decision(
     case_id: UUID,
@@ -147,6 +202,7 @@ async def post_duplicate_decision(
     tags=["desk"],
     status_code=201,
     summary="Walk-in: a queue number for today and a guest-book entry",
+    response_model=VisitSigned,
 )
 async def post_visit(
     body: GuestBookEntry, request: Request, staff: Staff, catalogue: CatalogueDep
@@ -171,33 +227,71 @@ async def post_visit(
     }
 
 
-@router.get("/v1/desk/visits", tags=["desk"], summary="The guest book of one day")
+@router.get(
+    "/v1/desk/visits",
+    tags=["desk"],
+    summary="The guest book of one day, by queue number, a page at a time",
+    response_model=VisitList,
+)
 async def get_visits(
     request: Request,
     staff: Staff,
     catalogue: CatalogueDep,
     day: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
     office = catalogue.offices.get(staff.office)
     if office is None:
         raise Refused.forbidden("wrong_office", "Your office is not in the catalogue.")
+    after = read_cursor(cursor, queue_number=str)
     async with get_runtime(request).pool.acquire() as conn:
-        items = await visits_of_day(conn, office.id, day or local_today(office.region_code))
-    return {"items": items}
+        items = await visits_of_day(
+            conn,
+            office.id,
+            day or local_today(office.region_code),
+            limit=limit + 1,
+            after=after["queue_number"] if after else None,
+        )
+    page, next_cursor = page_of(items, limit, lambda v: {"queue_number": v["queue_number"]})
+    return {"items": page, "next_cursor": next_cursor}
 
 
-@router.get("/v1/desk/id-cards", tags=["desk"], summary="ID cards held at reception")
-async def get_id_cards(request: Request, staff: Staff) -> dict[str, Any]:
+@router.get(
+    "/v1/desk/id-cards",
+    tags=["desk"],
+    summary="ID cards held at reception, longest held first, a page at a time",
+    response_model=VisitList,
+)
+async def get_id_cards(
+    request: Request,
+    staff: Staff,
+    limit: Annotated[int, limit_query(most=1000)] = 1000,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
+    after = read_cursor(cursor, left_at=datetime.fromisoformat, visit_id=UUID)
     async with get_runtime(request).pool.acquire() as conn:
-        return {"items": await id_cards_held(conn, staff.office)}
+        items = await id_cards_held(
+            conn,
+            staff.office,
+            limit=limit + 1,
+            after=(after["left_at"], after["visit_id"]) if after else None,
+        )
+    page, next_cursor = page_of(
+        items,
+        limit,
+        lambda v: {"left_at": v["id_card"]["left_at"], "visit_id": v["visit_id"]},
+    )
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @router.post(
     "/v1/desk/visits/{visit_id}/id-card/return",
     tags=["desk"],
     summary="The ID card left at reception was handed back",
+    response_model=IdCardReturned,
 )
 async def post_id_card_return(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
@@ -211,6 +305,7 @@ async def post_id_card_return(visit_id: UUID, request: Request, staff: Staff) ->
     tags=["desk"],
     summary="Call a waiting visitor's queue number to the desk (once)",
     responses={409: {"description": "already_called"}, 404: {"description": "visit_not_found"}},
+    response_model=VisitorCalled,
 )
 async def post_visit_call(visit_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)

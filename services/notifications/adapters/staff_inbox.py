@@ -3,6 +3,7 @@ consumer's connection)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -85,19 +86,31 @@ async def chain_of(
 
 
 async def inbox(
-    conn: asyncpg.Connection, office: str, staff_id: str, roles: list[str], *, unread: bool
+    conn: asyncpg.Connection,
+    office: str,
+    staff_id: str,
+    roles: list[str],
+    *,
+    unread: bool,
+    limit: int = 200,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
+    """Newest first; `after`: the (created_at, notice_id) of the previous page's last."""
     rows = await conn.fetch(
         """SELECT notice_id, case_id, kind, text, staff_id, role, email_status, email_reason,
                   created_at, read_at
            FROM notifications.staff_inbox
            WHERE office = $1 AND (staff_id = $2 OR role = ANY($3::text[]))
              AND (NOT $4 OR read_at IS NULL)
-           ORDER BY created_at DESC, notice_id LIMIT 200""",
+             AND ($6::timestamptz IS NULL OR created_at < $6
+                  OR (created_at = $6 AND notice_id > $7))
+           ORDER BY created_at DESC, notice_id LIMIT $5""",
         office,
         staff_id,
         roles,
         unread,
+        limit,
+        *(after or (None, None)),
     )
     return [dict(r) for r in rows]
 

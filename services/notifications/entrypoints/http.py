@@ -5,7 +5,7 @@ waiting for a channel that is not configured)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -19,10 +19,12 @@ from services.notifications.service_layer.complete_task import (
     StaffHow,
     complete_task,
 )
+from shared.api_models import NEXT_CURSOR_DESCRIPTION
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
 from shared.logging import bind_context
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 from shared.runtime import get_runtime
 
@@ -129,6 +131,7 @@ class TaskView(BaseModel):
 class TaskList(BaseModel):
     office: str
     tasks: list[TaskView]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 class TaskDone(BaseModel):
@@ -153,14 +156,23 @@ async def task_list(
     kind: Literal["call_back", "print", "undelivered", "not_configured"] | None = Query(
         default=None
     ),
+    limit: Annotated[int, limit_query()] = 500,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> TaskList:
     """The office's messages for staff to deliver by hand or look at, oldest first. The
     read is logged."""
     office = office or staff.office
     authorize(staff, roles=TASK_ROLES, office=office)
     correlation = correlation_id(request)
+    after = read_cursor(cursor, created_at=datetime.fromisoformat, notification_id=UUID)
     async with get_runtime(request).pool.acquire() as conn, conn.transaction():
-        rows = await views.open_tasks(conn, office, kind)
+        rows = await views.open_tasks(
+            conn,
+            office,
+            kind,
+            limit=limit + 1,
+            after=(after["created_at"], after["notification_id"]) if after else None,
+        )
         await views.log_read(
             conn,
             staff_id=staff.staff_id,
@@ -169,7 +181,15 @@ async def task_list(
             correlation_id=correlation,
             purpose="task_list",
         )
-    return TaskList(office=office, tasks=[TaskView(**r) for r in rows])
+    page, next_cursor = page_of(
+        rows,
+        limit,
+        lambda t: {
+            "created_at": t["created_at"].isoformat(),
+            "notification_id": str(t["notification_id"]),
+        },
+    )
+    return TaskList(office=office, tasks=[TaskView(**r) for r in page], next_cursor=next_cursor)
 
 
 @tasks.post("/{notification_id}/done", response_model=TaskDoneAnswer)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters import staff_inbox
+from shared.api_models import NEXT_CURSOR_DESCRIPTION
 from shared.auth import Staff
+from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
 from shared.runtime import get_runtime
 
@@ -36,15 +39,34 @@ class Inbox(BaseModel):
     staff_id: str
     office: str
     notices: list[Notice]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 @router.get("/inbox", response_model=Inbox)
-async def my_inbox(request: Request, staff: Staff, unread: bool = False) -> Inbox:
-    """Notices to me or to one of my roles at my office, newest first (200 at most)."""
+async def my_inbox(
+    request: Request,
+    staff: Staff,
+    unread: bool = False,
+    limit: Annotated[int, limit_query()] = 200,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> Inbox:
+    """Notices to me or to one of my roles at my office, newest first, a page at a time."""
+    after = read_cursor(cursor, created_at=datetime.fromisoformat, notice_id=UUID)
     async with get_runtime(request).pool.acquire() as conn:
         rows = await staff_inbox.inbox(
-            conn, staff.office, staff.staff_id, [r.value for r in staff.roles], unread=unread
+            conn,
+            staff.office,
+            staff.staff_id,
+            [r.value for r in staff.roles],
+            unread=unread,
+            limit=limit + 1,
+            after=(after["created_at"], after["notice_id"]) if after else None,
         )
+    rows, next_cursor = page_of(
+        rows,
+        limit,
+        lambda n: {"created_at": n["created_at"].isoformat(), "notice_id": str(n["notice_id"])},
+    )
     return Inbox(
         staff_id=staff.staff_id,
         office=staff.office,
@@ -63,6 +85,7 @@ async def my_inbox(request: Request, staff: Staff, unread: bool = False) -> Inbo
             )
             for r in rows
         ],
+        next_cursor=next_cursor,
     )
 
 
