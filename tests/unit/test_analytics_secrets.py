@@ -44,8 +44,11 @@ def test_a_real_pepper_or_development_passes() -> None:
 def test_the_migrate_command_stops_before_touching_the_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from shared import dbroles
     from shared.dbroles import main
 
+    # Logging set up by the command would write to this test's captured (then closed) stream.
+    monkeypatch.setattr(dbroles, "configure_logging", lambda *a, **k: None)
     monkeypatch.setenv("SLRT_ADMIN_DATABASE_URL", "postgresql://admin@127.0.0.1:1/none")
     monkeypatch.setenv("SLRT_ENVIRONMENT", "production")
     monkeypatch.delenv("SLRT_ANALYTICS_PEPPER", raising=False)
