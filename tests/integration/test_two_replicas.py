@@ -1,8 +1,10 @@
 """Two replicas of a consuming service in one consumer group (issue 18, point 10), as real
 processes on the embedded PostgreSQL and Kafka-protocol broker.
 
-Casework (the case views: a doubled event would show as a doubled timeline entry) runs
-twice, `python -m services.casework`, same database, same group. Registrations are
+Each consuming service (casework, eligibility, documents, notifications) runs twice,
+`python -m services.<name>`, same database, same group. Casework's case views show a
+doubled event as a doubled timeline entry; for every service, an effect done twice would
+show as two events of one type caused by one registration. Registrations are
 published through intake's outbox relay onto the topic's partitions (key = case id). Both
 replicas take a share (the partitions are divided between them); in the middle of the load
 one is killed with SIGKILL. The survivor is given the dead one's partitions by the group's
@@ -40,19 +42,23 @@ from tests.integration.test_casework_projection import registration
 pytestmark = pytest.mark.integration
 
 CASES = 300
-# The real casework process (`python -m services.casework`), with its periodic catch-up
-# from the store pushed out of the test's time: what the survivor applies came by Kafka.
+# The other services with fewer cases: the same rebalance, a shorter run.
+SERVICE_CASES = {"casework": CASES, "eligibility": 120, "documents": 120, "notifications": 120}
+# The real service process (`python -m services.<name>`), with its periodic catch-up from
+# the store pushed out of the test's time: what the survivor applies came by Kafka.
 SERVE_WITHOUT_PERIODIC_CATCH_UP = """
-from services.casework.bootstrap import create_app
+import sys
+from importlib import import_module
 from shared.runtime import serve
-app = create_app()
+name = sys.argv[1]
+app = import_module(f"services.{name}.bootstrap").create_app()
 app.state.runtime.catch_up_seconds = 3600.0
-serve(app, "casework")
+serve(app, name)
 """
 
 
 class Replica:
-    def __init__(self, name: str, settings: Settings, log_dir: Path) -> None:
+    def __init__(self, service: str, name: str, settings: Settings, log_dir: Path) -> None:
         self.name = name
         self.port = free_port()
         self.log = log_dir / f"{name}.log"
@@ -71,7 +77,7 @@ class Replica:
         }
         self.out = self.log.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603  (our own service)
-            [sys.executable, "-c", SERVE_WITHOUT_PERIODIC_CATCH_UP],
+            [sys.executable, "-c", SERVE_WITHOUT_PERIODIC_CATCH_UP, service],
             cwd=REPO_ROOT,
             env=env,
             stdout=self.out,
@@ -109,12 +115,17 @@ class Replica:
         self.out.close()
 
 
+@pytest.fixture(params=list(SERVICE_CASES))
+def service(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def replicas(settings: Settings, tmp_path: Path) -> Iterator[list[Replica]]:
+def replicas(service: str, settings: Settings, tmp_path: Path) -> Iterator[list[Replica]]:
     started: list[Replica] = []
     try:
-        started.append(Replica("casework-a", settings, tmp_path))
-        started.append(Replica("casework-b", settings, tmp_path))
+        started.append(Replica(service, f"{service}-a", settings, tmp_path))
+        started.append(Replica(service, f"{service}-b", settings, tmp_path))
         yield started
     finally:
         for r in started:
@@ -144,8 +155,13 @@ async def _register(pool: asyncpg.Pool, n: int) -> list[UUID]:
 
 
 async def test_two_replicas_share_the_partitions_and_one_killed_loses_nothing(
-    settings: Settings, pool: asyncpg.Pool, database_url: str, replicas: list[Replica]
+    service: str,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    database_url: str,
+    replicas: list[Replica],
 ) -> None:
+    total = SERVICE_CASES[service]
     topic = topic_name(settings, ComplaintRegistered.topic)
     assert (await topic_partitions(settings, [topic]))[topic] >= 2  # something to share
     await migrate_service(database_url, "intake", None)  # intake's outbox, for its relay
@@ -162,13 +178,13 @@ async def test_two_replicas_share_the_partitions_and_one_killed_loses_nothing(
 
     async def applied() -> int:
         async with pool.acquire() as conn:
-            return int(await conn.fetchval("SELECT count(*) FROM casework.cases"))
+            return int(await conn.fetchval(f'SELECT count(*) FROM "{service}".processed_events'))
 
     cases: list[UUID] = []
     killed_at: int | None = None
     try:
         # Phase 1: a first share of the load while both run; both must get some of it.
-        cases += await _register(pool, CASES // 3)
+        cases += await _register(pool, total // 3)
         await relay.drain_once()
 
         async def both_took_some() -> bool:
@@ -177,35 +193,45 @@ async def test_two_replicas_share_the_partitions_and_one_killed_loses_nothing(
         await _wait(both_took_some, 60, "both replicas handled part of the first third")
         # Phase 2: more load, and A is killed (SIGKILL) while it is flowing.
         for _ in range(4):
-            cases += await _register(pool, CASES // 12)
+            cases += await _register(pool, total // 12)
             await relay.drain_once()
             if killed_at is None:
                 a.proc.send_signal(signal.SIGKILL)
                 a.proc.wait(10)
                 killed_at = b.handled()
         # Phase 3: the survivor alone, after the group gave it A's partitions.
-        cases += await _register(pool, CASES - len(cases))
+        cases += await _register(pool, total - len(cases))
         await relay.drain_once()
 
         async def all_applied() -> bool:
             return await applied() == len(cases)
 
-        await _wait(all_applied, 120, f"all {CASES} cases applied by the survivor")
+        await _wait(all_applied, 120, f"all {total} cases applied by the survivor")
     finally:
         await producer.stop()
 
-    assert len(cases) == CASES and a.proc.returncode == -signal.SIGKILL
+    assert len(cases) == total and a.proc.returncode == -signal.SIGKILL
     async with pool.acquire() as conn:
-        per_case = await conn.fetch(
-            """SELECT c.case_id, count(t.*) AS entries
-                 FROM casework.cases c LEFT JOIN casework.case_timeline t USING (case_id)
-                GROUP BY c.case_id"""
+        processed = await conn.fetchval(f'SELECT count(*) FROM "{service}".processed_events')
+        dead = await conn.fetchval(f'SELECT count(*) FROM "{service}".dead_letters')
+        # Any effect the service records as a fact, done twice, is two events of one type
+        # caused by one registration.
+        doubled = await conn.fetch(
+            """SELECT causation_id, event_type, count(*) FROM eventstore.events
+                WHERE case_id = ANY($1::uuid[]) AND causation_id IS NOT NULL
+                GROUP BY 1, 2 HAVING count(*) > 1""",
+            cases,
         )
-        processed = await conn.fetchval("SELECT count(*) FROM casework.processed_events")
-        dead = await conn.fetchval("SELECT count(*) FROM casework.dead_letters")
-    assert {r["case_id"] for r in per_case} == set(cases)  # nothing lost
-    assert {r["entries"] for r in per_case} == {1}  # nothing doubled
-    assert processed == CASES and dead == 0
+        if service == "casework":
+            per_case = await conn.fetch(
+                """SELECT c.case_id, count(t.*) AS entries
+                     FROM casework.cases c LEFT JOIN casework.case_timeline t USING (case_id)
+                    GROUP BY c.case_id"""
+            )
+            assert {r["case_id"] for r in per_case} == set(cases)  # nothing lost
+            assert {r["entries"] for r in per_case} == {1}  # nothing doubled
+    assert processed == total and dead == 0
+    assert doubled == []
     # The survivor took over through the group: it handled what A had been given, and
     # none of it came by the store's catch-up.
     assert killed_at is not None and b.handled() > killed_at
@@ -216,6 +242,6 @@ async def test_two_replicas_share_the_partitions_and_one_killed_loses_nothing(
         for line in r.lines("event_handled")
         if line.get("applied") is True
     ]
-    assert len(applied_by) == len(set(applied_by)) == CASES  # each once, all through Kafka
+    assert len(applied_by) == len(set(applied_by)) == total  # each once, all through Kafka
     redelivered = [line for line in b.lines("event_handled") if line.get("duplicate") is True]
     print(f"A handled {a.handled()}, B {b.handled()} ({len(redelivered)} redelivered to B)")
