@@ -83,6 +83,10 @@ async def provision(
     me = await conn.fetchval("SELECT current_user")
     await _ensure_role(conn, OWNER, login=False)
     await _ensure_role(conn, GROUP, login=False)
+    # The analysts' role (analytics/ makes it too): there before a restore grants to it.
+    from analytics.setup import ROLE as ANALYST
+
+    await _ensure_role(conn, ANALYST, login=False)
     await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO {OWNER}')
     await conn.execute(f'GRANT {OWNER} TO "{me}"')  # so the administrator may SET ROLE to it
     for service in SCHEMA_SERVICES:
