@@ -42,12 +42,13 @@ from services.documents.service_layer.issue_letter import issue_letter
 from services.documents.service_layer.resubmit_letter import resubmit_letter
 from services.documents.service_layer.return_letter import return_letter
 from services.documents.service_layer.sign_letter import sign_letter
-from shared.auth import Staff, authorize
+from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id
 from shared.internal_api import require_internal_key
 from shared.logging import get_logger
 from shared.refusal import Refused
+from shared.reporter import MASKED, Reporting, case_reporting, mask_identity
 
 log = get_logger(__name__)
 
@@ -64,6 +65,44 @@ async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
     if view is None:
         raise letter_not_found(letter_id)
     return view
+
+
+def _letter_team(view: dict[str, Any]) -> set[str]:
+    """The staff ids who acted on the letter: its care team (`shared.reporter`)."""
+    team = {view["drafted_by"], view["signed_by"]}
+    team |= {str(step.get("actor")) for step in view.get("steps_done") or [] if step.get("actor")}
+    return {a.removeprefix("staff:") for a in team if a}
+
+
+def _may_see(staff: StaffIdentity, view: dict[str, Any], reporting: Reporting) -> bool:
+    """A confidential reporter's letter: read in full by whoever the rule allows, by the
+    staff who acted on it, and by the roles of its chain (they must read it to act)."""
+    return reporting.visible_to(staff, _letter_team(view)) or (
+        not reporting.anonymous and staff.has_any(Role(r) for r in view["chain"])
+    )
+
+
+async def _as_seen_by(
+    request: Request, staff: StaffIdentity, letters: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Letters as this reader may see them: the body and the identity in the content
+    masked where the reporter is confidential and the reader is not allowed."""
+    out = []
+    for view in letters:
+        reporting = await case_reporting(pool(request), UUID(view["case_id"]))
+        if _may_see(staff, view, reporting):
+            out.append(view)
+        else:
+            out.append(
+                {
+                    **view,
+                    "subject": MASKED,
+                    "body": MASKED,
+                    "content": mask_identity(view["content"]),
+                    "identity_hidden": True,
+                }
+            )
+    return out
 
 
 @router.post("/cases/{case_id}/letters", status_code=201, name="draft_letter")
@@ -93,7 +132,7 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
             raise case_not_found(case_id)
         authorize(staff, roles=READ_ROLES, office=office)
         items = await views.case_letters(conn, case_id)
-    return {"case_id": str(case_id), "letters": items}
+    return {"case_id": str(case_id), "letters": await _as_seen_by(request, staff, items)}
 
 
 @router.get("/letters")
@@ -127,7 +166,7 @@ async def get_letters_waiting(
         count=len(items),
         actor=staff.actor,
     )
-    return {"office": office, "roles": roles, "letters": items}
+    return {"office": office, "roles": roles, "letters": await _as_seen_by(request, staff, items)}
 
 
 @router.get("/letters/{letter_id}.pdf", response_class=Response)
@@ -135,6 +174,13 @@ async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Res
     """The signed letter as PDF, rendered from the content its hash covers."""
     view = await _letter_view(request, letter_id)
     authorize(staff, roles=READ_ROLES, office=view["office"])
+    if not _may_see(staff, view, await case_reporting(pool(request), UUID(view["case_id"]))):
+        # A PDF cannot be shown in part: a confidential reporter's letter is refused whole.
+        raise Refused.forbidden(
+            "reporter_confidential",
+            "This letter names a confidential reporter: for the complaint officer and the "
+            "staff of its chain.",
+        )
     return _signed_pdf(letter_id, view)
 
 
@@ -166,7 +212,7 @@ async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[st
     bind(request, letter_id=letter_id)
     view = await _letter_view(request, letter_id)
     authorize(staff, roles=READ_ROLES, office=view["office"])
-    return view
+    return (await _as_seen_by(request, staff, [view]))[0]
 
 
 @router.post("/letters/{letter_id}/approve", name="approve_letter")

@@ -27,6 +27,7 @@ from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import correlation_id, error_body
 from shared.refusal import Refused
+from shared.reporter import hidden_because
 from shared.runtime import get_catalogue, get_runtime
 
 router = APIRouter()
@@ -148,16 +149,13 @@ async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[
 
 
 def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | None:
-    """Why this reader may not see the raw message (it holds the reporter's identity).
-
-    Anonymous: nobody in the office sees who wrote (only an administrator, for audits).
-    Confidential: only the complaint officer who handles reports, and administrators.
-    """
-    if message.get("anonymous") and Role.ADMIN not in staff.roles:
-        return "anonymous"
-    if message.get("confidential") and not staff.has_any({Role.COMPLAINT_OFFICER, Role.ADMIN}):
-        return "confidential"
-    return None
+    """Why this reader may not see the raw message (it holds the reporter's identity):
+    the one rule of `shared.reporter`."""
+    return hidden_because(
+        staff,
+        confidential=bool(message.get("confidential")),
+        anonymous=bool(message.get("anonymous")),
+    )
 
 
 @router.get("/v1/inbound", tags=["inbound"], summary="Inbound messages of my office")

@@ -20,7 +20,7 @@ from services.notifications.service_layer.complete_task import (
     complete_task,
 )
 from shared.auth import Staff, authorize
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
 from shared.logging import bind_context
 from shared.refusal import Refused
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/cases", tags=["notifications"])
 tasks = APIRouter(prefix="/v1/tasks", tags=["notifications"])
 
 # Analysts read reports, not case files; admins run the system.
-READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
 
 
 class ContactView(BaseModel):
