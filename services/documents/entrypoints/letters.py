@@ -222,6 +222,7 @@ async def approve(
     request: Request,
     staff: Staff,
     new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
 ) -> dict[str, Any]:
     """The official of the current step approves (LetterReviewed, + LetterApproved before
     the signature)."""
@@ -229,7 +230,7 @@ async def approve(
     cmd = ApproveLetter(
         letter_id=letter_id, comment=body.comment, expected_version=body.expected_version
     )
-    await approve_letter(new_uow, cmd, staff, correlation_id(request))
+    await approve_letter(new_uow, cmd, staff, correlation_id(request), catalogue)
     return await _letter_view(request, letter_id)
 
 
