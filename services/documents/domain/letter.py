@@ -446,6 +446,19 @@ def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
     return []
 
 
+def _ensure_in_chain(letter: Letter, roles: Collection[Role]) -> None:
+    """Role before state: a caller none of whose roles is in this letter's chain is told
+    `wrong_role` (403) whatever state the letter is in (never a 409 about its state)."""
+    if not set(roles) & set(letter.chain):
+        if letter.current_role is not None:
+            _ensure_turn(letter, roles)  # wrong_role, naming the step now due
+        raise Refused.forbidden(
+            "wrong_role",
+            "None of your roles takes a step of this letter's chain.",
+            details={"required_roles": sorted(r.value for r in set(letter.chain))},
+        )
+
+
 def _ensure_open(letter: Letter) -> None:
     if letter.status == "signed":
         raise Refused.conflict(
@@ -510,6 +523,7 @@ def approve(
     separation_of_duties: bool = True,
 ) -> list[Event]:
     """The official of the current step approves; before a signature, the letter is approved."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
     ensure_separate(letter, actor, separation_of_duties=separation_of_duties)
@@ -542,6 +556,7 @@ def approve(
 
 def return_(letter: Letter, *, actor: str, roles: Collection[Role], comment: str) -> list[Event]:
     """The official of the current step (the signer too) sends the draft back."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
     if not comment.strip():
@@ -607,6 +622,7 @@ def ensure_can_sign(
 ) -> Role:
     """Refuse before a number is taken: the letter must be approved, it is your step, and
     (with `actor`) you took no earlier step of it."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     if letter.status != "approved":
         if not set(roles) & set(letter.chain):

@@ -24,12 +24,13 @@ from services.documents.entrypoints.dependencies import (
 )
 from services.documents.entrypoints.schemas import UPLOAD_SCHEMA, DocumentBody
 from services.documents.service_layer.decide_checklist import decide_checklist
-from services.documents.service_layer.record_document import record_document
+from services.documents.service_layer.record_document import RECEIVE_ROLES, record_document
 from services.documents.service_layer.upload_document import (
     check_before_upload,
     upload_document,
 )
 from shared.auth import Staff, authorize
+from shared.body_limit import limited
 from shared.http import correlation_id
 from shared.logging import get_logger
 from shared.refusal import Refused
@@ -80,11 +81,11 @@ async def upload(
     A refused upload stores nothing.
     """
     bind(request, case_id=case_id)
+    authorize(staff, roles=RECEIVE_ROLES)  # the role before a byte of the body is read
     limit = get_documents_settings().slrt_documents_max_upload_bytes
-    declared_length = request.headers.get("content-length", "")
-    if declared_length.isdigit() and int(declared_length) > limit + _UPLOAD_OVERHEAD:
-        raise too_large(int(declared_length), limit)
-    form_data = await request.form(max_files=1, max_fields=10)
+    # Refused past the limit while it streams (a chunked body declares no length).
+    streamed = limited(request, limit + _UPLOAD_OVERHEAD, lambda size, _: too_large(size, limit))
+    form_data = await streamed.form(max_files=1, max_fields=10)
     try:
         fields = {k: v for k, v in form_data.items() if isinstance(v, str)}
         part = next((v for v in form_data.values() if isinstance(v, UploadFile)), None)
