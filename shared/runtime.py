@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from shared import eventstore
+from shared import audit, eventstore
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import Consumer, Handler, Origin, RawHandler
 from shared.contracts.base import EVENT_TYPES
@@ -41,7 +41,9 @@ async def migrate_service(dsn: str, name: str, migrations: Path | None) -> None:
     conn = await connect(dsn)
     try:
         await migrate(conn, eventstore.store.SCHEMA, eventstore.store.MIGRATIONS)
-        folders = [CONSUMER_MIGRATIONS] + ([migrations] if migrations else [])
+        folders = [CONSUMER_MIGRATIONS, audit.AUDIT_MIGRATIONS] + (
+            [migrations] if migrations else []
+        )
         await migrate(conn, name, *folders)
     finally:
         await conn.close()
@@ -231,6 +233,7 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, description: str 
     app.state.runtime = runtime
     install_error_handlers(app)
     install_request_context(app)
+    app.include_router(audit.router)  # the auditor's read of the audit log, in every service
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:

@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="Key of the internal read APIs (intake, casework). Set a real one in "
         "production, the same for every service.",
     )
+    # The audit log names a person looked up by NIK by a keyed hash of it, never the NIK:
+    # an auditor asks for one NIK and the service computes the same hash.
+    slrt_audit_key: str = Field(
+        default="dev-audit-key-change-me",
+        description="HMAC key of the identity numbers in the audit log. Set a real one in "
+        "production, the same for every service.",
+    )
     # Where the services find each other's internal APIs (the launcher sets them).
     slrt_intake_url: str = "http://127.0.0.1:8101"
     slrt_casework_url: str = "http://127.0.0.1:8104"

@@ -29,6 +29,7 @@ from services.documents.service_layer.upload_document import (
     check_before_upload,
     upload_document,
 )
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.body_limit import limited
 from shared.http import correlation_id
@@ -143,7 +144,7 @@ async def decide_completeness(
     }
 
 
-@router.get("/files/{file_id}")
+@router.get("/files/{file_id}", dependencies=[audited("read_scan", subject="file_id", kind="file")])
 async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     """A kept scan, for staff of the case's office."""
     bind(request, file_id=file_id)
@@ -160,7 +161,10 @@ async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     )
 
 
-@router.get("/cases/{case_id}/checklist")
+@router.get(
+    "/cases/{case_id}/checklist",
+    dependencies=[audited("read_checklist", subject="case_id", kind="case")],
+)
 async def get_checklist(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     view = await _checklist_view(request, case_id)

@@ -42,6 +42,7 @@ from services.documents.service_layer.issue_letter import issue_letter
 from services.documents.service_layer.resubmit_letter import resubmit_letter
 from services.documents.service_layer.return_letter import return_letter
 from services.documents.service_layer.sign_letter import sign_letter
+from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id
@@ -123,7 +124,10 @@ async def draft(
     return await _letter_view(request, letter_id)
 
 
-@router.get("/cases/{case_id}/letters")
+@router.get(
+    "/cases/{case_id}/letters",
+    dependencies=[audited("read_letters", subject="case_id", kind="case")],
+)
 async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     async with pool(request).acquire() as conn:
@@ -135,7 +139,7 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
     return {"case_id": str(case_id), "letters": await _as_seen_by(request, staff, items)}
 
 
-@router.get("/letters")
+@router.get("/letters", dependencies=[audited("read_letters_waiting")])
 async def get_letters_waiting(
     request: Request,
     staff: Staff,
@@ -169,7 +173,11 @@ async def get_letters_waiting(
     return {"office": office, "roles": roles, "letters": await _as_seen_by(request, staff, items)}
 
 
-@router.get("/letters/{letter_id}.pdf", response_class=Response)
+@router.get(
+    "/letters/{letter_id}.pdf",
+    response_class=Response,
+    dependencies=[audited("read_letter_pdf", subject="letter_id", kind="letter")],
+)
 async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Response:
     """The signed letter as PDF, rendered from the content its hash covers."""
     view = await _letter_view(request, letter_id)
@@ -207,7 +215,10 @@ def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     )
 
 
-@router.get("/letters/{letter_id}")
+@router.get(
+    "/letters/{letter_id}",
+    dependencies=[audited("read_letter", subject="letter_id", kind="letter")],
+)
 async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, letter_id=letter_id)
     view = await _letter_view(request, letter_id)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.eligibility import views
 from services.eligibility.entrypoints.dependencies import CatalogueDep, NewUnitOfWork
 from services.eligibility.service_layer.recheck_case import recheck_case
+from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
@@ -45,6 +46,7 @@ class Recheck(BaseModel):
 @router.get(
     "/v1/cases/{case_id}/eligibility",
     summary="The latest registry and domicile check of a case",
+    dependencies=[audited("read_eligibility", subject="case_id", kind="case")],
 )
 async def get_case_eligibility(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind_context(case_id=str(case_id), correlation_id=str(correlation_id(request)))
@@ -73,6 +75,7 @@ async def _as_seen_by(
 @router.post(
     "/v1/cases/{case_id}/eligibility/recheck",
     summary="Check the registry and domicile again with a NIK the channel did not carry",
+    dependencies=[audited("recheck_eligibility", subject="case_id", kind="case")],
 )
 async def post_recheck(
     case_id: UUID,

@@ -20,6 +20,7 @@ from services.eligibility.domain.registry import RegistryMember
 from services.eligibility.entrypoints.dependencies import CatalogueDep, Lookup, NewUnitOfWork
 from services.eligibility.service_layer.import_extract import import_extract
 from services.eligibility.service_layer.upsert_members import upsert_members
+from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.catalogue import Catalogue, Office, UnknownEntry
 from shared.contracts.vocab import Role
@@ -136,6 +137,7 @@ async def get_snapshots(request: Request, staff: Staff) -> dict[str, Any]:
 
 @router.get(
     "/v1/registry/snapshots/{snapshot_id}/rejects",
+    dependencies=[audited("read_registry_rejects", subject="snapshot_id", kind="snapshot")],
     summary="Rows an import rejected, with line number and reason (administrators)",
 )
 async def get_snapshot_rejects(
@@ -199,6 +201,7 @@ def _logged(staff: StaffIdentity, what: str, why: str, outcome: str) -> None:
 @router.get(
     "/v1/registry/persons/{nik}",
     summary="Is this person listed? The current snapshot's listing, in the office's regions",
+    dependencies=[audited("registry_lookup", subject="nik", kind="nik")],
 )
 async def get_listing(
     nik: str,
@@ -225,6 +228,7 @@ async def get_listing(
 @router.get(
     "/v1/registry/persons/{nik}/history",
     summary="A person's listing in every snapshot, oldest first (the office's regions)",
+    dependencies=[audited("registry_history", subject="nik", kind="nik")],
 )
 async def get_listing_history(
     nik: str,

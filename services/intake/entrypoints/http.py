@@ -22,6 +22,7 @@ from services.intake.views import (
     office_standards,
     record_read,
 )
+from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Role
@@ -124,7 +125,12 @@ async def post_request(request: Request, staff: Staff) -> JSONResponse:
     )
 
 
-@router.get("/v1/inbound/{inbound_id}", tags=["inbound"], summary="One inbound message as received")
+@router.get(
+    "/v1/inbound/{inbound_id}",
+    tags=["inbound"],
+    summary="One inbound message as received",
+    dependencies=[audited("read_inbound", subject="inbound_id", kind="inbound")],
+)
 async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=INBOUND_READ_ROLES)
     runtime = get_runtime(request)
@@ -158,7 +164,12 @@ def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | Non
     )
 
 
-@router.get("/v1/inbound", tags=["inbound"], summary="Inbound messages of my office")
+@router.get(
+    "/v1/inbound",
+    tags=["inbound"],
+    summary="Inbound messages of my office",
+    dependencies=[audited("list_inbound")],
+)
 async def list_inbound(
     request: Request,
     staff: Staff,

@@ -18,6 +18,7 @@ from services.intake.service_layer.dismiss_duplicate import dismiss_duplicate
 from services.intake.service_layer.return_id_card import return_id_card
 from services.intake.service_layer.sign_guest_book import sign_guest_book
 from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.catalogue import Catalogue
 from shared.contracts.vocab import Role
@@ -105,7 +106,12 @@ async def post_classify(
     }
 
 
-@router.get("/v1/duplicates", tags=["duplicates"], summary="Likely duplicates of my office")
+@router.get(
+    "/v1/duplicates",
+    tags=["duplicates"],
+    summary="Likely duplicates of my office",
+    dependencies=[audited("read_duplicates")],
+)
 async def get_duplicates(
     request: Request,
     staff: Staff,
@@ -171,7 +177,12 @@ async def post_visit(
     }
 
 
-@router.get("/v1/desk/visits", tags=["desk"], summary="The guest book of one day")
+@router.get(
+    "/v1/desk/visits",
+    tags=["desk"],
+    summary="The guest book of one day",
+    dependencies=[audited("read_guest_book")],
+)
 async def get_visits(
     request: Request,
     staff: Staff,
@@ -187,7 +198,12 @@ async def get_visits(
     return {"items": items}
 
 
-@router.get("/v1/desk/id-cards", tags=["desk"], summary="ID cards held at reception")
+@router.get(
+    "/v1/desk/id-cards",
+    tags=["desk"],
+    summary="ID cards held at reception",
+    dependencies=[audited("read_id_cards")],
+)
 async def get_id_cards(request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=DESK_ROLES)
     async with get_runtime(request).pool.acquire() as conn:

@@ -19,6 +19,7 @@ from services.notifications.service_layer.complete_task import (
     StaffHow,
     complete_task,
 )
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
@@ -76,7 +77,11 @@ def _without_address(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if k != "recipient_masked"}
 
 
-@router.get("/{case_id}/notifications", response_model=CaseNotifications)
+@router.get(
+    "/{case_id}/notifications",
+    response_model=CaseNotifications,
+    dependencies=[audited("read_notifications", subject="case_id", kind="case")],
+)
 async def case_notifications(case_id: UUID, request: Request, staff: Staff) -> CaseNotifications:
     """The messages for one case, oldest first (staff of the case's office). Recorded."""
     correlation = correlation_id(request)
