@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.documents import views
-from services.documents.adapters.pdf import render_letter
+from services.documents.adapters.signed_pdf import signed_letter_pdf
 from services.documents.config import verify_url
 from services.documents.domain.commands import (
     ApproveLetter,
@@ -189,7 +189,7 @@ async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Res
             "This letter names a confidential reporter: for the complaint officer and the "
             "staff of its chain.",
         )
-    return _signed_pdf(letter_id, view)
+    return await _signed_pdf(letter_id, view)
 
 
 @internal.get("/letters/{letter_id}.pdf", response_class=Response)
@@ -198,15 +198,15 @@ async def get_letter_pdf_for_a_service(letter_id: UUID, request: Request) -> Res
     e-mail): closed by the services' shared key, never by a staff token (the services
     cannot mint one) nor by the citizen's one-time link (that would use it up)."""
     bind(request, letter_id=letter_id)
-    return _signed_pdf(letter_id, await _letter_view(request, letter_id))
+    return await _signed_pdf(letter_id, await _letter_view(request, letter_id))
 
 
-def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
+async def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     if view["status"] != "signed" or not view["content"]:
         raise Refused.conflict(
             "letter_not_signed", "A letter has a PDF once it is signed and numbered."
         )
-    pdf = render_letter(view["content"], verify_url(letter_id, view["content_sha256"]))
+    pdf = await signed_letter_pdf(view["content"], verify_url(letter_id, view["content_sha256"]))
     filename = view["letter_number"].replace("/", "-") + ".pdf"
     return Response(
         content=pdf,
