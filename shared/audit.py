@@ -75,20 +75,26 @@ def nik_subject(nik: str, key: str | None = None) -> str:
     return "nik:" + hmac.new(secret, nik.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _text(value: str | None) -> str | None:
+    # What a caller sent (a purpose, a path) is kept even with a NUL PostgreSQL cannot
+    # store: replaced, never a lost row.
+    return value.replace("\x00", "\ufffd") if value is not None else None
+
+
 async def record(db: asyncpg.Pool | asyncpg.Connection, schema: str, entry: Entry) -> None:
     """Append one row (its position and hashes are the trigger's)."""
     await db.execute(
         f"""INSERT INTO "{schema}".audit_log (actor, actor_office, roles, action, subject,
                 office, purpose, outcome, correlation_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-        entry.actor,
-        entry.actor_office,
+        _text(entry.actor),
+        _text(entry.actor_office),
         list(entry.roles),
         entry.action,
-        entry.subject,
-        entry.office,
-        entry.purpose,
-        entry.outcome,
+        _text(entry.subject),
+        _text(entry.office),
+        _text(entry.purpose),
+        _text(entry.outcome),
         entry.correlation_id,
     )
 

@@ -56,6 +56,11 @@ async def test_reads_and_refusals_are_logged_and_the_chain_shows_a_removed_row(
         assert (
             await client.get(f"/v1/cases/{case_id}/eligibility", headers=DESK)
         ).status_code == 200
+        # A purpose with a NUL (PostgreSQL cannot store it): the row is kept all the same.
+        odd = {"purpose": "desk\x00visit"}
+        assert (
+            await client.get(f"/v1/registry/persons/{NIK}", params=odd, headers=DESK)
+        ).status_code == 200
         refused = await client.get(f"/v1/cases/{case_id}/eligibility", headers=MATARAM)
         assert refused.status_code == 403
         assert (await client.get(f"/v1/cases/{case_id}/eligibility")).status_code == 401
@@ -78,7 +83,9 @@ async def test_reads_and_refusals_are_logged_and_the_chain_shows_a_removed_row(
         assert crossed["outcome"] == "refused:wrong_office" and crossed["office"] == "lumajang"
         assert crossed["actor_office"] == "mataram"
         r = await client.get("/v1/audit", params={"nik": NIK}, headers=AUDITOR)
-        assert [x["action"] for x in r.json()["items"]] == ["registry_lookup"]
+        lookups = r.json()["items"]
+        assert [x["action"] for x in lookups] == ["registry_lookup", "registry_lookup"]
+        assert lookups[1]["purpose"] == "desk\ufffdvisit"
 
         async with pool.acquire() as conn:
             # Without a token nobody read anything: the structured log has it, the chain not.
