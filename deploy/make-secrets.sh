@@ -31,7 +31,7 @@ if [ ! -e "$dir/slrt_jwt_private_key" ]; then
   openssl pkey -in "$dir/slrt_jwt_private_key" -pubout -out "$dir/slrt_jwt_public_key"
 fi
 
-for name in slrt_internal_api_key slrt_letter_link_secret slrt_check_code_secret \
+for name in slrt_internal_api_key slrt_audit_key slrt_letter_link_secret slrt_check_code_secret \
             slrt_survey_link_secret slrt_meta_verify_token \
             slrt_analytics_pepper slrt_analyst_password; do
   put "$name" "$(key)"

@@ -227,6 +227,7 @@ def authorize(
         raise Refused.forbidden(
             "wrong_office",
             f"Staff of office {staff.office!r} cannot act on a case of office {office!r}.",
+            {"office": office, "staff_office": staff.office},
         )
     wanted = set(roles or ())
     if wanted and not staff.has_any(wanted):

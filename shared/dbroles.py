@@ -52,7 +52,9 @@ def migrations_of(service: str) -> list[Path]:
     """The folders `shared.runtime.migrate_service` applies for `service` (found by path:
     `shared` imports no service)."""
     own = REPO_ROOT / "services" / service / "migrations"
-    return [CONSUMER_MIGRATIONS, *([own] if own.is_dir() else [])]
+    from shared.audit import AUDIT_MIGRATIONS
+
+    return [CONSUMER_MIGRATIONS, AUDIT_MIGRATIONS, *([own] if own.is_dir() else [])]
 
 
 def dsn_as(dsn: str, role: str, password: str | None = None) -> str:

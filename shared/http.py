@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -69,6 +70,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code
+        )
+
+    @app.exception_handler(asyncpg.exceptions.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.exceptions.UntranslatableCharacterError)
+    async def _nul(_: Request, exc: asyncpg.exceptions.DataError) -> JSONResponse:
+        # A NUL character (or an unpaired escape) PostgreSQL cannot store in text or jsonb,
+        # wherever it came in (a body field, a query, a path): the whole transaction was
+        # rolled back; refused alike in every service, never a 500.
+        return JSONResponse(
+            error_body(
+                "text_nul",
+                "Text must not contain NUL characters (\\u0000).",
+                {"sqlstate": exc.sqlstate},
+            ),
+            status_code=422,
         )
 
     @app.exception_handler(Exception)

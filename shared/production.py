@@ -7,6 +7,8 @@ the staff web app) is covered."""
 
 from __future__ import annotations
 
+import os
+
 from shared.settings import KEY_SETTINGS, MIN_KEY_BYTES, Settings
 
 
@@ -63,4 +65,12 @@ def _refuse(problems: list[str], process: str) -> None:
 
 def check_production(settings: Settings, process: str) -> None:
     """Stop the process with one clear message if `production_problems` found any."""
-    _refuse(production_problems(settings), process)
+    problems = production_problems(settings)
+    if (
+        process == "documents"
+        and settings.slrt_environment == "production"
+        and not os.environ.get("SLRT_SIGNING_DIR")
+    ):
+        # Letters would be signed by a certificate made up at start-up: not the office's.
+        problems.append("SLRT_SIGNING_DIR (the office's signing key and certificate) is not set")
+    _refuse(problems, process)

@@ -22,7 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
-from shared import eventstore
+from shared import audit, eventstore
 from shared import health as health_checks
 from shared.broker_watch import BrokerState, BrokerWatch, install_log_limiter
 from shared.catalogue import Catalogue, load_catalogue
@@ -66,7 +66,9 @@ async def migrate_service(
             from analytics.setup import migrate_analytics
 
             await migrate_analytics(conn, catalogue)
-        folders = [CONSUMER_MIGRATIONS] + ([migrations] if migrations else [])
+        folders = [CONSUMER_MIGRATIONS, audit.AUDIT_MIGRATIONS] + (
+            [migrations] if migrations else []
+        )
         await migrate(conn, name, *folders)
     finally:
         await conn.close()
@@ -385,6 +387,7 @@ def create_service_app(
     app.state.runtime = runtime
     install_error_handlers(app)
     install_request_context(app, service=runtime.name, access_log=runtime.settings.slrt_access_log)
+    app.include_router(audit.router)  # the auditor's read of the audit log, in every service
 
     @app.get("/health", tags=["ops"], response_model=HealthSummary)
     async def health() -> dict[str, Any]:

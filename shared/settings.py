@@ -33,6 +33,7 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "slrt_check_code_secret",
     "slrt_survey_link_secret",
     "slrt_internal_api_key",
+    "slrt_audit_key",
     "slrt_whatsapp_token",
     # notifications' own settings (services/notifications/config.py)
     "slrt_channels",
@@ -52,6 +53,7 @@ KEY_SETTINGS: tuple[str, ...] = (
     "slrt_check_code_secret",
     "slrt_survey_link_secret",
     "slrt_internal_api_key",
+    "slrt_audit_key",
 )
 MIN_KEY_BYTES = 32
 
@@ -159,6 +161,13 @@ class Settings(BaseSettings):
     slrt_internal_api_key: str = Field(
         default="dev-internal-api-key-change-me",
         description="Key of the internal read APIs (intake, casework). Set a real one in "
+        "production, the same for every service.",
+    )
+    # The audit log names a person looked up by NIK by a keyed hash of it, never the NIK:
+    # an auditor asks for one NIK and the service computes the same hash.
+    slrt_audit_key: str = Field(
+        default="dev-audit-key-change-me",
+        description="HMAC key of the identity numbers in the audit log. Set a real one in "
         "production, the same for every service.",
     )
     # Where the services find each other's internal APIs (the launcher sets them).

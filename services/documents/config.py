@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,13 @@ class DocumentsSettings(BaseSettings):
     )
     slrt_documents_max_upload_bytes: int = Field(
         default=DEFAULT_MAX_BYTES, ge=1024, description="Largest scan accepted, in bytes."
+    )
+    slrt_signing_dir: Path | None = Field(
+        default=None,
+        description="Where each office's signing key and certificate are "
+        "(`<office>.key.pem`, `<office>.cert.pem`, and `chain.pem`): the office's own in "
+        "production. Unset: `<SLRT_DATA_DIR>/keys/signing`, where a test CA and test "
+        "certificates are made on first use (development, tests).",
     )
     slrt_verify_rate_per_minute: int = Field(
         default=60,

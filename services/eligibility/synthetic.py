@@ -221,11 +221,17 @@ def generate_rows(
     deciles: bool = True,
     bad_every: int = 0,
     stats: ExtractStats | None = None,
+    regions: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """The extract's lines (header first), each ending in a newline."""
+    """The extract's lines (header first), each ending in a newline; with `regions`
+    (code prefixes such as "52.71"), of households there only."""
     stats = stats if stats is not None else ExtractStats()
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
-    districts = [d for d in all_districts() if villages_in(d)]
+    districts = [
+        d
+        for d in all_districts()
+        if villages_in(d) and (not regions or any(d.startswith(r) for r in regions))
+    ]
     weights = [rng.lognormvariate(0, 0.7) for _ in districts]
     yield HEADER + "\n"
     line = 1
@@ -326,6 +332,7 @@ def write_extract(
     snapshot_date: date = date(2025, 9, 30),
     deciles: bool = True,
     bad_every: int = 0,
+    regions: tuple[str, ...] = (),
 ) -> ExtractStats:
     """Stream `rows` members to `out` (a path or an open text file); memory stays flat."""
     stats = ExtractStats()
@@ -336,6 +343,7 @@ def write_extract(
         deciles=deciles,
         bad_every=bad_every,
         stats=stats,
+        regions=regions,
     )
     f = out.open("w", encoding="utf-8", newline="") if isinstance(out, Path) else out
     try:
@@ -363,6 +371,9 @@ def main(argv: list[str]) -> None:
     p.add_argument("--snapshot-date", type=date.fromisoformat, default=date(2025, 9, 30))
     p.add_argument("--source", choices=("DTKS", "DTSEN"), default="DTSEN")
     p.add_argument("--bad-every", type=int, default=0, help="spoil every N-th row (tests)")
+    p.add_argument(
+        "--region", action="append", default=[], help="only households there, e.g. 52.71"
+    )
     args = p.parse_args(argv)
     target: Path | TextIO = sys.stdout if args.out == "-" else Path(args.out)
     stats = write_extract(
@@ -372,6 +383,7 @@ def main(argv: list[str]) -> None:
         snapshot_date=args.snapshot_date,
         deciles=args.source == "DTSEN",
         bad_every=args.bad_every,
+        regions=tuple(args.region),
     )
     print(
         f"{stats.rows} members in {stats.households} households, {stats.bad_rows} spoilt, "

@@ -69,6 +69,12 @@ async def snapshot_rejects(
     return [dict(r.items()) for r in rows]
 
 
+async def snapshot_office(pool: asyncpg.Pool, snapshot_id: int) -> tuple[bool, str | None]:
+    """(whether the snapshot exists, the office whose registry administrator loaded it)."""
+    async with pool.acquire() as conn:
+        return await registry.snapshot_office(conn, snapshot_id)
+
+
 async def listing_history(pool: asyncpg.Pool, nik: str) -> list[dict[str, Any]]:
     """The person in every snapshot ever made current, oldest first, as JSON."""
     async with pool.acquire() as conn:

@@ -503,11 +503,32 @@ class Office(_Frozen):
     complaint_response: Duration | None = None
     complaint_note: Text | None = None
     services: dict[str, ServiceStandard] = Field(min_length=1)
+    # The regions whose members of the social registry (DTKS/DTSEN) this office's staff
+    # may read and its registry administrators may load or edit: Kemendagri code prefixes
+    # (regency "35.08", or districts "35.08.01"). Omitted: the office's own `region_code`.
+    registry_regions: tuple[
+        Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}(\.\d{2}(\.\d{4})?)?$")], ...
+    ] = ()
+    # Separation of duties in the letter chain: one person may not take two of its steps
+    # (draft, a review, the signature). On unless the office states otherwise.
+    separation_of_duties: bool = True
 
     @field_validator("services", mode="before")
     @classmethod
     def _services_by_id(cls, value: Any) -> Any:
         return _keyed_by_id(value, "service")
+
+    @property
+    def registry_region_codes(self) -> tuple[str, ...]:
+        return self.registry_regions or (self.region_code,)
+
+    def covers_region(self, region_code: str) -> bool:
+        """Whether a registry member of `region_code` (a village "35.08.01.2001") lies in
+        this office's regions."""
+        return any(
+            region_code == prefix or region_code.startswith(prefix + ".")
+            for prefix in self.registry_region_codes
+        )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Office:

@@ -130,3 +130,13 @@ class AdapterMessage(BaseModel):
         default_factory=dict,
         description="The channel's own payload for this message, kept as it came.",
     )
+    anonymous: bool = Field(
+        default=False,
+        description="The citizen asked not to be known: no event carries their identity "
+        "(the raw message is kept for an administrator only).",
+    )
+    confidential: bool = Field(
+        default=False,
+        description="The citizen asked that their identity be known to the complaint "
+        "officer only (rahasia); other staff see it masked.",
+    )

@@ -43,11 +43,20 @@ class Role(StrEnum):
     PSYCHOLOGIST = "psychologist"
     ANALYST = "analyst"  # reads reports, no case files
     ADMIN = "admin"  # runs the system: rebuilds, catalogue
+    # Loads and corrects the social registry (DTKS/DTSEN) for the office's regions only.
+    REGISTRY_ADMIN = "registry_admin"
+    # Reads the audit log (who read which personal data, when and why); nothing else.
+    AUDITOR = "auditor"
 
     @classmethod
     def _missing_(cls, value: object) -> Role | None:
         # Role names are English; tokens and events written before that still say "kabid".
         return cls.HEAD_OF_DIVISION if value == "kabid" else None
+
+
+# Roles that work on no case: they never read case files, whatever a role set built as
+# "every role but ..." would say.
+NO_CASE_ROLES = frozenset({Role.REGISTRY_ADMIN, Role.AUDITOR})
 
 
 class DurationUnit(StrEnum):

@@ -148,7 +148,7 @@ async def test_lumajang_kks_by_proxy_refused_until_the_village_statement_then_fo
     async with httpx.AsyncClient(timeout=20) as c:
         r = await c.post(
             f"{six.url('eligibility')}/v1/registry/members",
-            headers=bearer(office, Role.ADMIN),
+            headers=bearer(office, Role.REGISTRY_ADMIN),
             json={
                 "members": [
                     {

@@ -52,7 +52,7 @@ def _unique(prefix: str) -> str:
 def add_to_dtks(c: httpx.Client, stack: Stack, office: str, member: dict[str, Any]) -> None:
     r = c.post(
         f"{stack.url('eligibility')}/v1/registry/members",
-        headers=h(office, Role.ADMIN),
+        headers=h(office, Role.REGISTRY_ADMIN),
         json={"members": [{"decile": 2, "snapshot_date": "2026-10-01", **member}]},
     )
     assert r.status_code == 200, r.text

@@ -53,7 +53,7 @@ def types_of(view: dict[str, Any]) -> list[str]:
 
 
 def test_lumajang_kks_reset_pin_letter_end_to_end(stack: Stack) -> None:
-    admin = h("lumajang", Role.ADMIN)
+    admin = h("lumajang", Role.REGISTRY_ADMIN)
     desk = h("lumajang", Role.FRONT_OFFICE, staff="lmj-desk")
     with httpx.Client(timeout=10) as c:
         r = c.post(

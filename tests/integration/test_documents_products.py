@@ -125,7 +125,10 @@ async def casework_disposes(
 
 
 async def checklist(client: httpx.AsyncClient, case_id: UUID, office: str) -> Any:
-    r = await client.get(f"/v1/cases/{case_id}/checklist", headers=auth(office, Role.FRONT_OFFICE))
+    r = await client.get(
+        f"/v1/cases/{case_id}/checklist",
+        headers=auth(office, Role.FRONT_OFFICE, staff_id=f"{office}-{Role.FRONT_OFFICE}"),
+    )
     return r.json() if r.status_code == 200 else None
 
 
@@ -137,7 +140,7 @@ async def bring_everything(client: httpx.AsyncClient, case_id: UUID, office: str
         r = await client.post(
             f"/v1/cases/{case_id}/documents",
             json={"document_type": doc["type"], "form": form},
-            headers=auth(office, Role.FRONT_OFFICE),
+            headers=auth(office, Role.FRONT_OFFICE, staff_id=f"{office}-{Role.FRONT_OFFICE}"),
         )
         assert r.status_code == 201, r.text
     assert (await checklist(client, case_id, office))["complete"]
@@ -355,7 +358,10 @@ async def test_scans_are_kept_with_their_checksum_and_bad_ones_leave_nothing(
         r = await client.get(f"/v1/files/{file_id}", headers=fo)
         assert r.status_code == 200 and r.content == PNG
         assert r.headers["content-type"] == "image/png"
-        r = await client.get(f"/v1/files/{file_id}", headers=auth("kupang", Role.FRONT_OFFICE))
+        r = await client.get(
+            f"/v1/files/{file_id}",
+            headers=auth("kupang", Role.FRONT_OFFICE, staff_id=f"kupang-{Role.FRONT_OFFICE}"),
+        )
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_office"
         again = await client.post(url, headers=fo, **upload("ktp", "copy", PNG, "image/png"))
         assert again.status_code == 200 and again.json()["recorded"] is False
@@ -425,7 +431,7 @@ async def test_the_citizen_is_told_what_to_bring_and_drafting_waits(
     case_id, _ = await register_case(
         store, office="lumajang", service="kks-recommendation", variant="proxy-new-kks", proxy=True
     )
-    fo = auth("lumajang", Role.FRONT_OFFICE)
+    fo = auth("lumajang", Role.FRONT_OFFICE, staff_id=f"lumajang-{Role.FRONT_OFFICE}")
     async with running(create_app(settings)) as client:
         await eventually(lambda: checklist(client, case_id, "lumajang"))
         await client.post(
@@ -438,14 +444,18 @@ async def test_the_citizen_is_told_what_to_bring_and_drafting_waits(
         again = await client.post(f"/v1/cases/{case_id}/checklist/decision", headers=fo)
         assert again.json()["missing"] == r.json()["missing"]
         r = await client.post(
-            f"/v1/cases/{case_id}/letters", json={}, headers=auth("lumajang", Role.OFFICER)
+            f"/v1/cases/{case_id}/letters",
+            json={},
+            headers=auth("lumajang", Role.OFFICER, staff_id=f"lumajang-{Role.OFFICER}"),
         )
         assert r.status_code == 409 and r.json()["error"]["code"] == "requirements_incomplete"
         assert "Materai 10.000" in r.json()["error"]["message"]
         assert r.json()["error"]["details"]["missing"][1] == "materai_10000"
         r = await client.post(
             f"/v1/cases/{case_id}/checklist/decision",
-            headers=auth("lumajang", Role.HEAD_OF_DIVISION),
+            headers=auth(
+                "lumajang", Role.HEAD_OF_DIVISION, staff_id=f"lumajang-{Role.HEAD_OF_DIVISION}"
+            ),
         )
         assert r.status_code == 403
     async with store.acquire() as conn:
@@ -464,20 +474,29 @@ async def test_two_signers_or_two_issuers_at_once_one_wins(
     async with running(create_app(settings)) as client:
         await bring_everything(client, case_id, "lumajang")
         r = await client.post(
-            f"/v1/cases/{case_id}/letters", json={}, headers=auth("lumajang", Role.OFFICER)
+            f"/v1/cases/{case_id}/letters",
+            json={},
+            headers=auth("lumajang", Role.OFFICER, staff_id=f"lumajang-{Role.OFFICER}"),
         )
         letter_id = r.json()["letter_id"]
         for role in (Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION):
             r = await client.post(
-                f"/v1/letters/{letter_id}/approve", json={}, headers=auth("lumajang", role)
+                f"/v1/letters/{letter_id}/approve",
+                json={},
+                headers=auth("lumajang", role, staff_id=f"lumajang-{role}"),
             )
             assert r.status_code == 200
         r = await client.post(
-            f"/v1/letters/{letter_id}/issue", json={}, headers=auth("lumajang", Role.FRONT_OFFICE)
+            f"/v1/letters/{letter_id}/issue",
+            json={},
+            headers=auth("lumajang", Role.FRONT_OFFICE, staff_id=f"lumajang-{Role.FRONT_OFFICE}"),
         )
         assert r.status_code == 409 and r.json()["error"]["code"] == "letter_not_signed"
         r = await client.get(
-            f"/v1/letters/{letter_id}.pdf", headers=auth("lumajang", Role.HEAD_OF_DIVISION)
+            f"/v1/letters/{letter_id}.pdf",
+            headers=auth(
+                "lumajang", Role.HEAD_OF_DIVISION, staff_id=f"lumajang-{Role.HEAD_OF_DIVISION}"
+            ),
         )
         assert r.status_code == 409 and r.json()["error"]["code"] == "letter_not_signed"
 
@@ -489,11 +508,15 @@ async def test_two_signers_or_two_issuers_at_once_one_wins(
         r = await client.post(
             f"/v1/letters/{letter_id}/issue",
             json={},
-            headers=auth("lumajang", Role.HEAD_OF_DIVISION),
+            headers=auth(
+                "lumajang", Role.HEAD_OF_DIVISION, staff_id=f"lumajang-{Role.HEAD_OF_DIVISION}"
+            ),
         )
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_role"
         r = await client.post(
-            f"/v1/letters/{letter_id}/issue", json={}, headers=auth("kupang", Role.FRONT_OFFICE)
+            f"/v1/letters/{letter_id}/issue",
+            json={},
+            headers=auth("kupang", Role.FRONT_OFFICE, staff_id=f"kupang-{Role.FRONT_OFFICE}"),
         )
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_office"
         issuers = [auth("lumajang", Role.FRONT_OFFICE, staff_id=f"fo-{i}") for i in range(2)]
@@ -553,12 +576,13 @@ async def test_the_rebuilt_projections_equal_the_live_ones(
     waiting, _ = await register_case(
         store, office="mataram", service="sembako-complaint", variant="expired"
     )
-    fo = auth("lumajang", Role.FRONT_OFFICE)
+    fo = auth("lumajang", Role.FRONT_OFFICE, staff_id=f"lumajang-{Role.FRONT_OFFICE}")
     app = create_app(settings)
     async with running(app) as client:
         await eventually(lambda: checklist(client, waiting, "mataram"))
         r = await client.post(
-            f"/v1/cases/{waiting}/checklist/decision", headers=auth("mataram", Role.FRONT_OFFICE)
+            f"/v1/cases/{waiting}/checklist/decision",
+            headers=auth("mataram", Role.FRONT_OFFICE, staff_id=f"mataram-{Role.FRONT_OFFICE}"),
         )
         assert r.status_code == 200
         # Lumajang: a scan, then the letter returned once, resubmitted, signed and issued.
@@ -572,23 +596,32 @@ async def test_the_rebuilt_projections_equal_the_live_ones(
         assert r.status_code == 201
         await bring_everything(client, lumajang, "lumajang")
         r = await client.post(
-            f"/v1/cases/{lumajang}/letters", json={}, headers=auth("lumajang", Role.OFFICER)
+            f"/v1/cases/{lumajang}/letters",
+            json={},
+            headers=auth("lumajang", Role.OFFICER, staff_id=f"lumajang-{Role.OFFICER}"),
         )
         letter_id = r.json()["letter_id"]
         r = await client.post(
             f"/v1/letters/{letter_id}/return",
             json={"comment": "Perbaiki"},
-            headers=auth("lumajang", Role.SUB_COORDINATOR),
+            headers=auth(
+                "lumajang", Role.SUB_COORDINATOR, staff_id=f"lumajang-{Role.SUB_COORDINATOR}"
+            ),
         )
         r = await client.post(
-            f"/v1/letters/{letter_id}/resubmit", json={}, headers=auth("lumajang", Role.OFFICER)
+            f"/v1/letters/{letter_id}/resubmit",
+            json={},
+            headers=auth("lumajang", Role.OFFICER, staff_id=f"lumajang-{Role.OFFICER}"),
         )
         for role in (Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION):
             await client.post(
-                f"/v1/letters/{letter_id}/approve", json={}, headers=auth("lumajang", role)
+                f"/v1/letters/{letter_id}/approve",
+                json={},
+                headers=auth("lumajang", role, staff_id=f"lumajang-{role}"),
             )
         r = await client.post(
-            f"/v1/letters/{letter_id}/sign", headers=auth("lumajang", Role.SECRETARY)
+            f"/v1/letters/{letter_id}/sign",
+            headers=auth("lumajang", Role.SECRETARY, staff_id=f"lumajang-{Role.SECRETARY}"),
         )
         assert r.status_code == 200, r.text
         await client.post(f"/v1/letters/{letter_id}/issue", json={}, headers=fo)
@@ -631,7 +664,9 @@ async def test_concurrent_signatures_in_two_offices_with_the_same_code(
         async def ready(office: str, case_id: UUID) -> str:
             await bring_everything(client, case_id, office)
             r = await client.post(
-                f"/v1/cases/{case_id}/letters", json={}, headers=auth(office, Role.BACK_OFFICE)
+                f"/v1/cases/{case_id}/letters",
+                json={},
+                headers=auth(office, Role.BACK_OFFICE, staff_id=f"{office}-{Role.BACK_OFFICE}"),
             )
             assert r.status_code == 201, r.text
             letter_id = str(r.json()["letter_id"])
@@ -639,7 +674,9 @@ async def test_concurrent_signatures_in_two_offices_with_the_same_code(
                 r = await client.post(
                     f"/v1/letters/{letter_id}/approve",
                     json={},
-                    headers=auth(office, Role.HEAD_OF_DIVISION),
+                    headers=auth(
+                        office, Role.HEAD_OF_DIVISION, staff_id=f"{office}-{Role.HEAD_OF_DIVISION}"
+                    ),
                 )
                 assert r.status_code == 200
             return letter_id
@@ -647,7 +684,12 @@ async def test_concurrent_signatures_in_two_offices_with_the_same_code(
         letters = [(office, await ready(office, case_id)) for office, case_id in cases]
         results = await asyncio.gather(
             *(
-                client.post(f"/v1/letters/{lid}/sign", headers=auth(office, Role.HEAD_OF_OFFICE))
+                client.post(
+                    f"/v1/letters/{lid}/sign",
+                    headers=auth(
+                        office, Role.HEAD_OF_OFFICE, staff_id=f"{office}-{Role.HEAD_OF_OFFICE}"
+                    ),
+                )
                 for office, lid in letters
             )
         )

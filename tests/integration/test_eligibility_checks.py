@@ -211,7 +211,7 @@ async def test_admins_upsert_registry_members(settings: Settings, pool: asyncpg.
         "source": "DTSEN",
         "snapshot_date": "2025-09-30",
     }
-    admin = auth("kupang", Role.ADMIN, staff_id="kpg-admin")
+    admin = auth("kupang", Role.REGISTRY_ADMIN, staff_id="kpg-admin")
     async with running(eligibility_app(settings, demo_data=False)) as client:
         async with pool.acquire() as conn:
             assert await conn.fetchval("SELECT count(*) FROM eligibility.registry_members") == 0

@@ -325,11 +325,17 @@ async def test_import_from_the_command_line_and_over_http(
     assert "wrong_header" in done.stderr and "registry is unchanged" in done.stderr
 
     generated = tmp_path / "gen.csv"
-    done = await asyncio.to_thread(cli, "generate", str(generated), "--rows", "50", "--seed", "4")
+    done = await asyncio.to_thread(
+        cli,
+        "generate",
+        str(generated),
+        *("--rows", "50", "--seed", "4"),
+        *("--region", "52.71", "--bad-every", "20"),
+    )
     assert done.returncode == 0, done.stderr
     assert len(generated.read_text().splitlines()) == 51
 
-    admin = auth("mataram", Role.ADMIN, staff_id="adm-1")
+    admin = auth("mataram", Role.REGISTRY_ADMIN, staff_id="adm-1")
     async with running(eligibility_app(settings, demo_data=False)) as client:
         r = await client.post(
             "/v1/registry/imports",
@@ -339,7 +345,10 @@ async def test_import_from_the_command_line_and_over_http(
         )
         assert r.status_code == 200, r.text
         body = r.json()
-        assert (body["rows_loaded"], body["rows_rejected"]) == (50, 0)
+        # A registry administrator of Mataram loads Mataram's households (52.71): the
+        # rest of the registry (the command line's national load) is carried over.
+        assert (body["rows_loaded"], body["rows_rejected"]) == (48, 2)
+        assert body["rows_carried"] == 297
         r = await client.post(
             "/v1/registry/imports",
             params={"source": "DTSEN", "snapshot_date": "2025-10-31"},
@@ -348,12 +357,16 @@ async def test_import_from_the_command_line_and_over_http(
         )
         assert r.status_code == 422 and r.json()["error"]["code"] == "wrong_header"
         assert "unchanged" in r.json()["error"]["message"]
+        r = await client.get(f"/v1/registry/snapshots/{body['snapshot_id']}/rejects", headers=admin)
+        assert [x["line_no"] for x in r.json()["rejects"]] == [21, 41]
+        # The national load's rejected lines (any region) are not for an office to read.
         r = await client.get(
             f"/v1/registry/snapshots/{body['snapshot_id'] - 2}/rejects", headers=admin
         )
-        assert [x["line_no"] for x in r.json()["rejects"]] == [101, 201, 301]
+        assert r.status_code == 404
         nik = rows_of(generated)[0][0]
-        r = await client.get(f"/v1/registry/persons/{nik}/history", headers=admin)
+        why = {"purpose": "audit of the import"}
+        r = await client.get(f"/v1/registry/persons/{nik}/history", params=why, headers=admin)
         assert r.status_code == 200
         assert [h["present"] for h in r.json()["history"]] == [False, True]
         r = await client.get("/v1/registry/snapshots", headers=admin)
@@ -364,7 +377,7 @@ async def test_import_from_the_command_line_and_over_http(
             "superseded",
         ]
         desk = auth("mataram", Role.FRONT_OFFICE)
-        r = await client.get(f"/v1/registry/persons/{nik}/history", headers=desk)
+        r = await client.get(f"/v1/registry/persons/{nik}/history", params=why, headers=desk)
         assert r.status_code == 403
 
 

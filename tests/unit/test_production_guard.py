@@ -92,3 +92,15 @@ def test_a_service_started_in_production_with_a_dev_secret_exits_and_says_why() 
         "intake: refusing to start with SLRT_ENVIRONMENT=production: "
         "SLRT_CHECK_CODE_SECRET is the development default"
     ) in done.stderr
+
+
+def test_documents_in_production_needs_the_offices_signing_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.production import UnsafeProductionSettings, check_production
+    from shared.settings import Settings
+
+    monkeypatch.delenv("SLRT_SIGNING_DIR", raising=False)
+    settings = Settings(slrt_environment="production")
+    with pytest.raises(UnsafeProductionSettings, match="SLRT_SIGNING_DIR"):
+        check_production(settings, "documents")

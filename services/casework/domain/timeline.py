@@ -49,7 +49,7 @@ CASE_EVENT_TYPES: tuple[str, ...] = tuple(
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintRegistered": frozenset({"applicant", "on_behalf_of", "description", "external_id"}),
-    "DtksVerified": frozenset({"nik", "kk_number", "decile"}),
+    "DtksVerified": frozenset({"nik", "kk_number", "decile", "name"}),
     "DtksNotFound": frozenset({"nik", "detail"}),
     # The letter names the applicant and quotes the NIK; the documents service keeps it.
     "LetterDrafted": frozenset({"subject", "body"}),

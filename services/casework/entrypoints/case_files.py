@@ -20,6 +20,7 @@ from services.casework.service_layer.access import (
     IDENTITY_READERS,
     may_see_reporter,
 )
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.logging import get_logger
 from shared.pagination import CURSOR_QUERY, decode_cursor, encode_cursor
@@ -33,7 +34,7 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-@router.get("", response_model=CaseList)
+@router.get("", response_model=CaseList, dependencies=[audited("list_cases")])
 async def list_cases(
     request: Request,
     staff: Staff,
@@ -75,7 +76,11 @@ async def list_cases(
     )
 
 
-@router.get("/{case_id}", response_model=CaseFile)
+@router.get(
+    "/{case_id}",
+    response_model=CaseFile,
+    dependencies=[audited("read_case", subject="case_id", kind="case")],
+)
 async def get_case(case_id: UUID, request: Request, staff: Staff) -> CaseFile:
     """The case file: the case row and its full timeline. The read is recorded."""
     correlation = bind_case(request, case_id)
@@ -101,7 +106,11 @@ async def get_case(case_id: UUID, request: Request, staff: Staff) -> CaseFile:
     return CaseFile(**row, timeline=items)
 
 
-@router.get("/{case_id}/as-of", response_model=CaseAsOf)
+@router.get(
+    "/{case_id}/as-of",
+    response_model=CaseAsOf,
+    dependencies=[audited("read_case_as_of", subject="case_id", kind="case")],
+)
 async def get_case_as_of(
     case_id: UUID,
     request: Request,

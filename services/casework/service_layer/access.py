@@ -6,11 +6,13 @@ these sets, and `shared.auth.authorize` checks them (403 with a reason).
 from __future__ import annotations
 
 from services.casework.domain.model import CaseState
+from shared import reporter
 from shared.auth import StaffIdentity
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
+from shared.reporter import IDENTITY_READERS as IDENTITY_READERS
 
 # Analysts read reports, not case files; admins run the system.
-CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
 # Anyone who works cases (not the receptionist, analyst or admin).
 CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST}
 ASSIGNERS = frozenset(
@@ -60,15 +62,13 @@ IKM_READERS = CASE_READERS | {Role.ANALYST}
 # Counselling notes: the social workers / psychologists the case was assigned to.
 NOTE_READERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST})
 # Who may see who reported a confidential complaint (LAPOR! "rahasia"): the complaint
-# officer, an administrator, and the staff the case was assigned to.
-IDENTITY_READERS = frozenset({Role.COMPLAINT_OFFICER, Role.ADMIN})
+# officer, an administrator, and the staff the case was assigned to (`shared.reporter`,
+# the one rule every service applies).
 
 
 def may_see_reporter(staff: StaffIdentity, state: CaseState) -> bool:
-    return (
-        not state.confidential
-        or staff.has_any(IDENTITY_READERS)
-        or staff.staff_id in state.care_team
+    return reporter.may_see_reporter(
+        staff, confidential=state.confidential, care_team=state.care_team
     )
 
 

@@ -31,6 +31,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PSYCHOLOGIST: "Psikolog",
     Role.ANALYST: "Analis",
     Role.ADMIN: "Administrator",
+    Role.REGISTRY_ADMIN: "Pengelola data DTKS/DTSEN",
+    Role.AUDITOR: "Auditor",
 }
 
 MIN_PASSWORD_LENGTH = 10

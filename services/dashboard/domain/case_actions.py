@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.catalogue import ServiceStandard
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 
 # casework's role sets (service_layer/access.py)
-CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST}
+CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST} - NO_CASE_ROLES
 ASSIGNERS = frozenset(
     {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
 )

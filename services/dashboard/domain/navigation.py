@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 
 # Who reads case files (casework's CASE_READERS): everyone but the analyst and the admin.
-ALL_CASE_ROLES = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+ALL_CASE_ROLES = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
 # Who holds a step of some office's approval chain after the draft (approves or signs).
 APPROVERS = frozenset(
     {Role.SUB_COORDINATOR, Role.HEAD_OF_DIVISION, Role.SECRETARY, Role.HEAD_OF_OFFICE}

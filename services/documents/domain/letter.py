@@ -28,6 +28,11 @@ the chain's default drafter: the Kabid the head chose drafts as Kabid). The draf
 up the rest of the chain above the drafter's own rank ("secara berjenjang"): a Kabid's
 draft skips the Kabid's approval, it is not approved by its own author.
 
+Separation of duties: one person takes one step. The drafter of a revision, or an official
+who approved it, may not approve it again at a later step nor sign it, even with a token
+holding those roles (`same_person_twice`, 403), unless the office's catalogue says
+`separation_of_duties: false`.
+
 A signed letter is issued once (`LetterIssued`): handed over at the desk or sent.
 """
 
@@ -441,6 +446,19 @@ def _approved_if_only_signature_left(drafted: LetterDrafted) -> list[Event]:
     return []
 
 
+def _ensure_in_chain(letter: Letter, roles: Collection[Role]) -> None:
+    """Role before state: a caller none of whose roles is in this letter's chain is told
+    `wrong_role` (403) whatever state the letter is in (never a 409 about its state)."""
+    if not set(roles) & set(letter.chain):
+        if letter.current_role is not None:
+            _ensure_turn(letter, roles)  # wrong_role, naming the step now due
+        raise Refused.forbidden(
+            "wrong_role",
+            "None of your roles takes a step of this letter's chain.",
+            details={"required_roles": sorted(r.value for r in set(letter.chain))},
+        )
+
+
 def _ensure_open(letter: Letter) -> None:
     if letter.status == "signed":
         raise Refused.conflict(
@@ -477,12 +495,38 @@ def _ensure_turn(letter: Letter, roles: Collection[Role]) -> Role:
     )
 
 
+def ensure_separate(letter: Letter, actor: str, *, separation_of_duties: bool = True) -> None:
+    """Separation of duties (on unless the office's catalogue turns it off): one person
+    takes one step of the chain. Whoever drafted this revision, or approved it at an
+    earlier step, may not approve it again at a later step nor sign it, whatever roles
+    their token holds (`same_person_twice`, 403)."""
+    if not separation_of_duties:
+        return
+    taken = ["draft"] if actor == letter.drafted_by else []
+    taken += [f"step {r.step} ({r.role.value})" for r in letter.approvals if r.actor == actor]
+    if taken:
+        raise Refused.forbidden(
+            "same_person_twice",
+            "Separation of duties: you already took a step of this letter ("
+            + ", ".join(taken)
+            + "); another official must take this one.",
+            details={"steps_taken": taken, "current_step": letter.step},
+        )
+
+
 def approve(
-    letter: Letter, *, actor: str, roles: Collection[Role], comment: str = ""
+    letter: Letter,
+    *,
+    actor: str,
+    roles: Collection[Role],
+    comment: str = "",
+    separation_of_duties: bool = True,
 ) -> list[Event]:
     """The official of the current step approves; before a signature, the letter is approved."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
+    ensure_separate(letter, actor, separation_of_duties=separation_of_duties)
     if letter.current_action == "sign":
         raise Refused.conflict(
             "awaiting_signature",
@@ -512,6 +556,7 @@ def approve(
 
 def return_(letter: Letter, *, actor: str, roles: Collection[Role], comment: str) -> list[Event]:
     """The official of the current step (the signer too) sends the draft back."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     role = _ensure_turn(letter, roles)
     if not comment.strip():
@@ -568,8 +613,16 @@ def resubmit(
     return [drafted, *_approved_if_only_signature_left(drafted)]
 
 
-def ensure_can_sign(letter: Letter, roles: Collection[Role]) -> Role:
-    """Refuse before a number is taken: the letter must be approved and it is your step."""
+def ensure_can_sign(
+    letter: Letter,
+    roles: Collection[Role],
+    *,
+    actor: str | None = None,
+    separation_of_duties: bool = True,
+) -> Role:
+    """Refuse before a number is taken: the letter must be approved, it is your step, and
+    (with `actor`) you took no earlier step of it."""
+    _ensure_in_chain(letter, roles)
     _ensure_open(letter)
     if letter.status != "approved":
         if not set(roles) & set(letter.chain):
@@ -579,7 +632,10 @@ def ensure_can_sign(letter: Letter, roles: Collection[Role]) -> Role:
             "The letter still needs approvals before it can be signed.",
             details={"remaining": [r.value for r in letter.remaining]},
         )
-    return _ensure_turn(letter, roles)
+    role = _ensure_turn(letter, roles)
+    if actor is not None:
+        ensure_separate(letter, actor, separation_of_duties=separation_of_duties)
+    return role
 
 
 def sign(
@@ -591,8 +647,9 @@ def sign(
     content_sha256: str,
     signed_at: datetime | None = None,
     content: dict[str, Any] | None = None,
+    separation_of_duties: bool = True,
 ) -> list[Event]:
-    role = ensure_can_sign(letter, roles)
+    role = ensure_can_sign(letter, roles, actor=actor, separation_of_duties=separation_of_duties)
     return [
         LetterSigned(
             letter_id=letter.letter_id,

@@ -20,6 +20,7 @@ from services.documents.entrypoints.dependencies import READ_ROLES, UnitOfWorkFa
 from services.documents.entrypoints.responses import AttachmentTaken, CaseAttachments
 from services.documents.service_layer.accept_attachment import accept_attachment
 from services.documents.service_layer.read_case_attachment import read_case_attachment
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.http import correlation_id
 
@@ -46,7 +47,11 @@ def _authorization(request: Request) -> str:
     return request.headers.get("authorization", "")
 
 
-@router.get("/cases/{case_id}/attachments", response_model=CaseAttachments)
+@router.get(
+    "/cases/{case_id}/attachments",
+    response_model=CaseAttachments,
+    dependencies=[audited("list_attachments", subject="case_id", kind="case")],
+)
 async def list_attachments(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     """Every file the citizen sent on this case: kept (with SHA-256), or not fetchable
     (with the reason), and whether staff accepted it as a checklist item."""
@@ -70,6 +75,7 @@ async def _office_of(conn: Any, case_id: UUID) -> str | None:
 @router.get(
     "/cases/{case_id}/attachments/{attachment_id}",
     response_class=Response,
+    dependencies=[audited("read_attachment", subject="attachment_id", kind="attachment")],
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def get_attachment(

@@ -29,12 +29,14 @@ from services.documents.entrypoints.responses import (
 )
 from services.documents.entrypoints.schemas import UPLOAD_SCHEMA, DocumentBody
 from services.documents.service_layer.decide_checklist import decide_checklist
-from services.documents.service_layer.record_document import record_document
+from services.documents.service_layer.record_document import RECEIVE_ROLES, record_document
 from services.documents.service_layer.upload_document import (
     check_before_upload,
     upload_document,
 )
+from shared.audit import audited
 from shared.auth import Staff, authorize
+from shared.body_limit import limited
 from shared.http import correlation_id
 from shared.logging import get_logger
 from shared.refusal import Refused
@@ -88,11 +90,11 @@ async def upload(
     A refused upload stores nothing.
     """
     bind(request, case_id=case_id)
+    authorize(staff, roles=RECEIVE_ROLES)  # the role before a byte of the body is read
     limit = get_documents_settings().slrt_documents_max_upload_bytes
-    declared_length = request.headers.get("content-length", "")
-    if declared_length.isdigit() and int(declared_length) > limit + _UPLOAD_OVERHEAD:
-        raise too_large(int(declared_length), limit)
-    form_data = await request.form(max_files=1, max_fields=10)
+    # Refused past the limit while it streams (a chunked body declares no length).
+    streamed = limited(request, limit + _UPLOAD_OVERHEAD, lambda size, _: too_large(size, limit))
+    form_data = await streamed.form(max_files=1, max_fields=10)
     try:
         fields = {k: v for k, v in form_data.items() if isinstance(v, str)}
         part = next((v for v in form_data.values() if isinstance(v, UploadFile)), None)
@@ -154,6 +156,7 @@ async def decide_completeness(
     "/files/{file_id}",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+    dependencies=[audited("read_scan", subject="file_id", kind="file")],
 )
 async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     """A kept scan, for staff of the case's office."""
@@ -171,7 +174,11 @@ async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     )
 
 
-@router.get("/cases/{case_id}/checklist", response_model=ChecklistView)
+@router.get(
+    "/cases/{case_id}/checklist",
+    response_model=ChecklistView,
+    dependencies=[audited("read_checklist", subject="case_id", kind="case")],
+)
 async def get_checklist(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     view = await _checklist_view(request, case_id)

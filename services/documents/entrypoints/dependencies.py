@@ -12,13 +12,13 @@ from fastapi import Depends, Request
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
 from services.documents.service_layer.common import NewUnitOfWork
 from shared.catalogue import Catalogue
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
 from shared.logging import bind_context
 from shared.runtime import get_catalogue, get_runtime
 
 # Every staff role of the office may look; analysts read reports, not case files.
-READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST)
+READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST and r not in NO_CASE_ROLES)
 
 
 def unit_of_work(request: Request) -> NewUnitOfWork:

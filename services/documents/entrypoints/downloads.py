@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from services.documents.adapters.pdf import render_letter
+from services.documents.adapters.signed_pdf import signed_letter_pdf
 from services.documents.config import verify_url
 from services.documents.domain.facts import SignedLetter
 from services.documents.entrypoints.dependencies import UnitOfWorkFactory, bind
@@ -23,8 +23,10 @@ from shared.settings import get_settings
 public = APIRouter(prefix="/v1", tags=["verification"])
 
 
-def _render(letter: SignedLetter) -> bytes:
-    return render_letter(letter.content, verify_url(letter.letter_id, letter.content_sha256))
+async def _render(letter: SignedLetter) -> bytes:
+    return await signed_letter_pdf(
+        letter.content, verify_url(letter.letter_id, letter.content_sha256)
+    )
 
 
 @public.get(

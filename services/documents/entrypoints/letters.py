@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.documents import views
-from services.documents.adapters.pdf import render_letter
+from services.documents.adapters.signed_pdf import signed_letter_pdf
 from services.documents.config import verify_url
 from services.documents.domain.commands import (
     ApproveLetter,
@@ -44,13 +44,15 @@ from services.documents.service_layer.issue_letter import issue_letter
 from services.documents.service_layer.resubmit_letter import resubmit_letter
 from services.documents.service_layer.return_letter import return_letter
 from services.documents.service_layer.sign_letter import sign_letter
-from shared.auth import Staff, authorize
+from shared.audit import audited
+from shared.auth import Staff, StaffIdentity, authorize
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id
 from shared.internal_api import require_internal_key
 from shared.logging import get_logger
 from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
+from shared.reporter import MASKED, Reporting, case_reporting, mask_identity
 
 log = get_logger(__name__)
 
@@ -67,6 +69,44 @@ async def _letter_view(request: Request, letter_id: UUID) -> dict[str, Any]:
     if view is None:
         raise letter_not_found(letter_id)
     return view
+
+
+def _letter_team(view: dict[str, Any]) -> set[str]:
+    """The staff ids who acted on the letter: its care team (`shared.reporter`)."""
+    team = {view["drafted_by"], view["signed_by"]}
+    team |= {str(step.get("actor")) for step in view.get("steps_done") or [] if step.get("actor")}
+    return {a.removeprefix("staff:") for a in team if a}
+
+
+def _may_see(staff: StaffIdentity, view: dict[str, Any], reporting: Reporting) -> bool:
+    """A confidential reporter's letter: read in full by whoever the rule allows, by the
+    staff who acted on it, and by the roles of its chain (they must read it to act)."""
+    return reporting.visible_to(staff, _letter_team(view)) or (
+        not reporting.anonymous and staff.has_any(Role(r) for r in view["chain"])
+    )
+
+
+async def _as_seen_by(
+    request: Request, staff: StaffIdentity, letters: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Letters as this reader may see them: the body and the identity in the content
+    masked where the reporter is confidential and the reader is not allowed."""
+    out = []
+    for view in letters:
+        reporting = await case_reporting(pool(request), UUID(view["case_id"]))
+        if _may_see(staff, view, reporting):
+            out.append(view)
+        else:
+            out.append(
+                {
+                    **view,
+                    "subject": MASKED,
+                    "body": MASKED,
+                    "content": mask_identity(view["content"]),
+                    "identity_hidden": True,
+                }
+            )
+    return out
 
 
 @router.post(
@@ -89,7 +129,11 @@ async def draft(
     return await _letter_view(request, letter_id)
 
 
-@router.get("/cases/{case_id}/letters", response_model=CaseLetters)
+@router.get(
+    "/cases/{case_id}/letters",
+    response_model=CaseLetters,
+    dependencies=[audited("read_letters", subject="case_id", kind="case")],
+)
 async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, case_id=case_id)
     async with pool(request).acquire() as conn:
@@ -98,10 +142,12 @@ async def get_case_letters(case_id: UUID, request: Request, staff: Staff) -> dic
             raise case_not_found(case_id)
         authorize(staff, roles=READ_ROLES, office=office)
         items = await views.case_letters(conn, case_id)
-    return {"case_id": str(case_id), "letters": items}
+    return {"case_id": str(case_id), "letters": await _as_seen_by(request, staff, items)}
 
 
-@router.get("/letters", response_model=LettersWaiting)
+@router.get(
+    "/letters", response_model=LettersWaiting, dependencies=[audited("read_letters_waiting")]
+)
 async def get_letters_waiting(
     request: Request,
     staff: Staff,
@@ -152,15 +198,31 @@ async def get_letters_waiting(
         count=len(items),
         actor=staff.actor,
     )
-    return {"office": office, "roles": roles, "letters": items, "next_cursor": next_cursor}
+    return {
+        "office": office,
+        "roles": roles,
+        "letters": await _as_seen_by(request, staff, items),
+        "next_cursor": next_cursor,
+    }
 
 
-@router.get("/letters/{letter_id}.pdf", response_class=Response)
+@router.get(
+    "/letters/{letter_id}.pdf",
+    response_class=Response,
+    dependencies=[audited("read_letter_pdf", subject="letter_id", kind="letter")],
+)
 async def get_letter_pdf(letter_id: UUID, request: Request, staff: Staff) -> Response:
     """The signed letter as PDF, rendered from the content its hash covers."""
     view = await _letter_view(request, letter_id)
     authorize(staff, roles=READ_ROLES, office=view["office"])
-    return _signed_pdf(letter_id, view)
+    if not _may_see(staff, view, await case_reporting(pool(request), UUID(view["case_id"]))):
+        # A PDF cannot be shown in part: a confidential reporter's letter is refused whole.
+        raise Refused.forbidden(
+            "reporter_confidential",
+            "This letter names a confidential reporter: for the complaint officer and the "
+            "staff of its chain.",
+        )
+    return await _signed_pdf(letter_id, view)
 
 
 @internal.get("/letters/{letter_id}.pdf", response_class=Response)
@@ -169,15 +231,15 @@ async def get_letter_pdf_for_a_service(letter_id: UUID, request: Request) -> Res
     e-mail): closed by the services' shared key, never by a staff token (the services
     cannot mint one) nor by the citizen's one-time link (that would use it up)."""
     bind(request, letter_id=letter_id)
-    return _signed_pdf(letter_id, await _letter_view(request, letter_id))
+    return await _signed_pdf(letter_id, await _letter_view(request, letter_id))
 
 
-def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
+async def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     if view["status"] != "signed" or not view["content"]:
         raise Refused.conflict(
             "letter_not_signed", "A letter has a PDF once it is signed and numbered."
         )
-    pdf = render_letter(view["content"], verify_url(letter_id, view["content_sha256"]))
+    pdf = await signed_letter_pdf(view["content"], verify_url(letter_id, view["content_sha256"]))
     filename = view["letter_number"].replace("/", "-") + ".pdf"
     return Response(
         content=pdf,
@@ -186,12 +248,16 @@ def _signed_pdf(letter_id: UUID, view: dict[str, Any]) -> Response:
     )
 
 
-@router.get("/letters/{letter_id}", response_model=Letter)
+@router.get(
+    "/letters/{letter_id}",
+    response_model=Letter,
+    dependencies=[audited("read_letter", subject="letter_id", kind="letter")],
+)
 async def get_letter(letter_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     bind(request, letter_id=letter_id)
     view = await _letter_view(request, letter_id)
     authorize(staff, roles=READ_ROLES, office=view["office"])
-    return view
+    return (await _as_seen_by(request, staff, [view]))[0]
 
 
 @router.post("/letters/{letter_id}/approve", name="approve_letter", response_model=Letter)
@@ -201,6 +267,7 @@ async def approve(
     request: Request,
     staff: Staff,
     new_uow: UnitOfWorkFactory,
+    catalogue: CatalogueOf,
 ) -> dict[str, Any]:
     """The official of the current step approves (LetterReviewed, + LetterApproved before
     the signature)."""
@@ -208,7 +275,7 @@ async def approve(
     cmd = ApproveLetter(
         letter_id=letter_id, comment=body.comment, expected_version=body.expected_version
     )
-    await approve_letter(new_uow, cmd, staff, correlation_id(request))
+    await approve_letter(new_uow, cmd, staff, correlation_id(request), catalogue)
     return await _letter_view(request, letter_id)
 
 

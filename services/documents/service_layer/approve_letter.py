@@ -7,16 +7,27 @@ from uuid import UUID
 
 from services.documents.domain import letter as model
 from services.documents.domain.commands import ApproveLetter
-from services.documents.service_layer.common import NewUnitOfWork, act_on_letter
+from services.documents.service_layer.common import (
+    NewUnitOfWork,
+    act_on_letter,
+    separation_of_duties,
+)
 from shared.auth import StaffIdentity
+from shared.catalogue import Catalogue
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 
 async def approve_letter(
-    new_uow: NewUnitOfWork, cmd: ApproveLetter, staff: StaffIdentity, correlation_id: UUID
+    new_uow: NewUnitOfWork,
+    cmd: ApproveLetter,
+    staff: StaffIdentity,
+    correlation_id: UUID,
+    catalogue: Catalogue | None = None,
 ) -> model.Letter:
+    """`catalogue`: where the office says whether one person may take two steps
+    (`separation_of_duties`; without it, the rule holds)."""
     letter = await act_on_letter(
         new_uow,
         cmd.letter_id,
@@ -24,7 +35,11 @@ async def approve_letter(
         correlation_id,
         cmd.expected_version,
         lambda on_file: model.approve(
-            on_file.letter, actor=staff.actor, roles=staff.roles, comment=cmd.comment
+            on_file.letter,
+            actor=staff.actor,
+            roles=staff.roles,
+            comment=cmd.comment,
+            separation_of_duties=separation_of_duties(catalogue, on_file.case.office),
         ),
     )
     log.info("letter_reviewed", status=letter.status)

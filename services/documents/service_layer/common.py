@@ -54,6 +54,13 @@ def chain_plan(catalogue: Catalogue, case: CaseOnFile) -> model.ChainPlan:
     return model.plan_chain(steps)
 
 
+def separation_of_duties(catalogue: Catalogue | None, office: str) -> bool:
+    """The office's rule (on by default): one person takes one step of a letter's chain."""
+    if catalogue is None or office not in catalogue.offices:
+        return True
+    return catalogue.office(office).separation_of_duties
+
+
 def check_letter(on_file: LetterOnFile, staff: StaffIdentity, expected_version: int | None) -> None:
     """Before any decision on a letter: the office's staff only, on the version they saw."""
     letter = on_file.letter

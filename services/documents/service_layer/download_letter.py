@@ -15,7 +15,8 @@ letter is said), 410 `download_link_expired`, 410 `download_link_used`, 404
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -70,7 +71,7 @@ async def download_letter(
     code: str,
     *,
     secret: str,
-    render: Callable[[SignedLetter], bytes],
+    render: Callable[[SignedLetter], bytes | Awaitable[bytes]],
     now: datetime | None = None,
 ) -> DownloadedLetter:
     moment = now or datetime.now(UTC)
@@ -87,7 +88,8 @@ async def download_letter(
         if signed is None or case_id is None:
             raise letter_not_found(letter_id)
         structlog.contextvars.bind_contextvars(case_id=str(case_id))
-        pdf = render(signed)
+        rendered = render(signed)
+        pdf = await rendered if inspect.isawaitable(rendered) else rendered
         first = await uow.downloads.record(
             code_sha256=code_sha256(code),
             letter=signed,

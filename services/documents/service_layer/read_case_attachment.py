@@ -19,12 +19,12 @@ from services.documents.adapters import attachments as rows
 from services.documents.adapters.attachments import CaseAttachment
 from services.documents.adapters.intake_files import IntakeFiles
 from shared.auth import StaffIdentity, authorize
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.logging import get_logger
 from shared.refusal import Refused
 
 log = get_logger(__name__)
-READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST)
+READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST and r not in NO_CASE_ROLES)
 
 
 @dataclass(frozen=True)

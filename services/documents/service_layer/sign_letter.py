@@ -32,6 +32,7 @@ from services.documents.service_layer.common import (
     check_letter,
     command_meta,
     run,
+    separation_of_duties,
 )
 from shared.auth import StaffIdentity
 from shared.catalogue import Catalogue, Office, Product, Signatory, UnknownEntry
@@ -112,7 +113,10 @@ def decide_signature(
     catalogue: Catalogue, staff: StaffIdentity, moment: datetime, to_sign: LetterToSign
 ) -> tuple[list[Event], dict[str, Any]]:
     letter, case = to_sign.on_file.letter, to_sign.on_file.case
-    role = model.ensure_can_sign(letter, staff.roles)
+    separate = separation_of_duties(catalogue, case.office)
+    role = model.ensure_can_sign(
+        letter, staff.roles, actor=staff.actor, separation_of_duties=separate
+    )
     office = catalogue.office(case.office)
     product = office.service(case.service).product(letter.product)
     number = format_letter_number(
@@ -140,6 +144,7 @@ def decide_signature(
         content_sha256=content_sha256(content),
         signed_at=moment,
         content=content,
+        separation_of_duties=separate,
     )
     return events, content
 
@@ -157,7 +162,12 @@ async def sign_letter(
 
     def check(on_file: LetterOnFile) -> None:  # before a number is taken
         check_letter(on_file, staff, cmd.expected_version)
-        model.ensure_can_sign(on_file.letter, staff.roles)
+        model.ensure_can_sign(
+            on_file.letter,
+            staff.roles,
+            actor=staff.actor,
+            separation_of_duties=separation_of_duties(catalogue, on_file.case.office),
+        )
 
     signed: list[model.Letter] = []
 

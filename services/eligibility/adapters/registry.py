@@ -335,17 +335,31 @@ async def make_current(
 
 
 async def new_snapshot(
-    conn: asyncpg.Connection, *, source: Source, snapshot_date: date, origin: str
+    conn: asyncpg.Connection,
+    *,
+    source: Source,
+    snapshot_date: date,
+    origin: str,
+    office: str | None = None,
 ) -> int:
     return int(
         await conn.fetchval(
-            """INSERT INTO eligibility.registry_snapshots (source, snapshot_date, origin)
-               VALUES ($1, $2, $3) RETURNING snapshot_id""",
+            """INSERT INTO eligibility.registry_snapshots (source, snapshot_date, origin, office)
+               VALUES ($1, $2, $3, $4) RETURNING snapshot_id""",
             source,
             snapshot_date,
             origin,
+            office,
         )
     )
+
+
+async def snapshot_office(conn: asyncpg.Connection, snapshot_id: int) -> tuple[bool, str | None]:
+    """(whether the snapshot exists, the office that loaded it)."""
+    row = await conn.fetchrow(
+        "SELECT office FROM eligibility.registry_snapshots WHERE snapshot_id = $1", snapshot_id
+    )
+    return (row is not None, row["office"] if row is not None else None)
 
 
 def _record(m: RegistryMember) -> tuple[Any, ...]:

@@ -105,6 +105,57 @@ async def refuse_duplicates(
     reader.rows_loaded -= len(rows)
 
 
+def region_patterns(regions: tuple[str, ...]) -> list[str]:
+    """LIKE patterns for the villages under region code prefixes ("35.08" -> "35.08.%")."""
+    return [f"{r}.%" for r in regions] + list(regions)
+
+
+async def refuse_outside_regions(
+    conn: asyncpg.Connection, snapshot_id: int, reader: ExtractReader, regions: tuple[str, ...]
+) -> None:
+    """An office's import lists its own regions only: every other row is refused
+    (`outside_region`), with its line, never loaded."""
+    table = registry.partition_name(snapshot_id)
+    cols = ", ".join(registry.MEMBER_COLUMNS)
+    rows = await conn.fetch(
+        f"""DELETE FROM {table} WHERE NOT (village_code LIKE ANY($1::text[]))
+            RETURNING line_no, {cols}""",
+        region_patterns(regions),
+    )
+    for r in sorted(rows, key=lambda r: r["line_no"]):
+        values = dict(r.items())
+        raw = ",".join("" if values[c] is None else str(values[c]) for c in EXTRACT_COLUMNS)
+        reader.reject(
+            r["line_no"],
+            "outside_region",
+            f"village {r['village_code']} is not in the regions {', '.join(regions)}",
+            raw,
+        )
+    reader.rows_loaded -= len(rows)
+
+
+async def carry_over_other_regions(
+    conn: asyncpg.Connection, snapshot_id: int, regions: tuple[str, ...]
+) -> int:
+    """The current snapshot's members outside `regions` (other offices' regions) go on
+    into the new snapshot unchanged: one office's import never replaces another's rows.
+    A NIK the new extract lists (the person moved here) is taken from the new extract.
+    Carried rows have line 0 (they are on no line of this extract)."""
+    table = registry.partition_name(snapshot_id)
+    cols = ", ".join(registry.MEMBER_COLUMNS)
+    done = await conn.execute(
+        f"""INSERT INTO {table} (line_no, {cols})
+            SELECT 0, {", ".join(f"l.{c}" for c in registry.MEMBER_COLUMNS)}
+            FROM eligibility.registry_listings l
+            WHERE l.snapshot_id = (SELECT snapshot_id FROM eligibility.registry_snapshots
+                                   WHERE status = 'current')
+              AND NOT (l.village_code LIKE ANY($1::text[]))
+              AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.nik = l.nik)""",
+        region_patterns(regions),
+    )
+    return int(done.split()[-1])
+
+
 async def build_indexes(
     conn: asyncpg.Connection,
     sid: int,

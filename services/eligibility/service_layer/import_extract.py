@@ -67,6 +67,7 @@ class ImportReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_carried: int = 0  # other regions' members, carried over from the last snapshot
     rejects: list[RejectedRow] = field(default_factory=list)  # the first REJECT_SAMPLE
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -78,6 +79,7 @@ class ImportReport:
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
+            "rows_carried": self.rows_carried,
             "rejects": [r.__dict__ for r in self.rejects],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -92,9 +94,15 @@ async def import_extract(
     origin: str | None = None,
     max_rejected: float = 0.05,
     second_connection: IndexConnection | None = None,
+    office: str | None = None,
+    regions: tuple[str, ...] = (),
 ) -> ImportReport:
     """Load `path` as the new current snapshot, or raise `Refused` (registry unchanged;
     the `ExtractError` that refused it is its `__cause__`).
+
+    With `regions` (an office's registry administrator's import): rows outside them are
+    refused (`outside_region`), and the current snapshot's members outside them are
+    carried over, so the import replaces that office's regions only.
 
     With `second_connection` (a pool's `acquire`, say), the KK index is built on it while
     `conn` builds the NIK index: two cores instead of one for the last third of the work.
@@ -108,6 +116,8 @@ async def import_extract(
             origin=origin,
             max_rejected=max_rejected,
             second_connection=second_connection,
+            office=office,
+            regions=regions,
         )
     except ExtractError as exc:
         raise Refused.invalid(
@@ -124,13 +134,19 @@ async def _import(
     origin: str | None,
     max_rejected: float,
     second_connection: IndexConnection | None,
+    office: str | None = None,
+    regions: tuple[str, ...] = (),
 ) -> ImportReport:
     if source not in ("DTKS", "DTSEN"):
         raise ExtractError(f"source must be DTKS or DTSEN, not {source!r}")
     started = time.perf_counter()
     async with conn.transaction():
         sid = await registry.new_snapshot(
-            conn, source=source, snapshot_date=snapshot_date, origin=origin or path.name
+            conn,
+            source=source,
+            snapshot_date=snapshot_date,
+            origin=origin or path.name,
+            office=office,
         )
     report = ImportReport(sid, source, snapshot_date)
     timings = report.timings
@@ -152,6 +168,8 @@ async def _import(
                 await registry.create_partition(conn, sid)
                 t0 = time.perf_counter()
                 await registry_copy.copy_rows(conn, sid, reader.chunks())
+                if regions:
+                    await registry_copy.refuse_outside_regions(conn, sid, reader, regions)
                 timings["copy_s"] = time.perf_counter() - t0
             # 2. Its indexes, two at once when there is a second connection.
             t0 = time.perf_counter()
@@ -164,6 +182,12 @@ async def _import(
             async with conn.transaction():
                 await registry_copy.lock_registry(conn)
                 refuse_out_of_order(await _current_date(conn), snapshot_date)
+                if regions:
+                    # Under the registry's lock: no amendment of another region slips
+                    # between the copy of its rows and the swap.
+                    report.rows_carried = await registry_copy.carry_over_other_regions(
+                        conn, sid, regions
+                    )
                 await registry_copy.copy_rejects(conn, sid, spool)
                 await registry_copy.analyze(conn, sid)
                 await registry.make_current(

@@ -81,7 +81,25 @@ class InboundPayload(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _scrub(cls, data: Any) -> Any:
-        return scrub_nul(data) if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            return data
+        data = scrub_nul(data)
+        if not data.get("confidential") and asks_confidential(
+            data.get("subject"), data.get("text")
+        ):
+            data["confidential"] = True
+        return data
+
+
+# A channel with no field for it (e-mail, WhatsApp, Facebook, Instagram, X, an adapter
+# without the flag): the citizen asks for confidentiality by starting the subject or the
+# message with the word RAHASIA ("confidential"), as offices tell them to.
+_CONFIDENTIAL_MARK = re.compile(r"^\W*rahasia\b", re.IGNORECASE)
+
+
+def asks_confidential(*texts: object) -> bool:
+    """Whether the subject or the text starts with the confidentiality mark."""
+    return any(isinstance(t, str) and _CONFIDENTIAL_MARK.match(t) for t in texts)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from lokal.phone import normalize_phone
 from pydantic import ValidationError
 
@@ -65,6 +66,18 @@ def parse_request(raw: bytes) -> RegisterRequest:
         raise Refused.invalid(
             "invalid_request", "The request does not match the schema.", {"errors": errors}
         ) from None
+
+
+def reporter_flags(raw: bytes) -> dict[str, bool]:
+    """`anonymous` / `confidential` as the body states them, read even from a body the
+    schema refuses: a refused request's raw message is guarded like an accepted one's."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: data[k] is True for k in ("anonymous", "confidential") if k in data}
 
 
 def resolve_office(cmd: RegisterRequest, catalogue: Catalogue) -> Office:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.intake.entrypoints.deps import new_uow
 from services.intake.service_layer.read_attachment import read_attachment
+from shared.audit import audited
 from shared.auth import Staff
 from shared.http import correlation_id
 from shared.logging import bind_context
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["attachments"])
 @router.get(
     "/attachments/{attachment_id}",
     response_class=Response,
+    dependencies=[audited("read_attachment", subject="attachment_id", kind="attachment")],
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def get_attachment(attachment_id: UUID, request: Request, staff: Staff) -> Response:

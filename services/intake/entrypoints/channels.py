@@ -18,9 +18,10 @@ from typing import Annotated, Any, Literal
 
 import filetype
 import orjson
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData, UploadFile
 
 from services.intake.adapters.channels.base import (
     Attachment,
@@ -53,6 +54,7 @@ from services.intake.service_layer.record_delivery_statuses import record_delive
 from services.intake.service_layer.refuse_delivery import refuse_delivery
 from services.intake.service_layer.register_request import MAX_BODY_BYTES
 from shared.auth import Staff, StaffIdentity, authorize
+from shared.body_limit import limited
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id, error_body
 from shared.refusal import Refused
@@ -62,6 +64,7 @@ router = APIRouter(tags=["channels"])
 
 DESK_ROLES = (Role.FRONT_OFFICE, Role.RECEPTIONIST, Role.OFFICER, Role.COMPLAINT_OFFICER)
 MAX_SCAN_BYTES = 10 * 1024 * 1024
+_FORM_OVERHEAD = 64 * 1024  # the boundaries and the typed details around the scan
 SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 _KEPT_HEADERS = (
     "content-type",
@@ -119,17 +122,31 @@ async def _known_office(request: Request, delivery: Delivery, channel: Channel, 
         raise await _kept(request, delivery, channel, refusal, office) from None
 
 
-async def _body(request: Request) -> bytes:
+async def _read_delivery(
+    request: Request,
+    source: str,
+    channel: Channel,
+    office: str | None,
+    staff: StaffIdentity | None = None,
+) -> Delivery:
+    """The delivery as it came; one too large is refused (413) while it streams, and its
+    first MAX_BODY_BYTES are kept as rejected like every other refusal of a channel."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Refused(
-                "payload_too_large", f"The body is larger than {MAX_BODY_BYTES}.", status=413
+        if size + len(chunk) > MAX_BODY_BYTES:
+            chunks.append(chunk[: MAX_BODY_BYTES - size])
+            kept = _delivery(request, source, b"".join(chunks), staff)
+            refusal = Refused(
+                "payload_too_large",
+                f"The body is larger than {MAX_BODY_BYTES} bytes; its first bytes are kept.",
+                status=413,
+                details={"max_bytes": MAX_BODY_BYTES},
             )
+            raise await _kept(request, kept, channel, refusal, office) from None
+        size += len(chunk)
         chunks.append(chunk)
-    return b"".join(chunks)
+    return _delivery(request, source, b"".join(chunks), staff)
 
 
 def _delivery(
@@ -183,8 +200,8 @@ async def _webhook(
     """`office` is the one the door's path names: an unknown one is refused (404) and
     kept without an office; a refused delivery is kept with a known one, for that
     office's front office to see."""
-    body = await _body(request)
-    delivery = _delivery(request, source, body)
+    delivery = await _read_delivery(request, source, channel, office)
+    body = delivery.body
     await _known_office(request, delivery, channel, office)
     if not verified(body):
         return await _refuse(
@@ -200,7 +217,20 @@ async def _webhook(
         items = parse(body)
     except PayloadUnreadable as exc:
         return await _refuse(request, delivery, channel, exc.code, exc.message, 400, office)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        # A signed delivery of a shape no message can be made of (a 40-digit sender, a
+        # field of the wrong type): refused with a reason, and kept as it came.
+        message = f"The webhook could not be read as messages: {_reason(exc)}"
+        return await _refuse(request, delivery, channel, "payload_invalid", message, 422, office)
     return await _accept(request, delivery, items)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+    return type(exc).__name__
 
 
 def _model(model: type[BaseModel], body: bytes) -> Any:
@@ -327,8 +357,7 @@ async def lapor(office: str, request: Request) -> JSONResponse:
     },
 )
 async def website(office: str, request: Request) -> JSONResponse:
-    body = await _body(request)
-    delivery = _delivery(request, "website-form", body)
+    delivery = await _read_delivery(request, "website-form", Channel.WEBSITE, office)
     await _known_office(request, delivery, Channel.WEBSITE, office)
     form: WebsiteForm = await _read_kept(request, delivery, Channel.WEBSITE, WebsiteForm, office)
     return await _accept(request, delivery, [form.to_received(office)])
@@ -405,8 +434,7 @@ def _own_office(staff: StaffIdentity, office: str) -> None:
     },
 )
 async def telephone(request: Request, staff: Staff) -> JSONResponse:
-    body = await _body(request)
-    delivery = _delivery(request, "call-log", body, staff)
+    delivery = await _read_delivery(request, "call-log", Channel.TELEPHONE, staff.office, staff)
     call: CallLog = await _read_kept(request, delivery, Channel.TELEPHONE, CallLog, staff.office)
     await _known_office(request, delivery, Channel.TELEPHONE, call.office)
     _own_office(staff, call.office)
@@ -428,9 +456,8 @@ async def telephone(request: Request, staff: Staff) -> JSONResponse:
     },
 )
 async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
-    body = await _body(request)
-    delivery = _delivery(request, "suggestion-box", body, staff)
     channel = Channel.SUGGESTION_BOX
+    delivery = await _read_delivery(request, "suggestion-box", channel, staff.office, staff)
     batch: SuggestionBoxBatch = await _read_kept(
         request, delivery, channel, SuggestionBoxBatch, staff.office
     )
@@ -444,13 +471,51 @@ async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
     response_model=InboundReceived,
     status_code=202,
     summary="A letter received by post: its scan and the details typed in from it",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["details", "scan"],
+                        "properties": {
+                            "details": {
+                                "type": "string",
+                                "maxLength": 20_000,
+                                "description": "LetterDetails as JSON",
+                            },
+                            "scan": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "The scanned letter: PDF, JPEG or PNG",
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
 )
-async def letter(
-    request: Request,
-    staff: Staff,
-    details: Annotated[str, Form(description="LetterDetails as JSON", max_length=20_000)],
-    scan: Annotated[UploadFile, File(description="The scanned letter: PDF, JPEG or PNG")],
-) -> JSONResponse:
+async def letter(request: Request, staff: Staff) -> JSONResponse:
+    # The token is checked before a byte of the body is read, and the body is refused
+    # while it streams once past the scan's limit (never spooled whole first).
+    form = await limited(request, MAX_SCAN_BYTES + _FORM_OVERHEAD).form(max_files=1, max_fields=5)
+    try:
+        return await _letter(request, staff, form)
+    finally:
+        await form.close()
+
+
+async def _letter(request: Request, staff: StaffIdentity, form: FormData) -> JSONResponse:
+    details, scan = form.get("details"), form.get("scan")
+    if not isinstance(details, str) or len(details) > 20_000 or not isinstance(scan, UploadFile):
+        raise Refused.invalid(
+            "invalid_request",
+            "A letter is a multipart form with `details` (JSON, at most 20,000 characters) "
+            "and the file `scan`.",
+            {"fields": ["details", "scan"]},
+        )
     # Until the details are read, what is kept of a refused letter is the details typed in.
     typed = _delivery(request, "letter-scan", details.encode(), staff)
     info: LetterDetails = await _read_kept(

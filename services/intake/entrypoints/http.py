@@ -29,12 +29,14 @@ from services.intake.views import (
     office_standards,
     record_read,
 )
+from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
 from shared.catalogue import Catalogue, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import correlation_id, error_body
 from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
+from shared.reporter import hidden_because
 from shared.runtime import get_catalogue, get_runtime
 
 router = APIRouter()
@@ -138,6 +140,7 @@ async def post_request(request: Request, staff: Staff) -> JSONResponse:
     summary="One inbound message as received",
     response_model=InboundMessage,
     response_model_exclude_unset=True,  # a hidden body is absent, not null
+    dependencies=[audited("read_inbound", subject="inbound_id", kind="inbound")],
 )
 async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[str, Any]:
     authorize(staff, roles=INBOUND_READ_ROLES)
@@ -163,16 +166,13 @@ async def get_inbound(inbound_id: UUID, request: Request, staff: Staff) -> dict[
 
 
 def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | None:
-    """Why this reader may not see the raw message (it holds the reporter's identity).
-
-    Anonymous: nobody in the office sees who wrote (only an administrator, for audits).
-    Confidential: only the complaint officer who handles reports, and administrators.
-    """
-    if message.get("anonymous") and Role.ADMIN not in staff.roles:
-        return "anonymous"
-    if message.get("confidential") and not staff.has_any({Role.COMPLAINT_OFFICER, Role.ADMIN}):
-        return "confidential"
-    return None
+    """Why this reader may not see the raw message (it holds the reporter's identity):
+    the one rule of `shared.reporter`."""
+    return hidden_because(
+        staff,
+        confidential=bool(message.get("confidential")),
+        anonymous=bool(message.get("anonymous")),
+    )
 
 
 @router.get(
@@ -180,6 +180,7 @@ def _identity_hidden(staff: StaffIdentity, message: dict[str, Any]) -> str | Non
     tags=["inbound"],
     summary="Inbound messages of my office, newest first, a page at a time",
     response_model=InboundList,
+    dependencies=[audited("list_inbound")],
 )
 async def list_inbound(
     request: Request,

@@ -28,6 +28,7 @@ from services.intake.service_layer.dismiss_duplicate import dismiss_duplicate
 from services.intake.service_layer.return_id_card import return_id_card
 from services.intake.service_layer.sign_guest_book import sign_guest_book
 from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
+from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.catalogue import Catalogue
 from shared.contracts.vocab import Role
@@ -140,6 +141,7 @@ async def post_classify(
     tags=["duplicates"],
     summary="Likely duplicates of my office, oldest first, a page at a time",
     response_model=DuplicateList,
+    dependencies=[audited("read_duplicates")],
 )
 async def get_duplicates(
     request: Request,
@@ -232,6 +234,7 @@ async def post_visit(
     tags=["desk"],
     summary="The guest book of one day, by queue number, a page at a time",
     response_model=VisitList,
+    dependencies=[audited("read_guest_book")],
 )
 async def get_visits(
     request: Request,
@@ -263,6 +266,7 @@ async def get_visits(
     tags=["desk"],
     summary="ID cards held at reception, longest held first, a page at a time",
     response_model=VisitList,
+    dependencies=[audited("read_id_cards")],
 )
 async def get_id_cards(
     request: Request,

@@ -15,13 +15,13 @@ from services.intake.adapters import attachments as rows
 from services.intake.adapters.attachments import StoredFile
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from shared.auth import StaffIdentity, authorize
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.logging import get_logger
 from shared.refusal import Refused
 
 log = get_logger(__name__)
 
-READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST)
+READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST and r not in NO_CASE_ROLES)
 RESTRICTED_ROLES = (Role.COMPLAINT_OFFICER, Role.ADMIN)
 
 

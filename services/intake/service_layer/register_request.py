@@ -26,6 +26,7 @@ from services.intake.domain.commands import RegisterRequest
 from services.intake.domain.registration import (
     ValidRequest,
     parse_request,
+    reporter_flags,
     resolve_office,
     validate_request,
 )
@@ -228,7 +229,12 @@ def _validate(
             "This command needs one of the roles: " + ", ".join(wanted),
             {"required_roles": wanted, "roles": sorted(r.value for r in staff.roles)},
         )
+    claims.update(reporter_flags(inbound.body))
     cmd = parse_request(inbound.body)
+    # Kept on the raw message too: it holds the reporter's identity, and the flags decide
+    # who may read it (`shared.reporter`).
+    claims["anonymous"] = cmd.anonymous
+    claims["confidential"] = cmd.confidential
     claims["external_id"] = cmd.external_id
     claims["channel"] = cmd.channel if cmd.channel in _CHANNELS else None
     office = resolve_office(cmd, catalogue)

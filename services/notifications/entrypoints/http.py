@@ -20,8 +20,9 @@ from services.notifications.service_layer.complete_task import (
     complete_task,
 )
 from shared.api_models import NEXT_CURSOR_DESCRIPTION
+from shared.audit import audited
 from shared.auth import Staff, authorize
-from shared.contracts.vocab import Role
+from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
 from shared.logging import bind_context
 from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/v1/cases", tags=["notifications"])
 tasks = APIRouter(prefix="/v1/tasks", tags=["notifications"])
 
 # Analysts read reports, not case files; admins run the system.
-READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
+READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
 
 
 class ContactView(BaseModel):
@@ -78,7 +79,11 @@ def _without_address(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if k != "recipient_masked"}
 
 
-@router.get("/{case_id}/notifications", response_model=CaseNotifications)
+@router.get(
+    "/{case_id}/notifications",
+    response_model=CaseNotifications,
+    dependencies=[audited("read_notifications", subject="case_id", kind="case")],
+)
 async def case_notifications(case_id: UUID, request: Request, staff: Staff) -> CaseNotifications:
     """The messages for one case, oldest first (staff of the case's office). Recorded."""
     correlation = correlation_id(request)

@@ -169,6 +169,11 @@ class CallLog(NoNul):
     variant: str | None = Field(default=None, max_length=64)
     notes: str = Field(min_length=1, max_length=10_000, description="What the caller said.")
     anonymous: bool = False
+    confidential: bool = Field(
+        default=False,
+        description="The caller asked that their identity be known to the complaint "
+        "officer only (rahasia).",
+    )
 
     def to_received(self) -> Received:
         return Received(
@@ -182,6 +187,7 @@ class CallLog(NoNul):
                 variant=self.variant,
                 text=self.notes,
                 anonymous=self.anonymous,
+                confidential=self.confidential,
             ),
         )
 
@@ -205,6 +211,14 @@ class LetterDetails(NoNul):
     subject: str = Field(default="", max_length=1000)
     summary: str = Field(min_length=1, max_length=10_000, description="What the letter asks.")
     documents_declared: tuple[str, ...] = Field(default=(), max_length=50)
+    anonymous: bool = Field(
+        default=False, description="An unsigned letter, or one whose writer asks not to be known."
+    )
+    confidential: bool = Field(
+        default=False,
+        description="The writer asks that their identity be known to the complaint officer "
+        "only (rahasia).",
+    )
 
     def to_received(self) -> Received:
         external = None
@@ -218,13 +232,17 @@ class LetterDetails(NoNul):
             received_at=self.received_on or datetime.now(UTC),
             payload=InboundPayload(
                 office=self.office,
-                sender=self.sender.sender(),
-                on_behalf_of=self.on_behalf_of.sender() if self.on_behalf_of else None,
+                sender=Sender() if self.anonymous else self.sender.sender(),
+                on_behalf_of=self.on_behalf_of.sender()
+                if self.on_behalf_of and not self.anonymous
+                else None,
                 service=self.service,
                 variant=self.variant,
                 subject=self.subject,
                 text=self.summary,
                 documents_declared=self.documents_declared,
+                anonymous=self.anonymous,
+                confidential=self.confidential,
                 extra={
                     "letter_number": self.letter_number,
                     "letter_date": self.letter_date.isoformat() if self.letter_date else None,

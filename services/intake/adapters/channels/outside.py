@@ -169,16 +169,21 @@ def read_adapter_message(raw: bytes, offices: Container[str]) -> Received:
             )
         )
     sender = msg.sender
+    anonymous = msg.anonymous
     return Received(
         channel=msg.channel,
         external_id=msg.external_id,
         received_at=msg.received_at,
         payload=InboundPayload(
             office=msg.office,
-            sender=Sender(
+            sender=Sender()
+            if anonymous
+            else Sender(
                 name=sender.name, phone=sender.phone, email=sender.email, handle=sender.handle
             ),
             text=msg.text,
+            anonymous=anonymous,
+            confidential=msg.confidential,
             # Files with their bytes first: `receive_inbound` keeps those in this order.
             attachments=(*(ref for _, ref in inline), *referenced),
             extra={"adapter_schema_version": msg.schema_version},

@@ -35,6 +35,15 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _name(value: Any) -> str | None:
+    """A display name as the platform gives it (a number is a name too), at most 200
+    characters: a citizen's message is never refused for a long profile name (the raw
+    delivery keeps it whole)."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)[:200] or None
+
+
 def parse_whatsapp(body: bytes, office: str) -> list[Received]:
     data = _json_object(body)
     if data.get("object") != "whatsapp_business_account":
@@ -44,8 +53,9 @@ def parse_whatsapp(body: bytes, office: str) -> list[Received]:
         for change in _list(_dict(entry).get("changes")):
             value = _dict(_dict(change).get("value"))
             names = {
-                c.get("wa_id"): _dict(c.get("profile")).get("name")
+                str(c["wa_id"]): _name(_dict(c.get("profile")).get("name"))
                 for c in map(_dict, _list(value.get("contacts")))
+                if isinstance(c.get("wa_id"), str | int)
             }
             for msg in map(_dict, _list(value.get("messages"))):
                 kind = msg.get("type")
@@ -134,7 +144,7 @@ def parse_meta_page(body: bytes, office: str, channel: Channel) -> list[Received
                     payload=InboundPayload(
                         office=office,
                         sender=Sender(
-                            name=author.get("name") or author.get("username"),
+                            name=_name(author.get("name") or author.get("username")),
                             handle=str(author.get("id", "")) or None,
                         ),
                         text=str(value.get("message") or value.get("text") or "")[:10_000],
@@ -163,7 +173,7 @@ def parse_twitter(body: bytes, office: str) -> list[Received]:
                 received_at=from_unix(event.get("created_timestamp"), millis=True),
                 payload=InboundPayload(
                     office=office,
-                    sender=Sender(name=user.get("name"), handle=sender_id or None),
+                    sender=Sender(name=_name(user.get("name")), handle=sender_id or None),
                     text=str(_dict(create.get("message_data")).get("text", ""))[:10_000],
                     extra={"kind": "direct_message", "screen_name": user.get("screen_name")},
                 ),
@@ -180,7 +190,7 @@ def parse_twitter(body: bytes, office: str) -> list[Received]:
                 received_at=from_unix(tweet.get("timestamp_ms"), millis=True),
                 payload=InboundPayload(
                     office=office,
-                    sender=Sender(name=user.get("name"), handle=user.get("id_str")),
+                    sender=Sender(name=_name(user.get("name")), handle=_name(user.get("id_str"))),
                     text=str(tweet.get("text", ""))[:10_000],
                     extra={"kind": "mention", "screen_name": user.get("screen_name")},
                 ),
