@@ -18,7 +18,8 @@ import asyncpg
 import uvicorn
 from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
 from shared import eventstore
@@ -85,6 +86,11 @@ async def _within(part: str, stopping: Awaitable[Any]) -> bool:
         log.warning("stop_failed", part=part, error=repr(exc))
         return False
     return True
+
+
+async def _the_message_itself(msg: StreamMessage[Any]) -> Any:
+    """A subscriber's decoder that hands the handler the message object unchanged."""
+    return msg
 
 
 class ServiceRuntime:
@@ -187,6 +193,10 @@ class ServiceRuntime:
                 batch=True,
                 max_records=consumer.batch_size,
                 ack_policy=AckPolicy.MANUAL,
+                # The handler takes the message itself as its "body": FastStream neither
+                # decodes each record's JSON (the consumer does, once) nor resolves a
+                # context parameter, which its dependency injection did on a worker thread.
+                decoder=_the_message_itself,
             )
             async def on_events(msg: KafkaMessage) -> None:
                 raw = msg.raw_message
