@@ -120,6 +120,15 @@ class _Outcome:
     error: Exception | None = None
 
 
+class _HandlerFailed(Exception):
+    """The handler of the batch's `index`-th event failed without a savepoint: the
+    batch's transaction is rolled back whole."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
 Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
 # A topic whose records are not event envelopes (the outside adapters' topic): the handler
 # gets the raw value and its origin, and raises `Refused` for what it will not take.
@@ -360,22 +369,65 @@ class Consumer:
         return done
 
     async def _in_one_transaction(self, batch: list[_Pending]) -> _Outcome:
+        """One transaction for the batch, without a savepoint per handler (two round trips
+        per event fewer). When a handler fails, that transaction is rolled back whole; the
+        events before the failing one are applied again in one transaction, and the
+        outcome is as a savepoint's: what came before committed, the failing event to be
+        retried on its own. (Should the second run fail too, the batch is applied with a
+        savepoint per handler, `_with_savepoints`.)"""
+        if len(batch) == 1:
+            return await self._with_savepoints(batch)
+        try:
+            return await self._without_savepoints(batch)
+        except _HandlerFailed as failed:
+            index, error = failed.index, failed.error
+        try:
+            outcome = await self._without_savepoints(batch[:index]) if index else _Outcome([])
+        except _HandlerFailed:
+            return await self._with_savepoints(batch)
+        outcome.failed, outcome.error = index, error
+        return outcome
+
+    async def _record_fresh(self, conn: asyncpg.Connection, batch: list[_Pending]) -> set[UUID]:
+        """Record the batch's event ids (one statement); return those not recorded before."""
+        rows = await conn.fetch(
+            f"""INSERT INTO "{self.schema}".processed_events
+                    (event_id, event_type, global_position)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])
+                ORDER BY 1  -- one lock order for every batch: no deadlock between two
+                ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+            [p.envelope.event_id for p in batch],
+            [p.envelope.event_type for p in batch],
+            [p.envelope.global_position for p in batch],
+        )
+        return {r["event_id"] for r in rows}
+
+    async def _without_savepoints(self, batch: list[_Pending]) -> _Outcome:
+        """Every handler of the batch in one transaction, no savepoint; the first failure
+        rolls the whole of it back (`_HandlerFailed`)."""
+        outcome = _Outcome([])
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await self._record_fresh(conn, batch)
+            for i, p in enumerate(batch):
+                if p.envelope.event_id not in fresh:
+                    outcome.applied.append(False)
+                    continue
+                with log_scope(**p.log_values()):
+                    try:
+                        await self.handlers[p.envelope.event_type](conn, p.envelope)
+                    except Exception as exc:
+                        log.warning("event_apply_failed", attempt=1, error=repr(exc))
+                        raise _HandlerFailed(i, exc) from exc
+                outcome.applied.append(True)
+        return outcome
+
+    async def _with_savepoints(self, batch: list[_Pending]) -> _Outcome:
         """One transaction: record the batch's event ids (one statement; those recorded
         before are not applied again), run each handler in a savepoint. At the first
         handler that fails, forget the ids from it on and commit what came before."""
         outcome = _Outcome([])
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"""INSERT INTO "{self.schema}".processed_events
-                        (event_id, event_type, global_position)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])
-                    ORDER BY 1  -- one lock order for every batch: no deadlock between two
-                    ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
-                [p.envelope.event_id for p in batch],
-                [p.envelope.event_type for p in batch],
-                [p.envelope.global_position for p in batch],
-            )
-            fresh = {r["event_id"] for r in rows}
+            fresh = await self._record_fresh(conn, batch)
             for i, p in enumerate(batch):
                 if p.envelope.event_id not in fresh:
                     outcome.applied.append(False)
