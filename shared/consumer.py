@@ -576,8 +576,12 @@ class Consumer:
                 log.error("dead_letter_publish_failed", error=repr(exc))
 
     @fresh_log_context  # nothing of the caller's context leaks in or out
-    async def catch_up(self, *, batch: int = 1000) -> int:
+    async def catch_up(self, *, batch: int = 1000, settled_seconds: float | None = None) -> int:
         """Apply from the event store whatever Kafka has not brought (e.g. broker restart).
+
+        `settled_seconds` (the periodic catch-up's): only events recorded at least that
+        long ago, and the checkpoint stops before the first younger one; live delivery
+        applies those meanwhile, and whatever it never brings is taken next time.
 
         Each read batch is applied as live delivery applies one, in one transaction; a
         failing event is retried on its own (bounded, with back-off), then dead-lettered
@@ -592,7 +596,13 @@ class Consumer:
         cp = Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
         while True:
             async with self.pool.acquire() as conn:
-                events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
+                events, new_cp = await read_all(
+                    conn,
+                    cp,
+                    limit=batch,
+                    event_types=self.event_types,
+                    settled_seconds=settled_seconds,
+                )
             pending = [
                 _Pending(
                     env,

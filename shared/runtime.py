@@ -254,7 +254,10 @@ class ServiceRuntime:
         while True:
             await asyncio.sleep(self.catch_up_seconds)
             try:
-                n = await self.consumer.catch_up()
+                # Only what has been in the store for a whole period: live delivery is
+                # applying the rest (no store read, decode and insert twice); an event the
+                # broker lost is applied within two periods.
+                n = await self.consumer.catch_up(settled_seconds=self.catch_up_seconds)
                 if n:
                     log.warning("caught_up_from_store", applied=n)
             except Exception as exc:
