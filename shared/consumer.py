@@ -6,8 +6,10 @@ once) or a catch-up from the store that meets an event already applied changes n
 
 Events come in batches (what the broker has, up to `BATCH_SIZE`; the store's catch-up in
 its read batches) and a batch is applied in ONE transaction: the processed-event ids are
-recorded in one statement, the handlers run in order, each in a savepoint. An event whose
-handler fails is isolated: the batch commits what came before it, the event is retried on
+recorded in one statement, the handlers run in order, with no savepoint while all goes
+well. An event whose handler fails is isolated: the transaction is rolled back whole and
+what came before the event applied again (should that fail too, with a savepoint per
+handler), so the batch commits what came before it; the event is retried on
 its own (`ATTEMPTS`, back-off `BACKOFF_SECONDS` doubled per attempt) and then dead-lettered
 with its reason, and the batch goes on after it, so the order of the events is kept. The
 caller commits the Kafka offsets only once `deliver_batch` has returned, i.e. after every
