@@ -6,8 +6,10 @@ once) or a catch-up from the store that meets an event already applied changes n
 
 Events come in batches (what the broker has, up to `BATCH_SIZE`; the store's catch-up in
 its read batches) and a batch is applied in ONE transaction: the processed-event ids are
-recorded in one statement, the handlers run in order, each in a savepoint. An event whose
-handler fails is isolated: the batch commits what came before it, the event is retried on
+recorded in one statement, the handlers run in order, with no savepoint while all goes
+well. An event whose handler fails is isolated: the transaction is rolled back whole and
+what came before the event applied again (should that fail too, with a savepoint per
+handler), so the batch commits what came before it; the event is retried on
 its own (`ATTEMPTS`, back-off `BACKOFF_SECONDS` doubled per attempt) and then dead-lettered
 with its reason, and the batch goes on after it, so the order of the events is kept. The
 caller commits the Kafka offsets only once `deliver_batch` has returned, i.e. after every
@@ -118,6 +120,15 @@ class _Outcome:
     applied: list[bool]
     failed: int | None = None
     error: Exception | None = None
+
+
+class _HandlerFailed(Exception):
+    """The handler of the batch's `index`-th event failed without a savepoint: the
+    batch's transaction is rolled back whole."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
 
 
 Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
@@ -360,22 +371,65 @@ class Consumer:
         return done
 
     async def _in_one_transaction(self, batch: list[_Pending]) -> _Outcome:
+        """One transaction for the batch, without a savepoint per handler (two round trips
+        per event fewer). When a handler fails, that transaction is rolled back whole; the
+        events before the failing one are applied again in one transaction, and the
+        outcome is as a savepoint's: what came before committed, the failing event to be
+        retried on its own. (Should the second run fail too, the batch is applied with a
+        savepoint per handler, `_with_savepoints`.)"""
+        if len(batch) == 1:
+            return await self._with_savepoints(batch)
+        try:
+            return await self._without_savepoints(batch)
+        except _HandlerFailed as failed:
+            index, error = failed.index, failed.error
+        try:
+            outcome = await self._without_savepoints(batch[:index]) if index else _Outcome([])
+        except _HandlerFailed:
+            return await self._with_savepoints(batch)
+        outcome.failed, outcome.error = index, error
+        return outcome
+
+    async def _record_fresh(self, conn: asyncpg.Connection, batch: list[_Pending]) -> set[UUID]:
+        """Record the batch's event ids (one statement); return those not recorded before."""
+        rows = await conn.fetch(
+            f"""INSERT INTO "{self.schema}".processed_events
+                    (event_id, event_type, global_position)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])
+                ORDER BY 1  -- one lock order for every batch: no deadlock between two
+                ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+            [p.envelope.event_id for p in batch],
+            [p.envelope.event_type for p in batch],
+            [p.envelope.global_position for p in batch],
+        )
+        return {r["event_id"] for r in rows}
+
+    async def _without_savepoints(self, batch: list[_Pending]) -> _Outcome:
+        """Every handler of the batch in one transaction, no savepoint; the first failure
+        rolls the whole of it back (`_HandlerFailed`)."""
+        outcome = _Outcome([])
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await self._record_fresh(conn, batch)
+            for i, p in enumerate(batch):
+                if p.envelope.event_id not in fresh:
+                    outcome.applied.append(False)
+                    continue
+                with log_scope(**p.log_values()):
+                    try:
+                        await self.handlers[p.envelope.event_type](conn, p.envelope)
+                    except Exception as exc:
+                        log.warning("event_apply_failed", attempt=1, error=repr(exc))
+                        raise _HandlerFailed(i, exc) from exc
+                outcome.applied.append(True)
+        return outcome
+
+    async def _with_savepoints(self, batch: list[_Pending]) -> _Outcome:
         """One transaction: record the batch's event ids (one statement; those recorded
         before are not applied again), run each handler in a savepoint. At the first
         handler that fails, forget the ids from it on and commit what came before."""
         outcome = _Outcome([])
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"""INSERT INTO "{self.schema}".processed_events
-                        (event_id, event_type, global_position)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])
-                    ORDER BY 1  -- one lock order for every batch: no deadlock between two
-                    ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
-                [p.envelope.event_id for p in batch],
-                [p.envelope.event_type for p in batch],
-                [p.envelope.global_position for p in batch],
-            )
-            fresh = {r["event_id"] for r in rows}
+            fresh = await self._record_fresh(conn, batch)
             for i, p in enumerate(batch):
                 if p.envelope.event_id not in fresh:
                     outcome.applied.append(False)
@@ -524,8 +578,12 @@ class Consumer:
                 log.error("dead_letter_publish_failed", error=repr(exc))
 
     @fresh_log_context  # nothing of the caller's context leaks in or out
-    async def catch_up(self, *, batch: int = 1000) -> int:
+    async def catch_up(self, *, batch: int = 1000, settled_seconds: float | None = None) -> int:
         """Apply from the event store whatever Kafka has not brought (e.g. broker restart).
+
+        `settled_seconds` (the periodic catch-up's): only events recorded at least that
+        long ago, and the checkpoint stops before the first younger one; live delivery
+        applies those meanwhile, and whatever it never brings is taken next time.
 
         Each read batch is applied as live delivery applies one, in one transaction; a
         failing event is retried on its own (bounded, with back-off), then dead-lettered
@@ -540,7 +598,13 @@ class Consumer:
         cp = Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
         while True:
             async with self.pool.acquire() as conn:
-                events, new_cp = await read_all(conn, cp, limit=batch, event_types=self.event_types)
+                events, new_cp = await read_all(
+                    conn,
+                    cp,
+                    limit=batch,
+                    event_types=self.event_types,
+                    settled_seconds=settled_seconds,
+                )
             pending = [
                 _Pending(
                     env,

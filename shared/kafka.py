@@ -49,6 +49,9 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
         linger_ms=opts["linger_ms"],
         logger=None,  # structlog carries our own canonical lines
         middlewares=(metrics.kafka_middleware(client_id),),
+        # No dependency injection: the one subscriber (shared/runtime.py) takes the
+        # message as it is, so nothing is resolved (or run on a worker thread) per batch.
+        apply_types=False,
     )
 
 

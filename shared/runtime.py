@@ -19,7 +19,8 @@ import asyncpg
 import uvicorn
 from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
 from shared import audit, eventstore
@@ -90,6 +91,11 @@ async def _within(part: str, stopping: Awaitable[Any]) -> bool:
         log.warning("stop_failed", part=part, error=repr(exc))
         return False
     return True
+
+
+async def _the_message_itself(msg: StreamMessage[Any]) -> Any:
+    """A subscriber's decoder that hands the handler the message object unchanged."""
+    return msg
 
 
 class ServiceRuntime:
@@ -220,6 +226,10 @@ class ServiceRuntime:
                     batch=True,
                     max_records=consumer.batch_size,
                     ack_policy=AckPolicy.MANUAL,
+                    # The handler takes the message itself as its "body": FastStream neither
+                    # decodes each record's JSON (the consumer does, once) nor resolves a
+                    # context parameter (its dependency injection did so on a worker thread).
+                    decoder=_the_message_itself,
                 )
                 subscriber(on_events)
                 return subscriber
@@ -337,7 +347,10 @@ class ServiceRuntime:
         while True:
             await asyncio.sleep(self.catch_up_seconds)
             try:
-                n = await self.consumer.catch_up()
+                # Only what has been in the store for a whole period: live delivery is
+                # applying the rest (no store read, decode and insert twice); an event the
+                # broker lost is applied within two periods.
+                n = await self.consumer.catch_up(settled_seconds=self.catch_up_seconds)
                 if n:
                     log.warning("caught_up_from_store", applied=n)
             except Exception as exc:

@@ -6,6 +6,7 @@ service's decision and the fact that it must be published commit together or not
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -277,6 +278,7 @@ async def read_all(
     *,
     limit: int = 1000,
     event_types: Sequence[str] | None = None,
+    settled_seconds: float | None = None,
 ) -> tuple[list[EventEnvelope], Checkpoint]:
     """Events after `after`, never skipping one that commits late.
 
@@ -284,9 +286,16 @@ async def read_all(
     in the other order). So only events written by transactions older than every
     transaction still in flight (`pg_snapshot_xmin`) are handed out, ordered by
     (transaction, position); anything newer waits for the next call.
+
+    `settled_seconds`: stop at the first event recorded less than that long ago (it and
+    those after it wait for a later call), so a periodic catch-up leaves alone what live
+    delivery is about to bring.
     """
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM eventstore.events
+        f"""SELECT {_COLUMNS},
+                ($5::float8 IS NULL OR recorded_at
+                    < clock_timestamp() - make_interval(secs => $5::float8)) AS settled
+            FROM eventstore.events
             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
               AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
@@ -296,7 +305,10 @@ async def read_all(
         after.position,
         limit,
         list(event_types) if event_types is not None else None,
+        settled_seconds,
     )
+    if settled_seconds is not None:
+        rows = list(itertools.takewhile(lambda r: r["settled"], rows))
     if not rows:
         return [], after
     last = rows[-1]

@@ -91,11 +91,43 @@ async def record_inbound(conn: asyncpg.Connection, **message: Any) -> None:
     await conn.execute(_INSERT_INBOUND, *_inbound_args(**message))
 
 
+# `_INSERT_INBOUND` for many rows in one statement: the columns as arrays (the JSON ones as
+# text, cast: a JSON list would otherwise read as one more dimension of the array).
+_INSERT_INBOUND_MANY = """
+    INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
+        body, body_truncated, entered_by, entered_by_office, correlation_id,
+        status, reason, reason_message, reason_details, case_id, channel, office,
+        external_id, parsed, anonymous, confidential, decided_at)
+    SELECT id, received_at, source, content_type, headers::jsonb, body, body_truncated,
+        entered_by, entered_by_office, correlation_id, status, reason, reason_message,
+        reason_details::jsonb, case_id, channel, office, external_id, parsed::jsonb,
+        anonymous, confidential,
+        CASE WHEN status IN ('received', 'queued') THEN NULL ELSE clock_timestamp() END
+    FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+        $6::bytea[], $7::bool[], $8::text[], $9::text[], $10::uuid[], $11::text[],
+        $12::text[], $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[],
+        $18::text[], $19::text[], $20::bool[], $21::bool[]) WITH ORDINALITY
+        AS u(id, received_at, source, content_type, headers, body, body_truncated,
+            entered_by, entered_by_office, correlation_id, status, reason, reason_message,
+            reason_details, case_id, channel, office, external_id, parsed, anonymous,
+            confidential, n)
+    ORDER BY n"""
+_JSON_ARGS = (4, 13, 18)  # headers, reason_details, parsed: as JSON text
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
 async def record_inbound_many(conn: asyncpg.Connection, messages: list[dict[str, Any]]) -> None:
-    """`record_inbound` for a batch, pipelined in one round trip."""
+    """`record_inbound` for a batch, in one statement."""
     if not messages:
         return
-    await conn.executemany(_INSERT_INBOUND, [_inbound_args(**m) for m in messages])
+    rows = [_inbound_args(**m) for m in messages]
+    columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
+    for i in _JSON_ARGS:
+        columns[i] = [_json_text(v) for v in columns[i]]
+    await conn.execute(_INSERT_INBOUND_MANY, *columns)
 
 
 async def inbound_kept(conn: asyncpg.Connection, inbound_id: UUID) -> bool:
@@ -203,9 +235,19 @@ async def add_registrations(conn: asyncpg.Connection, cases: list[tuple[Identifi
     """`add_registration` for a batch: (case, inbound id) pairs, pipelined."""
     if not cases:
         return
-    await conn.executemany(
-        _INSERT_REGISTRATION,
-        [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases],
+    rows = [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases]
+    await conn.execute(
+        """INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
+               channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
+           SELECT case_id, ticket_number, office, service, variant, channel, external_id,
+               inbound_id, received_at, citizen_id, nik, phone
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+               $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::uuid[],
+               $11::text[], $12::text[]) WITH ORDINALITY
+               AS u(case_id, ticket_number, office, service, variant, channel, external_id,
+                   inbound_id, received_at, citizen_id, nik, phone, n)
+           ORDER BY n""",
+        *(list(c) for c in zip(*rows, strict=True)),
     )
 
 
@@ -427,10 +469,11 @@ async def add_check_codes(
 ) -> None:
     """Keep (case id, ticket, office, code hash) of new cases; never the code."""
     if codes:
-        await conn.executemany(
+        await conn.execute(
             """INSERT INTO intake.check_codes (case_id, ticket_number, office, code_hash)
-               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
-            codes,
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+               ON CONFLICT DO NOTHING""",
+            *(list(c) for c in zip(*codes, strict=True)),
         )
 
 
