@@ -43,6 +43,7 @@ class Role(StrEnum):
     PSYCHOLOGIST = "psychologist"
     ANALYST = "analyst"  # reads reports, no case files
     ADMIN = "admin"  # runs the system: rebuilds, catalogue
+    DATA_PROTECTION_OFFICER = "data_protection_officer"  # PDP officer: erases personal data
 
     @classmethod
     def _missing_(cls, value: object) -> Role | None:
