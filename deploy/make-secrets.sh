@@ -32,7 +32,8 @@ if [ ! -e "$dir/slrt_jwt_private_key" ]; then
 fi
 
 for name in slrt_internal_api_key slrt_letter_link_secret slrt_check_code_secret \
-            slrt_survey_link_secret slrt_meta_verify_token; do
+            slrt_survey_link_secret slrt_meta_verify_token slrt_data_kek \
+            slrt_blind_index_key; do
   put "$name" "$(key)"
 done
 # Placeholders until the office has its channel apps: random, so nothing verifies with them.

@@ -33,6 +33,8 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "slrt_check_code_secret",
     "slrt_survey_link_secret",
     "slrt_internal_api_key",
+    "slrt_data_kek",
+    "slrt_blind_index_key",
     "slrt_whatsapp_token",
     # notifications' own settings (services/notifications/config.py)
     "slrt_channels",

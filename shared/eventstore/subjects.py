@@ -277,12 +277,13 @@ async def destroy_keys(
     conn: asyncpg.Connection, subjects: Sequence[UUID], *, reason: str, by: str
 ) -> int:
     """Drop the data keys of `subjects` (the wrapped key is the only copy): what was
-    encrypted with them can never be read again. Returns how many were still there."""
+    encrypted with them can never be read again; their NIK blind index goes too. Returns
+    how many were still there."""
     return len(
         await conn.fetch(
             """UPDATE eventstore.subjects
-               SET wrapped_key = NULL, erased_at = clock_timestamp(), erased_reason = $2,
-                   erased_by = $3
+               SET wrapped_key = NULL, blind_index = NULL, erased_at = clock_timestamp(),
+                   erased_reason = $2, erased_by = $3
                WHERE subject_id = ANY($1::uuid[]) AND erased_at IS NULL
                RETURNING subject_id""",
             list(subjects),
