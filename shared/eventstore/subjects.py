@@ -229,6 +229,13 @@ async def open_datas(
     return [open_data(_fields(t), d, keys.__getitem__) for t, d in events]
 
 
+def erased_copy(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's data (in clear, as a projection copied it) with each personal field at
+    its erased value: what a service keeps of an erased person's events."""
+    fields = _fields(event_type)
+    return {k: (fields[k] if k in fields and v not in EMPTY else v) for k, v in data.items()}
+
+
 def shape_of(envelope: EventEnvelope) -> EventEnvelope:
     """`envelope` with each sealed field at its erased value: its payload validates
     without any key (a consumer checks what arrives before the batch's keys are read)."""
