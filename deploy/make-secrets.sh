@@ -32,7 +32,7 @@ if [ ! -e "$dir/slrt_jwt_private_key" ]; then
 fi
 
 for name in slrt_internal_api_key slrt_audit_key slrt_letter_link_secret slrt_check_code_secret \
-            slrt_survey_link_secret slrt_meta_verify_token \
+            slrt_survey_link_secret slrt_meta_verify_token slrt_data_kek slrt_blind_index_key \
             slrt_analytics_pepper slrt_analyst_password; do
   put "$name" "$(key)"
 done

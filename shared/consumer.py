@@ -25,7 +25,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -37,6 +37,7 @@ from shared import metrics
 from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope, UnknownEventType
 from shared.eventstore.store import Checkpoint, read_all
+from shared.eventstore.subjects import open_envelopes, shape_of
 from shared.logging import bind_context, fresh_log_context, get_logger, log_scope
 from shared.refusal import Refused
 from shared.retry import RetryPolicy
@@ -92,12 +93,14 @@ class _Pending:
     wire: bytes | None  # as received; None: from the store, serialised if ever needed
     origin: Origin
     via: str | None = None  # "store" for catch-up; Kafka's need no mark
+    # As stored (personal fields sealed): what a dead letter keeps of a catch-up event.
+    sealed: EventEnvelope | None = None
 
     @property
     def raw(self) -> bytes:
         if self.wire is not None:
             return self.wire
-        return orjson.dumps(self.envelope.model_dump(mode="json"))
+        return orjson.dumps((self.sealed or self.envelope).model_dump(mode="json"))
 
     def log_values(self) -> dict[str, Any]:
         env = self.envelope
@@ -195,6 +198,7 @@ class Consumer:
         if handler is None:
             return False
         async with self.pool.acquire() as conn, conn.transaction():
+            envelope = (await open_envelopes(conn, [envelope]))[0]  # a replayed dead letter
             fresh = await conn.fetchval(
                 f"""INSERT INTO "{self.schema}".processed_events
                         (event_id, event_type, global_position)
@@ -228,7 +232,7 @@ class Consumer:
                 pending.append(_Pending(envelope, record.topic, record.raw, record.origin))
         if not pending:
             return
-        trusted = await self._confirmed_by_the_store(pending)
+        trusted = await self._opened(await self._confirmed_by_the_store(pending))
         applied = await self._apply_batch(trusted)
         ms = round((time.perf_counter() - started) * 1000, 2)
         for p, now in applied:
@@ -246,7 +250,9 @@ class Consumer:
         try:
             envelope = EventEnvelope.model_validate(orjson.loads(record.raw))
             if envelope.event_type in self.handlers:
-                envelope.payload()  # validates the schema (with upcasting) before any effect
+                # validates the schema (with upcasting) before any effect; personal fields
+                # are sealed on the wire, opened once the store has confirmed the batch
+                shape_of(envelope).payload()
         except (orjson.JSONDecodeError, ValidationError, UnknownEventType, ValueError) as exc:
             with log_scope():
                 await self._dead_letter(
@@ -323,6 +329,15 @@ class Consumer:
                     NOT_IN_STORE,
                 )
         return trusted
+
+    async def _opened(self, pending: list[_Pending]) -> list[_Pending]:
+        """The batch with its personal fields opened: one key lookup for all of it (keys
+        live no longer than the batch, so none outlives an erasure)."""
+        if not pending:
+            return pending
+        async with self.pool.acquire() as conn:
+            opened = await open_envelopes(conn, [p.envelope for p in pending])
+        return [replace(p, envelope=e) for p, e in zip(pending, opened, strict=True)]
 
     async def _apply_batch(
         self, pending: list[_Pending], *, unless_dead_lettered_before: bool = False
@@ -604,7 +619,9 @@ class Consumer:
                     limit=batch,
                     event_types=self.event_types,
                     settled_seconds=settled_seconds,
+                    opened=False,
                 )
+                opened = await open_envelopes(conn, events)
             pending = [
                 _Pending(
                     env,
@@ -612,8 +629,9 @@ class Consumer:
                     None,
                     store_origin(env),
                     via="store",
+                    sealed=sealed,
                 )
-                for env in events
+                for env, sealed in zip(opened, events, strict=True)
             ]
             done = await self._apply_batch(pending, unless_dead_lettered_before=True)
             total += sum(now for _, now in done)

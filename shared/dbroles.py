@@ -4,7 +4,9 @@
 - `slrt_<service>` (login; one per service with a schema: the five and the staff web app)
   owns its own schema and nothing else. On the event store it may SELECT and INSERT events
   (no UPDATE, DELETE or TRUNCATE, and, not being the owner, no `ALTER TABLE ... DISABLE
-  TRIGGER`), add outbox rows and mark them sent. It has no access to another service's schema.
+  TRIGGER`), add outbox rows and mark them sent, add subjects (crypto-shredding) and drop
+  their keys (an UPDATE of those columns only; no DELETE). It has no access to another
+  service's schema.
 - `slrt_service` (no login) is the group of the service roles: the event store's grants go
   to it once.
 
@@ -112,7 +114,10 @@ async def grant(conn: asyncpg.Connection) -> None:
             GRANT USAGE ON SCHEMA eventstore TO {GROUP};
             GRANT SELECT ON ALL TABLES IN SCHEMA eventstore TO {GROUP};
             GRANT INSERT ON eventstore.events TO {GROUP};
-            GRANT INSERT, UPDATE (sent_at) ON eventstore.outbox TO {GROUP}"""
+            GRANT INSERT, UPDATE (sent_at) ON eventstore.outbox TO {GROUP};
+            GRANT INSERT, UPDATE (blind_index, wrapped_key, erased_at, erased_reason, erased_by)
+                ON eventstore.subjects TO {GROUP};
+            GRANT INSERT ON eventstore.subject_anchors TO {GROUP}"""
     )
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from shared.consumer import Consumer, Origin, RawHandler
 from shared.contracts.base import EventEnvelope, UnknownEventType
+from shared.eventstore.subjects import shape_of
 from shared.refusal import Refused
 
 Result = Literal["applied", "already_applied", "not_handled", "failed"]
@@ -206,7 +207,7 @@ async def _replay_one(
         envelope = EventEnvelope.model_validate(orjson.loads(raw))
         if envelope.event_type not in consumer.handlers:
             return "not_handled", f"{consumer.schema} has no handler for {envelope.event_type}"
-        envelope.payload()  # validates (with upcasting) before any effect
+        shape_of(envelope).payload()  # validates (with upcasting) before any effect
         applied = await consumer.apply(envelope)
     except Refused as refusal:
         return "failed", f"{refusal.code}: {refusal.message}"[:1000]

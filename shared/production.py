@@ -31,6 +31,8 @@ def production_problems(settings: Settings) -> list[str]:
             problems.append(
                 f"{name.upper()} is {len(value.encode())} bytes (at least {MIN_KEY_BYTES})"
             )
+    if not settings.slrt_encrypt_personal_data:
+        problems.append("SLRT_ENCRYPT_PERSONAL_DATA is false (bench and tests only)")
     if not (settings.slrt_jwt_public_key or settings.slrt_jwt_public_key_file):
         problems.append("SLRT_JWT_PUBLIC_KEY (or SLRT_JWT_PUBLIC_KEY_FILE) is not set")
     return problems

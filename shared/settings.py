@@ -34,6 +34,8 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "slrt_survey_link_secret",
     "slrt_internal_api_key",
     "slrt_audit_key",
+    "slrt_data_kek",
+    "slrt_blind_index_key",
     "slrt_whatsapp_token",
     # notifications' own settings (services/notifications/config.py)
     "slrt_channels",
@@ -54,6 +56,8 @@ KEY_SETTINGS: tuple[str, ...] = (
     "slrt_survey_link_secret",
     "slrt_internal_api_key",
     "slrt_audit_key",
+    "slrt_data_kek",
+    "slrt_blind_index_key",
 )
 MIN_KEY_BYTES = 32
 
@@ -169,6 +173,24 @@ class Settings(BaseSettings):
         default="dev-audit-key-change-me",
         description="HMAC key of the identity numbers in the audit log. Set a real one in "
         "production, the same for every service.",
+    )
+    # Crypto-shredding (shared/personal.py, shared/eventstore/subjects.py): each person's
+    # data key is wrapped by this key-encryption key; the blind index of a NIK (one person,
+    # one subject) is an HMAC with the second key.
+    slrt_data_kek: str = Field(
+        default="dev-data-key-encryption-key-change-me",
+        description="Key-encryption key of the per-person data keys (any string of at least "
+        "32 bytes; the AES-256 key is derived from it). The same for every service; losing "
+        "it loses every person's data.",
+    )
+    slrt_blind_index_key: str = Field(
+        default="dev-blind-index-key-change-me",
+        description="HMAC key of the NIK blind index (the same NIK, the same subject).",
+    )
+    slrt_encrypt_personal_data: bool = Field(
+        default=True,
+        description="Bench and tests only: false stores personal fields in clear (to measure "
+        "the cost of encryption). Refused in production.",
     )
     # Where the services find each other's internal APIs (the launcher sets them).
     slrt_intake_url: str = "http://127.0.0.1:8101"

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.casework.adapters.case_projection import CaseProjection, RebuildReport
 from services.casework.entrypoints import (
     case_files,
+    erasure,
     internal,
     lifecycle,
     office,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, watch_seconds: float = 60.0)
     for router in (
         case_files.router,
         lifecycle.router,
+        erasure.router,
         social_work.router,
         referrals.router,
         work.router,

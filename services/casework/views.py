@@ -31,6 +31,7 @@ from services.casework.domain.timeline import (
 from services.casework.service_layer.access import may_read_notes
 from shared.auth import StaffIdentity
 from shared.eventstore.store import read_case
+from shared.eventstore.subjects import open_datas
 from shared.refusal import Refused
 
 _CASE_COLUMNS = """case_id, office, service, variant, channel, ticket_number, status,
@@ -141,10 +142,11 @@ async def confidential_notes(conn: asyncpg.Connection, event_ids: list[UUID]) ->
            WHERE event_id = ANY($1::uuid[])""",
         event_ids,
     )
+    rows = [r for r in rows if r["event_type"] in CONFIDENTIAL_FIELDS]
+    datas = await open_datas(conn, [(r["event_type"], r["data"]) for r in rows])
     return {
-        r["event_id"]: str(r["data"].get(CONFIDENTIAL_FIELDS[r["event_type"]], ""))
-        for r in rows
-        if r["event_type"] in CONFIDENTIAL_FIELDS
+        r["event_id"]: str(d.get(CONFIDENTIAL_FIELDS[r["event_type"]], ""))
+        for r, d in zip(rows, datas, strict=True)
     }
 
 

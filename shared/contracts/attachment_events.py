@@ -14,12 +14,14 @@ of the case's office. The file name travels as it already does in `InboundReceiv
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.contracts.base import Event, register
 from shared.contracts.vocab import Channel
+from shared.personal import Personal
 
 INTAKE_TOPIC = "slrt.intake.events"  # same value as shared.contracts.intake_events
 
@@ -35,7 +37,9 @@ class CaseAttachmentReceived(Event):
     attachment_id: UUID = Field(description="Intake's id of the kept file.")
     inbound_id: UUID = Field(description="The message it came with.")
     channel: Channel
-    file_name: str = Field(max_length=255, examples=["laporan-kehilangan.pdf"])
+    file_name: Annotated[str, Personal()] = Field(
+        max_length=255, examples=["laporan-kehilangan.pdf"]
+    )
     media_type: str = Field(
         max_length=255,
         description="Judged by the file's content where intake fetched it (WhatsApp); "
@@ -63,7 +67,7 @@ class CaseAttachmentFetchFailed(Event):
     attachment_id: UUID
     inbound_id: UUID
     channel: Channel
-    file_name: str = Field(max_length=255)
+    file_name: Annotated[str, Personal()] = Field(max_length=255)
     media_type: str = Field(max_length=255, description="As the channel declared it.")
     reason: str = Field(
         description="Machine-readable: media_not_found, provider_unavailable, "
@@ -71,6 +75,6 @@ class CaseAttachmentFetchFailed(Event):
         "file_empty, checksum_mismatch, no_fetcher.",
         examples=["file_too_large"],
     )
-    message: str = Field(default="", max_length=1000)
+    message: Annotated[str, Personal()] = Field(default="", max_length=1000)
     attempts: int = Field(ge=0, description="Fetch attempts made.")
     received_at: datetime

@@ -9,13 +9,14 @@ and the reason in `reason`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.contracts.base import Event, register
 from shared.contracts.vocab import Role
+from shared.personal import Personal
 
 CASEWORK_TOPIC = "slrt.casework.events"  # same value as shared.contracts.events.CASEWORK_TOPIC
 
@@ -25,7 +26,7 @@ class _CaseworkEvent(Event):
 
     case_id: UUID
     by: str = Field(description="Who did it: staff:<id> or system:casework.")
-    reason: str = Field(default="", max_length=2_000)
+    reason: Annotated[str, Personal()] = Field(default="", max_length=2_000)
 
 
 # ---- lifecycle -------------------------------------------------------------------------
@@ -79,7 +80,9 @@ class CaseAnswered(_CaseworkEvent):
 
     event_type = "CaseAnswered"
 
-    answer: str = Field(default="", max_length=10_000, description="What was answered.")
+    answer: Annotated[str, Personal()] = Field(
+        default="", max_length=10_000, description="What was answered."
+    )
 
 
 @register
@@ -134,7 +137,7 @@ class CaseDelegated(_CaseworkEvent):
     assignee: str = Field(description="Staff id of the official who now owns the case.")
     role: Role = Field(description="The role the new owner acts in.")
     from_role: Role = Field(description="The role the delegating official held the case in.")
-    instruction: str = Field(
+    instruction: Annotated[str, Personal()] = Field(
         default="", max_length=2_000, description="What the delegating official asks for."
     )
 
@@ -201,7 +204,7 @@ class CounsellingSessionRecorded(_CaseworkEvent):
     event_type = "CounsellingSessionRecorded"
 
     session: int = Field(ge=1)
-    notes: str = Field(
+    notes: Annotated[str, Personal()] = Field(
         default="",
         max_length=20_000,
         description="Confidential: readable by the case's social worker and psychologist only.",

@@ -8,12 +8,14 @@ events carry it too; this module imports nothing from events.py, so either may l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Event, register
 from shared.contracts.vocab import Channel, DurationUnit, Role
+from shared.personal import Personal
 
 DOCUMENTS_TOPIC = "slrt.documents.events"  # same value as shared.contracts.events
 
@@ -77,7 +79,7 @@ class LetterDraftingAssigned(Event):
     assignee: str = Field(description="Staff id of the official who drafts.")
     assigned_by: str
     role: Role = Field(description="Role of the official who gave the disposition.")
-    note: str = Field(default="", max_length=2000)
+    note: Annotated[str, Personal()] = Field(default="", max_length=2000)
 
 
 @register

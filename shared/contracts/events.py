@@ -7,7 +7,7 @@ the streams its events are appended to. Field descriptions feed the AsyncAPI doc
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.contracts.base import Event, register
 from shared.contracts.documents_events import CompletionPromise
 from shared.contracts.vocab import Channel, Role
+from shared.personal import ERASED_NIK, Personal
 
 INTAKE_TOPIC = "slrt.intake.events"
 INBOUND_TOPIC = "slrt.intake.inbound"  # raw messages from channel adapters
@@ -80,11 +81,11 @@ class ComplaintRegistered(Event):
     variant: str | None = Field(default=None, examples=["reset-pin"])
     channel: Channel
     external_id: str | None = Field(default=None, description="Id given by the channel.")
-    applicant: Applicant
-    on_behalf_of: Applicant | None = Field(
+    applicant: Annotated[Applicant, Personal()]
+    on_behalf_of: Annotated[Applicant | None, Personal()] = Field(
         default=None, description="Cardholder, when the applicant acts by proxy."
     )
-    description: str = Field(default="", max_length=10_000)
+    description: Annotated[str, Personal()] = Field(default="", max_length=10_000)
     documents_declared: tuple[str, ...] = Field(
         default=(), description="Document types the citizen says they brought."
     )
@@ -115,14 +116,14 @@ class DtksVerified(Event):
     topic = ELIGIBILITY_TOPIC
 
     case_id: UUID
-    nik: str
-    kk_number: str
+    nik: Annotated[str, Personal(erased=ERASED_NIK)]
+    kk_number: Annotated[str, Personal(erased=ERASED_NIK)]
     region_code: str = Field(description="Village code of the household, e.g. 35.08.01.2001.")
     decile: int | None = Field(default=None, ge=1, le=10)
     programmes: tuple[str, ...] = Field(default=(), examples=[["PKH", "BPNT"]])
     source: Literal["DTKS", "DTSEN"] = "DTKS"
     snapshot_date: date
-    name: str | None = Field(
+    name: Annotated[str | None, Personal()] = Field(
         default=None,
         max_length=200,
         description="The person's name as the registry lists it for this NIK. Letters about "
@@ -140,9 +141,9 @@ class DtksNotFound(Event):
     topic = ELIGIBILITY_TOPIC
 
     case_id: UUID
-    nik: str | None
+    nik: Annotated[str | None, Personal()]
     reason: Literal["not_listed", "nik_invalid", "nik_missing", "listed_in_other_region"]
-    detail: str = ""
+    detail: Annotated[str, Personal()] = ""
 
 
 @register
@@ -238,13 +239,13 @@ class LetterDrafted(Event):
     case_id: UUID
     letter_type: str = Field(examples=["rekomendasi-reset-pin"])
     product: str
-    subject: str
-    body: str
+    subject: Annotated[str, Personal()]
+    body: Annotated[str, Personal()]
     drafted_by: str
     chain: tuple[Role, ...] = Field(description="Roles still to act, in order.")
     requested_at: datetime | None = None
     promise: CompletionPromise | None = None
-    about: LetterPerson | None = Field(
+    about: Annotated[LetterPerson | None, Personal()] = Field(
         default=None,
         description="Whom the letter is about, as its public verification page may show "
         "them (name, masked NIK, where the identity comes from). Absent in letters drafted "
@@ -264,7 +265,7 @@ class LetterReviewed(Event):
     step: int
     role: Role
     reviewed_by: str
-    comment: str = ""
+    comment: Annotated[str, Personal()] = ""
 
 
 @register
@@ -279,7 +280,7 @@ class LetterReturned(Event):
     step: int
     role: Role
     returned_by: str
-    comment: str
+    comment: Annotated[str, Personal()]
 
 
 @register
@@ -306,7 +307,7 @@ class LetterSigned(Event):
     signed_by: str
     role: Role
     content_sha256: str
-    content: dict[str, Any] | None = Field(
+    content: Annotated[dict[str, Any] | None, Personal()] = Field(
         default=None,
         description="What the hash covers and the PDF prints (number, date, place, "
         "letterhead, subject, body, signatory): the letter can be re-printed and verified "
@@ -336,8 +337,10 @@ class CaseAssigned(Event):
         description="disposition: the head of office's written instruction (disposisi); "
         "handover: a walk-in visitor taken to the appointed official.",
     )
-    instruction: str = Field(default="", max_length=2_000, description="Text of a disposition.")
-    reason: str = Field(default="", max_length=2_000)
+    instruction: Annotated[str, Personal()] = Field(
+        default="", max_length=2_000, description="Text of a disposition."
+    )
+    reason: Annotated[str, Personal()] = Field(default="", max_length=2_000)
 
 
 @register
@@ -349,7 +352,9 @@ class AssessmentRecorded(Event):
 
     case_id: UUID
     recorded_by: str
-    summary: str = Field(description="Confidential: readable by the case's social worker only.")
+    summary: Annotated[str, Personal()] = Field(
+        description="Confidential: readable by the case's social worker only."
+    )
 
 
 @register
@@ -362,7 +367,7 @@ class ReferralMade(Event):
     case_id: UUID
     referral_id: UUID
     agency: str = Field(examples=["dinas-kesehatan", "bpjs", "pkh"])
-    reason: str
+    reason: Annotated[str, Personal()]
     referred_by: str
     programme: str | None = Field(
         default=None, description="Assistance programme the referral is for.", examples=["kis"]
@@ -377,7 +382,7 @@ class CaseResolved(Event):
     case_id: UUID
     outcome: str = Field(examples=["letter_issued", "referred", "answered"])
     resolved_by: str
-    reason: str = Field(default="", max_length=2_000)
+    reason: Annotated[str, Personal()] = Field(default="", max_length=2_000)
 
 
 # ---- notifications ---------------------------------------------------------------------
@@ -394,7 +399,7 @@ class NotificationSent(Event):
     notification_id: UUID
     channel: Channel
     template: str
-    recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+    recipient: Annotated[str, Personal()] = Field(description="Masked address, e.g. 0812****0001.")
 
 
 @register
@@ -449,7 +454,7 @@ class NotificationDelivered(Event):
     notification_id: UUID
     channel: Channel
     template: str
-    recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+    recipient: Annotated[str, Personal()] = Field(description="Masked address, e.g. 0812****0001.")
     how: DeliveryHow = Field(
         description="smtp, whatsapp_session (inside the 24-hour window), whatsapp_template "
         "(an approved template outside it), messenger, x_direct_message, lapor_follow_up; "
@@ -478,7 +483,7 @@ class NotificationFailed(Event):
     notification_id: UUID
     channel: Channel
     template: str
-    recipient: str = Field(description="Masked address, e.g. 0812****0001.")
+    recipient: Annotated[str, Personal()] = Field(description="Masked address, e.g. 0812****0001.")
     reason: str = Field(
         max_length=1000, description="The provider's reason, as it gave it (no address)."
     )
@@ -512,5 +517,6 @@ from shared.contracts import (  # noqa: E402
     casework_events,  # noqa: F401
     documents_events,  # noqa: F401
     eligibility_events,  # noqa: F401
+    erasure_events,  # noqa: F401
     intake_events,  # noqa: F401
 )

@@ -8,13 +8,14 @@ becomes a case (`ComplaintRegistered`).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.contracts.base import Event, register
 from shared.contracts.vocab import Channel
+from shared.personal import Personal
 
 INBOUND_TOPIC = "slrt.intake.inbound"  # same value as shared.contracts.events.INBOUND_TOPIC
 INTAKE_TOPIC = "slrt.intake.events"
@@ -31,7 +32,7 @@ class InboundReceived(Event):
     channel: Channel
     external_id: str | None = Field(default=None, description="Id given by the channel.")
     received_at: datetime
-    payload: dict[str, Any] = Field(
+    payload: Annotated[dict[str, Any], Personal()] = Field(
         description="What the channel delivered, in the adapter's normalised shape."
     )
 
@@ -47,7 +48,9 @@ class TriageRequested(Event):
     channel: Channel
     office: str | None = None
     reason: str = Field(examples=["service_not_recognised"])
-    summary: str = Field(default="", max_length=500, description="First words, for the queue.")
+    summary: Annotated[str, Personal()] = Field(
+        default="", max_length=500, description="First words, for the queue."
+    )
 
 
 @register
@@ -102,7 +105,7 @@ class DuplicateDismissed(Event):
     case_id: UUID
     duplicate_of: UUID
     dismissed_by: str
-    reason: str = ""
+    reason: Annotated[str, Personal()] = ""
 
 
 @register
@@ -115,8 +118,10 @@ class ReplyReceived(Event):
     case_id: UUID
     inbound_id: UUID
     channel: Channel
-    summary: str = Field(default="", max_length=500)
-    attachments: tuple[str, ...] = Field(default=(), description="File names kept with it.")
+    summary: Annotated[str, Personal()] = Field(default="", max_length=500)
+    attachments: Annotated[tuple[str, ...], Personal()] = Field(
+        default=(), description="File names kept with it."
+    )
 
 
 @register
@@ -130,7 +135,7 @@ class GuestBookSigned(Event):
     office: str
     visit_date: date
     queue_number: str = Field(examples=["A-007"])
-    purpose: str
+    purpose: Annotated[str, Personal()]
     checked_in_by: str
 
 
@@ -183,7 +188,7 @@ class StatusRequested(Event):
     own_citizen: bool = Field(
         description="The sender is the case's own citizen (same phone, e-mail or handle)."
     )
-    reply_to: str = Field(
+    reply_to: Annotated[str, Personal()] = Field(
         max_length=254,
         description="The sender's own address on the channel (phone or e-mail), as the "
         "InboundReceived it answers carried it.",

@@ -68,3 +68,8 @@ def case_stream(case_id: UUID) -> str:
 def notification_stream(case_id: UUID) -> str:
     """What the citizen was told about a case, and through which channel."""
     return f"notification-{case_id}"
+
+
+def erasure_stream(case_id: UUID) -> str:
+    """The erasure of a case's person (PersonalDataErased): owned by casework."""
+    return f"erasure-{case_id}"

@@ -47,6 +47,7 @@ class Role(StrEnum):
     REGISTRY_ADMIN = "registry_admin"
     # Reads the audit log (who read which personal data, when and why); nothing else.
     AUDITOR = "auditor"
+    DATA_PROTECTION_OFFICER = "data_protection_officer"  # PDP officer: erases personal data
 
     @classmethod
     def _missing_(cls, value: object) -> Role | None:

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
+from shared.eventstore.subjects import ToSeal, open_envelopes, seal_appends
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA = "eventstore"
@@ -180,6 +181,18 @@ class EventStore:
             raise RuntimeError("append must run inside a transaction")
         occurred = occurred_at or datetime.now(UTC)
         metas = {id(a): a.meta.model_dump(mode="json") for a in appends}
+        # Personal fields leave this process only sealed with their subject's key
+        # (shared/eventstore/subjects.py): in the table, the outbox and on Kafka.
+        plain = [
+            ToSeal(
+                a.meta.case_id,
+                a.meta.correlation_id,
+                [(e.event_type, e.model_dump(mode="json")) for e in a.events],
+            )
+            for a in appends
+        ]
+        sealed = [d for datas in await seal_appends(conn, plain) for d in datas]
+        plain_data = [d for p in plain for _, d in p.data]
         try:
             rows = await conn.fetch(
                 """
@@ -218,7 +231,7 @@ class EventStore:
                 [v for _, v, _ in rows_in],
                 [e.event_type for _, _, e in rows_in],
                 [e.schema_version for _, _, e in rows_in],
-                [e.model_dump(mode="json") for _, _, e in rows_in],
+                sealed,
                 [metas[id(a)] for a, _, _ in rows_in],
                 [a.meta.case_id for a, _, _ in rows_in],
                 [a.meta.office for a, _, _ in rows_in],
@@ -240,7 +253,11 @@ class EventStore:
             raise
         if publish:
             _wake_after_commit(conn, self.owner)
-        return [envelope_from_row(r) for r in rows]
+        # The caller gets its events as it gave them (rows come back in the input's order).
+        return [
+            envelope_from_row(r).model_copy(update={"data": d})
+            for r, d in zip(rows, plain_data, strict=True)
+        ]
 
 
 async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:
@@ -255,7 +272,7 @@ async def read_stream(conn: asyncpg.Connection, stream_id: str) -> list[EventEnv
         f"SELECT {_COLUMNS} FROM eventstore.events WHERE stream_id = $1 ORDER BY stream_version",
         stream_id,
     )
-    return [envelope_from_row(r) for r in rows]
+    return await open_envelopes(conn, [envelope_from_row(r) for r in rows])
 
 
 async def read_case(
@@ -269,7 +286,7 @@ async def read_case(
         case_id,
         until,
     )
-    return [envelope_from_row(r) for r in rows]
+    return await open_envelopes(conn, [envelope_from_row(r) for r in rows])
 
 
 async def read_all(
@@ -279,6 +296,7 @@ async def read_all(
     limit: int = 1000,
     event_types: Sequence[str] | None = None,
     settled_seconds: float | None = None,
+    opened: bool = True,
 ) -> tuple[list[EventEnvelope], Checkpoint]:
     """Events after `after`, never skipping one that commits late.
 
@@ -289,7 +307,8 @@ async def read_all(
 
     `settled_seconds`: stop at the first event recorded less than that long ago (it and
     those after it wait for a later call), so a periodic catch-up leaves alone what live
-    delivery is about to bring.
+    delivery is about to bring. `opened=False`: with their personal fields sealed, as
+    stored.
     """
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS},
@@ -312,6 +331,7 @@ async def read_all(
     if not rows:
         return [], after
     last = rows[-1]
-    return [envelope_from_row(r) for r in rows], Checkpoint(
+    envelopes = [envelope_from_row(r) for r in rows]
+    return await open_envelopes(conn, envelopes) if opened else envelopes, Checkpoint(
         int(last["transaction_id"]), last["global_position"]
     )

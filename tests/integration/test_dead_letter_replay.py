@@ -25,7 +25,7 @@ from shared.consumer import Consumer, handles, store_origin
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import CaseAssigned, ComplaintRegistered
 from shared.contracts.vocab import Role
-from shared.eventstore.store import EventStore
+from shared.eventstore.store import EventStore, read_all
 from shared.retry import RetryPolicy
 from shared.runtime import ServiceRuntime, migrate_service
 from shared.settings import REPO_ROOT, Settings
@@ -59,7 +59,9 @@ async def _registered(pool: asyncpg.Pool) -> tuple[UUID, EventEnvelope]:
         [env] = await EventStore("intake").append(
             conn, f"complaint-{case_id}", 0, [registration(case_id)], meta
         )
-    return case_id, env
+    async with pool.acquire() as conn:  # as the relay publishes it: personal fields sealed
+        stored, _ = await read_all(conn, opened=False)
+    return case_id, next(e for e in stored if e.event_id == env.event_id)
 
 
 async def _cases(pool: asyncpg.Pool, case_id: UUID) -> int:

@@ -29,6 +29,7 @@ from services.casework.domain.timeline import TimelineEntry
 from shared.contracts.base import Event, EventEnvelope, decode_payload
 from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
 from shared.contracts.vocab import Channel
+from shared.eventstore.subjects import open_datas
 
 # pg_advisory locks: one 64-bit key for "the projections as a whole" and a two-int key
 # space (class, hashtext(case id)) for one case. The two forms never collide.
@@ -300,7 +301,8 @@ async def stored_events(
             list(event_types),
         )
         while rows := await cursor.fetch(batch):
-            yield [_stored_event(row) for row in rows]
+            datas = await open_datas(conn, [(r["event_type"], r["data"]) for r in rows])
+            yield [_stored_event(row, data) for row, data in zip(rows, datas, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +328,7 @@ class StoredEvent:
         return decode_payload(self.event_type, self.schema_version, self.data)
 
 
-def _stored_event(row: Any) -> StoredEvent:
+def _stored_event(row: Any, data: dict[str, Any]) -> StoredEvent:
     channel = row["channel"]
     return StoredEvent(
         row["global_position"],
@@ -334,7 +336,7 @@ def _stored_event(row: Any) -> StoredEvent:
         row["stream_id"],
         row["event_type"],
         row["schema_version"],
-        row["data"],
+        data,  # personal fields opened
         row["case_id"],
         row["actor"],
         Channel(channel) if channel is not None else None,

@@ -17,6 +17,7 @@ from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAt
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import DocumentReceived
 from shared.eventstore.store import envelope_from_row
+from shared.eventstore.subjects import open_envelopes
 
 _COLUMNS = """global_position, event_id, stream_id, stream_version, event_type,
     schema_version, data, case_id, office, correlation_id, causation_id, actor, channel,
@@ -99,7 +100,7 @@ async def refold(conn: asyncpg.Connection) -> int:
         [CaseAttachmentReceived.event_type, CaseAttachmentFetchFailed.event_type],
         DocumentReceived.event_type,
     )
-    await project(conn, [envelope_from_row(r) for r in rows])
+    await project(conn, await open_envelopes(conn, [envelope_from_row(r) for r in rows]))
     return len(rows)
 
 

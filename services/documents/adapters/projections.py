@@ -42,6 +42,7 @@ from shared.contracts.events import (
     LetterSigned,
 )
 from shared.eventstore.store import envelope_from_row
+from shared.eventstore.subjects import open_envelopes
 from shared.refusal import Refused
 
 # The events the rebuild refolds besides the service's own streams: what it takes in.
@@ -361,7 +362,7 @@ async def events_to_refold(
         INBOUND,
     )
     while rows := await cursor.fetch(batch):
-        yield [envelope_from_row(row) for row in rows]
+        yield await open_envelopes(conn, [envelope_from_row(row) for row in rows])
 
 
 async def last_position(conn: asyncpg.Connection) -> int:

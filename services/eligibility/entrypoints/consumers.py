@@ -8,9 +8,13 @@ from services.eligibility.adapters.unit_of_work import PostgresEligibilityUnitOf
 from services.eligibility.service_layer.when_complaint_registered_check_eligibility import (
     when_complaint_registered_check_eligibility,
 )
+from services.eligibility.service_layer.when_personal_data_erased_forget import (
+    forget_erased_person,
+)
 from shared.catalogue import Catalogue
 from shared.consumer import Handler, handles
 from shared.contracts.base import EventEnvelope
+from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.events import ComplaintRegistered
 from shared.eventstore.store import EventStore
 from shared.logging import bind_context
@@ -31,4 +35,12 @@ def build_handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler
         uow = PostgresEligibilityUnitOfWork.joined(conn, store)
         await when_complaint_registered_check_eligibility(lambda: uow, catalogue, event, envelope)
 
-    return handles(ComplaintRegistered, on_complaint_registered)
+    async def on_personal_data_erased(
+        conn: asyncpg.Connection, event: PersonalDataErased, envelope: EventEnvelope
+    ) -> None:
+        await forget_erased_person(conn, event)
+
+    return {
+        **handles(ComplaintRegistered, on_complaint_registered),
+        **handles(PersonalDataErased, on_personal_data_erased),
+    }

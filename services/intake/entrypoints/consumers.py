@@ -21,11 +21,13 @@ from services.intake.entrypoints.deps import units_of_work
 from services.intake.service_layer.receive_adapter_message import receive_adapter_message
 from services.intake.service_layer.when_case_ended_stop_duplicates import close_ended_case
 from services.intake.service_layer.when_inbound_received_route import route_inbound_message
+from services.intake.service_layer.when_personal_data_erased_forget import forget_erased_person
 from shared.catalogue import Catalogue
 from shared.consumer import Handler, Origin, RawHandler, handles
 from shared.contracts.adapters import ADAPTERS_TOPIC
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import CaseClosed
+from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.events import CaseResolved
 from shared.contracts.intake_events import InboundReceived
 from shared.eventstore.store import EventStore
@@ -51,8 +53,14 @@ def make_handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]
     ) -> None:
         await close_ended_case(IntakeUnitOfWork.joined(conn, store), envelope.case_id, envelope)
 
+    async def on_personal_data_erased(
+        conn: asyncpg.Connection, event: PersonalDataErased, envelope: EventEnvelope
+    ) -> None:
+        await forget_erased_person(IntakeUnitOfWork.joined(conn, store), event)
+
     return {
         **handles(InboundReceived, on_inbound_received),
+        **handles(PersonalDataErased, on_personal_data_erased),
         **handles(CaseResolved, on_case_resolved),
         **handles(CaseClosed, on_case_closed),
     }

@@ -21,6 +21,7 @@ from services.notifications.adapters.public_portal import PublicPortal
 from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
 from services.notifications.config import get_notifications_settings
 from services.notifications.service_layer.answer_status_request import answer_status_request
+from services.notifications.service_layer.forget_erased_person import forget_erased_person
 from services.notifications.service_layer.notify_citizen import (
     SERVICE,
     ToldEvent,
@@ -47,6 +48,7 @@ from shared.contracts.documents_events import (
     LetterDraftingAssigned,
     LetterIssued,
 )
+from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.events import (
     CaseAssigned,
     CaseResolved,
@@ -128,7 +130,13 @@ def build_handlers(
         uow = PostgresNotificationsUnitOfWork.joined(conn, store)
         await when_delivery_status_reported(uow, event, envelope.event_id)
 
+    async def forget(
+        conn: asyncpg.Connection, event: PersonalDataErased, envelope: EventEnvelope
+    ) -> None:
+        await forget_erased_person(conn, event)
+
     return {
+        **handles(PersonalDataErased, forget),
         **handles(ComplaintRegistered, tell_citizen),
         **handles(DtksNotFound, tell_citizen),
         **handles(DomicileRefused, tell_citizen),
