@@ -93,7 +93,9 @@ def create_staff(
     assert f"created {username}" in done.stdout
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: the six processes stop when the browser tests are done (their idle
+# loops would otherwise slow every later test of the session).
+@pytest.fixture(scope="package")
 def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]:
     if chromium_path() is None:
         pytest.skip(
@@ -151,7 +153,7 @@ def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]
                 print(f"\n---- {f.name} (errors seen) ----\n{text[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def chromium(six: Six) -> AsyncIterator[object]:
     from playwright.async_api import async_playwright
 

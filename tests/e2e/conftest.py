@@ -59,7 +59,8 @@ def fake_graph() -> Iterator[FakeGraph]:
         graph.stop()
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: the processes stop when the e2e tests are done, not at the session's end.
+@pytest.fixture(scope="package")
 def stack(
     infra: Infra,
     tmp_path_factory: pytest.TempPathFactory,

@@ -15,8 +15,9 @@ from services.eligibility.bootstrap import create_app
 from shared.audit import nik_subject
 from shared.contracts.vocab import Role
 from shared.settings import Settings
+from tests.integration.test_casework_api import caught_up
 from tests.integration.test_eligibility_checks import checked, register
-from tests.servicekit import auth, eventually, running
+from tests.servicekit import auth, running
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,8 @@ MATARAM = auth("mataram", Role.FRONT_OFFICE, staff_id="mtr-fo-audit")
 async def test_reads_and_refusals_are_logged_and_the_chain_shows_a_removed_row(
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
-    async with running(create_app(settings, demo_data=False)) as client:
+    app = create_app(settings, demo_data=False)
+    async with running(app) as client:
         r = await client.post(
             "/v1/registry/members",
             json={"members": [MEMBER]},
@@ -46,7 +48,8 @@ async def test_reads_and_refusals_are_logged_and_the_chain_shows_a_removed_row(
         env = await register(pool, office="lumajang", service="kks-recommendation", nik=NIK)
         case_id = env.case_id
         assert case_id is not None
-        await eventually(lambda: checked(pool, case_id), timeout=30)
+        # The store's catch-up, as the other eligibility tests (no relay publishes here).
+        await caught_up(app.state.runtime, lambda: checked(pool, case_id))
 
         # A lookup with its purpose, a case read, a cross-office refusal, no token at all.
         why = {"purpose": "citizen at the desk"}

@@ -164,9 +164,10 @@ async def test_eligibility_lists_page_by_cursor(settings: Settings, tmp_path: Pa
     from services.eligibility.synthetic import write_extract
     from tests.integration.test_eligibility_checks import eligibility_app
 
-    admin = auth("mataram", Role.ADMIN, staff_id="adm-1")
+    # Mataram's registry administrator loads Mataram's households (52.71) only.
+    admin = auth("mataram", Role.REGISTRY_ADMIN, staff_id="adm-1")
     extract = tmp_path / "extract.csv"
-    write_extract(extract, 500, seed=3, bad_every=100)
+    write_extract(extract, 500, seed=3, bad_every=100, regions=("52.71",))
     async with running(eligibility_app(settings, demo_data=False)) as client:
         r = await client.post(
             "/v1/registry/imports",

@@ -124,7 +124,10 @@ class TaskView(BaseModel):
         "reach the citizen another way) | not_configured (the channel has no credentials)"
     )
     channel: str
-    recipient: str = Field(description="The full phone, address or id: staff must reach them.")
+    recipient: str | None = Field(
+        description="The full phone, address or id: staff must reach them (none once the "
+        "person's data was erased)."
+    )
     template: str
     body: str
     status: str
