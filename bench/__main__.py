@@ -24,6 +24,9 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      round trip in the same run.
   7. casework's rebuild (bench/rebuild.py) over a store of --rebuild-events synthetic
      events in a database of its own, against a raw read of the same store.
+  8. after the stack is stopped, what sealing personal data costs intake (bench/personal.py):
+     --encryption-complaints registrations on a fresh intake-only stack with
+     SLRT_ENCRYPT_PERSONAL_DATA on, and on another with it off (ratio encrypted/plain).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
 """
 
@@ -50,6 +53,7 @@ from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
 from bench.http import Connection
+from bench.personal import encryption_bench
 from bench.pipeline import DrainWatch, max_position, open_loop, raw_topic_consume
 from bench.profile import profiled, summarise
 from bench.raw import kafka_rates, percentile, pg_commit_rate
@@ -469,6 +473,12 @@ def main() -> None:
         default=int(os.environ.get("BENCH_REBUILD_EVENTS", "200000")),
         help="events in the store casework's rebuild is timed over (0: skip it)",
     )
+    p.add_argument(
+        "--encryption-complaints",
+        type=int,
+        default=int(os.environ.get("BENCH_ENCRYPTION_COMPLAINTS", "2000")),
+        help="registrations timed with personal data sealed and plain (0: skip it)",
+    )
     args = p.parse_args()
     args.topic_prefix = os.environ.get("KAFKA_TOPIC_PREFIX", "")
     os.environ.setdefault("SLRT_LOG_LEVEL", "WARNING")
@@ -504,6 +514,8 @@ def main() -> None:
         finally:
             stack.stop()
             sink.stop()
+    if args.encryption_complaints:
+        rows += encryption_bench(args.encryption_complaints, args.concurrency)
     print()
     print_table(rows)
     print_targets(rows)

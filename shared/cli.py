@@ -6,6 +6,7 @@ slrt rebuild [SERVICE…]          refold casework's and/or documents' views fro
 slrt registry import FILE …      import a DTKS/DTSEN extract (also: load-demo, generate)
 slrt token …                     mint a staff bearer token for local use
 slrt staff create …              add a staff account to the web app (--admin for the first)
+slrt retention run [--dry-run] [--as-of DATE]  erase people past their office's retention
 slrt topics [--json]             create the Kafka topics that are missing; show them all
 slrt dead-letters list [--service S] [--open] [--json]
 slrt dead-letters replay S:ID… | --all [--service S] [--by WHO] [--json]
@@ -160,6 +161,17 @@ module_command(
 
 module_command(
     app, "staff", "services.dashboard", "staff", help="staff accounts of the web app (create)"
+)
+
+retention = clikit.new_app("The offices' retention rule of personal data (casework).")
+app.add_typer(retention, name="retention")
+module_command(
+    retention,
+    "run",
+    "services.casework",
+    "retention",
+    "run",
+    help="erase the people whose cases are all past retention ([--dry-run] [--as-of DATE])",
 )
 
 # The analysts' commands (analytics/cli.py): the views to files, the monthly report.

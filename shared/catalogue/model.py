@@ -512,6 +512,10 @@ class Office(_Frozen):
     # Separation of duties in the letter chain: one person may not take two of its steps
     # (draft, a review, the signature). On unless the office states otherwise.
     separation_of_duties: bool = True
+    # Retention of personal data (UU 27/2022 PDP): a person's data is erased (crypto-
+    # shredding, the same erasure as the data protection officer's) once every case of
+    # theirs has been closed for longer than this many years. Omitted: 5.
+    retention_years: int = Field(default=5, ge=1, le=30)
 
     @field_validator("services", mode="before")
     @classmethod
