@@ -76,6 +76,8 @@ async def migrate_service(
 
 
 STOP_SECONDS = 10.0
+# The periodic store catch-up leaves alone events younger than this (live delivery's).
+SETTLED_SECONDS = 5.0
 JOIN_SECONDS = 30.0  # a new consumer's start, at most, before the watch tries again
 
 
@@ -347,10 +349,12 @@ class ServiceRuntime:
         while True:
             await asyncio.sleep(self.catch_up_seconds)
             try:
-                # Only what has been in the store for a whole period: live delivery is
-                # applying the rest (no store read, decode and insert twice); an event the
-                # broker lost is applied within two periods.
-                n = await self.consumer.catch_up(settled_seconds=self.catch_up_seconds)
+                # Only what has been in the store a few seconds: live delivery applies the
+                # rest within a second (no store read, decode and insert twice); an event
+                # the broker lost is applied within one period and those seconds.
+                n = await self.consumer.catch_up(
+                    settled_seconds=min(self.catch_up_seconds, SETTLED_SECONDS)
+                )
                 if n:
                     log.warning("caught_up_from_store", applied=n)
             except Exception as exc:
