@@ -58,8 +58,12 @@ async def claim_due(conn: asyncpg.Connection, lease: timedelta) -> DueFetch | No
     row = await conn.fetchrow(
         """WITH due AS (
                SELECT a.id FROM intake.inbound_attachments a
+                 JOIN intake.inbound_messages q ON q.id = a.inbound_id
+               -- only once the message is routed: a redelivery's files are set aside
+               -- by the route, never fetched a second time
                WHERE a.status = 'pending' AND a.next_attempt_at <= clock_timestamp()
-               ORDER BY a.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                 AND q.status <> 'queued'
+               ORDER BY a.next_attempt_at LIMIT 1 FOR UPDATE OF a SKIP LOCKED)
            UPDATE intake.inbound_attachments a
            SET attempts = a.attempts + 1, next_attempt_at = clock_timestamp() + $1
            FROM due, intake.inbound_messages m
