@@ -15,6 +15,7 @@ from services.casework.domain.deadlines import (
     budget_seconds,
     deadline,
     due_at,
+    due_ats,
     office_seconds_between,
 )
 from shared.contracts.vocab import DurationUnit
@@ -154,3 +155,66 @@ def test_due_time_spends_exactly_the_budget_outside_the_pauses(
     plain = due_at(start, hours * 3600.0, KUPANG)
     assert due is not None and plain is not None and due >= plain
     assert office_seconds_between(start, due, KUPANG, pauses) == pytest.approx(hours * 3600.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 1), timezones=st.just(UTC)
+    ),
+    budgets=st.lists(st.integers(min_value=0, max_value=400 * 60), min_size=1, max_size=4),
+    gaps=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=96), st.integers(min_value=1, max_value=72)),
+        max_size=3,
+    ),
+    open_pause=st.booleans(),
+)
+def test_several_budgets_in_one_walk_are_each_budget_on_its_own(
+    start: datetime, budgets: list[int], gaps: list[tuple[int, int]], open_pause: bool
+) -> None:
+    """The warning and due times come from one walk of office time: the same as walking
+    once per budget, also with an open pause standing the clock."""
+    pauses: list[Span] = []
+    cursor = start
+    for offset, length in gaps:
+        since = cursor + timedelta(hours=offset)
+        pauses.append(Span(since, since + timedelta(hours=length)))
+        cursor = since + timedelta(hours=length)
+    if open_pause:
+        pauses.append(Span(cursor + timedelta(hours=3), None))
+    minutes = sorted(b * 60.0 for b in budgets)
+    assert due_ats(start, minutes, KUPANG, pauses) == [
+        _walk_alone(start, m, pauses) for m in minutes
+    ]
+
+
+def _walk_alone(start: datetime, budget: float, pauses: list[Span]) -> datetime | None:
+    """The plain walk for one budget, written out here as the reference."""
+    if budget <= 0:
+        return start
+    remaining = budget
+    for a, b in KUPANG.office_intervals(start):
+        for x, y in _outside(a, b, pauses):
+            length = (y - x).total_seconds()
+            if remaining <= length:
+                return x + timedelta(seconds=remaining)
+            remaining -= length
+        if pauses and pauses[-1].until is None and pauses[-1].since < b:
+            return None
+    raise AssertionError("no office time within the horizon")
+
+
+def _outside(a: datetime, b: datetime, pauses: list[Span]) -> list[tuple[datetime, datetime]]:
+    """[a, b) minus the pauses, minute by minute merged (slow and obviously right)."""
+    parts: list[tuple[datetime, datetime]] = []
+    cursor = a
+    for p in pauses:
+        end = p.until or datetime.max.replace(tzinfo=UTC)
+        if end <= cursor or p.since >= b:
+            continue
+        if p.since > cursor:
+            parts.append((cursor, p.since))
+        cursor = max(cursor, end)
+    if cursor < b:
+        parts.append((cursor, b))
+    return parts

@@ -15,7 +15,7 @@ comes from `adapters/calendar.py`, built on the `holidays` package; the zone fro
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -125,18 +125,37 @@ def due_at(
 
     None while an open pause stops the clock before the budget is used up.
     """
+    return due_ats(start, (budget,), calendar, pauses)[0]
+
+
+def due_ats(
+    start: datetime,
+    budgets: Sequence[float],
+    calendar: OfficeCalendar,
+    pauses: Iterable[Span] = (),
+) -> list[datetime | None]:
+    """`due_at` for several budgets (ascending) in one walk of the office time: a case
+    row's warning and due times (the rebuild works this out for every case)."""
     spans = sorted(pauses, key=lambda p: p.since)
-    remaining = budget
-    if remaining <= 0:
-        return start
+    found: list[datetime | None] = []
+    used = 0.0
+    for budget in budgets:
+        if budget > used:
+            break
+        found.append(start)
+    if len(found) == len(budgets):
+        return found
     for a, b in calendar.office_intervals(start):
         for x, y in _minus(a, b, spans):
             length = (y - x).total_seconds()
-            if remaining <= length:
-                return x + timedelta(seconds=remaining)
-            remaining -= length
+            while used + length >= budgets[len(found)]:
+                found.append(x + timedelta(seconds=budgets[len(found)] - used))
+                if len(found) == len(budgets):
+                    return found
+            used += length
         if spans and spans[-1].until is None and spans[-1].since < b:
-            return None  # the clock stands until the pause ends
+            # the clock stands until the pause ends
+            return found + [None] * (len(budgets) - len(found))
     raise ValueError("no office time within the horizon")
 
 
@@ -179,12 +198,8 @@ def deadline(
 ) -> Deadline:
     spans = tuple(pauses)
     paused = bool(spans) and spans[-1].until is None
-    return Deadline(
-        budget=budget,
-        due_at=due_at(start, budget, calendar, spans),
-        warn_at=due_at(start, budget * WARN_AT, calendar, spans),
-        paused=paused,
-    )
+    warn, due = due_ats(start, (budget * WARN_AT, budget), calendar, spans)
+    return Deadline(budget=budget, due_at=due, warn_at=warn, paused=paused)
 
 
 def clock_deadline(clock: Clock, budget: float, calendar: OfficeCalendar) -> Deadline:
