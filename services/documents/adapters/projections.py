@@ -15,12 +15,13 @@ rebuilt rows equal the live ones by construction:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
-from services.documents.adapters.rows import case_from_row, checklist_definition
 from services.documents.domain import checklist as checklist_model
 from services.documents.domain import letter as letter_model
 from services.documents.domain.checklist import Checklist
@@ -41,6 +42,7 @@ from shared.contracts.events import (
     DtksVerified,
     LetterSigned,
 )
+from shared.contracts.vocab import Channel
 from shared.eventstore.store import envelope_from_row
 from shared.eventstore.subjects import open_envelopes
 from shared.refusal import Refused
@@ -58,12 +60,24 @@ _COLUMNS = """global_position, event_id, stream_id, stream_version, event_type,
     occurred_at, recorded_at"""
 
 
-async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) -> None:
-    await conn.execute(
-        """INSERT INTO documents.checklists (case_id, office, service, variant, channel,
-               ticket_number, requires_dtks, required, declared, registered_at, promise)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (case_id) DO NOTHING""",
+_CHECKLIST_OPENED = (
+    "case_id",
+    "office",
+    "service",
+    "variant",
+    "channel",
+    "ticket_number",
+    "requires_dtks",
+    "required",
+    "declared",
+    "registered_at",
+    "promise",
+)
+
+
+def _opened_values(opened: ChecklistOpened) -> tuple[Any, ...]:
+    """The checklist's columns as opened (`_CHECKLIST_OPENED` order)."""
+    return (
         opened.case_id,
         opened.office,
         opened.service,
@@ -78,23 +92,55 @@ async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) ->
     )
 
 
+async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) -> None:
+    await conn.execute(
+        """INSERT INTO documents.checklists (case_id, office, service, variant, channel,
+               ticket_number, requires_dtks, required, declared, registered_at, promise)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (case_id) DO NOTHING""",
+        *_opened_values(opened),
+    )
+
+
 def received_key(document_type: str, form: str) -> str:
     return f"{document_type}:{form}"
 
 
-async def _update_checklist(
-    conn: asyncpg.Connection, checklist: Checklist, envelopes: Sequence[EventEnvelope]
-) -> None:
-    """Received documents are keyed "<type>:<form>": {type, form, checked_by, at, file}."""
+@dataclass(frozen=True)
+class ChecklistProgress:
+    """What a checklist's stream changes on its row (the `_CHECKLIST_PROGRESS` columns)."""
+
+    received: dict[str, Any]
+    complete: bool
+    version: int
+    completed_at: datetime | None
+    missing_noted: list[str] | None
+    missing_noted_at: datetime | None
+
+
+_CHECKLIST_PROGRESS = (
+    "received",
+    "complete",
+    "version",
+    "completed_at",
+    "missing_noted",
+    "missing_noted_at",
+)
+
+
+def checklist_progress(
+    old_received: dict[str, Any] | None,
+    checklist: Checklist,
+    envelopes: Sequence[EventEnvelope],
+) -> ChecklistProgress:
+    """Received documents are keyed "<type>:<form>": {type, form, checked_by, at, file}.
+    `old_received` is the row's before `envelopes` (None for a new row)."""
     at = {
         received_key(e.data["document_type"], e.data.get("form", "copy")): e.occurred_at
         for e in envelopes
         if e.event_type == "DocumentReceived"
     }
-    old = await conn.fetchval(
-        "SELECT received FROM documents.checklists WHERE case_id = $1", checklist.case_id
-    )
-    received = dict(old or {})
+    received = dict(old_received or {})
     for r in checklist.received.values():
         key = received_key(r.type, r.form)
         if key in received and key not in at:
@@ -115,13 +161,30 @@ async def _update_checklist(
                 else None
             ),
         }
-    completed_at = next(
-        (e.occurred_at for e in envelopes if e.event_type == "RequirementsCompleted"), None
+    return ChecklistProgress(
+        received=received,
+        complete=checklist.complete,
+        version=checklist.version,
+        completed_at=next(
+            (e.occurred_at for e in envelopes if e.event_type == "RequirementsCompleted"), None
+        ),
+        missing_noted=(
+            list(checklist.last_missing_noted) if checklist.last_missing_noted is not None else None
+        ),
+        missing_noted_at=next(
+            (e.occurred_at for e in reversed(envelopes) if e.event_type == "DocumentsMissingNoted"),
+            None,
+        ),
     )
-    noted_at = next(
-        (e.occurred_at for e in reversed(envelopes) if e.event_type == "DocumentsMissingNoted"),
-        None,
+
+
+async def _update_checklist(
+    conn: asyncpg.Connection, checklist: Checklist, envelopes: Sequence[EventEnvelope]
+) -> None:
+    old = await conn.fetchval(
+        "SELECT received FROM documents.checklists WHERE case_id = $1", checklist.case_id
     )
+    done = checklist_progress(old, checklist, envelopes)
     await conn.execute(
         """UPDATE documents.checklists
            SET received = $2, complete = $3, version = $4,
@@ -130,12 +193,12 @@ async def _update_checklist(
                updated_at = clock_timestamp()
            WHERE case_id = $1""",
         checklist.case_id,
-        received,
-        checklist.complete,
-        checklist.version,
-        completed_at,
-        list(checklist.last_missing_noted) if checklist.last_missing_noted is not None else None,
-        noted_at,
+        done.received,
+        done.complete,
+        done.version,
+        done.completed_at,
+        done.missing_noted,
+        done.missing_noted_at,
     )
 
 
@@ -166,6 +229,31 @@ async def insert_file(
     )
 
 
+_DISPOSITION = (
+    "case_id",
+    "assignee",
+    "role",
+    "kind",
+    "assigned_by",
+    "note",
+    "global_position",
+    "assigned_at",
+)
+
+
+def _drafter_values(named: DrafterNamed) -> tuple[Any, ...]:
+    return (
+        named.case_id,
+        named.staff_id,
+        named.role.value,
+        named.kind,
+        named.named_by,
+        named.instruction,
+        named.global_position,
+        named.at,
+    )
+
+
 async def record_drafter(conn: asyncpg.Connection, named: DrafterNamed) -> None:
     """Who drafts the case's letter: casework's latest disposition or delegation. A
     redelivered older one never overwrites a newer one (ordered by global position)."""
@@ -182,14 +270,21 @@ async def record_drafter(conn: asyncpg.Connection, named: DrafterNamed) -> None:
            WHERE documents.dispositions.global_position IS NULL
               OR EXCLUDED.global_position IS NULL
               OR documents.dispositions.global_position < EXCLUDED.global_position""",
-        named.case_id,
-        named.staff_id,
-        named.role.value,
-        named.kind,
-        named.named_by,
-        named.instruction,
-        named.global_position,
-        named.at,
+        *_drafter_values(named),
+    )
+
+
+_ELIGIBILITY = ("case_id", "status", "reason", "programmes", "source", "global_position")
+
+
+def _dtks_values(outcome: DtksOutcome) -> tuple[Any, ...]:
+    return (
+        outcome.case_id,
+        outcome.status,
+        outcome.reason,
+        list(outcome.programmes),
+        outcome.source,
+        outcome.global_position,
     )
 
 
@@ -206,13 +301,13 @@ async def record_dtks(conn: asyncpg.Connection, outcome: DtksOutcome) -> None:
            WHERE documents.eligibility.global_position IS NULL
               OR EXCLUDED.global_position IS NULL
               OR documents.eligibility.global_position < EXCLUDED.global_position""",
-        outcome.case_id,
-        outcome.status,
-        outcome.reason,
-        list(outcome.programmes),
-        outcome.source,
-        outcome.global_position,
+        *_dtks_values(outcome),
     )
+
+
+def _newer(old: int | None, new: int | None) -> bool:
+    """The upserts' rule: a fact replaces the one kept unless it is older (by position)."""
+    return old is None or new is None or old < new
 
 
 def _reviews(letter_reviews: Sequence[Any]) -> list[dict[str, Any]]:
@@ -222,18 +317,94 @@ def _reviews(letter_reviews: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
+_LETTER = (
+    "letter_id",
+    "case_id",
+    "office",
+    "service",
+    "variant",
+    "product",
+    "letter_type",
+    "status",
+    "current_step",
+    "step_role",
+    "chain",
+    "approvals",
+    "returns",
+    "revision",
+    "drafted_by",
+    "subject",
+    "body",
+    "letter_number",
+    "content_sha256",
+    "content",
+    "signed_by",
+    "signed_at",
+    "version",
+    "drafted_at",
+    "issued_at",
+    "issued_channel",
+    "issued_by",
+)
+
+
+def _letter_values(
+    letter: Letter,
+    *,
+    case: CaseOnFile,
+    at: datetime,
+    content: dict[str, Any] | None,
+) -> list[Any]:
+    """The letter's columns (`_LETTER` order) from its folded state, `at` the time of the
+    event it was folded to (the draft's time on the first insert)."""
+    current_step = letter.step if letter.current_role is not None else None
+    return [
+        letter.letter_id,
+        letter.case_id,
+        case.office,
+        case.service,
+        case.variant,
+        letter.product,
+        letter.letter_type,
+        letter.status,
+        current_step,
+        letter.current_role.value if letter.current_role else None,
+        [r.value for r in letter.chain],
+        _reviews(letter.approvals),
+        _reviews(letter.returns),
+        letter.revision,
+        letter.drafted_by,
+        letter.subject,
+        letter.body,
+        letter.letter_number,
+        letter.content_sha256,
+        content,
+        letter.signed_by,
+        letter.signed_at or (at if letter.status == "signed" else None),
+        letter.version,
+        at,
+        letter.issued_at,
+        letter.issued_channel.value if letter.issued_channel else None,
+        letter.issued_by,
+    ]
+
+
+_ONE_ACTIVE = "letters_one_active_per_case"
+
+
+def _letter_conflict() -> Refused:
+    return Refused.conflict("letter_already_drafted", "This case already has a letter in progress.")
+
+
 async def _save_letter(
     conn: asyncpg.Connection,
     letter: Letter,
     *,
-    office: str,
-    service: str,
-    variant: str | None,
+    case: CaseOnFile,
     at: datetime,
     content: dict[str, Any] | None = None,
 ) -> None:
     """Upsert the letter's row from its folded state."""
-    current_step = letter.step if letter.current_role is not None else None
     try:
         await conn.execute(
             """INSERT INTO documents.letters (letter_id, case_id, office, service, variant,
@@ -257,39 +428,11 @@ async def _save_letter(
                    issued_at = EXCLUDED.issued_at, issued_channel = EXCLUDED.issued_channel,
                    issued_by = EXCLUDED.issued_by,
                    version = EXCLUDED.version, updated_at = clock_timestamp()""",
-            letter.letter_id,
-            letter.case_id,
-            office,
-            service,
-            variant,
-            letter.product,
-            letter.letter_type,
-            letter.status,
-            current_step,
-            letter.current_role.value if letter.current_role else None,
-            [r.value for r in letter.chain],
-            _reviews(letter.approvals),
-            _reviews(letter.returns),
-            letter.revision,
-            letter.drafted_by,
-            letter.subject,
-            letter.body,
-            letter.letter_number,
-            letter.content_sha256,
-            content,
-            letter.signed_by,
-            letter.signed_at or (at if letter.status == "signed" else None),
-            letter.version,
-            at,
-            letter.issued_at,
-            letter.issued_channel.value if letter.issued_channel else None,
-            letter.issued_by,
+            *_letter_values(letter, case=case, at=at, content=content),
         )
     except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "letters_one_active_per_case":
-            raise Refused.conflict(
-                "letter_already_drafted", "This case already has a letter in progress."
-            ) from exc
+        if exc.constraint_name == _ONE_ACTIVE:
+            raise _letter_conflict() from exc
         raise
 
 
@@ -317,9 +460,7 @@ async def project_letter(
         await _save_letter(
             conn,
             letter,
-            office=case.office,
-            service=case.service,
-            variant=case.variant,
+            case=case,
             at=envelope.occurred_at,
             content=event.content if isinstance(event, LetterSigned) else None,
         )
@@ -372,16 +513,141 @@ async def last_position(conn: asyncpg.Connection) -> int:
     )
 
 
-async def checklist_opened(conn: asyncpg.Connection, case_id: Any) -> Checklist | None:
-    """The checklist as opened (nothing received), or None for an unknown case."""
-    row = await conn.fetchrow("SELECT * FROM documents.checklists WHERE case_id = $1", case_id)
-    return checklist_definition(row) if row is not None else None
+class Refolded:
+    """The projections rebuilt in memory, then written with COPY (the rebuild's
+    `InboundFacts`: the consumer's very policies record into it, with the upserts' rules)."""
+
+    def __init__(self) -> None:
+        self.opened: dict[UUID, ChecklistOpened] = {}
+        self.dtks: dict[UUID, DtksOutcome] = {}
+        self.drafters: dict[UUID, DrafterNamed] = {}
+        self.progress: dict[UUID, ChecklistProgress] = {}
+        self.letters: list[list[Any]] = []
+
+    async def open_checklist(self, opened: ChecklistOpened) -> None:
+        self.opened.setdefault(opened.case_id, opened)  # ON CONFLICT DO NOTHING
+
+    async def record_dtks(self, outcome: DtksOutcome) -> None:
+        kept = self.dtks.get(outcome.case_id)
+        if kept is None or _newer(kept.global_position, outcome.global_position):
+            self.dtks[outcome.case_id] = outcome
+
+    async def record_drafter(self, named: DrafterNamed) -> None:
+        kept = self.drafters.get(named.case_id)
+        if kept is None or _newer(kept.global_position, named.global_position):
+            self.drafters[named.case_id] = named
+
+    def case(self, case_id: UUID | None) -> CaseOnFile | None:
+        opened = self.opened.get(case_id) if case_id is not None else None
+        if opened is None:
+            return None
+        return CaseOnFile(
+            case_id=opened.case_id,
+            office=opened.office,
+            service=opened.service,
+            variant=opened.variant,
+            channel=Channel(opened.channel) if opened.channel else None,
+        )
+
+    def fold_checklist(self, envelopes: Sequence[EventEnvelope]) -> bool:
+        """Fold a `checklist-<case>` stream onto the checklist as opened (False: no such
+        case was registered)."""
+        opened = self.opened.get(envelopes[0].case_id) if envelopes[0].case_id else None
+        if opened is None:
+            return False
+        before = Checklist(
+            case_id=opened.case_id,
+            variant=opened.variant,
+            required=tuple(opened.required),
+            requested_at=opened.registered_at,
+            promise=opened.promise,
+        )
+        after = checklist_model.fold(before, (e.payload() for e in envelopes))
+        self.progress[opened.case_id] = checklist_progress(None, after, envelopes)
+        return True
+
+    def fold_letter(self, envelopes: Sequence[EventEnvelope]) -> bool:
+        """Fold a `letter-<id>` stream to the row its upserts leave (False: its case was
+        never registered)."""
+        case = self.case(envelopes[0].case_id)
+        if case is None:
+            return False
+        letter: Letter | None = None
+        row: list[Any] | None = None
+        for envelope in envelopes:
+            event = envelope.payload()
+            letter = letter_model.apply(letter, event)
+            values = _letter_values(
+                letter,
+                case=case,
+                at=envelope.occurred_at,
+                content=event.content if isinstance(event, LetterSigned) else None,
+            )
+            if row is not None:
+                for i in _LETTER_KEPT:
+                    values[i] = row[i]
+                for i in _LETTER_COALESCED:
+                    values[i] = values[i] if values[i] is not None else row[i]
+            row = values
+        if row is not None:
+            self.letters.append(row)
+        return row is not None
 
 
-async def case_on_file(conn: asyncpg.Connection, case_id: Any) -> CaseOnFile | None:
-    row = await conn.fetchrow("SELECT * FROM documents.checklists WHERE case_id = $1", case_id)
-    return case_from_row(row) if row is not None else None
+# On a letter's upsert: columns the first insert sets for good, and those a later event
+# only fills (`coalesce`).
+_LETTER_KEPT = tuple(
+    _LETTER.index(c)
+    for c in (
+        "letter_id",
+        "case_id",
+        "office",
+        "service",
+        "variant",
+        "product",
+        "letter_type",
+        "drafted_at",
+    )
+)
+_LETTER_COALESCED = tuple(_LETTER.index(c) for c in ("content", "signed_at"))
+_NOTHING_YET = ChecklistProgress(
+    received={},
+    complete=False,
+    version=0,
+    completed_at=None,
+    missing_noted=None,
+    missing_noted_at=None,
+)
 
 
-async def count_checklists(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM documents.checklists"))
+async def copy_refolded(conn: asyncpg.Connection, refolded: Refolded) -> None:
+    """Write the rebuilt projections into their emptied tables with COPY."""
+    await conn.copy_records_to_table(
+        "checklists",
+        schema_name="documents",
+        columns=_CHECKLIST_OPENED + _CHECKLIST_PROGRESS,
+        records=[
+            _opened_values(opened) + astuple(refolded.progress.get(case_id, _NOTHING_YET))
+            for case_id, opened in refolded.opened.items()
+        ],
+    )
+    await conn.copy_records_to_table(
+        "eligibility",
+        schema_name="documents",
+        columns=_ELIGIBILITY,
+        records=[_dtks_values(o) for o in refolded.dtks.values()],
+    )
+    await conn.copy_records_to_table(
+        "dispositions",
+        schema_name="documents",
+        columns=_DISPOSITION,
+        records=[_drafter_values(n) for n in refolded.drafters.values()],
+    )
+    try:
+        await conn.copy_records_to_table(
+            "letters", schema_name="documents", columns=_LETTER, records=refolded.letters
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == _ONE_ACTIVE:
+            raise _letter_conflict() from exc
+        raise

@@ -14,9 +14,12 @@ Locking: the four tables are locked exclusively for the rebuild's one transactio
 commands and the consumer wait (and then see the rebuilt rows); readers wait too. A
 rebuild is an operator's action, rare and short, so this simplest safe choice is taken.
 
-The store is read in batches (a server-side cursor); what the service takes in is applied
-as it comes, its own streams are grouped and folded stream by stream at the end. Progress:
-a bar on a terminal, log lines otherwise (`shared.progress`, given by `__main__`).
+The store is read in batches (a server-side cursor). What the service takes in goes
+through the consumer's own policies as it comes, into memory (`projections.Refolded`, with
+the upserts' rules: a checklist opened once, an older DTKS answer or drafter never over a
+newer one); its own streams are grouped and folded stream by stream at the end, in memory
+too; the four tables are then written with COPY. Progress: a bar on a terminal, log lines
+otherwise (`shared.progress`, given by `__main__`).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ async def rebuild_projections(
         await projections.clear_for_rebuild(conn)
         last = await projections.last_position(conn)
         report.total(last)
+        refolded = uow.inbound = projections.Refolded()
         own: dict[str, list[EventEnvelope]] = defaultdict(list)
         async for batch in projections.events_to_refold(conn):
             for envelope in batch:
@@ -86,34 +90,22 @@ async def rebuild_projections(
                         own[envelope.stream_id].append(envelope)
             events += len(batch)
             report.update(batch[-1].global_position or 0, events=events)
-        letters = 0
         for stream, stream_events in own.items():
-            if stream.startswith("checklist-"):
-                await _checklist(conn, stream_events)
-        for stream, stream_events in own.items():
-            if stream.startswith("letter-"):
-                letters += await _letter(conn, stream_events)
+            folded = (
+                refolded.fold_checklist(stream_events)
+                if stream.startswith("checklist-")
+                else refolded.fold_letter(stream_events)
+                if stream.startswith("letter-")
+                else True
+            )
+            if not folded:  # a stream without its registration: nothing to project onto
+                log.warning("rebuild_orphan_stream", stream_id=stream)
+        await projections.copy_refolded(conn, refolded)
         # The case's attachments: a projection of their own facts (intake's and ours).
         await attachments.refold(conn)
-        count = await projections.count_checklists(conn)
+        count = len(refolded.opened)
+        letters = len(refolded.letters)
         await uow.commit()
     report.update(last, events=events, checklists=count, letters=letters)
     log.info("projections_rebuilt", checklists=count, letters=letters, events=events)
     return RebuildReport(checklists=count, letters=letters, events=events)
-
-
-async def _checklist(conn: asyncpg.Connection, envelopes: list[EventEnvelope]) -> None:
-    opened = await projections.checklist_opened(conn, envelopes[0].case_id)
-    if opened is None:  # a checklist without its registration: nothing to project onto
-        log.warning("rebuild_orphan_stream", stream_id=envelopes[0].stream_id)
-        return
-    await projections.project_checklist(conn, opened, envelopes)
-
-
-async def _letter(conn: asyncpg.Connection, envelopes: list[EventEnvelope]) -> int:
-    case = await projections.case_on_file(conn, envelopes[0].case_id)
-    if case is None:
-        log.warning("rebuild_orphan_stream", stream_id=envelopes[0].stream_id)
-        return 0
-    await projections.project_letter(conn, None, envelopes, case=case)
-    return 1
