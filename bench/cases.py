@@ -173,7 +173,7 @@ def case_script(case_id: UUID, n: int, rng: random.Random) -> list[Scripted]:
                 LetterSigned(
                     letter_id=letter,
                     case_id=case_id,
-                    letter_number=f"400.9/{n % 1000:03d}/427.64/2026",
+                    letter_number=f"400.9/{n:06d}/427.64/2026",  # one number a letter
                     letter_type="kks_reset_pin_recommendation",
                     signed_by="staff:lmj-sekdin-01",
                     role=Role.SECRETARY,
