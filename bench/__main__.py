@@ -8,7 +8,9 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      other four services paused (intake on its own, as on a host of its own), then with
      the whole system running, each complaint also timed until its case is visible in
      casework's case view; and, for scale, GET /health on the same intake process (its
-     HTTP stack's ceiling on this machine),
+     HTTP stack's ceiling on this machine); the CPU each part spends per registration
+     (intake alone) and per case (whole system), and the pace that CPU allows
+     (`bench/cpu.py`),
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
      same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py),
   5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
@@ -49,6 +51,7 @@ from uuid import UUID
 import asyncpg
 
 from bench.analytics import analytics_bench
+from bench.cpu import CpuMeter
 from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
@@ -234,6 +237,38 @@ def print_targets(rows: list[dict[str, Any]]) -> None:
         print(f"  {name:<44} {column} {got:.3f} {sign} {bound:g}: {'met' if met else 'NOT met'}")
 
 
+def cpu_accounting(
+    alone: dict[str, float], requests: int, system: dict[str, float], cases: int
+) -> list[dict[str, Any]]:
+    """CPU milliseconds per registration (intake alone) and per case (the whole system,
+    until it is quiet), per part; and the pace that CPU alone allows: intake-alone's CPU
+    per registration over the whole system's per case (the bench's own CPU left out of
+    both). The pipeline cannot keep pace with intake alone beyond that ratio on the same
+    cores, whatever else is done."""
+    rows: list[dict[str, Any]] = []
+    for group in ("intake", "postgres", "broker"):
+        if group in alone:
+            rows.append(
+                row(
+                    f"cpu_ms_per_request_alone_{group}",
+                    1000 * alone[group] / max(1, requests),
+                    "cpu-ms",
+                    None,
+                )
+            )
+    for group in sorted(system):
+        if group != "bench":
+            rows.append(
+                row(
+                    f"cpu_ms_per_case_{group}", 1000 * system[group] / max(1, cases), "cpu-ms", None
+                )
+            )
+    per_request = 1000 * sum(v for g, v in alone.items() if g != "bench") / max(1, requests)
+    per_case = 1000 * sum(v for g, v in system.items() if g != "bench") / max(1, cases)
+    rows.append(row("pace_cpu_bound_end_to_end_vs_intake_alone", per_request, "cpu-ms", per_case))
+    return rows
+
+
 @contextlib.contextmanager
 def paused(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
     """The given service processes stopped (SIGSTOP) for the duration, then resumed."""
@@ -285,9 +320,12 @@ async def run(
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
     ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
     n = args.complaints
+    meter = CpuMeter({name: p.pid for name, p in processes.items()}, stack_dsn)
     before_alone = await max_position(stack_dsn)
     with paused(others):
+        cpu_before = meter.snapshot()
         alone = await push_complaints(intake, stack_dsn, n, args.concurrency, watch=False)
+        cpu_alone = CpuMeter.spent(cpu_before, meter.snapshot())
         # What intake wrote meanwhile is a standing backlog on Kafka for the others.
         drain_watch = DrainWatch(stack_dsn, before_alone, await max_position(stack_dsn)).start()
     resumed_at = time.perf_counter()
@@ -305,8 +343,12 @@ async def run(
         )
     raw_topic = await raw_topic_consume(bootstrap, args.topic_prefix + INTAKE_TOPIC)
     services = {name: p.pid for name, p in processes.items() if name in SERVICES}
+    cpu_before = meter.snapshot()
     with profiled(services, args.profile):
         system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
+    await wait_quiet(stack_dsn)  # every service's share of the work is done
+    cpu_system = CpuMeter.spent(cpu_before, meter.snapshot())
+    cpu_rows = cpu_accounting(cpu_alone, alone["accepted"], cpu_system, system["accepted"])
     if args.profile is not None:
         for name in services:
             path = args.profile / f"{name}.txt"
@@ -399,6 +441,7 @@ async def run(
             alone["intake_per_s"],
         ),
         *steady,
+        *cpu_rows,
         row("raw_kafka_consume_intake_events", raw_topic["per_s"], "msg/s", None),
         *(
             row(f"drain_{name}", d["per_s"], "events/s", raw_topic["per_s"])
