@@ -125,6 +125,21 @@ class _Outcome:
     error: Exception | None = None
 
 
+class _BatchFailed(Exception):
+    """The batch handler failed: which event did is found event by event (savepoints)."""
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """Applies a run of events at once, with one statement per kind of write, where each
+    event's handler would run the same statements one event at a time (a service's
+    projection). Used for a batch whose events are all of `event_types`; the per-event
+    handlers remain, and take over when it fails (to find the failing event)."""
+
+    event_types: frozenset[str]
+    apply: Callable[[asyncpg.Connection, Sequence[EventEnvelope]], Awaitable[None]]
+
+
 class _HandlerFailed(Exception):
     """The handler of the batch's `index`-th event failed without a savepoint: the
     batch's transaction is rolled back whole."""
@@ -175,10 +190,12 @@ class Consumer:
         backoff: float = BACKOFF_SECONDS,
         retry: RetryPolicy | None = None,
         batch_size: int = BATCH_SIZE,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.pool = pool
         self.schema = schema
         self.handlers = dict(handlers)
+        self.batch_handler = batch_handler
         self.dead_letter = dead_letter
         self.attempts = attempts
         self.backoff = backoff  # seconds; doubled per attempt
@@ -396,11 +413,13 @@ class Consumer:
             return await self._with_savepoints(batch)
         try:
             return await self._without_savepoints(batch)
+        except _BatchFailed:
+            return await self._with_savepoints(batch)
         except _HandlerFailed as failed:
             index, error = failed.index, failed.error
         try:
             outcome = await self._without_savepoints(batch[:index]) if index else _Outcome([])
-        except _HandlerFailed:
+        except (_HandlerFailed, _BatchFailed):
             return await self._with_savepoints(batch)
         outcome.failed, outcome.error = index, error
         return outcome
@@ -425,6 +444,20 @@ class Consumer:
         outcome = _Outcome([])
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await self._record_fresh(conn, batch)
+            run = [p.envelope for p in batch if p.envelope.event_id in fresh]
+            by_batch = self.batch_handler
+            if (
+                by_batch is not None
+                and len(run) > 1
+                and all(e.event_type in by_batch.event_types for e in run)
+            ):
+                try:
+                    await by_batch.apply(conn, run)
+                except Exception as exc:
+                    log.warning("event_batch_apply_failed", events=len(run), error=repr(exc))
+                    raise _BatchFailed() from exc
+                outcome.applied = [p.envelope.event_id in fresh for p in batch]
+                return outcome
             for i, p in enumerate(batch):
                 if p.envelope.event_id not in fresh:
                     outcome.applied.append(False)

@@ -27,7 +27,15 @@ from shared import audit, eventstore
 from shared import health as health_checks
 from shared.broker_watch import BrokerState, BrokerWatch, install_log_limiter
 from shared.catalogue import Catalogue, load_catalogue
-from shared.consumer import BATCH_SIZE, Consumer, Handler, Origin, RawHandler, Record
+from shared.consumer import (
+    BATCH_SIZE,
+    BatchHandler,
+    Consumer,
+    Handler,
+    Origin,
+    RawHandler,
+    Record,
+)
 from shared.contracts.base import EVENT_TYPES
 from shared.contracts.events import dead_letter_topic
 from shared.db import connect, create_pool, migrate
@@ -123,6 +131,8 @@ class ServiceRuntime:
         self.name = name
         self.migrations = migrations
         self.handlers = dict(handlers or {})
+        # Where a service applies a run of events at once (its projection's writes batched).
+        self.batch_handler: BatchHandler | None = None
         # Topics whose records are not event envelopes (intake: the outside adapters').
         self.raw_handlers: dict[str, RawHandler] = {}
         self.settings = settings or get_settings()
@@ -197,6 +207,7 @@ class ServiceRuntime:
                 self.handlers,
                 dead_letter=publish_dead_letter,
                 batch_size=self.consumer_batch_size,
+                batch_handler=self.batch_handler,
             )
             consumer = self.consumer
             prefix = self.settings.kafka_topic_prefix

@@ -22,7 +22,7 @@ from services.casework.entrypoints import (
     social_work,
     work,
 )
-from services.casework.entrypoints.consumers import SERVICE, handlers
+from services.casework.entrypoints.consumers import SERVICE, batch_handler, handlers
 from services.casework.service_layer.apply_retention import RetentionReport, apply_retention
 from services.casework.service_layer.check_deadlines import SweepReport, check_deadlines
 from services.casework.service_layer.context import Casework, standards_from
@@ -47,6 +47,7 @@ class CaseworkRuntime(ServiceRuntime):
         self.watch_seconds = watch_seconds
         self.casework = Casework(self)
         self.handlers = handlers(self.casework)
+        self.batch_handler = batch_handler(self.casework)
         self._retention_at: datetime | None = None  # the last sweep of this process
 
     @property

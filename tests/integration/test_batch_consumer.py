@@ -7,6 +7,7 @@ appending transaction has committed (15.3). Real PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from uuid import uuid4
 
 import asyncpg
@@ -15,7 +16,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from shared.consumer import Consumer, Origin, Record, handles, store_origin
+from shared.consumer import BatchHandler, Consumer, Origin, Record, handles, store_origin
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import CaseAssigned
 from shared.contracts.vocab import Role
@@ -241,3 +242,49 @@ async def test_the_relay_is_woken_after_the_commit_and_not_for_a_rollback(
             assert woken == [True]
     finally:
         remove()
+
+
+async def test_a_batch_handler_writes_a_run_at_once_and_a_failing_run_is_taken_event_by_event(
+    database_url: str, pool: asyncpg.Pool
+) -> None:
+    """Issue 15.1, the handlers' same-shape writes batched: a run whose events the batch
+    handler covers is applied by it in one call; when that call fails, the batch is taken
+    event by event (a savepoint each) so the failing event alone is dead-lettered."""
+    await _prepare(database_url, pool)
+    probe = Probe({"sw-poison"})
+    runs: list[list[str]] = []
+
+    async def apply_run(conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        runs.append([e.data["assignee"] for e in envelopes])
+        await conn.executemany(
+            "INSERT INTO notifications.probe_rows (event_id, assignee) VALUES ($1, $2)",
+            [(e.event_id, e.data["assignee"]) for e in envelopes],
+        )
+        if any(e.data["assignee"] == "sw-poison" for e in envelopes):
+            raise RuntimeError("poison in the run")
+
+    consumer = Consumer(
+        pool,
+        "notifications",
+        handles(CaseAssigned, probe),
+        backoff=0.01,
+        batch_handler=BatchHandler(frozenset({CaseAssigned.event_type}), apply_run),
+    )
+    clean = await _assigned(pool, "sw-a", "sw-b", "sw-c")
+    await consumer.deliver_batch(_records(clean))
+    assert runs == [["sw-a", "sw-b", "sw-c"]] and probe.calls == []  # one call, no handler
+
+    mixed = await _assigned(pool, "sw-d", "sw-poison", "sw-e")
+    await consumer.deliver_batch(_records(mixed))
+    assert runs[1] == ["sw-d", "sw-poison", "sw-e"]  # tried as a run, rolled back whole
+    assert probe.calls[:2] == ["sw-d", "sw-poison"]  # then event by event
+    rows = await _rows(pool, "SELECT assignee FROM notifications.probe_rows")
+    assert sorted(r["assignee"] for r in rows) == ["sw-a", "sw-b", "sw-c", "sw-d", "sw-e"]
+    [dead] = await _rows(pool, "SELECT event_id, reason FROM notifications.dead_letters")
+    assert dead["event_id"] == mixed[1].event_id
+    assert dead["reason"] == "failed: RuntimeError('poison: sw-poison')"
+
+    # Delivered again: nothing applied twice, by the run or by the handlers.
+    await consumer.deliver_batch(_records(clean + mixed))
+    rows = await _rows(pool, "SELECT assignee FROM notifications.probe_rows")
+    assert len(rows) == 5

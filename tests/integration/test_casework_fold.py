@@ -162,6 +162,68 @@ async def test_live_fold_in_any_cross_topic_order_equals_the_rebuild(
     assert await snapshot(pool, ids) == live
 
 
+async def test_live_fold_in_batches_equals_the_rebuild(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """The batch consumer's path (`project_many`: one statement per kind of write for a
+    run of events): events of many cases in runs of random length, shuffled across
+    streams, some runs delivered twice and one rolled back, a stale stored state midway;
+    the result is the rebuild's."""
+    assert settings.database_url
+    await migrate_service(settings.database_url, "casework", MIGRATIONS)
+    projection = CaseProjection(standards_from(load_catalogue(settings.slrt_catalogue_dir)))
+    rng = random.Random(1515)
+    ids = [UUID(int=rng.getrandbits(128), version=4) for _ in range(30)]
+    for n, case_id in enumerate(ids):
+        await append(pool, case_script(case_id, n, rng), case_id)
+    async with pool.acquire() as conn:
+        by_case = {c: await read_case(conn, c) for c in ids}
+    feed: list[EventEnvelope] = []
+    pending = {c: shuffled_across_streams(envs, rng) for c, envs in by_case.items()}
+    while pending:
+        c = rng.choice(list(pending))
+        feed.append(pending[c].pop(0))
+        if not pending[c]:
+            del pending[c]
+
+    i = rolled_back = redelivered = 0
+    while i < len(feed):
+        run = feed[i : i + rng.randint(2, 40)]
+        if rolled_back == 0 and i > len(feed) // 3:
+            rolled_back += 1  # a batch that fails after its writes: nothing of it stays
+            with pytest.raises(RolledBack):
+                async with pool.acquire() as conn, conn.transaction():
+                    await projection.project_many(conn, run)
+                    raise RolledBack
+        async with pool.acquire() as conn, conn.transaction():
+            await projection.project_many(conn, run)
+        if rng.random() < 0.2:  # the same run again (a redelivery): changes nothing
+            redelivered += 1
+            async with pool.acquire() as conn, conn.transaction():
+                await projection.project_many(conn, run)
+        if i <= len(feed) // 2 < i + len(run):
+            async with pool.acquire() as conn:
+                await conn.execute(
+                    """UPDATE casework.case_states SET fold_version = $2, state = '{}'
+                       WHERE case_id = $1""",
+                    ids[0],
+                    FOLD_VERSION - 1,
+                )
+        i += len(run)
+    assert rolled_back == 1 and redelivered > 0
+
+    live = await snapshot(pool, ids)
+    assert len(live["cases"]) == len(ids) and len(live["case_states"]) == len(ids)
+    assert len(live["case_timeline"]) == sum(len(v) for v in by_case.values())
+    async with pool.acquire() as conn:
+        for s in live["case_states"]:
+            facts = await case_store.case_facts(conn, s["case_id"])
+            assert state_from_json(s["state"]) == fold(s["case_id"], facts)
+    report = await projection.rebuild(pool)
+    assert report.cases >= len(ids)
+    assert await snapshot(pool, ids) == live
+
+
 async def test_commands_decide_on_the_stored_state(settings: Settings, pool: asyncpg.Pool) -> None:
     """A command's load is the stored state (no refold), and it is the full fold."""
     assert settings.database_url

@@ -93,10 +93,44 @@ async def case_facts(conn: asyncpg.Connection, case_id: UUID) -> list[CaseFact]:
     return [fact_from_row(r) for r in rows]
 
 
+async def case_facts_many(
+    conn: asyncpg.Connection, case_ids: Iterable[UUID]
+) -> dict[UUID, list[CaseFact]]:
+    """`case_facts` of several cases at once (one statement)."""
+    rows = await conn.fetch(
+        f"""SELECT case_id, {_FACT_COLUMNS} FROM casework.case_timeline
+            WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, global_position""",
+        list(set(case_ids)),
+    )
+    facts: dict[UUID, list[CaseFact]] = {}
+    for r in rows:
+        facts.setdefault(r["case_id"], []).append(fact_from_row(r))
+    return facts
+
+
+async def lock_cases(conn: asyncpg.Connection, case_ids: Iterable[UUID]) -> None:
+    """`lock_case` for several cases at once: one statement, the cases' locks taken in one
+    order (their ids sorted), so two batches never wait on each other crosswise."""
+    await share_projections(conn)
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock($1, hashtext(c))
+           FROM (SELECT c FROM unnest($2::text[]) AS c ORDER BY c) AS ordered""",
+        CASE_LOCK_CLASS,
+        sorted({str(c) for c in case_ids}),
+    )
+
+
 async def insert_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEntry]) -> int:
     """Insert timeline rows not there yet; return how many were new."""
+    return len(await insert_new_entries(conn, entries))
+
+
+async def insert_new_entries(
+    conn: asyncpg.Connection, entries: Sequence[TimelineEntry]
+) -> set[UUID]:
+    """Insert timeline rows not there yet (one statement); return the new rows' event ids."""
     if not entries:
-        return 0
+        return set()
     rows = await conn.fetch(
         """
         INSERT INTO casework.case_timeline (event_id, case_id, global_position, event_type,
@@ -119,7 +153,7 @@ async def insert_entries(conn: asyncpg.Connection, entries: Sequence[TimelineEnt
         [e.summary for e in entries],
         [e.data for e in entries],
     )
-    return len(rows)
+    return {r["event_id"] for r in rows}
 
 
 # ---- the folded cases ------------------------------------------------------------------
@@ -135,18 +169,37 @@ async def stored_state(conn: asyncpg.Connection, case_id: UUID) -> CaseState | N
     return state_from_json(row["state"])
 
 
+async def stored_states(
+    conn: asyncpg.Connection, case_ids: Iterable[UUID]
+) -> dict[UUID, CaseState]:
+    """`stored_state` of several cases at once (one statement); a case without a usable
+    state is left out."""
+    rows = await conn.fetch(
+        """SELECT case_id, fold_version, state FROM casework.case_states
+           WHERE case_id = ANY($1::uuid[])""",
+        list(set(case_ids)),
+    )
+    return {
+        r["case_id"]: state_from_json(r["state"]) for r in rows if r["fold_version"] == FOLD_VERSION
+    }
+
+
+_SAVE_STATE = """INSERT INTO casework.case_states (case_id, fold_version, last_position, state)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT (case_id) DO UPDATE SET fold_version = EXCLUDED.fold_version,
+        last_position = EXCLUDED.last_position, state = EXCLUDED.state"""
+
+
 async def save_state(conn: asyncpg.Connection, state: CaseState) -> None:
     """Store the case as folded now (replacing what was stored)."""
-    await conn.execute(
-        """INSERT INTO casework.case_states (case_id, fold_version, last_position, state)
-           VALUES ($1, $2, $3, $4)
-           ON CONFLICT (case_id) DO UPDATE SET fold_version = EXCLUDED.fold_version,
-               last_position = EXCLUDED.last_position, state = EXCLUDED.state""",
-        state.case_id,
-        FOLD_VERSION,
-        state.last_position,
-        state_to_json(state),
-    )
+    await save_states(conn, [state])
+
+
+async def save_states(conn: asyncpg.Connection, states: Iterable[CaseState]) -> None:
+    """Store cases as folded now (replacing what was stored), in one pipelined round."""
+    rows = [(s.case_id, FOLD_VERSION, s.last_position, state_to_json(s)) for s in states]
+    if rows:
+        await conn.executemany(_SAVE_STATE, rows)
 
 
 # ---- the case rows ---------------------------------------------------------------------

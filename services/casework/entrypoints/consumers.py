@@ -9,9 +9,11 @@ unit of work joined to that transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
-from services.casework.adapters.case_projection import PROJECTED_EVENT_TYPES
+from services.casework.adapters.case_projection import PROJECTED_EVENT_TYPES, REGISTER_EVENTS
 from services.casework.service_layer.context import Casework
 from services.casework.service_layer.when_duplicate_confirmed_merge_cases import (
     when_duplicate_confirmed_merge_cases,
@@ -22,7 +24,7 @@ from services.casework.service_layer.when_letter_signed_resolve_case import (
 from services.casework.service_layer.when_reply_received_resume_case import (
     when_reply_received_resume_case,
 )
-from shared.consumer import Handler, handles
+from shared.consumer import BatchHandler, Handler, handles
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import LetterSigned
 from shared.contracts.intake_events import DuplicateConfirmed, ReplyReceived
@@ -63,3 +65,27 @@ def handlers(casework: Casework) -> dict[str, Handler]:
         **handles(ReplyReceived, on_reply_received),
         **handles(DuplicateConfirmed, on_duplicate_confirmed),
     }
+
+
+# Events with a policy besides their projection (above), and the reception's registers.
+_ONE_AT_A_TIME = frozenset(
+    {
+        LetterSigned.event_type,
+        ReplyReceived.event_type,
+        DuplicateConfirmed.event_type,
+        *REGISTER_EVENTS,
+    }
+)
+
+
+def batch_handler(casework: Casework) -> BatchHandler:
+    """A run of events that are only projected is projected at once (its writes batched);
+    a batch holding any other event goes event by event through `handlers`."""
+    projection = casework.projection
+
+    async def project_many(conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        await projection.project_many(conn, envelopes)
+
+    return BatchHandler(
+        event_types=frozenset(PROJECTED_EVENT_TYPES) - _ONE_AT_A_TIME, apply=project_many
+    )
