@@ -238,13 +238,17 @@ def print_targets(rows: list[dict[str, Any]]) -> None:
 
 
 def cpu_accounting(
-    alone: dict[str, float], requests: int, system: dict[str, float], cases: int
+    alone: dict[str, float],
+    requests: int,
+    alone_rate: float,
+    system: dict[str, float],
+    cases: int,
 ) -> list[dict[str, Any]]:
     """CPU milliseconds per registration (intake alone) and per case (the whole system,
-    until it is quiet), per part; and the pace that CPU alone allows: intake-alone's CPU
-    per registration over the whole system's per case (the bench's own CPU left out of
-    both). The pipeline cannot keep pace with intake alone beyond that ratio on the same
-    cores, whatever else is done."""
+    until it is quiet), per part (the bench's own CPU left out of the totals); and the
+    pace that CPU alone allows: the cases/s all the machine's cores could give at that
+    CPU per case, against intake alone's rate. The pipeline cannot keep pace with intake
+    alone beyond that ratio on the same cores, however it is scheduled."""
     rows: list[dict[str, Any]] = []
     for group in ("intake", "postgres", "broker"):
         if group in alone:
@@ -265,7 +269,14 @@ def cpu_accounting(
             )
     per_request = 1000 * sum(v for g, v in alone.items() if g != "bench") / max(1, requests)
     per_case = 1000 * sum(v for g, v in system.items() if g != "bench") / max(1, cases)
-    rows.append(row("pace_cpu_bound_end_to_end_vs_intake_alone", per_request, "cpu-ms", per_case))
+    cores = os.cpu_count() or 1
+    rows += [
+        row("cpu_ms_per_request_alone", per_request, "cpu-ms", None),
+        row("cpu_ms_per_case_whole_system", per_case, "cpu-ms", None),
+        # The most cases/s this machine's cores could turn into visible cases at this CPU
+        # per case (every core busy with nothing else), against intake alone's rate.
+        row("cpu_bound_end_to_end", cores * 1000 / per_case, "cases/s", alone_rate),
+    ]
     return rows
 
 
@@ -348,7 +359,9 @@ async def run(
         system = await push_complaints(intake, stack_dsn, n, args.concurrency, first=n)
     await wait_quiet(stack_dsn)  # every service's share of the work is done
     cpu_system = CpuMeter.spent(cpu_before, meter.snapshot())
-    cpu_rows = cpu_accounting(cpu_alone, alone["accepted"], cpu_system, system["accepted"])
+    cpu_rows = cpu_accounting(
+        cpu_alone, alone["accepted"], alone["intake_per_s"], cpu_system, system["accepted"]
+    )
     if args.profile is not None:
         for name in services:
             path = args.profile / f"{name}.txt"
