@@ -8,6 +8,8 @@
 # For Kubernetes, the same files make the Secret (keys in capitals):
 #   kubectl create secret generic slrt-secrets $(for f in deploy/secrets/*; do \
 #     echo "--from-file=$(basename "$f" | tr a-z A-Z)=$f"; done)
+# (Kafka's: kafka_password_<name> as KAFKA_SASL_PASSWORD_<NAME>, with
+#  KAFKA_SASL_USERNAME_<NAME>=slrt-<name>; see k8s/secret.example.yaml.)
 set -eu
 host="${1:-postgres}"
 dir="$(dirname "$0")/secrets"
@@ -24,6 +26,11 @@ put postgres_password "$(key)"
 put slrt_admin_database_url "postgresql://slrt_admin:$(cat "$dir/postgres_password")@$host:5432/slrt"
 for service in intake eligibility documents casework notifications dashboard; do
   put "database_url_$service" "postgresql://slrt_$service:$(key)@$host:5432/slrt"
+done
+
+# Kafka: one SCRAM user per process (deploy/k8s/kafka-acls.sh makes them in the broker).
+for name in intake eligibility documents casework notifications dashboard topics; do
+  put "kafka_password_$name" "$(key)"
 done
 
 if [ ! -e "$dir/slrt_jwt_private_key" ]; then

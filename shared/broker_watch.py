@@ -15,6 +15,17 @@ partitions, and the event store's catch-up then runs at once for whatever the br
 lost. Meanwhile `state` says so (`/health` reads it). Probes of an unreachable broker
 back off up to `MAX_BACKOFF_SECONDS`.
 
+A broker that comes back empty can also write a partition's new records at offsets the
+consumer has already passed (measured with Tansu after a restart: the first batch of a
+fresh partition fetched as offsets 0-6 while the broker went on writing at 1, 2, 3...; the
+consumer then waits at 7 and sees nothing on that partition until the log grows past
+it, 20-30 s under the fault suite's load, the store's catch-up bringing it meanwhile).
+Apache Kafka answers such a fetch with `OffsetOutOfRange` and the client resets by
+itself; Tansu answers with nothing. `Overtaken` notices it: a position beyond the
+partition's high watermark while that watermark grows means records were written below
+the position, and the partition is read again from its beginning (consumers are
+idempotent; on Apache Kafka this is what `auto_offset_reset=earliest` does after a loss).
+
 The Kafka client logs each failed retry through stdlib logging, dozens of lines a second
 while a broker is away; `install_log_limiter` lets one line of each kind through per
 `LOG_WINDOW_SECONDS` and says how many it held back.
@@ -36,7 +47,7 @@ log = get_logger(__name__)
 
 INTERVAL_SECONDS = 1.0  # between two probes of a healthy broker
 PROBE_TIMEOUT_SECONDS = 5.0
-MAX_BACKOFF_SECONDS = 4.0  # the longest wait between probes of an unreachable broker
+MAX_BACKOFF_SECONDS = 2.0  # the longest wait between probes of an unreachable broker
 LOG_WINDOW_SECONDS = 10.0
 # After a restart the old consumer may still complain while it stops: not a new loss.
 SUSPECT_GRACE_SECONDS = 5.0
@@ -127,6 +138,30 @@ class BrokerWatch:
                 self._lost(BrokerState.UNREACHABLE)
                 delay = min(max(delay, self.interval) * 2, self.max_backoff)
             await asyncio.sleep(delay)
+
+
+class Overtaken:
+    """Partitions whose broker writes below the consumer's position (see the module's
+    text): `look` is given each assigned partition's position and high watermark, every
+    `OVERTAKEN_LOOK_SECONDS`, and says when to read one again from its beginning."""
+
+    def __init__(self) -> None:
+        self._beyond: dict[object, int] = {}  # partition -> high watermark below the position
+
+    def look(self, partition: object, position: int, highwater: int | None) -> bool:
+        """True when `partition` must be read again from its beginning."""
+        if highwater is None or position <= highwater:
+            self._beyond.pop(partition, None)
+            return False
+        before = self._beyond.get(partition)
+        self._beyond[partition] = highwater
+        if before is not None and highwater > before:
+            self._beyond.pop(partition)
+            return True
+        return False
+
+
+OVERTAKEN_LOOK_SECONDS = 0.5
 
 
 class _Limiter(logging.Filter):

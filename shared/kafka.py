@@ -1,16 +1,20 @@
 """Kafka clients from settings: the FastStream broker for consumers, a raw producer for relays.
 
 Producer settings come from configuration only: Apache Kafka gets the idempotent producer,
-the embedded Tansu broker (which refuses InitProducerId) gets it turned off.
+the embedded Tansu broker (which refuses InitProducerId) gets it turned off. Every client
+(producer, FastStream's consumer, the admin client) authenticates the same way, from
+`KAFKA_SECURITY_PROTOCOL` and the SASL settings (deploy/: SASL/SCRAM, one user per process).
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
 from shared import metrics
 from shared.contracts.adapters import ADAPTERS_TOPIC
@@ -26,13 +30,61 @@ def _bootstrap(settings: Settings) -> str:
     return settings.kafka_bootstrap_servers
 
 
+def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.kafka_security_protocol != "SASL_SSL":
+        return None
+    return ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+
+
+def security(settings: Settings) -> BaseSecurity | None:
+    """FastStream's security object for `settings` (None: PLAINTEXT, the embedded broker)."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return None
+    if not (settings.kafka_sasl_username and settings.kafka_sasl_password):
+        raise RuntimeError(
+            f"KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol} needs "
+            "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+        )
+    scram = SASLScram512 if settings.kafka_sasl_mechanism == "SCRAM-SHA-512" else SASLScram256
+    use_ssl = settings.kafka_security_protocol == "SASL_SSL"
+    return scram(
+        settings.kafka_sasl_username,
+        settings.kafka_sasl_password,
+        ssl_context=_ssl_context(settings),
+        use_ssl=use_ssl,
+    )
+
+
+def client_security(settings: Settings) -> dict[str, Any]:
+    """The same, as aiokafka's keyword arguments (producers, the admin client)."""
+    sec = security(settings)
+    if sec is None:
+        return {}
+    return {
+        "security_protocol": settings.kafka_security_protocol,
+        "sasl_mechanism": settings.kafka_sasl_mechanism,
+        "sasl_plain_username": settings.kafka_sasl_username,
+        "sasl_plain_password": settings.kafka_sasl_password,
+        "ssl_context": sec.ssl_context,
+    }
+
+
 def producer_options(settings: Settings) -> dict[str, Any]:
     return {
         "bootstrap_servers": _bootstrap(settings),
         "enable_idempotence": settings.kafka_enable_idempotence,
         "acks": "all",
         "linger_ms": settings.kafka_linger_ms,
+        **client_security(settings),
     }
+
+
+def make_admin(settings: Settings) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        bootstrap_servers=_bootstrap(settings),
+        client_id=settings.kafka_sasl_username or "slrt-admin",
+        **client_security(settings),
+    )
 
 
 def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
@@ -47,6 +99,7 @@ def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
         enable_idempotence=opts["enable_idempotence"],
         acks=opts["acks"],
         linger_ms=opts["linger_ms"],
+        security=security(settings),
         logger=None,  # structlog carries our own canonical lines
         middlewares=(metrics.kafka_middleware(client_id),),
         # No dependency injection: the one subscriber (shared/runtime.py) takes the
@@ -66,7 +119,7 @@ def all_topic_names() -> list[str]:
 
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=_bootstrap(settings), client_id="slrt-admin")
+    admin = make_admin(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -90,7 +143,7 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> l
 
 async def topic_partitions(settings: Settings, names: list[str]) -> dict[str, int]:
     """How many partitions each named topic has (0: it does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=_bootstrap(settings), client_id="slrt-admin")
+    admin = make_admin(settings)
     await admin.start()
     try:
         described = await admin.describe_topics(names)

@@ -38,6 +38,24 @@ def production_problems(settings: Settings) -> list[str]:
     return problems
 
 
+# Processes that never connect to Kafka (the citizens' portal reads through the APIs).
+WITHOUT_KAFKA = frozenset({"portal"})
+
+
+def kafka_problems(settings: Settings) -> list[str]:
+    """Kafka in production only with SASL (deploy/: SCRAM, one user per process, ACLs):
+    the embedded broker's PLAINTEXT lets anyone on the network write any topic."""
+    if settings.slrt_environment != "production":
+        return []
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return ["KAFKA_SECURITY_PROTOCOL is PLAINTEXT (SASL_SSL or SASL_PLAINTEXT with SCRAM)"]
+    return [
+        f"{name.upper()} is not set"
+        for name in ("kafka_sasl_username", "kafka_sasl_password")
+        if not getattr(settings, name)
+    ]
+
+
 def pepper_problems(environment: str, pepper: str | None) -> list[str]:
     """What is wrong with analytics' pseudonym key for production: it must be set (a key
     made up at start-up would differ per database, so pseudonyms would not survive a
@@ -68,6 +86,8 @@ def _refuse(problems: list[str], process: str) -> None:
 def check_production(settings: Settings, process: str) -> None:
     """Stop the process with one clear message if `production_problems` found any."""
     problems = production_problems(settings)
+    if process not in WITHOUT_KAFKA:
+        problems += kafka_problems(settings)
     if (
         process == "documents"
         and settings.slrt_environment == "production"

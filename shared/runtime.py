@@ -25,7 +25,13 @@ from faststream.middlewares import AckPolicy
 
 from shared import audit, eventstore
 from shared import health as health_checks
-from shared.broker_watch import BrokerState, BrokerWatch, install_log_limiter
+from shared.broker_watch import (
+    OVERTAKEN_LOOK_SECONDS,
+    BrokerState,
+    BrokerWatch,
+    Overtaken,
+    install_log_limiter,
+)
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import (
     BATCH_SIZE,
@@ -260,6 +266,7 @@ class ServiceRuntime:
             self._joining = asyncio.create_task(self._start_broker(), name="broker-start")
             self._tasks.append(self._joining)
             self._tasks.append(asyncio.create_task(self._catch_up_loop(), name="catch-up"))
+            self._tasks.append(asyncio.create_task(self._overtaken_loop(), name="overtaken"))
         else:
             await self.broker.start()
         self._start_watch()
@@ -354,6 +361,30 @@ class ServiceRuntime:
             if client is not None and client.assignment():
                 return
             await asyncio.sleep(0.05)
+
+    async def _overtaken_loop(self) -> None:
+        """Read a partition again from its beginning when the broker writes below the
+        consumer's position (shared/broker_watch.py, `Overtaken`)."""
+        overtaken = Overtaken()
+        while True:
+            await asyncio.sleep(OVERTAKEN_LOOK_SECONDS)
+            client = getattr(self._subscriber, "consumer", None)
+            if client is None or not self.consuming.is_set():
+                continue
+            try:
+                for tp in client.assignment():
+                    position = await asyncio.wait_for(client.position(tp), 1.0)
+                    if overtaken.look(tp, position, client.highwater(tp)):
+                        log.warning(
+                            "partition_overtaken",
+                            topic=tp.topic,
+                            partition=tp.partition,
+                            position=position,
+                            highwater=client.highwater(tp),
+                        )
+                        await client.seek_to_beginning(tp)
+            except Exception as exc:  # a client being replaced, a partition revoked
+                log.info("overtaken_look_skipped", error=repr(exc))
 
     async def _catch_up_loop(self) -> None:
         assert self.consumer is not None

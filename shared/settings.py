@@ -37,6 +37,7 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "slrt_data_kek",
     "slrt_blind_index_key",
     "slrt_whatsapp_token",
+    "kafka_sasl_password",
     # notifications' own settings (services/notifications/config.py)
     "slrt_channels",
     "slrt_staff_emails",
@@ -92,6 +93,23 @@ class Settings(BaseSettings):
     # before the group settles, so tests and the laptop stack use shorter values.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
+    # Authentication to the broker (deploy/: Apache Kafka with SASL/SCRAM, one user per
+    # process, ACLs from shared/kafka_acls.py). PLAINTEXT only for the embedded broker,
+    # which has none; the production guard refuses it.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT (the embedded broker), SASL_PLAINTEXT or SASL_SSL.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = Field(
+        default=None, description="This process's SCRAM user (`slrt-<service>` in deploy/)."
+    )
+    kafka_sasl_password: str | None = Field(default=None, description="Its SCRAM password.")
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="SASL_SSL: the CA that signed the broker's certificate (default: the "
+        "system's trusted CAs).",
+    )
 
     # Staff tokens are signed with Ed25519 (EdDSA). Only the processes that sign in staff
     # (the dashboard, `slrt token`) hold the private key; the five services hold the public

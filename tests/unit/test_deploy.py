@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings
 
 from shared.dbroles import SCHEMA_SERVICES, DatabaseAdminSettings
 from shared.kafka import SERVICES
+from shared.kafka_acls import USERS as KAFKA_USERS
 from shared.settings import KEY_SETTINGS, REPO_ROOT, SECRET_SETTINGS, Settings
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -38,6 +39,7 @@ SECRETS = (
     {s.upper() for s in SECRET_SETTINGS}
     | {"SLRT_ADMIN_DATABASE_URL"}
     | {f"DATABASE_URL_{s.upper()}" for s in SCHEMA_SERVICES}
+    | {f"KAFKA_SASL_{k}_{u.upper()}" for k in ("USERNAME", "PASSWORD") for u in KAFKA_USERS}
 )
 # Read by libraries, not by our settings classes.
 THIRD_PARTY = {"FORWARDED_ALLOW_IPS"}  # uvicorn: whom to trust for X-Forwarded-For
@@ -49,6 +51,11 @@ SHARED_READS: dict[str, tuple[str, ...]] = {
     "database_url": SCHEMA_SERVICES,
     "kafka_bootstrap_servers": (*CONSUMERS, "topics"),
     "kafka_enable_idempotence": CONSUMERS,
+    # SASL/SCRAM, one user per process (shared/kafka_acls.py)
+    "kafka_security_protocol": (*CONSUMERS, "topics"),
+    "kafka_sasl_mechanism": (*CONSUMERS, "topics"),
+    "kafka_sasl_username": (*CONSUMERS, "topics"),
+    "kafka_sasl_password": (*CONSUMERS, "topics"),
     "kafka_topic_partitions": ("topics",),
     "kafka_topic_replication_factor": ("topics",),
     "slrt_jwt_public_key": CONSUMERS,
@@ -197,7 +204,7 @@ def _assert_module_exists(module: str) -> None:
 def test_compose_has_the_infrastructure_every_process_the_jobs_and_the_proxy(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    assert set(services) == {*INFRA, *JOBS, *PROCESSES, "caddy"}
+    assert set(services) == {*INFRA, *JOBS, *PROCESSES, "caddy", "kafka-acls"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["postgres"]["image"] == "postgres:17"
     assert services["caddy"]["image"].startswith("caddy:2")
@@ -246,8 +253,10 @@ def test_compose_secrets_are_files_the_script_makes(compose: dict[str, Any]) -> 
     script = (DEPLOY / "make-secrets.sh").read_text()
     for name, spec in declared.items():
         assert spec == {"file": f"./secrets/{name}"}, name
-        made = name in script or (
-            name.startswith("database_url_") and "database_url_$service" in script
+        made = (
+            name in script
+            or (name.startswith("database_url_") and "database_url_$service" in script)
+            or (name.startswith("kafka_password_") and "kafka_password_$name" in script)
         )
         assert made, f"deploy/make-secrets.sh does not make {name}"
     assert "deploy/secrets/" in (REPO_ROOT / ".gitignore").read_text()
@@ -302,6 +311,7 @@ def test_each_process_waits_for_its_parts(services: dict[str, dict[str, Any]], n
         "postgres": {"condition": "service_healthy"},
         "kafka": {"condition": "service_healthy"},
         "topics": {"condition": "service_completed_successfully"},
+        "kafka-acls": {"condition": "service_completed_successfully"},
         "migrate": {"condition": "service_completed_successfully"},
     }
     assert svc["restart"] == "unless-stopped"
@@ -310,7 +320,10 @@ def test_each_process_waits_for_its_parts(services: dict[str, dict[str, Any]], n
 def test_what_processes_wait_on_can_get_there(services: dict[str, dict[str, Any]]) -> None:
     for name in INFRA:
         assert "test" in services[name]["healthcheck"], f"{name} needs a healthcheck"
-    assert services["topics"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    assert services["topics"]["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "kafka-acls": {"condition": "service_completed_successfully"},
+    }
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
 
 
@@ -318,7 +331,7 @@ def test_kafka_is_kraft_without_auto_topic_creation(services: dict[str, dict[str
     env = _env(services["kafka"])
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "SASL://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", env["CLUSTER_ID"])
 
 
@@ -527,7 +540,12 @@ def _deployments() -> dict[str, dict[str, Any]]:
 
 
 def _jobs() -> dict[str, dict[str, Any]]:
-    return {j["metadata"]["name"].removeprefix("slrt-"): j for j in _resources("Job")}
+    """The jobs on SLRT's image (slrt-kafka-acls runs Kafka's own tools)."""
+    return {
+        j["metadata"]["name"].removeprefix("slrt-"): j
+        for j in _resources("Job")
+        if j["metadata"]["name"] != "slrt-kafka-acls"
+    }
 
 
 def test_one_deployment_and_service_per_process() -> None:
@@ -675,3 +693,62 @@ def test_kustomize_renders_the_base() -> None:
     assert out.returncode == 0, out.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(out.stdout) if d]
     assert kinds.count("Deployment") == len(PROCESSES)
+
+
+# ---- Kafka: SASL/SCRAM and ACLs (shared/kafka_acls.py) -----------------------------------
+
+
+def test_compose_kafka_authenticates_and_authorises(services: dict[str, dict[str, Any]]) -> None:
+    env = _env(services["kafka"])
+    listeners = dict(
+        pair.split(":") for pair in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    # What the processes reach is SASL; the one unauthenticated client listener is bound
+    # to the container's own loopback (its super user is reachable from inside only).
+    assert listeners["SASL"] == "SASL_PLAINTEXT"
+    plain = {n for n, proto in listeners.items() if proto == "PLAINTEXT"} - {"CONTROLLER"}
+    for listener in env["KAFKA_LISTENERS"].split(","):
+        name, _, address = listener.partition("://")
+        if name in plain:
+            assert address.startswith("127.0.0.1:"), listener
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert not services["kafka"].get("ports"), "the broker is not published"
+
+
+def test_compose_runs_the_generated_acl_script_with_every_users_password(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    from shared import kafka_acls
+
+    job = services["kafka-acls"]
+    assert job["network_mode"] == "service:kafka"
+    assert job["volumes"] == ["./k8s/kafka-acls.sh:/slrt/kafka-acls.sh:ro"]
+    assert kafka_acls.SCRIPT == K8S / "kafka-acls.sh"
+    assert set(job["secrets"]) == {f"kafka_password_{u}" for u in kafka_acls.USERS}
+
+
+@pytest.mark.parametrize("name", [*CONSUMERS, "topics"])
+def test_each_kafka_client_is_its_own_scram_user(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    svc = services[name]
+    env = _env(svc)
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert env["KAFKA_SASL_USERNAME"] == f"slrt-{name}"
+    assert {"source": f"kafka_password_{name}", "target": "kafka_sasl_password"} in svc["secrets"]
+    (container,) = _containers({**_deployments(), **_jobs()}[name])
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", [])}
+    assert refs["KAFKA_SASL_USERNAME"] == f"KAFKA_SASL_USERNAME_{name.upper()}"
+    assert refs["KAFKA_SASL_PASSWORD"] == f"KAFKA_SASL_PASSWORD_{name.upper()}"
+    assert _configmaps()["slrt-config"]["KAFKA_SECURITY_PROTOCOL"].startswith("SASL_")
+
+
+def test_kubernetes_runs_the_generated_acl_script() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    (generated,) = kustomization["configMapGenerator"]
+    assert generated["files"] == ["kafka-acls.sh"]
+    (job,) = [j for j in _resources("Job") if j["metadata"]["name"] == "slrt-kafka-acls"]
+    (container,) = _containers(job)
+    assert container["command"] == ["sh", "/slrt/kafka-acls.sh"]

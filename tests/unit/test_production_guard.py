@@ -19,6 +19,11 @@ PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-
 def _production(**overrides: object) -> Settings:
     values: dict[str, object] = {name: STRONG + name for name in KEY_SETTINGS}
     values.update(slrt_environment="production", slrt_jwt_public_key=PUBLIC_KEY)
+    values.update(  # Kafka over SASL/SCRAM (tests/unit/test_kafka_sasl.py)
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_username="slrt-intake",
+        kafka_sasl_password=STRONG,
+    )
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
