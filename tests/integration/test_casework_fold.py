@@ -162,6 +162,14 @@ async def test_live_fold_in_any_cross_topic_order_equals_the_rebuild(
     assert await snapshot(pool, ids) == live
 
 
+async def _project_then_fail(
+    pool: asyncpg.Pool, projection: CaseProjection, run: list[EventEnvelope]
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await projection.project_many(conn, run)
+        raise RolledBack
+
+
 async def test_live_fold_in_batches_equals_the_rebuild(
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
@@ -192,9 +200,7 @@ async def test_live_fold_in_batches_equals_the_rebuild(
         if rolled_back == 0 and i > len(feed) // 3:
             rolled_back += 1  # a batch that fails after its writes: nothing of it stays
             with pytest.raises(RolledBack):
-                async with pool.acquire() as conn, conn.transaction():
-                    await projection.project_many(conn, run)
-                    raise RolledBack
+                await _project_then_fail(pool, projection, run)
         async with pool.acquire() as conn, conn.transaction():
             await projection.project_many(conn, run)
         if rng.random() < 0.2:  # the same run again (a redelivery): changes nothing
