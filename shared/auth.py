@@ -91,8 +91,15 @@ def _pem(value: str | None, path: Path | None) -> str | None:
     if value:
         return value.replace("\\n", "\n")  # a PEM squeezed onto one line in an env file
     if path is not None:
-        return path.read_text()
+        # Read again only when the file changes (a rotated key): every request asks.
+        st = path.stat()
+        return _pem_file(path, st.st_mtime_ns, st.st_size)
     return None
+
+
+@lru_cache(maxsize=8)
+def _pem_file(path: Path, _mtime_ns: int, _size: int) -> str:
+    return path.read_text()
 
 
 @lru_cache(maxsize=8)
