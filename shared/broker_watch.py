@@ -34,14 +34,19 @@ while a broker is away; `install_log_limiter` lets one line of each kind through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from shared.kafka import ensure_topics
+from shared.kafka import ensure_topics, make_admin
 from shared.logging import get_logger
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from aiokafka.admin import AIOKafkaAdminClient
 
 log = get_logger(__name__)
 
@@ -85,6 +90,7 @@ class BrokerWatch:
         self._suspect = False  # the Kafka client reported partitions the broker lacks
         self._lost_at: float | None = None
         self._restarted_at = time.monotonic()
+        self._admin: AIOKafkaAdminClient | None = None
 
     def suspect(self) -> None:
         """The Kafka client met topics or partitions the broker does not know (heard
@@ -105,7 +111,7 @@ class BrokerWatch:
     async def probe(self) -> None:
         """One look: topics re-created if missing, and the consumer replaced if the broker
         was lost since the last look. Raises if the broker cannot be reached."""
-        created = await asyncio.wait_for(ensure_topics(self.settings), self.probe_timeout)
+        created = await asyncio.wait_for(self._ensure_topics(), self.probe_timeout)
         if created:
             log.warning("broker_topics_recreated", topics=len(created))
         if created or self._suspect:
@@ -125,19 +131,42 @@ class BrokerWatch:
         self._lost_at = None
         self.state = BrokerState.OK
 
+    async def _ensure_topics(self) -> list[str]:
+        """One admin client kept between looks (a new one each second cost every process
+        a connection and its metadata round, and the broker as many); let go on any
+        failure, so the next look starts from a fresh connection."""
+        if self._admin is None:
+            admin = make_admin(self.settings)
+            await admin.start()
+            self._admin = admin
+        try:
+            return await ensure_topics(self.settings, admin=self._admin)
+        except BaseException:
+            await self._close_admin()
+            raise
+
+    async def _close_admin(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
     async def run(self) -> None:
         """Probe until cancelled, backing off while the broker is away."""
         delay = self.interval
-        while True:
-            try:
-                await self.probe()
-                delay = self.interval
-            except Exception as exc:
-                if self.state is BrokerState.OK:
-                    log.warning("broker_unreachable", error=repr(exc))
-                self._lost(BrokerState.UNREACHABLE)
-                delay = min(max(delay, self.interval) * 2, self.max_backoff)
-            await asyncio.sleep(delay)
+        try:
+            while True:
+                try:
+                    await self.probe()
+                    delay = self.interval
+                except Exception as exc:
+                    if self.state is BrokerState.OK:
+                        log.warning("broker_unreachable", error=repr(exc))
+                    self._lost(BrokerState.UNREACHABLE)
+                    delay = min(max(delay, self.interval) * 2, self.max_backoff)
+                await asyncio.sleep(delay)
+        finally:
+            await self._close_admin()
 
 
 class Overtaken:

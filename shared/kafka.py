@@ -117,28 +117,40 @@ def all_topic_names() -> list[str]:
     return [*ALL_TOPICS, ADAPTERS_TOPIC, *(dead_letter_topic(s) for s in consumers)]
 
 
-async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
-    admin = make_admin(settings)
-    await admin.start()
+async def ensure_topics(
+    settings: Settings, names: list[str] | None = None, *, admin: AIOKafkaAdminClient | None = None
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created. With `admin`,
+    an admin client already started (the broker watch's, kept between its looks);
+    otherwise one made for this call."""
+    if admin is not None:
+        return await _ensure_topics(settings, names, admin)
+    own = make_admin(settings)
+    await own.start()
     try:
-        existing = set(await admin.list_topics())
-        all_names = names or [topic_name(settings, n) for n in all_topic_names()]
-        wanted = [n for n in all_names if n not in existing]
-        if wanted:
-            await admin.create_topics(
-                [
-                    NewTopic(
-                        n,
-                        num_partitions=settings.kafka_topic_partitions,
-                        replication_factor=settings.kafka_topic_replication_factor,
-                    )
-                    for n in wanted
-                ]
-            )
-        return wanted
+        return await _ensure_topics(settings, names, own)
     finally:
-        await admin.close()
+        await own.close()
+
+
+async def _ensure_topics(
+    settings: Settings, names: list[str] | None, admin: AIOKafkaAdminClient
+) -> list[str]:
+    existing = set(await admin.list_topics())
+    all_names = names or [topic_name(settings, n) for n in all_topic_names()]
+    wanted = [n for n in all_names if n not in existing]
+    if wanted:
+        await admin.create_topics(
+            [
+                NewTopic(
+                    n,
+                    num_partitions=settings.kafka_topic_partitions,
+                    replication_factor=settings.kafka_topic_replication_factor,
+                )
+                for n in wanted
+            ]
+        )
+    return wanted
 
 
 async def topic_partitions(settings: Settings, names: list[str]) -> dict[str, int]:
