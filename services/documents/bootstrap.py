@@ -15,7 +15,7 @@ from services.documents.entrypoints import (
     letters,
     verification,
 )
-from services.documents.entrypoints.consumers import handlers
+from services.documents.entrypoints.consumers import batch_handler, handlers
 from shared.catalogue import load_catalogue
 from shared.eventstore.store import EventStore
 from shared.runtime import ServiceRuntime, create_service_app
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         catalogue=catalogue,
     )
+    runtime.batch_handler = batch_handler(catalogue, EventStore(owner=SERVICE))
     app = create_service_app(
         runtime,
         title="SLRT documents",

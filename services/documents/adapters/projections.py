@@ -92,14 +92,14 @@ def _opened_values(opened: ChecklistOpened) -> tuple[Any, ...]:
     )
 
 
+_INSERT_CHECKLIST = """INSERT INTO documents.checklists (case_id, office, service, variant,
+        channel, ticket_number, requires_dtks, required, declared, registered_at, promise)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (case_id) DO NOTHING"""
+
+
 async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) -> None:
-    await conn.execute(
-        """INSERT INTO documents.checklists (case_id, office, service, variant, channel,
-               ticket_number, requires_dtks, required, declared, registered_at, promise)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (case_id) DO NOTHING""",
-        *_opened_values(opened),
-    )
+    await conn.execute(_INSERT_CHECKLIST, *_opened_values(opened))
 
 
 def received_key(document_type: str, form: str) -> str:
@@ -254,24 +254,23 @@ def _drafter_values(named: DrafterNamed) -> tuple[Any, ...]:
     )
 
 
+_UPSERT_DRAFTER = """INSERT INTO documents.dispositions
+        (case_id, assignee, role, kind, assigned_by, note, global_position, assigned_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (case_id) DO UPDATE SET assignee = EXCLUDED.assignee,
+        role = EXCLUDED.role, kind = EXCLUDED.kind,
+        assigned_by = EXCLUDED.assigned_by, note = EXCLUDED.note,
+        global_position = EXCLUDED.global_position,
+        assigned_at = EXCLUDED.assigned_at
+    WHERE documents.dispositions.global_position IS NULL
+       OR EXCLUDED.global_position IS NULL
+       OR documents.dispositions.global_position < EXCLUDED.global_position"""
+
+
 async def record_drafter(conn: asyncpg.Connection, named: DrafterNamed) -> None:
     """Who drafts the case's letter: casework's latest disposition or delegation. A
     redelivered older one never overwrites a newer one (ordered by global position)."""
-    await conn.execute(
-        """INSERT INTO documents.dispositions
-               (case_id, assignee, role, kind, assigned_by, note, global_position,
-                assigned_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (case_id) DO UPDATE SET assignee = EXCLUDED.assignee,
-               role = EXCLUDED.role, kind = EXCLUDED.kind,
-               assigned_by = EXCLUDED.assigned_by, note = EXCLUDED.note,
-               global_position = EXCLUDED.global_position,
-               assigned_at = EXCLUDED.assigned_at
-           WHERE documents.dispositions.global_position IS NULL
-              OR EXCLUDED.global_position IS NULL
-              OR documents.dispositions.global_position < EXCLUDED.global_position""",
-        *_drafter_values(named),
-    )
+    await conn.execute(_UPSERT_DRAFTER, *_drafter_values(named))
 
 
 _ELIGIBILITY = ("case_id", "status", "reason", "programmes", "source", "global_position")
@@ -288,21 +287,21 @@ def _dtks_values(outcome: DtksOutcome) -> tuple[Any, ...]:
     )
 
 
+_UPSERT_DTKS = """INSERT INTO documents.eligibility
+        (case_id, status, reason, programmes, source, global_position)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (case_id) DO UPDATE
+    SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+        programmes = EXCLUDED.programmes, source = EXCLUDED.source,
+        global_position = EXCLUDED.global_position, updated_at = clock_timestamp()
+    WHERE documents.eligibility.global_position IS NULL
+       OR EXCLUDED.global_position IS NULL
+       OR documents.eligibility.global_position < EXCLUDED.global_position"""
+
+
 async def record_dtks(conn: asyncpg.Connection, outcome: DtksOutcome) -> None:
     # A redelivered older result never overwrites a newer one.
-    await conn.execute(
-        """INSERT INTO documents.eligibility
-               (case_id, status, reason, programmes, source, global_position)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (case_id) DO UPDATE
-           SET status = EXCLUDED.status, reason = EXCLUDED.reason,
-               programmes = EXCLUDED.programmes, source = EXCLUDED.source,
-               global_position = EXCLUDED.global_position, updated_at = clock_timestamp()
-           WHERE documents.eligibility.global_position IS NULL
-              OR EXCLUDED.global_position IS NULL
-              OR documents.eligibility.global_position < EXCLUDED.global_position""",
-        *_dtks_values(outcome),
-    )
+    await conn.execute(_UPSERT_DTKS, *_dtks_values(outcome))
 
 
 def _newer(old: int | None, new: int | None) -> bool:
@@ -618,6 +617,19 @@ _NOTHING_YET = ChecklistProgress(
     missing_noted=None,
     missing_noted_at=None,
 )
+
+
+async def write_taken_in(conn: asyncpg.Connection, taken: Refolded) -> None:
+    """The facts a run of events gave (`Refolded`'s inbound part, each case's newest),
+    written onto the live tables with the statements `insert_checklist`, `record_dtks`
+    and `record_drafter` run, one pipelined round each (the consumer's batch)."""
+    for sql, rows in (
+        (_INSERT_CHECKLIST, [_opened_values(o) for o in taken.opened.values()]),
+        (_UPSERT_DTKS, [_dtks_values(o) for o in taken.dtks.values()]),
+        (_UPSERT_DRAFTER, [_drafter_values(n) for n in taken.drafters.values()]),
+    ):
+        if rows:
+            await conn.executemany(sql, rows)
 
 
 async def copy_refolded(conn: asyncpg.Connection, refolded: Refolded) -> None:

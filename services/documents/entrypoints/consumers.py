@@ -6,8 +6,11 @@ a redelivery changes nothing. The catalogue comes from the bootstrap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
+from services.documents.adapters import projections
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
 from services.documents.service_layer.when_case_attachment_announced_record import (
     when_case_attachment_announced_record,
@@ -24,7 +27,7 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
     when_dtks_verified_record_result,
 )
 from shared.catalogue import Catalogue
-from shared.consumer import Handler, handles
+from shared.consumer import BatchHandler, Handler, handles
 from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAttachmentReceived
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import CaseDelegated
@@ -77,3 +80,33 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
         **handles(DtksVerified, on_dtks_verified),
         **handles(DtksNotFound, on_dtks_not_found),
     }
+
+
+# What the service only records (no stream of its own is decided on): taken a run at once.
+_RECORDED = (ComplaintRegistered, DtksVerified, DtksNotFound, CaseAssigned, CaseDelegated)
+
+
+def batch_handler(catalogue: Catalogue, store: EventStore) -> BatchHandler:
+    """A run of the facts the service only records goes through the same policies into
+    memory (`projections.Refolded`, with the tables' rules), then onto the tables with one
+    pipelined round per table; a batch holding anything else goes event by event."""
+
+    async def record_run(conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        uow = PostgresDocumentsUnitOfWork.joined(conn, store)
+        taken = uow.inbound = projections.Refolded()
+        for envelope in envelopes:
+            event = envelope.payload()
+            match event:
+                case ComplaintRegistered():
+                    await when_complaint_registered_open_checklist(uow, event, catalogue)
+                case DtksVerified():
+                    await when_dtks_verified_record_result(uow, event, envelope)
+                case DtksNotFound():
+                    await when_dtks_not_found_record_result(uow, event, envelope)
+                case CaseAssigned():
+                    await when_case_disposed_record_drafter(uow, event, envelope)
+                case CaseDelegated():
+                    await when_case_delegated_record_drafter(uow, event, envelope)
+        await projections.write_taken_in(conn, taken)
+
+    return BatchHandler(frozenset(e.event_type for e in _RECORDED), record_run)
