@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.adapters import scans
 from services.documents.adapters.rows import case_from_row, checklist_definition
 from services.documents.domain import checklist as checklist_model
 from services.documents.domain import letter as letter_model
@@ -149,10 +150,12 @@ async def insert_file(
     file: CheckedFile,
     uploaded_by: str,
 ) -> None:
+    """The scan, sealed with the key of the case's person (`scans.py`)."""
+    content, subject_id = await scans.seal_scan(conn, case_id, file_id, file.content)
     await conn.execute(
         """INSERT INTO documents.files (file_id, case_id, document_type, form, content_type,
-               size, sha256, filename, content, uploaded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+               size, sha256, filename, content, uploaded_by, subject_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
         file_id,
         case_id,
         document_type,
@@ -161,8 +164,9 @@ async def insert_file(
         file.size,
         file.sha256,
         file.filename,
-        file.content,
+        content,
         uploaded_by,
+        subject_id,
     )
 
 
