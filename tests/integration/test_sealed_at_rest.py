@@ -26,7 +26,11 @@ from services.documents.bootstrap import create_app as documents_app
 from services.documents.service_layer.when_personal_data_erased_forget import (
     forget_erased_person,
 )
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.bootstrap import create_app as intake_app
+from services.intake.service_layer.when_personal_data_erased_forget import (
+    forget_erased_person as intake_forget,
+)
 from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.streams import erasure_stream
 from shared.contracts.vocab import Role
@@ -255,6 +259,7 @@ async def test_raw_message_attachment_and_scan_are_sealed_served_and_shredded(
             file_id,
         )
         before_again = await conn.fetch("SELECT * FROM documents.files ORDER BY file_id")
+        intake_before = await _intake_rows(conn, UUID(inbound_id))
     assert after["size"] == len(ktp) and after["sha256"] == scan_row["sha256"]
     assert bytes(after["content"]) == b"" and after["filename"] is None
 
@@ -269,5 +274,23 @@ async def test_raw_message_attachment_and_scan_are_sealed_served_and_shredded(
         assert isinstance(event, PersonalDataErased)
         uow = PostgresDocumentsUnitOfWork.joined(conn, EventStore(owner="documents"))
         await forget_erased_person(uow, event)
+        await intake_forget(IntakeUnitOfWork.joined(conn, EventStore(owner="intake")), event)
     async with office.pool.acquire() as conn:
         assert await conn.fetch("SELECT * FROM documents.files ORDER BY file_id") == before_again
+        assert await _intake_rows(conn, UUID(inbound_id)) == intake_before
+    assert await _plaintext_in(office.pool, *secrets) == []
+
+
+async def _intake_rows(conn: asyncpg.Connection, inbound_id: UUID) -> list[Any]:
+    return [
+        *await conn.fetch(
+            """SELECT id, subject_id, body, headers, parsed, status, case_id
+               FROM intake.inbound_messages WHERE id = $1""",
+            inbound_id,
+        ),
+        *await conn.fetch(
+            """SELECT id, content, file_name, sha256, size_bytes FROM intake.inbound_attachments
+               WHERE inbound_id = $1""",
+            inbound_id,
+        ),
+    ]
