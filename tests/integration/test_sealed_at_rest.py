@@ -294,3 +294,47 @@ async def _intake_rows(conn: asyncpg.Connection, inbound_id: UUID) -> list[Any]:
             inbound_id,
         ),
     ]
+
+
+async def test_a_message_triaged_before_its_case_is_sealed_and_erased_with_the_case(
+    office: Office,
+) -> None:
+    """A message no rule could classify has a subject of its own (its flow) until staff
+    classify it; from then on it is erased with the case's person."""
+    desk = auth("mataram", Role.FRONT_OFFICE, staff_id="mtr-desk-seal")
+    dpo = auth("mataram", Role.DATA_PROTECTION_OFFICER, staff_id="mtr-dpo-seal")
+    words = "Halo pak, saya Warga Triase Sintetis, mohon dibantu."
+    r = await office.intake.post(
+        "/v1/channels/website/mataram",
+        json={
+            "person": {"name": "Warga Triase Sintetis", "phone": "081200000343"},
+            "message": words,
+        },
+    )
+    assert r.status_code == 202, r.text
+    inbound_id = r.json()["inbound_ids"][0]
+    row = await decided(office.pool, inbound_id)
+    assert row["status"] == "triage"
+    secrets = (b"Warga Triase Sintetis", b"mohon dibantu")
+    assert await _plaintext_in(office.pool, *secrets) == []
+    queue = (await office.intake.get("/v1/triage", headers=desk)).json()["items"]
+    assert [(i["inbound_id"], i["summary"]) for i in queue] == [(inbound_id, words)]
+
+    body = {"office": "mataram", "service": "lk3-consultation"}
+    ok = await office.intake.post(f"/v1/triage/{inbound_id}/classify", json=body, headers=desk)
+    assert ok.status_code == 201, ok.text
+    case_id = ok.json()["case_id"]
+
+    async def casework_knows() -> bool:
+        got = await office.casework.get(f"/v1/cases/{case_id}", headers=desk)
+        return got.status_code == 200
+
+    await eventually(casework_knows, timeout=30)
+    erased = await office.casework.post(
+        f"/v1/cases/{case_id}/erasure", headers=dpo, json={"legal_basis": "UU 27/2022 PDP"}
+    )
+    assert erased.status_code == 200, erased.text
+    msg = await office.intake.get(f"/v1/inbound/{inbound_id}", headers=desk)
+    assert msg.status_code == 200, msg.text
+    assert msg.json()["erased"] is True and msg.json()["body_text"] == ERASED_TEXT
+    assert await _plaintext_in(office.pool, *secrets) == []
