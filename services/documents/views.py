@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.documents.adapters.scans import open_scan
 from services.documents.domain.checklist import Checklist, Received, Requirement
 
 
@@ -89,13 +90,18 @@ def _received_entries(received: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-async def file(conn: asyncpg.Connection, file_id: UUID) -> Any:
-    return await conn.fetchrow(
-        """SELECT f.content, f.content_type, f.sha256, c.office
+async def file(conn: asyncpg.Connection, file_id: UUID) -> dict[str, Any] | None:
+    """A kept scan with its bytes opened (`content` None once its person is erased)."""
+    row = await conn.fetchrow(
+        """SELECT f.file_id, f.subject_id, f.content, f.erased_at, f.content_type, f.sha256,
+                  c.office
            FROM documents.files f JOIN documents.checklists c USING (case_id)
            WHERE f.file_id = $1""",
         file_id,
     )
+    if row is None:
+        return None
+    return {**dict(row), "content": await open_scan(conn, row)}
 
 
 def _letter(row: Any) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from uuid import UUID
 
 import asyncpg
 
+from services.intake.adapters.sealed import open_row, open_rows
 from shared.catalogue import Catalogue, Office
+from shared.personal import ERASED_TEXT
 
 _LIST_COLUMNS = """id, received_at, source, status, reason, reason_message, reason_details,
     channel, office, external_id, case_id, entered_by, entered_by_office, correlation_id,
@@ -44,19 +46,24 @@ def _summary(row: Any) -> dict[str, Any]:
 async def inbound_message(
     conn: asyncpg.Connection, inbound_id: UUID
 ) -> tuple[str | None, dict[str, Any]] | None:
-    """(office, the message with its body as received), or None if there is no such id."""
-    row = await conn.fetchrow(
-        f"SELECT {_LIST_COLUMNS}, headers, body FROM intake.inbound_messages WHERE id = $1",
+    """(office, the message with its body as received, opened), or None if there is no
+    such id. Once its person is erased: `erased`, no headers, and the body reads as
+    erased."""
+    found = await conn.fetchrow(
+        f"""SELECT {_LIST_COLUMNS}, id AS inbound_id, subject_id, headers, body
+            FROM intake.inbound_messages WHERE id = $1""",
         inbound_id,
     )
-    if row is None:
+    if found is None:
         return None
-    body: bytes = row["body"]
+    row = await open_row(conn, found)
+    body: bytes = row["body"] or b""
     out = _summary(row)
-    out["headers"] = row["headers"]
+    out["erased"] = row["erased"]
+    out["headers"] = row["headers"] or {}
     # The exact bytes (base64) and, for reading, the same decoded leniently.
     out["body_base64"] = base64.b64encode(body).decode("ascii")
-    out["body_text"] = body.decode("utf-8", errors="replace")
+    out["body_text"] = ERASED_TEXT if row["erased"] else body.decode("utf-8", errors="replace")
     return row["office"], out
 
 
@@ -145,9 +152,10 @@ async def triage_queue(
 ) -> list[dict[str, Any]]:
     """Oldest first: what waits for staff to say what it is (no identity shown); `after`:
     the (queued_at, inbound_id) of the last item of the previous page."""
-    rows = await conn.fetch(
-        """SELECT t.inbound_id, t.office, t.channel, t.reason, t.summary, t.queued_at
-           FROM intake.triage t
+    found = await conn.fetch(
+        """SELECT t.inbound_id, t.office, t.channel, t.reason, t.summary, t.queued_at,
+                  m.subject_id
+           FROM intake.triage t JOIN intake.inbound_messages m ON m.id = t.inbound_id
            WHERE t.classified_at IS NULL AND (t.office = $1 OR ($2 AND t.office IS NULL))
              AND ($4::timestamptz IS NULL OR (t.queued_at, t.inbound_id) > ($4, $5))
            ORDER BY t.queued_at, t.inbound_id LIMIT $3""",
@@ -157,13 +165,14 @@ async def triage_queue(
         after[0] if after else None,
         after[1] if after else None,
     )
+    rows = await open_rows(conn, found)
     return [
         {
             "inbound_id": str(r["inbound_id"]),
             "office": r["office"],
             "channel": r["channel"],
             "reason": r["reason"],
-            "summary": r["summary"],
+            "summary": ERASED_TEXT if r["erased"] else r["summary"],
             "queued_at": r["queued_at"].isoformat(),
         }
         for r in rows

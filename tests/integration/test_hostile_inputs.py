@@ -25,6 +25,7 @@ from services.intake.bootstrap import create_app as intake_app
 from shared.contracts.vocab import Role
 from shared.http import install_error_handlers
 from shared.settings import Settings
+from tests.sealed_rows import opened_message
 from tests.servicekit import auth, running
 
 pytestmark = pytest.mark.integration
@@ -64,14 +65,15 @@ def _whatsapp(sender: Any, name: Any, wa_id: Any) -> bytes:
     )
 
 
-async def _kept(pool: asyncpg.Pool, inbound_id: str) -> asyncpg.Record:
+async def _kept(pool: asyncpg.Pool, inbound_id: str) -> dict[str, Any]:
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
-            "SELECT status, reason, body, office FROM intake.inbound_messages WHERE id = $1",
+            """SELECT id, subject_id, status, reason, body, office FROM intake.inbound_messages
+               WHERE id = $1""",
             UUID(inbound_id),
         )
-    assert row is not None
-    return row
+        assert row is not None
+        return await opened_message(conn, row)
 
 
 async def test_odd_webhook_shapes_are_answered_and_kept(

@@ -24,6 +24,7 @@ import httpx
 import orjson
 import pytest
 
+from services.intake.adapters import attachments as attachment_rows
 from services.intake.bootstrap import create_app
 from shared.contracts.vocab import Role
 from shared.settings import Settings
@@ -174,12 +175,14 @@ async def test_whatsapp_media_is_fetched_after_the_webhook_and_announced_once(
     assert fact["size_bytes"] == len(PNG_1PX)
     async with pool.acquire() as conn:
         kept = await conn.fetchrow(
-            "SELECT status, attempts, content FROM intake.inbound_attachments WHERE id = $1",
+            "SELECT status, attempts FROM intake.inbound_attachments WHERE id = $1",
             UUID(fact["attachment_id"]),
         )
+        # The bytes are sealed at rest: read through intake's one way to open them.
+        opened = await attachment_rows.attachment(conn, UUID(fact["attachment_id"]))
     assert kept["status"] == "stored"
     assert kept["attempts"] == 2  # the provider's 500, then the file
-    assert bytes(kept["content"]) == PNG_1PX
+    assert opened is not None and opened.content == PNG_1PX
 
     # Meta redelivers the same webhook: same case, nothing announced twice.
     again = await intake.post(

@@ -30,6 +30,7 @@ from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
 from shared.kafka import make_producer
 from shared.settings import Settings, topic_name
+from tests.sealed_rows import opened_message
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -107,17 +108,20 @@ def whatsapp_body(wamid: str, text: str, phone: str = "6281200000101") -> bytes:
     )
 
 
-async def decided(pool: asyncpg.Pool, inbound_id: str) -> asyncpg.Record:
-    """Wait until intake's consumer has decided the message; return its row."""
+async def decided(pool: asyncpg.Pool, inbound_id: str) -> dict[str, Any]:
+    """Wait until intake's consumer has decided the message; return its row, opened the
+    way intake reads it (what the citizen sent is sealed at rest)."""
 
-    async def check() -> asyncpg.Record | None:
+    async def check() -> dict[str, Any] | None:
         async with pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT * FROM intake.inbound_messages WHERE id = $1", UUID(inbound_id)
             )
-        return row if row is not None and row["status"] != "queued" else None
+            if row is None or row["status"] == "queued":
+                return None
+            return await opened_message(conn, row)
 
-    row = await eventually(check, timeout=40)
+    row: dict[str, Any] | None = await eventually(check, timeout=40)
     assert row is not None
     return row
 

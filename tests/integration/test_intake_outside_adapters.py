@@ -26,6 +26,7 @@ from tests.integration.test_intake_channels import (
     whatsapp_body,
 )
 from tests.outside_kafka import adapter_message, consume_until, produce, publish_adapter_message
+from tests.sealed_rows import opened_attachments, opened_messages
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -67,7 +68,8 @@ async def by_external_id(pool: asyncpg.Pool, external_id: str, n: int = 1) -> li
                    ORDER BY received_at, decided_at""",
                 external_id,
             )
-        done = [r for r in rows if r["status"] != "queued"]
+            opened = await opened_messages(conn, rows)
+        done = [r for r in opened if r["status"] != "queued"]
         return done if len(done) >= n else None
 
     rows: list[Any] = await eventually(check, timeout=40)
@@ -138,11 +140,7 @@ async def test_an_outside_adapter_message_becomes_one_case_with_its_attachment(
     assert data["channel"] == "whatsapp" and data["external_id"] == message["external_id"]
     assert data["applicant"]["phone"] == "+6281299990001"
     async with pool.acquire() as conn:
-        files = await conn.fetch(
-            "SELECT file_name, sha256, content FROM intake.inbound_attachments"
-            " WHERE inbound_id = $1 ORDER BY file_name",
-            first["id"],
-        )
+        files = await opened_attachments(conn, first["id"])
     # The inline one is kept with its bytes; the one by URL is kept as a reference (no
     # fetcher for outside URLs yet: listed on the case as not fetched, never dropped).
     assert [(f["file_name"], f["content"]) for f in files] == [

@@ -20,6 +20,7 @@ from shared.contracts.streams import complaint_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
 from shared.settings import Settings, topic_name
+from tests.sealed_rows import opened_message
 from tests.servicekit import auth, running
 
 pytestmark = pytest.mark.integration
@@ -52,13 +53,14 @@ async def intake(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def inbound_row(pool: asyncpg.Pool, inbound_id: str) -> asyncpg.Record:
+async def inbound_row(pool: asyncpg.Pool, inbound_id: str) -> dict[str, Any]:
+    """The kept message, opened the way intake reads it (what the citizen sent is sealed)."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT * FROM intake.inbound_messages WHERE id = $1", UUID(inbound_id)
         )
-    assert row is not None
-    return row
+        assert row is not None
+        return await opened_message(conn, row)
 
 
 async def find_on_kafka(settings: Settings, case_id: str, timeout: float = 20.0) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.documents.adapters import scans
 from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAttachmentReceived
 from shared.contracts.base import EventEnvelope
 from shared.contracts.events import DocumentReceived
@@ -209,5 +210,8 @@ async def record_read(
 
 async def file_content(conn: asyncpg.Connection, file_id: UUID) -> bytes | None:
     """An accepted attachment's copy in documents' own store."""
-    content = await conn.fetchval("SELECT content FROM documents.files WHERE file_id = $1", file_id)
-    return bytes(content) if content is not None else None
+    row = await conn.fetchrow(
+        "SELECT file_id, subject_id, content, erased_at FROM documents.files WHERE file_id = $1",
+        file_id,
+    )
+    return await scans.open_scan(conn, row) if row is not None else None

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.documents.adapters import scans
 from services.documents.domain import checklist as checklist_model
 from services.documents.domain import letter as letter_model
 from services.documents.domain.checklist import Checklist
@@ -212,10 +213,12 @@ async def insert_file(
     file: CheckedFile,
     uploaded_by: str,
 ) -> None:
+    """The scan, sealed with the key of the case's person (`scans.py`)."""
+    content, subject_id = await scans.seal_scan(conn, case_id, file_id, file.content)
     await conn.execute(
         """INSERT INTO documents.files (file_id, case_id, document_type, form, content_type,
-               size, sha256, filename, content, uploaded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+               size, sha256, filename, content, uploaded_by, subject_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
         file_id,
         case_id,
         document_type,
@@ -224,8 +227,9 @@ async def insert_file(
         file.size,
         file.sha256,
         file.filename,
-        file.content,
+        content,
         uploaded_by,
+        subject_id,
     )
 
 

@@ -166,9 +166,15 @@ async def get_file(file_id: UUID, request: Request, staff: Staff) -> Response:
     if row is None:
         raise Refused.not_found("file_not_found", f"No file {file_id} is kept here.")
     authorize(staff, roles=READ_ROLES, office=row["office"])
+    if row["content"] is None:
+        raise Refused(
+            "personal_data_erased",
+            "The scan's personal data was erased (UU 27/2022): it can no longer be read.",
+            status=410,
+        )
     log.info("scan_read", file_id=str(file_id), actor=staff.actor)  # a read of personal data
     return Response(
-        content=bytes(row["content"]),
+        content=row["content"],
         media_type=row["content_type"],
         headers={"X-Content-SHA256": row["sha256"], "Cache-Control": "no-store"},
     )

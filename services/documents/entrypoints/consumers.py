@@ -26,11 +26,15 @@ from services.documents.service_layer.when_dtks_checked_record_result import (
     when_dtks_not_found_record_result,
     when_dtks_verified_record_result,
 )
+from services.documents.service_layer.when_personal_data_erased_forget import (
+    forget_erased_person,
+)
 from shared.catalogue import Catalogue
 from shared.consumer import BatchHandler, Handler, handles
 from shared.contracts.attachment_events import CaseAttachmentFetchFailed, CaseAttachmentReceived
 from shared.contracts.base import EventEnvelope
 from shared.contracts.casework_events import CaseDelegated
+from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
 
@@ -71,7 +75,13 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     ) -> None:
         await when_case_attachment_announced_record(joined(conn), envelope)
 
+    async def on_personal_data_erased(
+        conn: asyncpg.Connection, event: PersonalDataErased, _envelope: EventEnvelope
+    ) -> None:
+        await forget_erased_person(joined(conn), event)
+
     return {
+        **handles(PersonalDataErased, on_personal_data_erased),
         **handles(CaseAttachmentReceived, on_case_attachment),
         **handles(CaseAttachmentFetchFailed, on_case_attachment),
         **handles(ComplaintRegistered, on_complaint_registered),

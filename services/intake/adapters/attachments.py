@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.intake.adapters import sealed
 from services.intake.domain.attachments import KeptAttachment
 from shared.contracts.vocab import Channel
 
@@ -109,10 +110,13 @@ async def store_fetched(
     conn: asyncpg.Connection,
     attachment_id: UUID,
     *,
+    inbound_id: UUID,
     content: bytes,
     media_type: str,
     sha256: str,
 ) -> None:
+    """The fetched bytes, sealed like their message (`sha256` is the plaintext's)."""
+    sealer = await sealed.sealer_of_message(conn, inbound_id)
     await conn.execute(
         """UPDATE intake.inbound_attachments
            SET status = 'stored', content = $2, content_type = $3, sha256 = $4,
@@ -120,7 +124,7 @@ async def store_fetched(
                failure_reason = NULL, failure_message = NULL
            WHERE id = $1 AND status = 'pending'""",
         attachment_id,
-        content,
+        sealed.seal_attachment(sealer, content, attachment_id),
         media_type,
         sha256,
         len(content),
@@ -203,23 +207,25 @@ class StoredFile:
     file_name: str
     media_type: str
     sha256: str | None
-    content: bytes | None
+    content: bytes | None  # opened; None when not stored, or erased
     failure_reason: str | None
     received_at: datetime
+    erased: bool = False
 
 
 async def attachment(conn: asyncpg.Connection, attachment_id: UUID) -> StoredFile | None:
-    r = await conn.fetchrow(
-        """SELECT a.id, m.case_id, m.office, m.anonymous, m.confidential, a.status,
-                  a.file_name, a.content_type, a.sha256, a.content, a.failure_reason,
-                  m.received_at
+    found = await conn.fetchrow(
+        """SELECT a.id, a.id AS attachment_id, a.inbound_id, m.subject_id, m.case_id,
+                  m.office, m.anonymous, m.confidential, a.status, a.file_name,
+                  a.content_type, a.sha256, a.content, a.failure_reason, m.received_at
            FROM intake.inbound_attachments a JOIN intake.inbound_messages m
                 ON m.id = a.inbound_id
            WHERE a.id = $1""",
         attachment_id,
     )
-    if r is None:
+    if found is None:
         return None
+    r = await sealed.open_row(conn, found)
     return StoredFile(
         attachment_id=r["id"],
         case_id=r["case_id"],
@@ -230,9 +236,11 @@ async def attachment(conn: asyncpg.Connection, attachment_id: UUID) -> StoredFil
         file_name=r["file_name"],
         media_type=r["content_type"],
         sha256=r["sha256"],
-        content=bytes(r["content"]) if r["content"] is not None else None,
+        content=r["content"],
         failure_reason=r["failure_reason"],
         received_at=r["received_at"],
+        # A file kept in clear before sealing reads as erased once blanked.
+        erased=r["erased"] or (r["status"] == "stored" and not r["content"]),
     )
 
 

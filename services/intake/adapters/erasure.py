@@ -1,8 +1,11 @@
 """SQL of the erasure (crypto-shredding) in intake: what intake kept of a person, blanked.
 
-The rows stay (counts, dates, statuses, which office and channel); the raw message, its
-headers and what was read from it, the attachments' bytes and names, the triage summary,
-the NIK and phone of the registration and the person's identifiers go."""
+What the citizen sent is sealed with the person's data key (`adapters/sealed.py`), which
+the erasure destroyed already: it reads as erased from then on. Blanking it here as well
+removes the ciphertext and the rows kept in clear before sealing. The rows stay (counts,
+dates, statuses, which office and channel); the raw message, its headers and what was
+read from it, the attachments' bytes and names, the triage summary, the NIK and phone
+of the registration and the person's identifiers go."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ async def forget_case_person(conn: asyncpg.Connection, case_id: UUID) -> None:
         inbound,
     )
     await conn.execute(
-        """UPDATE intake.inbound_attachments SET content = NULL, file_name = $2
+        """UPDATE intake.inbound_attachments
+           SET content = CASE WHEN content IS NULL THEN NULL ELSE ''::bytea END, file_name = $2
            WHERE inbound_id = ANY($1::uuid[])""",
         inbound,
         ERASED,

@@ -12,8 +12,10 @@ from uuid import UUID
 import asyncpg
 import orjson
 
+from services.intake.adapters import sealed
 from services.intake.domain.duplicates import LikelyDuplicate
 from services.intake.domain.new_case import Identification, Identified, ToIdentify
+from shared.at_rest import Sealer, link_to_case
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,9 @@ _INSERT_INBOUND = """
     INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
         body, body_truncated, entered_by, entered_by_office, correlation_id,
         status, reason, reason_message, reason_details, case_id, channel, office,
-        external_id, parsed, anonymous, confidential, decided_at)
+        external_id, parsed, anonymous, confidential, subject_id, decided_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-            $17, $18, $19, $20, $21,
+            $17, $18, $19, $20, $21, $22,
             CASE WHEN $11 IN ('received', 'queued') THEN NULL ELSE clock_timestamp() END)"""
 
 
@@ -82,13 +84,28 @@ def _inbound_args(
     )
 
 
-async def record_inbound(conn: asyncpg.Connection, **message: Any) -> None:
+async def _sealed_args(
+    conn: asyncpg.Connection, messages: list[dict[str, Any]]
+) -> tuple[list[tuple[Any, ...]], list[Sealer]]:
+    """Each message's row (`_inbound_args` and its subject) with what the citizen sent
+    sealed with its subject's key: the case's when it is known, else its flow's."""
+    sealers = await sealed.sealers_of_messages(conn, messages)
+    rows = [
+        (*_inbound_args(**sealed.seal_message(s, m)), s.subject_id)
+        for m, s in zip(messages, sealers, strict=True)
+    ]
+    return rows, sealers
+
+
+async def record_inbound(conn: asyncpg.Connection, **message: Any) -> Sealer:
     """Keep a message as received, with its decision when it is already made (the
-    keywords of `_inbound_args`).
+    keywords of `_inbound_args`); returns what its attachments are sealed with.
 
     Adapter messages are kept `queued` with what the adapter read (`parsed`) until
     intake's consumer decides them."""
-    await conn.execute(_INSERT_INBOUND, *_inbound_args(**message))
+    rows, sealers = await _sealed_args(conn, [message])
+    await conn.execute(_INSERT_INBOUND, *rows[0])
+    return sealers[0]
 
 
 # `_INSERT_INBOUND` for many rows in one statement: the columns as arrays (the JSON ones as
@@ -97,20 +114,20 @@ _INSERT_INBOUND_MANY = """
     INSERT INTO intake.inbound_messages (id, received_at, source, content_type, headers,
         body, body_truncated, entered_by, entered_by_office, correlation_id,
         status, reason, reason_message, reason_details, case_id, channel, office,
-        external_id, parsed, anonymous, confidential, decided_at)
+        external_id, parsed, anonymous, confidential, subject_id, decided_at)
     SELECT id, received_at, source, content_type, headers::jsonb, body, body_truncated,
         entered_by, entered_by_office, correlation_id, status, reason, reason_message,
         reason_details::jsonb, case_id, channel, office, external_id, parsed::jsonb,
-        anonymous, confidential,
+        anonymous, confidential, subject_id,
         CASE WHEN status IN ('received', 'queued') THEN NULL ELSE clock_timestamp() END
     FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
         $6::bytea[], $7::bool[], $8::text[], $9::text[], $10::uuid[], $11::text[],
         $12::text[], $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[],
-        $18::text[], $19::text[], $20::bool[], $21::bool[]) WITH ORDINALITY
+        $18::text[], $19::text[], $20::bool[], $21::bool[], $22::uuid[]) WITH ORDINALITY
         AS u(id, received_at, source, content_type, headers, body, body_truncated,
             entered_by, entered_by_office, correlation_id, status, reason, reason_message,
             reason_details, case_id, channel, office, external_id, parsed, anonymous,
-            confidential, n)
+            confidential, subject_id, n)
     ORDER BY n"""
 _JSON_ARGS = (4, 13, 18)  # headers, reason_details, parsed: as JSON text
 
@@ -123,7 +140,7 @@ async def record_inbound_many(conn: asyncpg.Connection, messages: list[dict[str,
     """`record_inbound` for a batch, in one statement."""
     if not messages:
         return
-    rows = [_inbound_args(**m) for m in messages]
+    rows, _ = await _sealed_args(conn, messages)
     columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
     for i in _JSON_ARGS:
         columns[i] = [_json_text(v) for v in columns[i]]
@@ -150,13 +167,14 @@ async def mark_inbound(
     office: str | None = None,
     external_id: str | None = None,
 ) -> None:
-    """Record the decision on a message; a claim given as None keeps what is there."""
-    await conn.execute(
+    """Record the decision on a message; a claim given as None keeps what is there. A
+    message given a case has its subject erased with that case's person."""
+    subject_id = await conn.fetchval(
         """UPDATE intake.inbound_messages
            SET status = $2, reason = $3, reason_message = $4, reason_details = $5,
                case_id = $6, channel = COALESCE($7, channel), office = COALESCE($8, office),
                external_id = COALESCE($9, external_id), decided_at = clock_timestamp()
-           WHERE id = $1""",
+           WHERE id = $1 RETURNING subject_id""",
         inbound_id,
         status,
         reason,
@@ -167,6 +185,8 @@ async def mark_inbound(
         office,
         external_id,
     )
+    if case_id is not None:
+        await link_to_case(conn, subject_id, case_id)
 
 
 _INSERT_REGISTRATION = """
@@ -310,8 +330,10 @@ async def add_attachment(
     content_type: str,
     content: bytes,
     sha256: str,
+    sealer: Sealer,
     position: int = 0,
 ) -> None:
+    """A file that came with the message, sealed like it (`sha256` is the plaintext's)."""
     await conn.execute(
         """INSERT INTO intake.inbound_attachments
                (id, inbound_id, file_name, content_type, size_bytes, sha256, content, position)
@@ -322,7 +344,7 @@ async def add_attachment(
         content_type[:255],
         len(content),
         sha256,
-        content,
+        sealed.seal_attachment(sealer, content, attachment_id),
         position,
     )
 
@@ -362,6 +384,7 @@ async def queue_for_triage(
     reason: str,
     summary: str,
 ) -> None:
+    """The summary is sealed like its message."""
     await conn.execute(
         """INSERT INTO intake.triage (inbound_id, office, channel, reason, summary)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbound_id) DO NOTHING""",
@@ -369,7 +392,7 @@ async def queue_for_triage(
         office,
         channel,
         reason,
-        summary,
+        await sealed.seal_summary(conn, inbound_id, summary),
     )
 
 

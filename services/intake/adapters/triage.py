@@ -10,6 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
+from services.intake.adapters.sealed import open_row
+
 
 @dataclass(frozen=True)
 class TriagedMessage:
@@ -20,7 +22,7 @@ class TriagedMessage:
     classified: bool
     channel: str
     external_id: str | None
-    parsed: dict[str, Any]
+    parsed: dict[str, Any] | None  # None once its person is erased
     received_at: datetime
 
 
@@ -30,15 +32,16 @@ class TriageQueue:
 
     async def load(self, inbound_id: UUID) -> TriagedMessage | None:
         """The queued message, locked: two officers classifying it at once queue here."""
-        row = await self.conn.fetchrow(
-            """SELECT t.office AS queued_office, t.classified_at, m.channel, m.external_id,
-                      m.parsed, m.received_at
+        found = await self.conn.fetchrow(
+            """SELECT t.inbound_id, m.subject_id, t.office AS queued_office, t.classified_at,
+                      m.channel, m.external_id, m.parsed, m.received_at
                FROM intake.triage t JOIN intake.inbound_messages m ON m.id = t.inbound_id
                WHERE t.inbound_id = $1 FOR UPDATE OF t""",
             inbound_id,
         )
-        if row is None:
+        if found is None:
             return None
+        row = await open_row(self.conn, found)
         return TriagedMessage(
             inbound_id=inbound_id,
             queued_office=row["queued_office"],

@@ -53,6 +53,12 @@ async def classify_triaged_message(
             raise Refused.forbidden("wrong_office", "The message is another office's.")
         if office != staff.office:
             raise Refused.forbidden("wrong_office", "Classify into your own office only.")
+        if queued.parsed is None:
+            raise Refused(
+                "personal_data_erased",
+                "The message's personal data was erased (UU 27/2022).",
+                status=410,
+            )
         payload = InboundPayload.model_validate(queued.parsed)
         channel = Channel(queued.channel)
         base = payload.model_copy(update={"office": office, "service": service, "variant": variant})

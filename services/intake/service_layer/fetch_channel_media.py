@@ -87,6 +87,7 @@ async def _record(
             await rows.store_fetched(
                 conn,
                 due.attachment_id,
+                inbound_id=due.inbound_id,
                 content=outcome.content,
                 media_type=outcome.media_type,
                 sha256=outcome.sha256,

@@ -44,6 +44,12 @@ async def read_attachment(
                 "A file of an anonymous or confidential report is for the complaint officer.",
                 {"allowed": [r.value for r in RESTRICTED_ROLES]},
             )
+        if found.erased:
+            raise Refused(
+                "personal_data_erased",
+                "The file's personal data was erased (UU 27/2022): it can no longer be read.",
+                status=410,
+            )
         if found.status != "stored" or found.content is None:
             raise Refused.conflict(
                 "attachment_not_fetched",

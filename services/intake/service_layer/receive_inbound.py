@@ -37,7 +37,7 @@ async def receive_inbound(
             ids.append(inbound_id)
             payload = item.payload
             parsed = payload.model_dump(mode="json")
-            await repo.record_inbound(
+            sealer = await repo.record_inbound(
                 conn,
                 inbound_id=inbound_id,
                 received_at=item.received_at,
@@ -70,6 +70,7 @@ async def receive_inbound(
                     content_type=ref.content_type,
                     content=att.content,
                     sha256=att.sha256,
+                    sealer=sealer,
                     position=position,
                 )
             for position, ref in enumerate(
