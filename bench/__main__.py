@@ -329,9 +329,13 @@ async def run(
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
-    ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
-    n = args.complaints
     meter = CpuMeter({name: p.pid for name, p in processes.items()}, stack_dsn)
+    cpu_before = meter.snapshot()
+    started = time.perf_counter()
+    ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
+    health_requests = ceiling * (time.perf_counter() - started)
+    cpu_health = CpuMeter.spent(cpu_before, meter.snapshot())
+    n = args.complaints
     before_alone = await max_position(stack_dsn)
     with paused(others):
         cpu_before = meter.snapshot()
@@ -362,6 +366,18 @@ async def run(
     cpu_rows = cpu_accounting(
         cpu_alone, alone["accepted"], alone["intake_per_s"], cpu_system, system["accepted"]
     )
+
+    # What a bare request costs intake's processes, against a registration (intake alone):
+    # the HTTP ceiling ratio CPU allows.
+    def total(spent: dict[str, float]) -> float:
+        return sum(v for g, v in spent.items() if g != "bench")
+
+    health_ms = 1000 * total(cpu_health) / max(1.0, health_requests)
+    registration_ms = 1000 * total(cpu_alone) / max(1, alone["accepted"])
+    cpu_rows += [
+        row("cpu_ms_per_health_request", health_ms, "cpu-ms", None),
+        row("cpu_bound_intake_vs_http_ceiling", health_ms, "cpu-ms", registration_ms),
+    ]
     if args.profile is not None:
         for name in services:
             path = args.profile / f"{name}.txt"
