@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # before the group settles, so tests and the laptop stack use shorter values.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
+    # How long a consumer's fetch may wait at the broker for new records. A broker that
+    # does not answer a waiting fetch as soon as records arrive (the embedded one) adds up
+    # to this much to every hop; an idle consumer asks again this often (cheap).
+    kafka_fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
     # Authentication to the broker (deploy/: Apache Kafka with SASL/SCRAM, one user per
     # process, ACLs from shared/kafka_acls.py). PLAINTEXT only for the embedded broker,
     # which has none; the production guard refuses it.
