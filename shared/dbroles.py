@@ -67,6 +67,13 @@ def dsn_as(dsn: str, role: str, password: str | None = None) -> str:
     return urlunsplit(parts._replace(netloc=f"{auth}@{host}"))
 
 
+def with_database(dsn: str, name: str) -> str:
+    """`dsn` on another database: the same server (socket and TCP URIs alike) and query."""
+    base, _, query = dsn.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
 def password_of(dsn: str) -> str | None:
     return urlsplit(dsn).password
 

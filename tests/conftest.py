@@ -20,6 +20,7 @@ import pytest
 
 from shared.auth import generate_key_pair
 from shared.db import create_pool
+from shared.dbroles import with_database
 from shared.infra import Infra, start_infra
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging
@@ -69,13 +70,6 @@ def infra() -> Iterator[Infra]:
 
 
 _db_counter = itertools.count(1)
-
-
-def with_database(dsn: str, name: str) -> str:
-    """The same server, another database (works for socket and TCP URIs alike)."""
-    base, _, query = dsn.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture

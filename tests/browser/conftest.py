@@ -22,10 +22,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.dbroles import with_database
 from shared.devstack import WITH_DASHBOARD, Stack, start_stack
 from shared.infra import Backend, Infra
 from shared.settings import REPO_ROOT
-from tests.conftest import with_database
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [

@@ -11,9 +11,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.dbroles import with_database
 from shared.devstack import Stack, start_stack
 from shared.infra import Backend, Infra
-from tests.conftest import with_database
 from tests.fake_graph import FakeGraph
 from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
 
