@@ -1,6 +1,7 @@
 """Which buttons of the case page a person sees: derived from their roles, the case's
-stage and the letter's step. Pure; mirrors the services' own role sets and transition
-tables (casework `service_layer/access.py` and `domain/lifecycle.py`, documents'
+stage and the letter's step. Pure; casework's role sets are its published contract
+(`shared.contracts.case_roles`, which its routers authorise by); this mirrors the other
+services' transition table and role sets (casework `domain/lifecycle.py`, documents'
 receive/issue roles and the letter's chain), so a person is not offered what the service
 would refuse. Hiding is a convenience only: the service still decides, and its refusal
 is shown in Bahasa Indonesia.
@@ -13,41 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.catalogue import ServiceStandard
+from shared.contracts import case_roles
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 
-# casework's role sets (service_layer/access.py)
-CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST} - NO_CASE_ROLES
-ASSIGNERS = frozenset(
-    {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
-)
-DISPOSERS = frozenset({Role.HEAD_OF_OFFICE})
-DELEGATORS = frozenset(
-    {Role.HEAD_OF_OFFICE, Role.SECRETARY, Role.HEAD_OF_DIVISION, Role.SUB_COORDINATOR}
-)
-TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
-BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})
-SUPERVISORS = frozenset(
-    {
-        Role.HEAD_OF_OFFICE,
-        Role.SECRETARY,
-        Role.HEAD_OF_DIVISION,
-        Role.SUB_COORDINATOR,
-        Role.FRONT_OFFICE,
-        Role.COMPLAINT_OFFICER,
-    }
-)
-RESOLVERS = frozenset(
-    {
-        Role.FRONT_OFFICE,
-        Role.OFFICER,
-        Role.SOCIAL_WORKER,
-        Role.HEAD_OF_DIVISION,
-        Role.HEAD_OF_OFFICE,
-    }
-)
-CLOSERS = RESOLVERS | SUPERVISORS
-IDENTITY_RECORDERS = frozenset({Role.FRONT_OFFICE, Role.SOCIAL_WORKER})
-REFERRERS = frozenset({Role.SOCIAL_WORKER, Role.OFFICER, Role.FRONT_OFFICE, Role.BACK_OFFICE})
+# casework's role sets are its published contract (shared.contracts.case_roles); the
+# roles that work on no case are never offered case work here.
+CASE_WORKERS = case_roles.CASE_WORKERS - NO_CASE_ROLES
 # documents (record_document.RECEIVE_ROLES, issue_letter.ISSUE_ROLES)
 RECEIVERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE})
 ISSUERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST})
@@ -84,24 +56,24 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 ROLES_OF: dict[str, frozenset[Role]] = {
-    "take-up": TAKERS,
-    "back-office": BACK_OFFICE_SENDERS,
-    "assign": ASSIGNERS,
-    "disposition": DISPOSERS,
-    "delegate": DELEGATORS,
+    "take-up": case_roles.TAKERS,
+    "back-office": case_roles.BACK_OFFICE_SENDERS,
+    "assign": case_roles.ASSIGNERS,
+    "disposition": case_roles.DISPOSERS,
+    "delegate": case_roles.DELEGATORS,
     "start": CASE_WORKERS,
     "pause": CASE_WORKERS,
     "resume": CASE_WORKERS,
     "answer": CASE_WORKERS,
-    "resolve": RESOLVERS,
-    "close": CLOSERS,
-    "reopen": SUPERVISORS,
-    "forward": SUPERVISORS,
-    "social-work/identity": IDENTITY_RECORDERS,
-    "assessment": frozenset({Role.SOCIAL_WORKER}),
-    "social-work/consultation": frozenset({Role.SOCIAL_WORKER}),
-    "social-work/counselling": frozenset({Role.PSYCHOLOGIST}),
-    "referrals": REFERRERS,
+    "resolve": case_roles.RESOLVERS,
+    "close": case_roles.CLOSERS,
+    "reopen": case_roles.REOPENERS,
+    "forward": case_roles.FORWARDERS,
+    "social-work/identity": case_roles.IDENTITY_RECORDERS,
+    "assessment": case_roles.ASSESSORS,
+    "social-work/consultation": case_roles.CONSULTATION_HOLDERS,
+    "social-work/counselling": case_roles.COUNSELLORS,
+    "referrals": case_roles.REFERRERS,
 }
 
 
@@ -257,7 +229,7 @@ def case_buttons(
         recheck=bool(held & RECHECKERS) and open_stage,
         draft=may_draft and not active and not signed and open_stage and drafter is not None,
         duplicate=suspected_duplicate and bool(held & DUPLICATE_DECIDERS),
-        referral_answer=bool(held & REFERRERS),
+        referral_answer=bool(held & case_roles.REFERRERS),
         disposition_roles=disposition_roles,
         delegate_roles=delegate_roles,
         letters={str(lt["letter_id"]): letter_buttons(held, username, lt) for lt in all_letters},
