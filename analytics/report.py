@@ -22,18 +22,8 @@ from typing import Any
 import asyncpg
 import jinja2
 
-ELEMENTS: dict[str, str] = {
-    "u1": "Persyaratan",
-    "u2": "Sistem, mekanisme, dan prosedur",
-    "u3": "Waktu penyelesaian",
-    "u4": "Biaya/tarif",
-    "u5": "Produk spesifikasi jenis pelayanan",
-    "u6": "Kompetensi pelaksana",
-    "u7": "Perilaku pelaksana",
-    "u8": "Penanganan pengaduan, saran dan masukan",
-    "u9": "Sarana dan prasarana",
-}
-_GRADES = ((88.31, "A", "Sangat baik"), (76.61, "B", "Baik"), (65.00, "C", "Kurang baik"))
+from shared.contracts.ikm import ELEMENTS, grade
+from shared.localtime import MONTHS
 
 CHANNELS = {
     "walk_in": "Datang langsung",
@@ -59,29 +49,7 @@ STAGES = {
     "waiting_for_citizen": "Menunggu pemohon",
     "waiting_for_agency": "Menunggu instansi lain",
 }
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 TREND_MONTHS = 12
-
-
-def grade(index: float) -> tuple[str, str]:
-    rounded = round(index, 2)
-    for floor, letter, label in _GRADES:
-        if rounded >= floor:
-            return letter, label
-    return "D", "Tidak baik"
 
 
 def month_label(month: date) -> str:
