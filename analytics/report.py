@@ -23,23 +23,9 @@ import asyncpg
 import jinja2
 
 from shared.contracts.ikm import ELEMENTS, grade
+from shared.labels import CHANNEL_LABELS
 from shared.localtime import MONTHS
 
-CHANNELS = {
-    "walk_in": "Datang langsung",
-    "letter": "Surat",
-    "email": "E-mail",
-    "sp4n_lapor": "SP4N-LAPOR!",
-    "whatsapp": "WhatsApp",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "twitter": "X (Twitter)",
-    "youtube": "YouTube",
-    "website": "Situs web",
-    "telephone": "Telepon",
-    "suggestion_box": "Kotak saran",
-    "survey_form": "Formulir survei",
-}
 STAGES = {
     "registered": "Terdaftar",
     "front_office": "Front office",
@@ -264,7 +250,7 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
             ax.legend(fontsize=7, loc="upper left", ncols=2)
         return _png(fig)
 
-    out["channels"] = stacked(f.by_channel, "Permohonan per kanal, per bulan", CHANNELS)
+    out["channels"] = stacked(f.by_channel, "Permohonan per kanal, per bulan", CHANNEL_LABELS)
     out["services"] = stacked(f.by_service, "Permohonan per layanan, per bulan", {})
 
     fig, ax = plt.subplots(figsize=(8, max(1.8, 0.6 + 0.5 * len(f.sla_by_service))))
@@ -340,7 +326,7 @@ def render_html(f: MonthlyFigures, pngs: dict[str, bytes] | None = None) -> str:
     pngs = pngs if pngs is not None else charts(f)
     img = {k: base64.b64encode(v).decode() for k, v in pngs.items()}
     html: str = _HTML.render(
-        f=f, img=img, channels=CHANNELS, stages=STAGES, elements=ELEMENTS, **_texts(f)
+        f=f, img=img, channels=CHANNEL_LABELS, stages=STAGES, elements=ELEMENTS, **_texts(f)
     )
     return html
 
