@@ -21,6 +21,7 @@ from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain.accounts import ROLE_LABELS, Account
 from services.dashboard.domain.case_actions import DUPLICATE_DECIDERS, case_buttons
 from shared.catalogue import Office, ServiceStandard
+from shared.contracts.case_stages import STOPPED_STAGES
 from shared.contracts.vocab import Role
 from shared.refusal import Refused
 
@@ -52,7 +53,6 @@ REFERRAL_STATES = {
     "ReferralRefused": "Ditolak",
     "ReferralClosed": "Ditutup",
 }
-STOPPED_STAGES = frozenset({"answered", "resolved", "closed", "forwarded", "merged"})
 # Who can be given a case (assignment): those who work cases.
 ASSIGNABLE = (
     Role.OFFICER,

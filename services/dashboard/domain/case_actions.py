@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.catalogue import ServiceStandard
 from shared.contracts import case_roles
+from shared.contracts.case_stages import OPEN_WORK, PAUSED_STAGES
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 
 # casework's role sets are its published contract (shared.contracts.case_roles); the
@@ -32,8 +33,6 @@ DUPLICATE_DECIDERS = frozenset(
 )
 
 # casework's transition table (domain/lifecycle.py ALLOWED), by stage
-OPEN_WORK = frozenset({"registered", "front_office", "back_office", "assigned", "in_progress"})
-PAUSED = frozenset({"waiting_for_citizen", "waiting_for_agency"})
 ALLOWED: dict[str, frozenset[str]] = {
     "take-up": frozenset({"registered"}),
     "back-office": frozenset({"registered", "front_office"}),
@@ -42,7 +41,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "delegate": OPEN_WORK,
     "start": frozenset({"assigned"}),
     "pause": OPEN_WORK - {"registered"},
-    "resume": PAUSED,
+    "resume": PAUSED_STAGES,
     "answer": OPEN_WORK,
     "resolve": OPEN_WORK | {"answered"},
     "close": frozenset({"answered", "resolved"}),
@@ -221,7 +220,7 @@ def case_buttons(
         may_draft = owner
     else:
         may_draft = drafter is not None and drafter in held
-    open_stage = stage in OPEN_WORK or stage in PAUSED
+    open_stage = stage in OPEN_WORK or stage in PAUSED_STAGES
     signed = any(lt.get("status") == "signed" for lt in all_letters)
     return CaseButtons(
         lifecycle=frozenset(lifecycle),
