@@ -1,6 +1,7 @@
-"""Who may call which of casework's commands: the role set of each endpoint.
+"""Who may call which command on a case: the role set of each endpoint, grouped by the
+service that owns it.
 
-Part of casework's published HTTP contract. Casework's routers authorise by these sets
+Part of each service's published HTTP contract. The services authorise by these sets
 (`shared.auth.authorize`: 403 with a reason); the staff web app offers a person only the
 buttons these sets allow (services/dashboard `domain/case_actions.py`). Defined here once,
 so the two cannot drift apart; services never import each other.
@@ -9,6 +10,8 @@ so the two cannot drift apart; services never import each other.
 from __future__ import annotations
 
 from shared.contracts.vocab import NO_CASE_ROLES, Role
+
+# ---- casework --------------------------------------------------------------------------
 
 # Analysts read reports, not case files; admins run the system.
 CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
@@ -60,3 +63,22 @@ IKM_READERS = CASE_READERS | {Role.ANALYST}
 # Counselling notes: the social workers / psychologists the case was assigned to (casework
 # checks the care team too).
 NOTE_READERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST})
+
+# ---- documents -------------------------------------------------------------------------
+
+# Record, upload or decide a case's documents (the checklist).
+DOCUMENT_RECEIVERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE})
+# Hand a signed letter over: the desk, and whoever drafts letters (and the letter's drafter).
+LETTER_ISSUERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST})
+
+# ---- eligibility -----------------------------------------------------------------------
+
+# Ask for a case's registry check again.
+RECHECKERS = frozenset(
+    {Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.COMPLAINT_OFFICER, Role.SOCIAL_WORKER}
+)
+
+# ---- intake ----------------------------------------------------------------------------
+
+# Triage: classify unrouted messages, confirm or dismiss a likely duplicate.
+TRIAGERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN})

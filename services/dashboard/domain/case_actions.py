@@ -1,9 +1,8 @@
 """Which buttons of the case page a person sees: derived from their roles, the case's
-stage and the letter's step. Pure; casework's role sets are its published contract
-(`shared.contracts.case_roles`, which its routers authorise by); this mirrors the other
-services' transition table and role sets (casework `domain/lifecycle.py`, documents'
-receive/issue roles and the letter's chain), so a person is not offered what the service
-would refuse. Hiding is a convenience only: the service still decides, and its refusal
+stage and the letter's step. Pure; the role sets are the services' published contract
+(`shared.contracts.case_roles`, which they authorise by); this mirrors casework's transition
+table (`domain/lifecycle.py`) and the letter's chain, so a person is not offered what the
+service would refuse. Hiding is a convenience only: the service still decides, and its refusal
 is shown in Bahasa Indonesia.
 """
 
@@ -21,17 +20,6 @@ from shared.contracts.vocab import NO_CASE_ROLES, Role
 # casework's role sets are its published contract (shared.contracts.case_roles); the
 # roles that work on no case are never offered case work here.
 CASE_WORKERS = case_roles.CASE_WORKERS - NO_CASE_ROLES
-# documents (record_document.RECEIVE_ROLES, issue_letter.ISSUE_ROLES)
-RECEIVERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE})
-ISSUERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST})
-# eligibility's RECHECK_ROLES; intake's TRIAGE_ROLES (duplicates)
-RECHECKERS = frozenset(
-    {Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.COMPLAINT_OFFICER, Role.SOCIAL_WORKER}
-)
-DUPLICATE_DECIDERS = frozenset(
-    {Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN}
-)
-
 # casework's transition table (domain/lifecycle.py ALLOWED), by stage
 ALLOWED: dict[str, frozenset[str]] = {
     "take-up": frozenset({"registered"}),
@@ -175,7 +163,9 @@ def letter_buttons(
         sign=mine and step.get("action") == "sign",
         resubmit=status == "returned"
         and letter.get("drafted_by") in (username, f"staff:{username}"),
-        issue=status == "signed" and not letter.get("issued") and bool(roles & ISSUERS),
+        issue=status == "signed"
+        and not letter.get("issued")
+        and bool(roles & case_roles.LETTER_ISSUERS),
         pdf=status == "signed",
     )
 
@@ -224,10 +214,10 @@ def case_buttons(
     signed = any(lt.get("status") == "signed" for lt in all_letters)
     return CaseButtons(
         lifecycle=frozenset(lifecycle),
-        documents=bool(held & RECEIVERS) and open_stage,
-        recheck=bool(held & RECHECKERS) and open_stage,
+        documents=bool(held & case_roles.DOCUMENT_RECEIVERS) and open_stage,
+        recheck=bool(held & case_roles.RECHECKERS) and open_stage,
         draft=may_draft and not active and not signed and open_stage and drafter is not None,
-        duplicate=suspected_duplicate and bool(held & DUPLICATE_DECIDERS),
+        duplicate=suspected_duplicate and bool(held & case_roles.TRIAGERS),
         referral_answer=bool(held & case_roles.REFERRERS),
         disposition_roles=disposition_roles,
         delegate_roles=delegate_roles,
