@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import asyncpg
-
-from shared.dbroles import with_database
+from shared.dbroles import create_database
 from shared.infra import Infra, start_infra
 from shared.kafka import ensure_topics
 from shared.runtime import migrate_service
@@ -28,12 +26,7 @@ async def fresh_casework(infra: Infra, prefix: str) -> tuple[Settings, str]:
     """A new database `<prefix>_<hex>` on `infra`'s server, migrated as casework's, and
     settings pointing at it whose topics (prefixed with its name) exist: (settings, dsn)."""
     name = f"{prefix}_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(infra.database_url, name)
+    dsn = await create_database(infra.database_url, name)
     settings = Settings(
         database_url=dsn,
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,

@@ -74,6 +74,20 @@ def with_database(dsn: str, name: str) -> str:
     return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
+async def create_database(server_dsn: str, name: str, *, replace: bool = False) -> str:
+    """Create the empty database `name` on the server of `server_dsn` (dropping one left
+    over first if `replace`) and return its DSN: the tests' and the bench's scratch
+    databases."""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        if replace:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_dsn, name)
+
+
 def password_of(dsn: str) -> str | None:
     return urlsplit(dsn).password
 

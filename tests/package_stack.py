@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import asyncpg
-
-from shared.dbroles import with_database
+from shared.dbroles import create_database
 from shared.infra import Backend, Infra
 
 # The services' environment in a test stack: they restart often, so consumer groups settle
@@ -26,18 +24,8 @@ STACK_ENV = {
 def own_database(infra: Infra, name: str) -> Infra:
     """A fresh database `name` on the session's server (one left over is dropped) with the
     session's broker: the infrastructure a stack borrows (stopping it closes neither)."""
-
-    async def create() -> None:
-        conn = await asyncpg.connect(infra.database_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
     return Infra(
-        database_url=with_database(infra.database_url, name),
+        database_url=asyncio.run(create_database(infra.database_url, name, replace=True)),
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         database_backend=Backend.EXTERNAL,
         kafka_backend=Backend.EXTERNAL,
