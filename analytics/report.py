@@ -22,34 +22,10 @@ from typing import Any
 import asyncpg
 import jinja2
 
-ELEMENTS: dict[str, str] = {
-    "u1": "Persyaratan",
-    "u2": "Sistem, mekanisme, dan prosedur",
-    "u3": "Waktu penyelesaian",
-    "u4": "Biaya/tarif",
-    "u5": "Produk spesifikasi jenis pelayanan",
-    "u6": "Kompetensi pelaksana",
-    "u7": "Perilaku pelaksana",
-    "u8": "Penanganan pengaduan, saran dan masukan",
-    "u9": "Sarana dan prasarana",
-}
-_GRADES = ((88.31, "A", "Sangat baik"), (76.61, "B", "Baik"), (65.00, "C", "Kurang baik"))
+from shared.contracts.ikm import ELEMENTS, grade
+from shared.labels import CHANNEL_LABELS
+from shared.localtime import MONTHS
 
-CHANNELS = {
-    "walk_in": "Datang langsung",
-    "letter": "Surat",
-    "email": "E-mail",
-    "sp4n_lapor": "SP4N-LAPOR!",
-    "whatsapp": "WhatsApp",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "twitter": "X (Twitter)",
-    "youtube": "YouTube",
-    "website": "Situs web",
-    "telephone": "Telepon",
-    "suggestion_box": "Kotak saran",
-    "survey_form": "Formulir survei",
-}
 STAGES = {
     "registered": "Terdaftar",
     "front_office": "Front office",
@@ -59,29 +35,7 @@ STAGES = {
     "waiting_for_citizen": "Menunggu pemohon",
     "waiting_for_agency": "Menunggu instansi lain",
 }
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 TREND_MONTHS = 12
-
-
-def grade(index: float) -> tuple[str, str]:
-    rounded = round(index, 2)
-    for floor, letter, label in _GRADES:
-        if rounded >= floor:
-            return letter, label
-    return "D", "Tidak baik"
 
 
 def month_label(month: date) -> str:
@@ -296,7 +250,7 @@ def charts(f: MonthlyFigures) -> dict[str, bytes]:
             ax.legend(fontsize=7, loc="upper left", ncols=2)
         return _png(fig)
 
-    out["channels"] = stacked(f.by_channel, "Permohonan per kanal, per bulan", CHANNELS)
+    out["channels"] = stacked(f.by_channel, "Permohonan per kanal, per bulan", CHANNEL_LABELS)
     out["services"] = stacked(f.by_service, "Permohonan per layanan, per bulan", {})
 
     fig, ax = plt.subplots(figsize=(8, max(1.8, 0.6 + 0.5 * len(f.sla_by_service))))
@@ -372,7 +326,7 @@ def render_html(f: MonthlyFigures, pngs: dict[str, bytes] | None = None) -> str:
     pngs = pngs if pngs is not None else charts(f)
     img = {k: base64.b64encode(v).decode() for k, v in pngs.items()}
     html: str = _HTML.render(
-        f=f, img=img, channels=CHANNELS, stages=STAGES, elements=ELEMENTS, **_texts(f)
+        f=f, img=img, channels=CHANNEL_LABELS, stages=STAGES, elements=ELEMENTS, **_texts(f)
     )
     return html
 

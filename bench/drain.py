@@ -27,22 +27,21 @@ import argparse
 import asyncio
 import os
 import signal
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 
+from bench.scratch import fresh_casework, run_on_infra
 from shared.consumer import BATCH_SIZE, handles
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import CaseAssigned
 from shared.contracts.vocab import Role
 from shared.db import create_pool
 from shared.eventstore.store import Append, EventStore
-from shared.infra import Infra, start_infra
-from shared.kafka import ensure_topics, make_producer
+from shared.infra import Infra
+from shared.kafka import make_producer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime, migrate_service
@@ -178,22 +177,7 @@ async def _serve() -> None:
 
 
 async def _measure(infra: Infra, events: int, batch_size: int) -> None:
-    name = f"drain_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, query = infra.database_url.partition("?")
-    dsn = f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
-    settings = Settings(
-        database_url=dsn,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        kafka_enable_idempotence=infra.kafka_enable_idempotence,
-        kafka_topic_prefix=f"{name}.",
-    )
-    await ensure_topics(settings)
-    await migrate_service(dsn, "casework", None)
+    settings, dsn = await fresh_casework(infra, "drain")
     await prepare_probe(dsn)
     pool = await create_pool(dsn, max_size=4)
     try:
@@ -219,13 +203,7 @@ def main() -> None:
         asyncio.run(_serve())
         return
     configure_logging("bench", level="warning")
-    with tempfile.TemporaryDirectory(prefix="slrt-drain-") as data:
-        Path(data).chmod(0o755)
-        infra = start_infra(Path(data), mode=os.environ.get("SLRT_INFRA", "embedded"))
-        try:
-            asyncio.run(_measure(infra, args.events, args.batch_size))
-        finally:
-            infra.close()
+    run_on_infra("slrt-drain-", lambda infra: _measure(infra, args.events, args.batch_size))
 
 
 if __name__ == "__main__":

@@ -13,44 +13,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import tempfile
-from pathlib import Path
 from uuid import uuid4
 
-import asyncpg
-
 from bench.raw import percentile
+from bench.scratch import fresh_casework, run_on_infra
 from shared.contracts.base import EventMetadata
 from shared.contracts.events import CaseAssigned
 from shared.contracts.vocab import Role
 from shared.db import create_pool
 from shared.eventstore.store import EventStore
-from shared.infra import Infra, start_infra
-from shared.kafka import ensure_topics, make_producer
+from shared.infra import Infra
+from shared.kafka import make_producer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
-from shared.runtime import migrate_service
-from shared.settings import Settings
 
 
 async def _measure(infra: Infra, events: int, writers: int) -> None:
-    name = f"wake_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, query = infra.database_url.partition("?")
-    dsn = f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
-    settings = Settings(
-        database_url=dsn,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        kafka_enable_idempotence=infra.kafka_enable_idempotence,
-        kafka_topic_prefix=f"{name}.",
-    )
-    await ensure_topics(settings)
-    await migrate_service(dsn, "casework", None)
+    settings, dsn = await fresh_casework(infra, "wake")
     pool = await create_pool(dsn, max_size=writers + 2)
     producer = make_producer(settings, client_id="bench-relay-wake")
     await producer.start()
@@ -103,13 +82,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8)
     args = parser.parse_args()
     configure_logging("bench", level="warning")
-    with tempfile.TemporaryDirectory(prefix="slrt-wake-") as data:
-        Path(data).chmod(0o755)
-        infra = start_infra(Path(data), mode=os.environ.get("SLRT_INFRA", "embedded"))
-        try:
-            asyncio.run(_measure(infra, args.events, args.writers))
-        finally:
-            infra.close()
+    run_on_infra("slrt-wake-", lambda infra: _measure(infra, args.events, args.writers))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ channel's own signature), through `WebhookVerifier` — the seam is left for the
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -249,27 +248,3 @@ class WebhookVerifier(Protocol):
     """How a channel adapter proves a webhook came from the channel (HMAC, etc.)."""
 
     def verify(self, body: bytes, headers: dict[str, str]) -> bool: ...
-
-
-def cli(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="slrt token", description="Mint a staff token for local use.")
-    p.add_argument("--staff-id", required=True)
-    p.add_argument("--office", required=True, help="catalogue office id, e.g. lumajang")
-    p.add_argument("--role", action="append", required=True, choices=[r.value for r in Role])
-    p.add_argument("--name")
-    p.add_argument("--hours", type=float, default=8.0)
-    a = p.parse_args(argv)
-    s = get_settings()
-    if not (s.slrt_jwt_private_key or s.slrt_jwt_private_key_file):
-        # A developer's machine: the key pair `make up` made under .slrt/keys/.
-        dev = s.slrt_data_dir / DEV_KEY_DIR / PRIVATE_KEY_FILE
-        if not dev.exists():
-            raise SystemExit(
-                "No signing key: set SLRT_JWT_PRIVATE_KEY_FILE, or run `make up` once "
-                f"(it makes a development key pair under {dev.parent})."
-            )
-        s = s.model_copy(update={"slrt_jwt_private_key_file": dev})
-    token = mint_token(
-        a.staff_id, a.office, a.role, name=a.name, settings=s, ttl=timedelta(hours=a.hours)
-    )
-    print(token)

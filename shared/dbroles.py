@@ -67,6 +67,27 @@ def dsn_as(dsn: str, role: str, password: str | None = None) -> str:
     return urlunsplit(parts._replace(netloc=f"{auth}@{host}"))
 
 
+def with_database(dsn: str, name: str) -> str:
+    """`dsn` on another database: the same server (socket and TCP URIs alike) and query."""
+    base, _, query = dsn.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+async def create_database(server_dsn: str, name: str, *, replace: bool = False) -> str:
+    """Create the empty database `name` on the server of `server_dsn` (dropping one left
+    over first if `replace`) and return its DSN: the tests' and the bench's scratch
+    databases."""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        if replace:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_dsn, name)
+
+
 def password_of(dsn: str) -> str | None:
     return urlsplit(dsn).password
 

@@ -15,21 +15,18 @@ Pure: `RetryPolicy.delay` says how long to wait before the next try, or None to 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import asyncpg
 
-# What a database that is restarting, unreachable or asking to try again raises.
+from shared.unavailable import DATABASE_OUTAGE
+
+# What a database that is restarting, unreachable (shared/unavailable.py) or asking to
+# try again raises.
 TRANSIENT: tuple[type[BaseException], ...] = (
-    ConnectionError,  # includes the socket's ConnectionRefused/Reset
-    TimeoutError,
-    asyncio.TimeoutError,
-    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
-    asyncpg.InterfaceError,  # the connection was closed under us
-    asyncpg.CannotConnectNowError,  # 57P03: the database system is starting up
-    asyncpg.OperatorInterventionError,  # 57P01 admin shutdown, 57P02 crash shutdown
-    asyncpg.TooManyConnectionsError,
+    *DATABASE_OUTAGE,
+    asyncpg.OperatorInterventionError,  # 57xxx, e.g. 57P01 admin, 57P02 crash shutdown
+    asyncpg.TooManyConnectionsError,  # 53300
     asyncpg.SerializationError,  # 40001
     asyncpg.DeadlockDetectedError,  # 40P01
 )

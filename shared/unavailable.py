@@ -14,14 +14,16 @@ import asyncpg
 
 RETRY_AFTER_SECONDS = 5
 
-_OUTAGE = (
-    asyncpg.PostgresConnectionError,  # connection lost, refused by the server, too many
-    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
-    asyncpg.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
+# What a database that is restarting or unreachable raises: the one list (the consumer's
+# retry policy, shared/retry.py, treats these as transient too).
+DATABASE_OUTAGE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # class 08: connection lost, refused by the server
+    asyncpg.CannotConnectNowError,  # 57P03: the server is starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
     asyncpg.InterfaceError,  # e.g. "connection is closed", "pool is closing"
     ConnectionError,  # refused or reset at the socket (ConnectionRefusedError, ...)
-    asyncio.TimeoutError,  # a pool acquire or connect that timed out
+    asyncio.TimeoutError,  # a pool acquire or connect that timed out (TimeoutError)
 )
 
 
@@ -31,7 +33,7 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _OUTAGE) or _connecting_failed(current):
+        if isinstance(current, DATABASE_OUTAGE) or _connecting_failed(current):
             return True
         current = current.__cause__ or current.__context__
     return False

@@ -20,6 +20,7 @@ import pytest
 
 from shared.auth import generate_key_pair
 from shared.db import create_pool
+from shared.dbroles import create_database
 from shared.infra import Infra, start_infra
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging
@@ -71,23 +72,10 @@ def infra() -> Iterator[Infra]:
 _db_counter = itertools.count(1)
 
 
-def with_database(dsn: str, name: str) -> str:
-    """The same server, another database (works for socket and TCP URIs alike)."""
-    base, _, query = dsn.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{name}" + (f"?{query}" if query else "")
-
-
 @pytest.fixture
 async def database_url(infra: Infra) -> str:
     """A fresh, empty database for one test: tests never see each other's rows."""
-    name = f"t{os.getpid()}_{next(_db_counter)}"
-    conn = await asyncpg.connect(infra.database_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(infra.database_url, name)
+    return await create_database(infra.database_url, f"t{os.getpid()}_{next(_db_counter)}")
 
 
 @pytest.fixture

@@ -18,26 +18,11 @@ from services.dashboard.domain import charts
 from services.dashboard.domain import reception as reception_rules
 from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, clock_state
 from shared.catalogue import Office
+from shared.labels import CHANNEL_LABELS
 from shared.localtime import MONTHS, local_today, zone_of
 from shared.refusal import Refused
 
 T = TypeVar("T")
-
-CHANNEL_LABELS = {
-    "walk_in": "Datang langsung",
-    "letter": "Surat",
-    "email": "E-mail",
-    "sp4n_lapor": "SP4N-LAPOR!",
-    "whatsapp": "WhatsApp",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "twitter": "X (Twitter)",
-    "youtube": "YouTube",
-    "website": "Situs web",
-    "telephone": "Telepon",
-    "suggestion_box": "Kotak saran",
-    "survey_form": "Formulir survei",
-}
 
 STATUS_LABELS = {
     "registered": "Terdaftar",

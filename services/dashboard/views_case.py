@@ -19,8 +19,10 @@ from services.dashboard import views
 from services.dashboard.adapters import accounts
 from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain.accounts import ROLE_LABELS, Account
-from services.dashboard.domain.case_actions import DUPLICATE_DECIDERS, case_buttons
+from services.dashboard.domain.case_actions import case_buttons
 from shared.catalogue import Office, ServiceStandard
+from shared.contracts import case_roles
+from shared.contracts.case_stages import STOPPED_STAGES
 from shared.contracts.vocab import Role
 from shared.refusal import Refused
 
@@ -52,7 +54,6 @@ REFERRAL_STATES = {
     "ReferralRefused": "Ditolak",
     "ReferralClosed": "Ditutup",
 }
-STOPPED_STAGES = frozenset({"answered", "resolved", "closed", "forwarded", "merged"})
 # Who can be given a case (assignment): those who work cases.
 ASSIGNABLE = (
     Role.OFFICER,
@@ -210,7 +211,7 @@ async def case_page(
         case.update(clock="none", clock_label="Berhenti", remaining_office_seconds=None)
     standard: ServiceStandard | None = office.services.get(str(case.get("service")))
     social_work = standard is not None and standard.workflow == "social_work"
-    want_duplicates = bool(me.roles & DUPLICATE_DECIDERS)
+    want_duplicates = bool(me.roles & case_roles.TRIAGERS)
 
     async def no_value() -> None:
         return None

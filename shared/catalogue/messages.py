@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from shared.contracts.case_stages import STAGES
+
 
 def _p(*names: str) -> frozenset[str]:
     return frozenset(names)
@@ -102,24 +104,7 @@ PIECES: Mapping[str, frozenset[str]] = MappingProxyType(
         "status_answer.due": _p("due_date"),
         "status_refused.text": _p("office", "status_url"),
         # the status words (page and answers), by casework's stage
-        **{
-            f"status.{stage}.{part}": _p()
-            for stage in (
-                "registered",
-                "front_office",
-                "back_office",
-                "assigned",
-                "in_progress",
-                "waiting_for_citizen",
-                "waiting_for_agency",
-                "answered",
-                "resolved",
-                "closed",
-                "forwarded",
-                "merged",
-            )
-            for part in ("label", "next")
-        },
+        **{f"status.{stage}.{part}": _p() for stage in STAGES for part in ("label", "next")},
     }
 )
 

@@ -10,7 +10,6 @@ skipped with the reason. Screenshots of every page a test passes through are kep
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -19,13 +18,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from shared.devstack import WITH_DASHBOARD, Stack, start_stack
-from shared.infra import Backend, Infra
+from shared.infra import Infra
 from shared.settings import REPO_ROOT
-from tests.conftest import with_database
+from tests.package_stack import STACK_ENV, own_database, show_errors
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -103,23 +101,8 @@ def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]
             "(make test does it when run as root)."
         )
 
-    async def create() -> None:
-        conn = await asyncpg.connect(infra.database_url)
-        try:
-            await conn.execute('DROP DATABASE IF EXISTS "browser"')
-            await conn.execute('CREATE DATABASE "browser"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    database_url = with_database(infra.database_url, "browser")
-    borrowed = Infra(
-        database_url=database_url,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        database_backend=Backend.EXTERNAL,
-        kafka_backend=Backend.EXTERNAL,
-        kafka_enable_idempotence=infra.kafka_enable_idempotence,
-    )
+    borrowed = own_database(infra, "browser")
+    database_url = borrowed.database_url
     logs = Path(tmp_path_factory.mktemp("browser-logs"))
     stack = start_stack(
         logs,
@@ -128,12 +111,8 @@ def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]
         log_dir=logs,
         services=WITH_DASHBOARD,
         extra_env={
+            **STACK_ENV,
             "KAFKA_TOPIC_PREFIX": "browser.",
-            "KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-            "SLRT_LOG_FORMAT": "json",
-            "SLRT_LOG_LEVEL": "INFO",
-            "SLRT_DEMO_DATA": "false",
         },
     )
     try:
@@ -147,10 +126,7 @@ def six(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Six]
         yield Six(stack, database_url)
     finally:
         stack.stop()
-        for f in sorted(logs.glob("*.log")):
-            text = f.read_text(errors="replace")
-            if '"level": "error"' in text or "Traceback" in text:
-                print(f"\n---- {f.name} (errors seen) ----\n{text[-4000:]}")
+        show_errors(logs)
 
 
 @pytest.fixture(scope="package")

@@ -3,18 +3,16 @@ PostgreSQL and broker, with their own database and topic prefix."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from shared.devstack import Stack, start_stack
-from shared.infra import Backend, Infra
-from tests.conftest import with_database
+from shared.infra import Infra
 from tests.fake_graph import FakeGraph
+from tests.package_stack import STACK_ENV, own_database, show_errors
 from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
 
 
@@ -68,22 +66,7 @@ def stack(
     channel_providers: FakeProviders,
     fake_graph: FakeGraph,
 ) -> Iterator[Stack]:
-    async def create() -> None:
-        conn = await asyncpg.connect(infra.database_url)
-        try:
-            await conn.execute('DROP DATABASE IF EXISTS "e2e"')
-            await conn.execute('CREATE DATABASE "e2e"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    borrowed = Infra(
-        database_url=with_database(infra.database_url, "e2e"),
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        database_backend=Backend.EXTERNAL,
-        kafka_backend=Backend.EXTERNAL,
-        kafka_enable_idempotence=infra.kafka_enable_idempotence,
-    )
+    borrowed = own_database(infra, "e2e")
     logs = Path(tmp_path_factory.mktemp("e2e-logs"))
     s = start_stack(
         logs,
@@ -91,12 +74,8 @@ def stack(
         fixed_ports=False,
         log_dir=logs,
         extra_env={
+            **STACK_ENV,
             "KAFKA_TOPIC_PREFIX": "e2e.",
-            "KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-            "SLRT_LOG_FORMAT": "json",
-            "SLRT_LOG_LEVEL": "INFO",
-            "SLRT_DEMO_DATA": "false",
             "SLRT_CHANNELS": channel_accounts(mail_sink, channel_providers),
             "SLRT_DELIVERY_BACKOFF_BASE_SECONDS": "0.2",
             "SLRT_DELIVERY_BACKOFF_CAP_SECONDS": "2",
@@ -108,7 +87,4 @@ def stack(
         yield s
     finally:
         s.stop()
-        for f in sorted(logs.glob("*.log")):
-            text = f.read_text(errors="replace")
-            if '"level": "error"' in text or "Traceback" in text:
-                print(f"\n---- {f.name} (errors seen) ----\n{text[-4000:]}")
+        show_errors(logs)

@@ -14,21 +14,19 @@ processes.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import smtplib
-import time
 import uuid
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from shared.contracts.vocab import Role
 from shared.devstack import Stack
 from tests.e2e.test_slices import h, wait_for
 from tests.fake_graph import PNG_1PX, FakeGraph, small_pdf
+from tests.meta_webhooks import contact, image_message, meta_headers, whatsapp_webhook
 
 pytestmark = pytest.mark.e2e
 
@@ -168,45 +166,24 @@ def test_emailed_police_report_becomes_a_checklist_document(stack: Stack) -> Non
 
 
 def _whatsapp_media(phone: str, caption: str, *media: tuple[str, str]) -> bytes:
-    messages = [
+    return whatsapp_webhook(
         {
-            "from": phone,
-            "id": f"wamid.{uuid.uuid4().hex}",
-            "timestamp": str(int(time.time())),
-            "type": "image",
-            "image": {"id": media_id, "mime_type": mime, "caption": caption},
-        }
-        for media_id, mime in media
-    ]
-    return orjson.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "WABA-E2E",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {"phone_number_id": "100"},
-                                "contacts": [{"profile": {"name": "Warga Foto"}, "wa_id": phone}],
-                                "messages": messages,
-                            },
-                        }
-                    ],
-                }
+            "metadata": {"phone_number_id": "100"},
+            "contacts": [contact("Warga Foto", phone)],
+            "messages": [
+                image_message(phone, f"wamid.{uuid.uuid4().hex}", media_id, mime, caption)
+                for media_id, mime in media
             ],
-        }
+        },
+        account="WABA-E2E",
     )
 
 
 def _post_whatsapp(c: httpx.Client, stack: Stack, office: str, body: bytes) -> str:
-    sig = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
     r = c.post(
         f"{stack.url('intake')}/v1/channels/whatsapp/{office}",
         content=body,
-        headers={"X-Hub-Signature-256": f"sha256={sig}", "Content-Type": "application/json"},
+        headers=meta_headers(body, META_SECRET),
     )
     assert r.status_code == 202, r.text
     (inbound_id,) = r.json()["inbound_ids"]

@@ -6,8 +6,6 @@ WhatsApp's delivery statuses come back through intake's door as events on the ca
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import smtplib
 import time
 import uuid
@@ -16,13 +14,13 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from shared.contracts.vocab import Role
 from shared.devstack import Stack
 from tests.e2e.test_seeds import META_SECRET, decided, meta_post, timeline_has, whatsapp_body
 from tests.e2e.test_slices import h, wait_for
+from tests.meta_webhooks import meta_headers, whatsapp_webhook
 from tests.providers import FakeProviders, SmtpSink
 
 pytestmark = pytest.mark.e2e
@@ -88,33 +86,20 @@ def test_an_email_complaint_gets_its_acknowledgement_by_smtp_threaded(
 
 
 def status_webhook(wamid: str, phone: str, *statuses: str) -> bytes:
-    return orjson.dumps(
+    return whatsapp_webhook(
         {
-            "object": "whatsapp_business_account",
-            "entry": [
+            "metadata": {"phone_number_id": "e2e"},
+            "statuses": [
                 {
-                    "id": "WABA-E2E",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {"phone_number_id": "e2e"},
-                                "statuses": [
-                                    {
-                                        "id": wamid,
-                                        "status": status,
-                                        "timestamp": str(int(time.time()) + n),
-                                        "recipient_id": phone,
-                                    }
-                                    for n, status in enumerate(statuses)
-                                ],
-                            },
-                        }
-                    ],
+                    "id": wamid,
+                    "status": status,
+                    "timestamp": str(int(time.time()) + n),
+                    "recipient_id": phone,
                 }
+                for n, status in enumerate(statuses)
             ],
-        }
+        },
+        account="WABA-E2E",
     )
 
 
@@ -152,11 +137,10 @@ def test_whatsapp_answers_go_out_and_their_statuses_come_back_on_the_case(
 
         # Meta reports delivered, then read, through intake's WhatsApp door (signed).
         body = status_webhook(wamid, phone, "delivered", "read")
-        sig = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
         r = c.post(
             f"{stack.url('intake')}/v1/channels/whatsapp/kupang",
             content=body,
-            headers={"X-Hub-Signature-256": f"sha256={sig}", "Content-Type": "application/json"},
+            headers=meta_headers(body, META_SECRET),
         )
         assert r.status_code == 202, r.text
         timeline_has(c, stack, case_id, "kupang", "NotificationStatusReported")

@@ -26,6 +26,7 @@ from shared.devstack import Stack
 from shared.settings import get_settings
 from shared.survey_links import mint_survey_token
 from tests.e2e.test_slices import case_view, h, types_of, wait_for
+from tests.meta_webhooks import contact, meta_headers, text_message, whatsapp_webhook
 
 pytestmark = pytest.mark.e2e
 
@@ -59,11 +60,10 @@ def add_to_dtks(c: httpx.Client, stack: Stack, office: str, member: dict[str, An
 
 
 def meta_post(c: httpx.Client, stack: Stack, platform: str, office: str, body: bytes) -> str:
-    sig = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
     r = c.post(
         f"{stack.url('intake')}/v1/channels/{platform}/{office}",
         content=body,
-        headers={"X-Hub-Signature-256": f"sha256={sig}", "Content-Type": "application/json"},
+        headers=meta_headers(body, META_SECRET),
     )
     assert r.status_code == 202, r.text
     (inbound_id,) = r.json()["inbound_ids"]
@@ -71,34 +71,13 @@ def meta_post(c: httpx.Client, stack: Stack, platform: str, office: str, body: b
 
 
 def whatsapp_body(text: str, phone: str, name: str) -> bytes:
-    return orjson.dumps(
+    return whatsapp_webhook(
         {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "WABA-E2E",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {"phone_number_id": "100"},
-                                "contacts": [{"profile": {"name": name}, "wa_id": phone}],
-                                "messages": [
-                                    {
-                                        "from": phone,
-                                        "id": _unique("wamid"),
-                                        "timestamp": str(int(time.time())),
-                                        "type": "text",
-                                        "text": {"body": text},
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
+            "metadata": {"phone_number_id": "100"},
+            "contacts": [contact(name, phone)],
+            "messages": [text_message(phone, _unique("wamid"), text)],
+        },
+        account="WABA-E2E",
     )
 
 

@@ -18,7 +18,7 @@ import holidays
 import pyarrow.parquet as pq
 import pytest
 
-from analytics.report import ELEMENTS, grade, monthly_figures
+from analytics.report import monthly_figures
 from analytics.setup import PASSWORD_ENV, PEPPER_ENV, ROLE, pseudonym
 from services.casework.bootstrap import MIGRATIONS as CASEWORK_MIGRATIONS
 from shared.catalogue.loader import load_catalogue
@@ -33,6 +33,7 @@ from shared.contracts.casework_events import (
     SurveyAnswered,
 )
 from shared.contracts.events import CaseAssigned, CaseResolved, ComplaintRegistered
+from shared.contracts.ikm import ELEMENTS, grade
 from shared.db import connect
 from shared.runtime import migrate_service
 from shared.settings import REPO_ROOT

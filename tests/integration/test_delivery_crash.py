@@ -18,7 +18,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,22 +34,10 @@ from shared.dbroles import setup_database
 from shared.devstack import Stack, start_stack
 from shared.eventstore.store import EventStore, read_case
 from shared.infra import Backend, Infra
-from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
+from tests.providers import FakeProviders, SmtpSink
 from tests.servicekit import eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[FakeProviders]:
-    with fake_providers() as p:
-        yield p
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with smtp_sink() as s:
-        yield s
 
 
 def start_notifications(

@@ -9,7 +9,6 @@ consumer's catch-up (as after a broker restart); the worker then sends on its ow
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -33,9 +32,7 @@ from tests.providers import (
     KnownDueDates,
     Reply,
     SmtpSink,
-    fake_providers,
     graph_error,
-    smtp_sink,
 )
 from tests.servicekit import auth, eventually, running
 
@@ -45,24 +42,6 @@ PDF = b"%PDF-1.4\n% a synthetic signed letter\n%%EOF\n"
 
 
 KNOWN_DUE = KnownDueDates(date(2026, 12, 7))
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[FakeProviders]:
-    with fake_providers() as p:
-        yield p
-
-
-@pytest.fixture
-def fresh(providers: FakeProviders) -> FakeProviders:
-    providers.clear()
-    return providers
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with smtp_sink() as s:
-        yield s
 
 
 def own_settings(

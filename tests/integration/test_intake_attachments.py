@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from uuid import UUID
@@ -37,6 +36,7 @@ from tests.integration.test_intake_channels import (
     free_port,
     meta_headers,
 )
+from tests.meta_webhooks import contact, image_message, whatsapp_webhook
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -71,36 +71,10 @@ async def intake(settings: Settings, graph: FakeGraph) -> AsyncIterator[httpx.As
 
 def media_webhook(wamid: str, media_id: str, mime: str, caption: str) -> bytes:
     phone = "6281200000501"
-    return orjson.dumps(
+    return whatsapp_webhook(
         {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "WABA-1",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "contacts": [{"profile": {"name": "Warga"}, "wa_id": phone}],
-                                "messages": [
-                                    {
-                                        "from": phone,
-                                        "id": wamid,
-                                        "timestamp": str(int(time.time())),
-                                        "type": "image",
-                                        "image": {
-                                            "id": media_id,
-                                            "mime_type": mime,
-                                            "caption": caption,
-                                        },
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                }
-            ],
+            "contacts": [contact("Warga", phone)],
+            "messages": [image_message(phone, wamid, media_id, mime, caption)],
         }
     )
 

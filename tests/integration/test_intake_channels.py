@@ -30,6 +30,8 @@ from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
 from shared.kafka import make_producer
 from shared.settings import Settings, topic_name
+from tests.meta_webhooks import contact, text_message, whatsapp_webhook
+from tests.meta_webhooks import meta_headers as signed_headers
 from tests.sealed_rows import opened_message
 from tests.servicekit import auth, eventually, running
 
@@ -72,38 +74,15 @@ async def intake(channel_settings: Settings) -> AsyncIterator[httpx.AsyncClient]
 
 
 def meta_headers(body: bytes, secret: str = META_SECRET) -> dict[str, str]:
-    sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Hub-Signature-256": f"sha256={sig}", "Content-Type": "application/json"}
+    return signed_headers(body, secret)
 
 
 def whatsapp_body(wamid: str, text: str, phone: str = "6281200000101") -> bytes:
-    return orjson.dumps(
+    return whatsapp_webhook(
         {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "WABA-1",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {"phone_number_id": "100"},
-                                "contacts": [{"profile": {"name": "Warga Satu"}, "wa_id": phone}],
-                                "messages": [
-                                    {
-                                        "from": phone,
-                                        "id": wamid,
-                                        "timestamp": str(int(time.time())),
-                                        "type": "text",
-                                        "text": {"body": text},
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                }
-            ],
+            "metadata": {"phone_number_id": "100"},
+            "contacts": [contact("Warga Satu", phone)],
+            "messages": [text_message(phone, wamid, text)],
         }
     )
 

@@ -5,7 +5,7 @@ read byte for byte. No sender is stubbed."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -34,7 +34,7 @@ from services.notifications.config import (
 from services.notifications.domain.outgoing import OutgoingMessage
 from shared.catalogue import load_catalogue
 from shared.contracts.vocab import Channel
-from tests.providers import FakeProviders, Reply, SmtpSink, fake_providers, graph_error, smtp_sink
+from tests.providers import FakeProviders, Reply, SmtpSink, graph_error
 
 pytestmark = pytest.mark.integration
 
@@ -45,24 +45,6 @@ BODY = (
     "Yth. Bapak/Ibu,\n\nPermohonan Anda telah kami terima dengan nomor tiket "
     "PRM-2026-000042.\nUnduh surat: https://dokumen.example.go.id/v1/letters/x/download?code=abc"
 )
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[FakeProviders]:
-    with fake_providers() as p:
-        yield p
-
-
-@pytest.fixture
-def fresh(providers: FakeProviders) -> FakeProviders:
-    providers.clear()
-    return providers
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with smtp_sink() as s:
-        yield s
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@
 Nine elements (unsur), each answered 1 (tidak baik) to 4 (sangat baik). Per element the
 average score (NRR) over the respondents; each element weighs the same, 1/9 (the
 regulation writes 0.111); the IKM is the weighted sum (1-4), and the unit's index is it
-times 25 (25-100), graded by the regulation's intervals:
-
-    index 25.00-64.99  D  Tidak baik
-          65.00-76.60  C  Kurang baik
-          76.61-88.30  B  Baik
-          88.31-100.00 A  Sangat baik
+times 25 (25-100), graded by the regulation's intervals. The elements and the grades are
+the survey's contract, `shared.contracts.ikm` (the analysts' monthly report grades by them
+too).
 """
 
 from __future__ import annotations
@@ -16,24 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-ELEMENTS: dict[str, str] = {
-    "u1": "Persyaratan",
-    "u2": "Sistem, mekanisme, dan prosedur",
-    "u3": "Waktu penyelesaian",
-    "u4": "Biaya/tarif",
-    "u5": "Produk spesifikasi jenis pelayanan",
-    "u6": "Kompetensi pelaksana",
-    "u7": "Perilaku pelaksana",
-    "u8": "Penanganan pengaduan, saran dan masukan",
-    "u9": "Sarana dan prasarana",
-}
+from shared.contracts.ikm import ELEMENTS as ELEMENTS
+from shared.contracts.ikm import grade as grade
+
 WEIGHT = 1 / len(ELEMENTS)
-_GRADES: tuple[tuple[float, str, str], ...] = (
-    (88.31, "A", "Sangat baik"),
-    (76.61, "B", "Baik"),
-    (65.00, "C", "Kurang baik"),
-    (25.00, "D", "Tidak baik"),
-)
 
 
 def score_problems(scores: Mapping[str, int]) -> list[str]:
@@ -46,14 +29,6 @@ def score_problems(scores: Mapping[str, int]) -> list[str]:
         if k in ELEMENTS and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 4)
     ]
     return problems
-
-
-def grade(index: float) -> tuple[str, str]:
-    rounded = round(index, 2)
-    for floor, letter, label in _GRADES:
-        if rounded >= floor:
-            return letter, label
-    return "D", "Tidak baik"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from services.casework.domain.commands import (
 from services.casework.domain.model import PAUSED_STAGES, CaseState
 from shared.catalogue import DispositionRule
 from shared.contracts.base import Event
+from shared.contracts.case_stages import OPEN_WORK
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
@@ -51,7 +52,6 @@ AssignmentKind = Literal["assignment", "disposition", "handover"]
 
 # ---- the transition table --------------------------------------------------------------
 
-OPEN_WORK = frozenset({"registered", "front_office", "back_office", "assigned", "in_progress"})
 ALLOWED: dict[str, frozenset[str]] = {
     "take_up": frozenset({"registered"}),
     "hand_to_back_office": frozenset({"registered", "front_office"}),

@@ -5,8 +5,8 @@ A *fact* is one recorded event of a case, as the timeline keeps it (redacted dat
 the same set of facts always gives the same state, whatever order they arrived in
 (events of one case come over five topics and may be applied out of order).
 
-The lifecycle (`Stage`, the one state machine of every seed; transitions in
-`lifecycle.py`):
+The lifecycle (`Stage`, the one state machine of every seed, published with the case view
+in `shared/contracts/case_stages.py`; transitions in `lifecycle.py`):
 
     registered -> front_office -> back_office -> assigned -> in_progress
         -> answered | resolved -> closed        (reopen: back to in_progress)
@@ -45,6 +45,11 @@ from uuid import UUID
 from pydantic import create_model
 
 from shared.contracts.base import EVENT_TYPES, Event
+from shared.contracts.case_stages import PAUSED_STAGES as PAUSED_STAGES
+from shared.contracts.case_stages import STAGES as STAGES
+from shared.contracts.case_stages import STOPPED_STAGES as STOPPED_STAGES
+from shared.contracts.case_stages import TERMINAL_STAGES
+from shared.contracts.case_stages import Stage as Stage
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
@@ -95,28 +100,6 @@ from shared.contracts.intake_events import (
     ReplyReceived,
 )
 from shared.contracts.vocab import Role
-
-Stage = Literal[
-    "registered",
-    "front_office",
-    "back_office",
-    "assigned",
-    "in_progress",
-    "waiting_for_citizen",
-    "waiting_for_agency",
-    "answered",
-    "resolved",
-    "closed",
-    "forwarded",
-    "merged",
-]
-STAGES: tuple[str, ...] = get_args(Stage)
-PAUSED_STAGES: frozenset[str] = frozenset({"waiting_for_citizen", "waiting_for_agency"})
-# No clock runs and no work is expected: answered or done, or gone elsewhere.
-STOPPED_STAGES: frozenset[str] = frozenset(
-    {"answered", "resolved", "closed", "forwarded", "merged"}
-)
-TERMINAL_STAGES: frozenset[str] = frozenset({"forwarded", "merged"})
 
 CaseStatus = Literal[
     "registered",

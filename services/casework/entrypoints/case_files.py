@@ -15,16 +15,14 @@ from services.casework.adapters.access_log import record_access
 from services.casework.domain.model import CaseStatus, fold
 from services.casework.entrypoints.deps import bind_case, get_casework
 from services.casework.entrypoints.schemas import CaseAsOf, CaseFile, CaseList, CaseSummary
-from services.casework.service_layer.access import (
-    CASE_READERS,
-    IDENTITY_READERS,
-    may_see_reporter,
-)
+from services.casework.service_layer.access import may_see_reporter
 from shared.audit import audited
 from shared.auth import Staff, authorize
+from shared.contracts.case_roles import CASE_READERS
 from shared.logging import get_logger
 from shared.pagination import CURSOR_QUERY, decode_cursor, encode_cursor
 from shared.refusal import Refused
+from shared.reporter import IDENTITY_READERS
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/cases", tags=["cases"])

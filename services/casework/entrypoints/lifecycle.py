@@ -21,7 +21,6 @@ from services.casework.domain.commands import (
 )
 from services.casework.entrypoints.deps import accepted, command_case, get_casework
 from services.casework.entrypoints.schemas import CommandAccepted
-from services.casework.service_layer import access
 from services.casework.service_layer.answer_case import answer_case
 from services.casework.service_layer.assign_case import assign_case
 from services.casework.service_layer.close_case import close_case
@@ -37,6 +36,7 @@ from services.casework.service_layer.resume_case import resume_case
 from services.casework.service_layer.start_work import start_work
 from services.casework.service_layer.take_up_case import take_up_case
 from shared.auth import Staff
+from shared.contracts import case_roles
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -46,7 +46,7 @@ async def take_up(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
     """registered -> front_office (CaseFileOpened)."""
-    case, actor = await command_case(request, staff, case_id, access.TAKERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.TAKERS)
     envelopes = await take_up_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -56,7 +56,7 @@ async def to_back_office(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
     """front_office -> back_office (CaseTransferred); refused if not eligible."""
-    case, actor = await command_case(request, staff, case_id, access.BACK_OFFICE_SENDERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.BACK_OFFICE_SENDERS)
     envelopes = await hand_to_back_office(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -66,7 +66,7 @@ async def assign(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Give the case to a staff member (CaseAssigned)."""
-    case, actor = await command_case(request, staff, case_id, access.ASSIGNERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.ASSIGNERS)
     envelopes = await assign_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -77,7 +77,7 @@ async def disposition(
 ) -> CommandAccepted:
     """The head of office gives the case to an official (disposisi), in a role the
     standard's `disposition` allows (422 `disposition_role_not_allowed`)."""
-    case, actor = await command_case(request, staff, case_id, access.DISPOSERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.DISPOSERS)
     casework = get_casework(request)
     envelopes = await dispose_case(casework.new_uow, casework.standards, case, body, actor)
     return await accepted(request, case_id, envelopes)
@@ -89,7 +89,7 @@ async def delegate(
 ) -> CommandAccepted:
     """The disposed official hands the case on to a lower role the standard allows
     (CaseDelegated); only the case's owner may."""
-    case, actor = await command_case(request, staff, case_id, access.DELEGATORS)
+    case, actor = await command_case(request, staff, case_id, case_roles.DELEGATORS)
     casework = get_casework(request)
     envelopes = await delegate_case(casework.new_uow, casework.standards, case, body, actor)
     return await accepted(request, case_id, envelopes)
@@ -100,7 +100,7 @@ async def handover(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Reception takes a walk-in visitor to the appointed official (hand-over)."""
-    case, actor = await command_case(request, staff, case_id, access.HANDOVER_GUIDES)
+    case, actor = await command_case(request, staff, case_id, case_roles.HANDOVER_GUIDES)
     envelopes = await hand_over_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -108,7 +108,7 @@ async def handover(
 @router.post("/{case_id}/start", response_model=CommandAccepted)
 async def start(case_id: UUID, body: Transition, request: Request, staff: Staff) -> CommandAccepted:
     """assigned -> in_progress, by the case's owner (CaseWorkStarted)."""
-    case, actor = await command_case(request, staff, case_id, access.CASE_WORKERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
     envelopes = await start_work(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -116,7 +116,7 @@ async def start(case_id: UUID, body: Transition, request: Request, staff: Staff)
 @router.post("/{case_id}/pause", response_model=CommandAccepted)
 async def pause(case_id: UUID, body: PauseCase, request: Request, staff: Staff) -> CommandAccepted:
     """Wait for the citizen or another agency; the deadline clock stops (CasePaused)."""
-    case, actor = await command_case(request, staff, case_id, access.CASE_WORKERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
     envelopes = await pause_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -126,7 +126,7 @@ async def resume(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
     """The wait is over; back to the stage before the pause (CaseResumed)."""
-    case, actor = await command_case(request, staff, case_id, access.CASE_WORKERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
     envelopes = await resume_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -136,7 +136,7 @@ async def answer(
     case_id: UUID, body: AnswerCase, request: Request, staff: Staff
 ) -> CommandAccepted:
     """The citizen got the answer (CaseAnswered); the clock stops."""
-    case, actor = await command_case(request, staff, case_id, access.CASE_WORKERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
     envelopes = await answer_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -146,7 +146,7 @@ async def resolve(
     case_id: UUID, body: ResolveCase, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Close the case with an outcome (CaseResolved); 409 already_resolved the second time."""
-    case, actor = await command_case(request, staff, case_id, access.RESOLVERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.RESOLVERS)
     envelopes = await resolve_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -154,7 +154,7 @@ async def resolve(
 @router.post("/{case_id}/close", response_model=CommandAccepted)
 async def close(case_id: UUID, body: Transition, request: Request, staff: Staff) -> CommandAccepted:
     """answered | resolved -> closed (CaseClosed)."""
-    case, actor = await command_case(request, staff, case_id, access.CLOSERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CLOSERS)
     envelopes = await close_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -164,7 +164,7 @@ async def reopen(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
     """answered | resolved | closed -> in_progress with a new clock (CaseReopened)."""
-    case, actor = await command_case(request, staff, case_id, access.REOPENERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.REOPENERS)
     envelopes = await reopen_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -174,6 +174,6 @@ async def forward(
     case_id: UUID, body: ForwardCase, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Not our authority: forward the case to the body that has it (CaseForwarded)."""
-    case, actor = await command_case(request, staff, case_id, access.FORWARDERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.FORWARDERS)
     envelopes = await forward_case(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from services.casework import views
 from services.casework.entrypoints.deps import get_casework
 from services.casework.entrypoints.schemas import OfficeSummary
-from services.casework.service_layer.access import IKM_READERS
 from shared.auth import Staff, authorize
+from shared.contracts.case_roles import IKM_READERS
 from shared.refusal import Refused
 
 router = APIRouter(prefix="/v1/work", tags=["work"])

@@ -16,12 +16,12 @@ from services.casework.domain.commands import (
 )
 from services.casework.entrypoints.deps import accepted, bind_case, command_case, get_casework
 from services.casework.entrypoints.schemas import CommandAccepted
-from services.casework.service_layer import access
 from services.casework.service_layer.record_assessment import record_assessment
 from services.casework.service_layer.record_client_identity import record_client_identity
 from services.casework.service_layer.record_consultation import record_consultation
 from services.casework.service_layer.record_counselling import record_counselling
 from shared.auth import Staff, authorize
+from shared.contracts import case_roles
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -31,7 +31,7 @@ async def identity(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Step 2: the client's identity recorded (ClientIdentityRecorded)."""
-    case, actor = await command_case(request, staff, case_id, access.IDENTITY_RECORDERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.IDENTITY_RECORDERS)
     envelopes = await record_client_identity(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -41,7 +41,7 @@ async def assessment(
     case_id: UUID, body: RecordAssessment, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Step 4: the assigned social worker records the initial assessment (confidential)."""
-    case, actor = await command_case(request, staff, case_id, access.ASSESSORS)
+    case, actor = await command_case(request, staff, case_id, case_roles.ASSESSORS)
     envelopes = await record_assessment(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -51,7 +51,7 @@ async def consultation(
     case_id: UUID, body: RecordConsultation, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Step 5: case consultation; names the psychologist (CaseConsulted)."""
-    case, actor = await command_case(request, staff, case_id, access.CONSULTATION_HOLDERS)
+    case, actor = await command_case(request, staff, case_id, case_roles.CONSULTATION_HOLDERS)
     envelopes = await record_consultation(get_casework(request).new_uow, case, body, actor)
     return await accepted(request, case_id, envelopes)
 
@@ -61,7 +61,7 @@ async def counselling(
     case_id: UUID, body: RecordCounselling, request: Request, staff: Staff
 ) -> CommandAccepted:
     """Step 6: one counselling session by the case's psychologist (confidential notes)."""
-    case, actor = await command_case(request, staff, case_id, access.COUNSELLORS)
+    case, actor = await command_case(request, staff, case_id, case_roles.COUNSELLORS)
     casework = get_casework(request)
     envelopes = await record_counselling(casework.new_uow, casework.standards, case, body, actor)
     return await accepted(request, case_id, envelopes)
@@ -74,6 +74,6 @@ async def get_social_work(case_id: UUID, request: Request, staff: Staff) -> view
     casework = get_casework(request)
     async with casework.pool.acquire() as conn:
         row = await views.case_row(conn, case_id)
-        authorize(staff, roles=access.CASE_READERS, office=row["office"])
+        authorize(staff, roles=case_roles.CASE_READERS, office=row["office"])
         state = await views.current_state(conn, case_id)
     return views.social_work_view(state, casework.standards)

@@ -29,9 +29,9 @@ from services.casework.entrypoints.schemas import (
     Visit,
 )
 from services.casework.service_layer import answer_survey as survey_use_case
-from services.casework.service_layer.access import CASE_READERS, IKM_READERS, RECEPTION_READERS
 from services.casework.service_layer.case_command import CaseRef
 from shared.auth import Staff, authorize, verify_token
+from shared.contracts.case_roles import CASE_READERS, IKM_READERS, RECEPTION_READERS
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
 from shared.pagination import CURSOR_QUERY, limit_query, page_sorted, sort_key_time

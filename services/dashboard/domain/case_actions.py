@@ -1,8 +1,8 @@
 """Which buttons of the case page a person sees: derived from their roles, the case's
-stage and the letter's step. Pure; mirrors the services' own role sets and transition
-tables (casework `service_layer/access.py` and `domain/lifecycle.py`, documents'
-receive/issue roles and the letter's chain), so a person is not offered what the service
-would refuse. Hiding is a convenience only: the service still decides, and its refusal
+stage and the letter's step. Pure; the role sets are the services' published contract
+(`shared.contracts.case_roles`, which they authorise by); this mirrors casework's transition
+table (`domain/lifecycle.py`) and the letter's chain, so a person is not offered what the
+service would refuse. Hiding is a convenience only: the service still decides, and its refusal
 is shown in Bahasa Indonesia.
 """
 
@@ -13,55 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.catalogue import ServiceStandard
+from shared.contracts import case_roles
+from shared.contracts.case_stages import OPEN_WORK, PAUSED_STAGES
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 
-# casework's role sets (service_layer/access.py)
-CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST} - NO_CASE_ROLES
-ASSIGNERS = frozenset(
-    {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
-)
-DISPOSERS = frozenset({Role.HEAD_OF_OFFICE})
-DELEGATORS = frozenset(
-    {Role.HEAD_OF_OFFICE, Role.SECRETARY, Role.HEAD_OF_DIVISION, Role.SUB_COORDINATOR}
-)
-TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
-BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})
-SUPERVISORS = frozenset(
-    {
-        Role.HEAD_OF_OFFICE,
-        Role.SECRETARY,
-        Role.HEAD_OF_DIVISION,
-        Role.SUB_COORDINATOR,
-        Role.FRONT_OFFICE,
-        Role.COMPLAINT_OFFICER,
-    }
-)
-RESOLVERS = frozenset(
-    {
-        Role.FRONT_OFFICE,
-        Role.OFFICER,
-        Role.SOCIAL_WORKER,
-        Role.HEAD_OF_DIVISION,
-        Role.HEAD_OF_OFFICE,
-    }
-)
-CLOSERS = RESOLVERS | SUPERVISORS
-IDENTITY_RECORDERS = frozenset({Role.FRONT_OFFICE, Role.SOCIAL_WORKER})
-REFERRERS = frozenset({Role.SOCIAL_WORKER, Role.OFFICER, Role.FRONT_OFFICE, Role.BACK_OFFICE})
-# documents (record_document.RECEIVE_ROLES, issue_letter.ISSUE_ROLES)
-RECEIVERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE})
-ISSUERS = frozenset({Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST})
-# eligibility's RECHECK_ROLES; intake's TRIAGE_ROLES (duplicates)
-RECHECKERS = frozenset(
-    {Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.COMPLAINT_OFFICER, Role.SOCIAL_WORKER}
-)
-DUPLICATE_DECIDERS = frozenset(
-    {Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN}
-)
-
+# casework's role sets are its published contract (shared.contracts.case_roles); the
+# roles that work on no case are never offered case work here.
+CASE_WORKERS = case_roles.CASE_WORKERS - NO_CASE_ROLES
 # casework's transition table (domain/lifecycle.py ALLOWED), by stage
-OPEN_WORK = frozenset({"registered", "front_office", "back_office", "assigned", "in_progress"})
-PAUSED = frozenset({"waiting_for_citizen", "waiting_for_agency"})
 ALLOWED: dict[str, frozenset[str]] = {
     "take-up": frozenset({"registered"}),
     "back-office": frozenset({"registered", "front_office"}),
@@ -70,7 +29,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "delegate": OPEN_WORK,
     "start": frozenset({"assigned"}),
     "pause": OPEN_WORK - {"registered"},
-    "resume": PAUSED,
+    "resume": PAUSED_STAGES,
     "answer": OPEN_WORK,
     "resolve": OPEN_WORK | {"answered"},
     "close": frozenset({"answered", "resolved"}),
@@ -84,24 +43,24 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 ROLES_OF: dict[str, frozenset[Role]] = {
-    "take-up": TAKERS,
-    "back-office": BACK_OFFICE_SENDERS,
-    "assign": ASSIGNERS,
-    "disposition": DISPOSERS,
-    "delegate": DELEGATORS,
+    "take-up": case_roles.TAKERS,
+    "back-office": case_roles.BACK_OFFICE_SENDERS,
+    "assign": case_roles.ASSIGNERS,
+    "disposition": case_roles.DISPOSERS,
+    "delegate": case_roles.DELEGATORS,
     "start": CASE_WORKERS,
     "pause": CASE_WORKERS,
     "resume": CASE_WORKERS,
     "answer": CASE_WORKERS,
-    "resolve": RESOLVERS,
-    "close": CLOSERS,
-    "reopen": SUPERVISORS,
-    "forward": SUPERVISORS,
-    "social-work/identity": IDENTITY_RECORDERS,
-    "assessment": frozenset({Role.SOCIAL_WORKER}),
-    "social-work/consultation": frozenset({Role.SOCIAL_WORKER}),
-    "social-work/counselling": frozenset({Role.PSYCHOLOGIST}),
-    "referrals": REFERRERS,
+    "resolve": case_roles.RESOLVERS,
+    "close": case_roles.CLOSERS,
+    "reopen": case_roles.REOPENERS,
+    "forward": case_roles.FORWARDERS,
+    "social-work/identity": case_roles.IDENTITY_RECORDERS,
+    "assessment": case_roles.ASSESSORS,
+    "social-work/consultation": case_roles.CONSULTATION_HOLDERS,
+    "social-work/counselling": case_roles.COUNSELLORS,
+    "referrals": case_roles.REFERRERS,
 }
 
 
@@ -204,7 +163,9 @@ def letter_buttons(
         sign=mine and step.get("action") == "sign",
         resubmit=status == "returned"
         and letter.get("drafted_by") in (username, f"staff:{username}"),
-        issue=status == "signed" and not letter.get("issued") and bool(roles & ISSUERS),
+        issue=status == "signed"
+        and not letter.get("issued")
+        and bool(roles & case_roles.LETTER_ISSUERS),
         pdf=status == "signed",
     )
 
@@ -249,15 +210,15 @@ def case_buttons(
         may_draft = owner
     else:
         may_draft = drafter is not None and drafter in held
-    open_stage = stage in OPEN_WORK or stage in PAUSED
+    open_stage = stage in OPEN_WORK or stage in PAUSED_STAGES
     signed = any(lt.get("status") == "signed" for lt in all_letters)
     return CaseButtons(
         lifecycle=frozenset(lifecycle),
-        documents=bool(held & RECEIVERS) and open_stage,
-        recheck=bool(held & RECHECKERS) and open_stage,
+        documents=bool(held & case_roles.DOCUMENT_RECEIVERS) and open_stage,
+        recheck=bool(held & case_roles.RECHECKERS) and open_stage,
         draft=may_draft and not active and not signed and open_stage and drafter is not None,
-        duplicate=suspected_duplicate and bool(held & DUPLICATE_DECIDERS),
-        referral_answer=bool(held & REFERRERS),
+        duplicate=suspected_duplicate and bool(held & case_roles.TRIAGERS),
+        referral_answer=bool(held & case_roles.REFERRERS),
         disposition_roles=disposition_roles,
         delegate_roles=delegate_roles,
         letters={str(lt["letter_id"]): letter_buttons(held, username, lt) for lt in all_letters},

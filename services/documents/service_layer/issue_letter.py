@@ -12,14 +12,14 @@ from services.documents.domain.facts import LetterOnFile
 from services.documents.service_layer.common import NewUnitOfWork, act_on_letter, chain_plan
 from shared.auth import StaffIdentity, authorize
 from shared.catalogue import Catalogue
+from shared.contracts import case_roles
 from shared.contracts.base import Event
-from shared.contracts.vocab import Role
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 # Who may hand a signed letter over: the desk, and whoever drafts letters.
-ISSUE_ROLES = (Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE, Role.RECEPTIONIST)
+ISSUE_ROLES = case_roles.LETTER_ISSUERS
 
 
 async def issue_letter(

@@ -19,14 +19,14 @@ from services.documents.domain.facts import ChecklistOnFile
 from services.documents.domain.files import CheckedFile
 from services.documents.service_layer.common import NewUnitOfWork, command_meta, run
 from shared.auth import StaffIdentity, authorize
+from shared.contracts import case_roles
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.vocab import Role
 from shared.logging import get_logger
 from shared.unit_of_work import Loaded, Repository
 
 log = get_logger(__name__)
 
-RECEIVE_ROLES = (Role.FRONT_OFFICE, Role.OFFICER, Role.BACK_OFFICE)
+RECEIVE_ROLES = case_roles.DOCUMENT_RECEIVERS  # the web app offers by it too
 AfterAppend = Callable[[list[EventEnvelope]], Awaitable[None]]
 OnAppended = Callable[[DocumentsUnitOfWork, list[EventEnvelope]], Awaitable[None]]
 

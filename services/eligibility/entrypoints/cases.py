@@ -15,6 +15,7 @@ from services.eligibility.entrypoints.schemas import EligibilityCheck
 from services.eligibility.service_layer.recheck_case import recheck_case
 from shared.audit import audited
 from shared.auth import Staff, StaffIdentity, authorize
+from shared.contracts import case_roles
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
 from shared.logging import bind_context
@@ -27,12 +28,7 @@ router = APIRouter(tags=["eligibility"])
 # Whoever works on a case may see whether the person is listed; analysts read reports,
 # not case files.
 CASE_READ_ROLES = tuple(r for r in Role if r is not Role.ANALYST and r not in NO_CASE_ROLES)
-RECHECK_ROLES = (
-    Role.FRONT_OFFICE,
-    Role.BACK_OFFICE,
-    Role.COMPLAINT_OFFICER,
-    Role.SOCIAL_WORKER,
-)
+RECHECK_ROLES = case_roles.RECHECKERS
 
 
 class Recheck(BaseModel):

@@ -31,6 +31,7 @@ from services.intake.views import duplicates_view, id_cards_held, triage_queue, 
 from shared.audit import audited
 from shared.auth import Staff, authorize
 from shared.catalogue import Catalogue
+from shared.contracts import case_roles
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
 from shared.localtime import local_today
@@ -41,7 +42,7 @@ from shared.runtime import get_catalogue, get_runtime
 router = APIRouter()
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 
-TRIAGE_ROLES = (Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.OFFICER, Role.ADMIN)
+TRIAGE_ROLES = case_roles.TRIAGERS
 DESK_ROLES = (Role.RECEPTIONIST, Role.FRONT_OFFICE)
 _STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
