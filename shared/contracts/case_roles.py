@@ -15,8 +15,9 @@ from shared.contracts.vocab import NO_CASE_ROLES, Role
 
 # Analysts read reports, not case files; admins run the system.
 CASE_READERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN} - NO_CASE_ROLES
-# Anyone who works cases (not the receptionist, analyst or admin).
-CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST}
+# Anyone who works cases (not the receptionist, analyst or admin, nor the roles that
+# never touch a case: the registry admin and the auditor).
+CASE_WORKERS = frozenset(Role) - {Role.ANALYST, Role.ADMIN, Role.RECEPTIONIST} - NO_CASE_ROLES
 ASSIGNERS = frozenset(
     {Role.HEAD_OF_OFFICE, Role.HEAD_OF_DIVISION, Role.FRONT_OFFICE, Role.SUB_COORDINATOR}
 )

@@ -273,3 +273,34 @@ async def test_no_token_is_401(settings: Settings) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         r = await client.get(f"/v1/cases/{uuid4()}")
     assert r.status_code == 401 and r.json()["error"]["code"] == "token_missing"
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.REGISTRY_ADMIN])
+async def test_roles_that_never_touch_a_case_cannot_work_one(
+    settings: Settings, pool: asyncpg.Pool, role: Role
+) -> None:
+    """The auditor reads the audit log and the registry admin the registry: neither may
+    start, pause, resume or answer a case, even of their own office."""
+    case_id = uuid4()
+    app = create_app(settings)
+    async with running(app) as client:
+        await append(
+            pool, "intake", f"complaint-{case_id}", [lk3_registration(case_id)], case_id, "mataram"
+        )
+        await caught_up(
+            app.state.runtime, lambda: _timeline_has(pool, case_id, "ComplaintRegistered")
+        )
+        bodies = {
+            "start": {},
+            "pause": {"waiting_for": "citizen", "reason": "Menunggu KK"},
+            "resume": {},
+            "answer": {"answer": "Sudah dijawab"},
+        }
+        for command, body in bodies.items():
+            r = await client.post(
+                f"/v1/cases/{case_id}/{command}",
+                json=body,
+                headers=auth("mataram", role, staff_id=f"mtr-{role}"),
+            )
+            assert r.status_code == 403, (command, r.text)
+            assert r.json()["error"]["code"] == "wrong_role"

@@ -15,11 +15,11 @@ from typing import Any
 from shared.catalogue import ServiceStandard
 from shared.contracts import case_roles
 from shared.contracts.case_stages import OPEN_WORK, PAUSED_STAGES
-from shared.contracts.vocab import NO_CASE_ROLES, Role
+from shared.contracts.vocab import Role
 
 # casework's role sets are its published contract (shared.contracts.case_roles); the
 # roles that work on no case are never offered case work here.
-CASE_WORKERS = case_roles.CASE_WORKERS - NO_CASE_ROLES
+CASE_WORKERS = case_roles.CASE_WORKERS
 # casework's transition table (domain/lifecycle.py ALLOWED), by stage
 ALLOWED: dict[str, frozenset[str]] = {
     "take-up": frozenset({"registered"}),
