@@ -21,7 +21,9 @@ refused (413 `payload_too_large`) before a byte is read, a chunked body as soon 
 bytes received pass it. The limit applies to the bodies FastAPI parses (a JSON model, a
 form); a route that reads its own body (`request.stream()`: the channel webhooks, which
 keep what was cut off; uploads and extracts, through `shared.body_limit.limited`) bounds it
-itself, with its own limit and its own way of keeping what was sent.
+itself, with its own limit and its own way of keeping what was sent (in the staff web
+app, whose pages read their forms themselves, the door bounds those too:
+`own_reads_max_bytes`).
 
 The door answers itself, with the house's error shape, and whatever the route does after
 that (FastAPI turns the interrupted read into an error of its own) is not sent.
@@ -29,13 +31,14 @@ that (FastAPI turns the interrupted read into an error of its own) is not sent.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import StaffIdentity, StaffRoles, authorize, current_staff, verify_token
@@ -79,19 +82,44 @@ def _walk(dependant: Dependant) -> Iterator[Any]:
         yield from _walk(sub)
 
 
+async def _response(scope: Scope, refusal: Refused) -> Response:
+    """The app's own answer to a refusal (`shared.http`'s error shape; a page in the
+    staff web app), as if the route had raised it."""
+    handler = getattr(scope.get("app"), "exception_handlers", {}).get(Refused)
+    if handler is not None:
+        answer = handler(Request(scope), refusal)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if isinstance(answer, Response):
+            return answer
+    return JSONResponse(
+        error_body(refusal.code, refusal.message, refusal.details or None),
+        status_code=refusal.status,
+    )
+
+
 class _Answered(Exception):
     """The door has answered; what the app does after that is not sent."""
 
 
 class BodyDoor:
-    def __init__(self, app: ASGIApp, max_bytes: int = JSON_BODY_MAX_BYTES) -> None:
+    """`max_bytes`: the limit of a body FastAPI parses. `own_reads_max_bytes`: the limit
+    of a body a route reads itself; None (the APIs) where each such route bounds its own."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = JSON_BODY_MAX_BYTES,
+        own_reads_max_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self._routes: dict[int, tuple[list[Gate], bool]] = {}
+        self.own_reads_max_bytes = own_reads_max_bytes
+        self._routes: dict[int, tuple[list[Gate], int | None]] = {}
 
-    def _route(self, route: Any) -> tuple[list[Gate], bool]:
-        """The route's header gates, in the order FastAPI runs them, and whether FastAPI
-        parses its body (so the door bounds it)."""
+    def _route(self, route: Any) -> tuple[list[Gate], int | None]:
+        """The route's header gates, in the order FastAPI runs them, and the limit the
+        door holds its body to (None: the route bounds it itself)."""
         known = self._routes.get(id(route))
         if known is None:
             dependant = getattr(route, "dependant", None)
@@ -103,7 +131,8 @@ class BodyDoor:
                     if gate is not None and id(call) not in seen:
                         seen.add(id(call))
                         gates.append(gate)
-            known = (gates, getattr(route, "body_field", None) is not None)
+            parsed = getattr(route, "body_field", None) is not None
+            known = (gates, self.max_bytes if parsed else self.own_reads_max_bytes)
             self._routes[id(route)] = known
         return known
 
@@ -114,28 +143,25 @@ class BodyDoor:
         answered = False
         opened = False
         received = 0
-        bounded = False
+        limit: int | None = None
 
         async def answer(refusal: Refused) -> None:
             nonlocal answered
             answered = True
-            response = JSONResponse(
-                error_body(refusal.code, refusal.message, refusal.details or None),
-                status_code=refusal.status,
-            )
+            response = await _response(scope, refusal)
             await response(scope, receive, send)
             raise _Answered
 
         async def open_door() -> None:
-            nonlocal bounded
-            gates, bounded = self._route(scope.get("route"))
+            nonlocal limit
+            gates, limit = self._route(scope.get("route"))
             request = Request(scope)
             try:
                 for gate in gates:
                     gate(request)
                 declared = request.headers.get("content-length", "")
-                if bounded and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise payload_too_large(int(declared), self.max_bytes)
+                if limit is not None and declared.isdigit() and int(declared) > limit:
+                    raise payload_too_large(int(declared), limit)
             except Refused as refusal:
                 await answer(refusal)
 
@@ -147,10 +173,10 @@ class BodyDoor:
                 opened = True
                 await open_door()
             message = await receive()
-            if bounded and message["type"] == "http.request":
+            if limit is not None and message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    await answer(payload_too_large(received, self.max_bytes))
+                if received > limit:
+                    await answer(payload_too_large(received, limit))
             return message
 
         async def guarded_send(message: Message) -> None:
