@@ -242,7 +242,8 @@ class StaffRoles:
     """FastAPI dependency: the authenticated staff member holding one of `roles`, or 403
     `wrong_role`. For a route whose roles do not depend on the case; declared so
     (`dependencies=[Depends(StaffRoles(...))]`), it is checked by `shared.door` before a
-    byte of the body is read."""
+    byte of the body is read. Not on an audited route (`shared.audit.audited`): a
+    refused attempt there belongs in the audit log, which the door would not reach."""
 
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)

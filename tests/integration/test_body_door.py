@@ -3,10 +3,11 @@ bounded while it streams (issue 16, point 10), over each of the five services' H
 on the real database and broker (`shared.door`).
 
 A body is streamed in 1 MiB chunks (chunked: no Content-Length) by a generator that counts
-what was pulled: without a token, or with a bad one, the answer is 401 and nothing was
-pulled; a body far over the limit with a good token is 413 `payload_too_large` once past
-the limit, not at its end; a declared Content-Length over the limit is 413 before a byte
-is read; an ordinary request still works.
+what was pulled: without a token, with a bad one, or with a role the route declares it
+does not take, the answer is 401 (403) and nothing was pulled; a body far over the limit
+with a good token is 413 `payload_too_large` once past the limit, not at its end; a
+declared Content-Length over the limit is 413 before a byte is read; an ordinary request
+still works.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.integration
 MiB = 1024 * 1024
 JSON = {"Content-Type": "application/json"}
 BAD_TOKEN = {"Authorization": "Bearer not.a.token"}
+ANALYST = auth("lumajang", Role.ANALYST, staff_id="lmj-analyst-door")
 
 
 class Counted:
@@ -52,14 +54,22 @@ class Counted:
 
 
 async def _door_holds(
-    client: httpx.AsyncClient, url: str, good: dict[str, str], field: str = "reason"
+    client: httpx.AsyncClient,
+    url: str,
+    good: dict[str, str],
+    field: str = "reason",
+    wrong_role: dict[str, str] | None = None,
 ) -> None:
-    """The four refusals at one staff route: no token, a bad token (401, nothing pulled),
-    a good token with a body far over the limit, chunked or declared (413)."""
-    for headers, code in (({}, "token_missing"), (BAD_TOKEN, "token_invalid")):
+    """The refusals at one staff route: no token, a bad token (401), a role the route
+    declares it does not take (403), each with nothing pulled; a good token with a body
+    far over the limit, chunked or declared (413)."""
+    refusals = [({}, 401, "token_missing"), (BAD_TOKEN, 401, "token_invalid")]
+    if wrong_role is not None:
+        refusals.append((wrong_role, 403, "wrong_role"))
+    for headers, status, code in refusals:
         body = Counted(100, field)
         r = await client.post(url, content=body, headers={**JSON, **headers})
-        assert r.status_code == 401, r.text
+        assert r.status_code == status, r.text
         assert r.json()["error"]["code"] == code
         assert body.pulled == 0  # not a byte of the 100 MiB read, let alone parsed
 
@@ -82,7 +92,7 @@ async def _door_holds(
 async def test_intake(settings: Settings) -> None:
     desk = auth("lumajang", Role.RECEPTIONIST, staff_id="lmj-rcp-door")
     async with running(intake_app(settings)) as client:
-        await _door_holds(client, "/v1/desk/visits", desk, field="purpose")
+        await _door_holds(client, "/v1/desk/visits", desk, field="purpose", wrong_role=ANALYST)
         r = await client.post(
             "/v1/desk/visits", json={"name": "Tamu Uji", "purpose": "Tanya PKH"}, headers=desk
         )
@@ -101,6 +111,7 @@ async def test_intake(settings: Settings) -> None:
 
 async def test_eligibility(settings: Settings) -> None:
     admin = auth("lumajang", Role.REGISTRY_ADMIN, staff_id="lmj-reg-door")
+    desk = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo-door")
     member = {
         "nik": "3508010303800172",  # synthetic
         "kk_number": "3508010101100172",
@@ -109,7 +120,7 @@ async def test_eligibility(settings: Settings) -> None:
         "snapshot_date": "2025-09-30",
     }
     async with running(eligibility_app(settings, demo_data=False)) as client:
-        await _door_holds(client, "/v1/registry/members", admin, field="members")
+        await _door_holds(client, "/v1/registry/members", admin, field="members", wrong_role=desk)
         r = await client.post("/v1/registry/members", json={"members": [member]}, headers=admin)
         assert r.status_code == 200 and r.json() == {"upserted": 1}, r.text
 
@@ -143,6 +154,6 @@ async def test_notifications(settings: Settings) -> None:
     desk = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo-door")
     url = f"/v1/tasks/{uuid4()}/done"
     async with running(notifications_app(settings)) as client:
-        await _door_holds(client, url, desk, field="how")
+        await _door_holds(client, url, desk, field="how", wrong_role=ANALYST)
         r = await client.post(url, json={"how": "telephone_call"}, headers=desk)
         assert r.status_code == 404, r.text
