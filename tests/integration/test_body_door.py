@@ -23,6 +23,8 @@ from services.documents.bootstrap import create_app as documents_app
 from services.eligibility.bootstrap import create_app as eligibility_app
 from services.intake.bootstrap import create_app as intake_app
 from services.notifications.bootstrap import create_app as notifications_app
+from services.portal.bootstrap import FORM_MAX_BYTES as PORTAL_FORM_MAX_BYTES
+from services.portal.bootstrap import create_app as portal_app
 from shared.contracts.vocab import Role
 from shared.door import JSON_BODY_MAX_BYTES
 from shared.internal_api import internal_headers
@@ -157,3 +159,15 @@ async def test_notifications(settings: Settings) -> None:
         await _door_holds(client, url, desk, field="how", wrong_role=ANALYST)
         r = await client.post(url, json={"how": "telephone_call"}, headers=desk)
         assert r.status_code == 404, r.text
+
+
+async def test_the_citizens_portal_bounds_its_forms() -> None:
+    """The public portal takes no token, and its forms are a few short fields: a survey
+    form far over its limit is refused while it streams, before a service is asked."""
+    async with running(portal_app()) as client:
+        body = Counted(100, "t")
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        r = await client.post("/survei", content=body, headers=form)
+        assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+        assert r.json()["error"]["details"]["max_bytes"] == PORTAL_FORM_MAX_BYTES
+        assert body.pulled <= 2
