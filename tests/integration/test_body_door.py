@@ -141,7 +141,7 @@ async def test_casework(settings: Settings) -> None:
     desk = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo-door")
     url = f"/v1/cases/{uuid4()}/take-up"
     async with running(casework_app(settings)) as client:
-        await _door_holds(client, url, desk)
+        await _door_holds(client, url, desk, wrong_role=ANALYST)
         r = await client.post(url, json={"reason": "Diterima"}, headers=desk)
         assert r.status_code == 404, r.text
 
