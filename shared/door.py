@@ -25,7 +25,13 @@ itself, with its own limit and its own way of keeping what was sent (in the staf
 app, whose pages read their forms themselves, the door bounds those too:
 `own_reads_max_bytes`).
 
-The door answers itself, with the house's error shape, and whatever the route does after
+FastAPI's own `max_body_size` (Starlette's `RequestBodyLimitMiddleware`) bounds a body
+too, but answers a declared over-long body with a plain-text 413 in place of whatever the
+route said (a 401 included), and checks no caller: the door does both, in the house's
+error shape.
+
+The door answers itself, with the app's own answer to a `Refused` (`shared.http`'s error
+shape; a page in the staff web app), and whatever the route does after
 that (FastAPI turns the interrupted read into an error of its own) is not sent.
 """
 
