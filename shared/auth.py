@@ -244,6 +244,21 @@ def authorize(
         )
 
 
+class StaffRoles:
+    """FastAPI dependency: the authenticated staff member holding one of `roles`, or 403
+    `wrong_role`. For a route whose roles do not depend on the case; declared so
+    (`dependencies=[Depends(StaffRoles(...))]`), it is checked by `shared.door` before a
+    byte of the body is read. Not on an audited route (`shared.audit.audited`): a
+    refused attempt there belongs in the audit log, which the door would not reach."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, staff: Staff) -> StaffIdentity:
+        authorize(staff, roles=self.roles)
+        return staff
+
+
 class WebhookVerifier(Protocol):
     """How a channel adapter proves a webhook came from the channel (HMAC, etc.)."""
 

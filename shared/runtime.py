@@ -45,6 +45,7 @@ from shared.consumer import (
 from shared.contracts.base import EVENT_TYPES
 from shared.contracts.events import dead_letter_topic
 from shared.db import connect, create_pool, migrate
+from shared.door import BodyDoor
 from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer
@@ -437,15 +438,24 @@ class ServiceRuntime:
 
 
 def create_service_app(
-    runtime: ServiceRuntime, *, title: str, description: str = "", html_errors: bool = False
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str = "",
+    html_errors: bool = False,
+    own_reads_max_bytes: int | None = None,
 ) -> FastAPI:
-    """The service's HTTP app: error shape, request context and access log, health,
-    metrics, offline docs. `html_errors`: its 4xx are pages (the staff web app)."""
+    """The service's HTTP app: error shape, request context and access log, the door
+    (no body read before the caller is let in, bodies bounded: `shared.door`), health,
+    metrics, offline docs. `html_errors`: its 4xx are pages (the staff web app);
+    `own_reads_max_bytes`: the door's limit for bodies routes read themselves."""
     app = create_api(
         title=title, description=description, lifespan=runtime.lifespan, html_errors=html_errors
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    # Inside the request context and access log: the door's refusals are logged as any.
+    app.add_middleware(BodyDoor, own_reads_max_bytes=own_reads_max_bytes)
     install_request_context(app, service=runtime.name, access_log=runtime.settings.slrt_access_log)
     app.include_router(audit.router)  # the auditor's read of the audit log, in every service
 

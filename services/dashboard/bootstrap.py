@@ -39,6 +39,9 @@ from shared.runtime import ServiceRuntime, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
+# The pages read their forms themselves; the largest is a document's scan on its way to
+# documents (which refuses one over its own limit, 5 MiB by default): 413 past this.
+FORM_MAX_BYTES = 16 * 1024 * 1024
 
 
 def create_app(
@@ -72,6 +75,7 @@ def create_app(
         title="SLRT staff web app",
         description="Pages for the office's staff, over the five services' APIs.",
         html_errors=True,
+        own_reads_max_bytes=FORM_MAX_BYTES,
     )
     # The runtime starts first (pool, consumer), the service clients close last.
     base_lifespan = app.router.lifespan_context

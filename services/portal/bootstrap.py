@@ -14,6 +14,7 @@ from services.portal.config import get_portal_settings
 from services.portal.domain.throttle import Throttle
 from services.portal.entrypoints import http
 from shared.catalogue import Catalogue, load_catalogue
+from shared.door import BodyDoor
 from shared.health import Readiness
 from shared.http import install_error_handlers, install_request_context
 from shared.logging import get_logger
@@ -22,6 +23,8 @@ from shared.ops_http import install_ops_routes
 from shared.settings import Settings, get_settings
 
 SERVICE = "portal"
+# The status and survey forms are a few short fields.
+FORM_MAX_BYTES = 64 * 1024
 log = get_logger(__name__)
 
 
@@ -62,6 +65,8 @@ def create_app(
     app.state.services = services
     app.state.throttle = throttle
     install_error_handlers(app)
+    # Anyone may post here: every form is bounded while it streams (shared.door).
+    app.add_middleware(BodyDoor, own_reads_max_bytes=FORM_MAX_BYTES)
     install_request_context(app, service=SERVICE, access_log=settings.slrt_access_log)
 
     @app.get("/health", tags=["ops"])

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +56,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def fuzz(spec: dict[str, Any], base_url: str, budget: float) -> Totals:
-    """Every operation in both modes until the budget is spent; the 5xx answers kept."""
+def fuzz(
+    spec: dict[str, Any],
+    base_url: str,
+    budget: float,
+    headers: dict[str, str] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Totals:
+    """Every operation in both modes until the budget is spent; the 5xx answers kept.
+    `headers`: the caller's (a staff token with every role by default); `skip`: paths
+    not fuzzed (each with its reason where it is given)."""
+    headers = STAFF if headers is None else headers
     schema = schemathesis.openapi.from_dict(spec)
     totals = Totals()
     session = requests.Session()
@@ -69,6 +78,8 @@ def fuzz(spec: dict[str, Any], base_url: str, budget: float) -> Totals:
             totals.skipped += 1
             continue
         operation = result.ok()
+        if operation.path in skip:
+            continue
         totals.operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)
@@ -82,7 +93,9 @@ def fuzz(spec: dict[str, Any], base_url: str, budget: float) -> Totals:
             )
             @hypothesis.given(case=strategy)
             def run(case: Any) -> None:
-                response = case.call(base_url=base_url, session=session, headers=STAFF, timeout=30)
+                response = case.call(
+                    base_url=base_url, session=session, headers=headers, timeout=30
+                )
                 totals.requests += 1
                 kind = f"{response.status_code // 100}xx"
                 totals.by_class[kind] = totals.by_class.get(kind, 0) + 1
@@ -98,7 +111,15 @@ def fuzz(spec: dict[str, Any], base_url: str, budget: float) -> Totals:
     return totals
 
 
-async def serve_and_fuzz(app: FastAPI, budget: float = BUDGET_SECONDS) -> Totals:
+async def serve_and_fuzz(
+    app: FastAPI,
+    budget: float = BUDGET_SECONDS,
+    *,
+    sign_in: Callable[[str], Awaitable[dict[str, str]]] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Totals:
+    """Serve `app` on a free port and fuzz it; `sign_in(base_url)` gives the caller's
+    headers once the app is up (a staff token with every role by default)."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -110,7 +131,9 @@ async def serve_and_fuzz(app: FastAPI, budget: float = BUDGET_SECONDS) -> Totals
             return bool(server.started)
 
         await eventually(started)
-        return await asyncio.to_thread(fuzz, app.openapi(), f"http://127.0.0.1:{port}", budget)
+        base_url = f"http://127.0.0.1:{port}"
+        headers = await sign_in(base_url) if sign_in is not None else None
+        return await asyncio.to_thread(fuzz, app.openapi(), base_url, budget, headers, skip)
     finally:
         server.should_exit = True
         await task

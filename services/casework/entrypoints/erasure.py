@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.casework.entrypoints.deps import accepted, command_case, get_casework
 from services.casework.entrypoints.schemas import CommandAccepted
 from services.casework.service_layer.erase_personal_data import erase_personal_data
-from shared.auth import Staff
+from shared.auth import Staff, StaffRoles
 from shared.contracts.vocab import Role
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -31,7 +31,11 @@ class EraseCommand(BaseModel):
     )
 
 
-@router.post("/{case_id}/erasure", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/erasure",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*ERASERS))],
+)
 async def erase(
     case_id: UUID, body: EraseCommand, request: Request, staff: Staff
 ) -> CommandAccepted:

@@ -1,6 +1,7 @@
 """The case lifecycle over HTTP: take up, to the back office, assign / dispose /
 delegate / hand over, start, pause, resume, answer, resolve, close, reopen, forward. Each
-endpoint checks the caller's role and office, then runs its use case
+endpoint declares the roles it takes (checked before a byte of the body is read:
+`shared.door`), checks the caller's office against the case's, then runs its use case
 (`service_layer/<name>.py`).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from services.casework.domain.commands import (
     AnswerCase,
@@ -35,13 +36,17 @@ from services.casework.service_layer.resolve_case import resolve_case
 from services.casework.service_layer.resume_case import resume_case
 from services.casework.service_layer.start_work import start_work
 from services.casework.service_layer.take_up_case import take_up_case
-from shared.auth import Staff
+from shared.auth import Staff, StaffRoles
 from shared.contracts import case_roles
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 
-@router.post("/{case_id}/take-up", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/take-up",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.TAKERS))],
+)
 async def take_up(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -51,7 +56,11 @@ async def take_up(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/back-office", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/back-office",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.BACK_OFFICE_SENDERS))],
+)
 async def to_back_office(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -61,7 +70,11 @@ async def to_back_office(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/assign", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/assign",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.ASSIGNERS))],
+)
 async def assign(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -71,7 +84,11 @@ async def assign(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/disposition", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/disposition",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.DISPOSERS))],
+)
 async def disposition(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -83,7 +100,11 @@ async def disposition(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/delegate", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/delegate",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.DELEGATORS))],
+)
 async def delegate(
     case_id: UUID, body: DelegateCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -95,7 +116,11 @@ async def delegate(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/handover", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/handover",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.HANDOVER_GUIDES))],
+)
 async def handover(
     case_id: UUID, body: AssignCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -105,7 +130,11 @@ async def handover(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/start", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/start",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CASE_WORKERS))],
+)
 async def start(case_id: UUID, body: Transition, request: Request, staff: Staff) -> CommandAccepted:
     """assigned -> in_progress, by the case's owner (CaseWorkStarted)."""
     case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
@@ -113,7 +142,11 @@ async def start(case_id: UUID, body: Transition, request: Request, staff: Staff)
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/pause", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/pause",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CASE_WORKERS))],
+)
 async def pause(case_id: UUID, body: PauseCase, request: Request, staff: Staff) -> CommandAccepted:
     """Wait for the citizen or another agency; the deadline clock stops (CasePaused)."""
     case, actor = await command_case(request, staff, case_id, case_roles.CASE_WORKERS)
@@ -121,7 +154,11 @@ async def pause(case_id: UUID, body: PauseCase, request: Request, staff: Staff) 
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/resume", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/resume",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CASE_WORKERS))],
+)
 async def resume(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -131,7 +168,11 @@ async def resume(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/answer", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/answer",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CASE_WORKERS))],
+)
 async def answer(
     case_id: UUID, body: AnswerCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -141,7 +182,11 @@ async def answer(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/resolve", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/resolve",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.RESOLVERS))],
+)
 async def resolve(
     case_id: UUID, body: ResolveCase, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -151,7 +196,11 @@ async def resolve(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/close", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/close",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CLOSERS))],
+)
 async def close(case_id: UUID, body: Transition, request: Request, staff: Staff) -> CommandAccepted:
     """answered | resolved -> closed (CaseClosed)."""
     case, actor = await command_case(request, staff, case_id, case_roles.CLOSERS)
@@ -159,7 +208,11 @@ async def close(case_id: UUID, body: Transition, request: Request, staff: Staff)
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/reopen", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/reopen",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.REOPENERS))],
+)
 async def reopen(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -169,7 +222,11 @@ async def reopen(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/forward", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/forward",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.FORWARDERS))],
+)
 async def forward(
     case_id: UUID, body: ForwardCase, request: Request, staff: Staff
 ) -> CommandAccepted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
 from services.casework.domain.commands import AnswerReferral, CloseReferral, MakeReferral
 from services.casework.entrypoints.deps import accepted, command_case, get_casework
@@ -12,14 +12,17 @@ from services.casework.entrypoints.schemas import CommandAccepted
 from services.casework.service_layer.answer_referral import answer_referral
 from services.casework.service_layer.close_referral import close_referral
 from services.casework.service_layer.refer_case import refer_case
-from shared.auth import Staff
+from shared.auth import Staff, StaffRoles
 from shared.contracts import case_roles
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 
 @router.post(
-    "/{case_id}/referrals", response_model=CommandAccepted, status_code=status.HTTP_201_CREATED
+    "/{case_id}/referrals",
+    response_model=CommandAccepted,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(StaffRoles(*case_roles.REFERRERS))],
 )
 async def make_referral(
     case_id: UUID, body: MakeReferral, request: Request, staff: Staff
@@ -36,7 +39,11 @@ async def make_referral(
     return answer
 
 
-@router.post("/{case_id}/referrals/{referral_id}/answer", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/referrals/{referral_id}/answer",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.REFERRERS))],
+)
 async def answer(
     case_id: UUID, referral_id: UUID, body: AnswerReferral, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -46,7 +53,11 @@ async def answer(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/referrals/{referral_id}/close", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/referrals/{referral_id}/close",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.REFERRERS))],
+)
 async def close(
     case_id: UUID, referral_id: UUID, body: CloseReferral, request: Request, staff: Staff
 ) -> CommandAccepted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from services.casework import views
 from services.casework.domain.commands import (
@@ -20,13 +20,17 @@ from services.casework.service_layer.record_assessment import record_assessment
 from services.casework.service_layer.record_client_identity import record_client_identity
 from services.casework.service_layer.record_consultation import record_consultation
 from services.casework.service_layer.record_counselling import record_counselling
-from shared.auth import Staff, authorize
+from shared.auth import Staff, StaffRoles, authorize
 from shared.contracts import case_roles
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 
-@router.post("/{case_id}/social-work/identity", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/social-work/identity",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.IDENTITY_RECORDERS))],
+)
 async def identity(
     case_id: UUID, body: Transition, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -36,7 +40,11 @@ async def identity(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/assessment", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/assessment",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.ASSESSORS))],
+)
 async def assessment(
     case_id: UUID, body: RecordAssessment, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -46,7 +54,11 @@ async def assessment(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/social-work/consultation", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/social-work/consultation",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.CONSULTATION_HOLDERS))],
+)
 async def consultation(
     case_id: UUID, body: RecordConsultation, request: Request, staff: Staff
 ) -> CommandAccepted:
@@ -56,7 +68,11 @@ async def consultation(
     return await accepted(request, case_id, envelopes)
 
 
-@router.post("/{case_id}/social-work/counselling", response_model=CommandAccepted)
+@router.post(
+    "/{case_id}/social-work/counselling",
+    response_model=CommandAccepted,
+    dependencies=[Depends(StaffRoles(*case_roles.COUNSELLORS))],
+)
 async def counselling(
     case_id: UUID, body: RecordCounselling, request: Request, staff: Staff
 ) -> CommandAccepted:

@@ -33,6 +33,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "Administrator",
     Role.REGISTRY_ADMIN: "Pengelola data DTKS/DTSEN",
     Role.AUDITOR: "Auditor",
+    Role.DATA_PROTECTION_OFFICER: "Pejabat pelindungan data pribadi",
 }
 
 MIN_PASSWORD_LENGTH = 10

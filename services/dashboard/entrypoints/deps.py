@@ -173,13 +173,15 @@ async def csrf_guard(request: Request) -> None:
         if urlsplit(origin).netloc != host:
             raise Refused.forbidden("csrf_invalid", "Cross-site request refused.")
     session = await current_session(request)
+    if session is None:  # refused before a byte of the form is read
+        raise Refused.forbidden("csrf_invalid", "Missing or wrong CSRF token.")
     sent = request.headers.get(CSRF_HEADER)
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if session is None or not sent or not hmac.compare_digest(sent, session.csrf_token):
+    if not sent or not hmac.compare_digest(sent, session.csrf_token):
         raise Refused.forbidden("csrf_invalid", "Missing or wrong CSRF token.")
 
 

@@ -18,7 +18,9 @@ from services.dashboard.entrypoints.office import LEADERS
 from shared.refusal import Refused
 
 router = APIRouter(prefix="/kantor", tags=["office"])
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+# A month of this century or the last (the report reads a year back and a month ahead:
+# year 1 or 9999 is past what a date can be; 422, not 500), in ASCII digits.
+Month = Annotated[str | None, Query(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
 
 
 async def _figures(request: Request, office: str, bulan: str | None) -> MonthlyFigures:

@@ -10,7 +10,7 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.eligibility import views
@@ -29,7 +29,7 @@ from services.eligibility.entrypoints.schemas import (
 from services.eligibility.service_layer.import_extract import import_extract
 from services.eligibility.service_layer.upsert_members import upsert_members
 from shared.audit import audited
-from shared.auth import Staff, StaffIdentity, authorize
+from shared.auth import Staff, StaffIdentity, StaffRoles, authorize
 from shared.catalogue import Catalogue, Office, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
@@ -74,11 +74,11 @@ class UpsertMembers(BaseModel):
     "/v1/registry/members",
     summary="Insert or replace registry members by NIK (administrators)",
     response_model=Upserted,
+    dependencies=[Depends(StaffRoles(*REGISTRY_ADMINS))],  # before the body (shared.door)
 )
 async def post_registry_members(
     body: UpsertMembers, staff: Staff, new_uow: NewUnitOfWork, catalogue: CatalogueDep
 ) -> dict[str, int]:
-    authorize(staff, roles=REGISTRY_ADMINS)
     office = _office(catalogue, staff)
     upserted = await upsert_members(
         new_uow, body.members, staff_id=staff.staff_id, covers=office.covers_region

@@ -29,7 +29,7 @@ from services.intake.service_layer.return_id_card import return_id_card
 from services.intake.service_layer.sign_guest_book import sign_guest_book
 from services.intake.views import duplicates_view, id_cards_held, triage_queue, visits_of_day
 from shared.audit import audited
-from shared.auth import Staff, authorize
+from shared.auth import Staff, StaffRoles, authorize
 from shared.catalogue import Catalogue
 from shared.contracts import case_roles
 from shared.contracts.vocab import Role
@@ -114,11 +114,11 @@ async def get_triage(
     status_code=201,
     summary="Say which office, service and variant a triaged message is: it becomes a case",
     response_model=Classified,
+    dependencies=[Depends(StaffRoles(*TRIAGE_ROLES))],  # before the body (shared.door)
 )
 async def post_classify(
     inbound_id: UUID, body: ClassifyCommand, request: Request, staff: Staff, catalogue: CatalogueDep
 ) -> dict[str, Any]:
-    authorize(staff, roles=TRIAGE_ROLES)
     result = await classify_triaged_message(
         new_uow(request),
         catalogue,
@@ -178,6 +178,7 @@ async def get_duplicates(
     tags=["duplicates"],
     summary="Confirm (casework merges the case) or dismiss a likely-duplicate link",
     response_model=DuplicateDecided,
+    dependencies=[Depends(StaffRoles(*TRIAGE_ROLES))],
 )
 async def post_duplicate_decision(
     case_id: UUID,
@@ -186,7 +187,6 @@ async def post_duplicate_decision(
     staff: Staff,
     body: DuplicateDecision | None = None,
 ) -> dict[str, Any]:
-    authorize(staff, roles=TRIAGE_ROLES)
     if decision == "confirm":
         return await confirm_duplicate(
             new_uow(request), staff, case_id, correlation_id=correlation_id(request)
@@ -206,11 +206,11 @@ async def post_duplicate_decision(
     status_code=201,
     summary="Walk-in: a queue number for today and a guest-book entry",
     response_model=VisitSigned,
+    dependencies=[Depends(StaffRoles(*DESK_ROLES))],
 )
 async def post_visit(
     body: GuestBookEntry, request: Request, staff: Staff, catalogue: CatalogueDep
 ) -> dict[str, Any]:
-    authorize(staff, roles=DESK_ROLES)
     visit = await sign_guest_book(
         new_uow(request),
         catalogue,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import views
@@ -21,7 +21,7 @@ from services.notifications.service_layer.complete_task import (
 )
 from shared.api_models import NEXT_CURSOR_DESCRIPTION
 from shared.audit import audited
-from shared.auth import Staff, authorize
+from shared.auth import Staff, StaffRoles, authorize
 from shared.contracts.vocab import NO_CASE_ROLES, Role
 from shared.http import correlation_id
 from shared.logging import bind_context
@@ -200,7 +200,11 @@ async def task_list(
     return TaskList(office=office, tasks=[TaskView(**r) for r in page], next_cursor=next_cursor)
 
 
-@tasks.post("/{notification_id}/done", response_model=TaskDoneAnswer)
+@tasks.post(
+    "/{notification_id}/done",
+    response_model=TaskDoneAnswer,
+    dependencies=[Depends(StaffRoles(*TASK_ROLES))],  # before the body (shared.door)
+)
 async def task_done(
     notification_id: UUID, body: TaskDone, request: Request, staff: Staff
 ) -> TaskDoneAnswer:
