@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -42,8 +43,15 @@ def month_label(month: date) -> str:
     return f"{MONTHS[month.month - 1]} {month.year}"
 
 
+# A month of this century or the last, in ASCII digits: the report also reads the year
+# before and the month after, which a year 1 or 9999 cannot hold.
+MONTH_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
 def parse_month(text: str) -> date:
     """`2026-11` -> the first of that month (ValueError if it is not one)."""
+    if not re.fullmatch(MONTH_PATTERN, text):
+        raise ValueError(f"not a month (YYYY-MM, 1900-2099): {text!r}")
     year, _, mon = text.partition("-")
     return date(int(year), int(mon), 1)
 

@@ -12,15 +12,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from analytics.report import MonthlyFigures, monthly_figures, parse_month, render_html, render_pdf
+from analytics.report import (
+    MONTH_PATTERN,
+    MonthlyFigures,
+    monthly_figures,
+    parse_month,
+    render_html,
+    render_pdf,
+)
 from services.dashboard.entrypoints.deps import SignedIn, get_dashboard, require
 from services.dashboard.entrypoints.office import LEADERS
 from shared.refusal import Refused
 
 router = APIRouter(prefix="/kantor", tags=["office"])
-# A month of this century or the last (the report reads a year back and a month ahead:
-# year 1 or 9999 is past what a date can be; 422, not 500), in ASCII digits.
-Month = Annotated[str | None, Query(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
+# A month as the report takes it (`analytics.report.MONTH_PATTERN`): anything else 422.
+Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 
 async def _figures(request: Request, office: str, bulan: str | None) -> MonthlyFigures:
