@@ -5,8 +5,9 @@ Each has a random 256-bit data key, kept only wrapped by the key-encryption key 
 `eventstore.subjects`. The store finds the subject of an append by its *anchors*:
 
 - `case:<case id>`: the case's person (every event of a case is about its citizen);
-- `flow:<correlation id>`: what came before a case exists (the raw inbound message), so
-  the case registered from it gets the same subject;
+- `flow:<correlation id>`: what came before a case exists (the raw inbound message); a
+  case registered from it gets a subject of its own (a delivery may carry several
+  people) and the flow's is linked to it, erased with it (eventstore migration 004);
 - the blind index of the NIK (HMAC-SHA256 with its own key): the same NIK, the same person.
 
 A request with none of these gets a subject of its own. Erasure (`erase`) takes the
@@ -254,7 +255,9 @@ class Erased:
 
 async def person_of_case(conn: asyncpg.Connection, case_id: UUID) -> Erased:
     """The subjects of a case's person (its anchors, and every subject with the same
-    blind index, erased or not) and every case they cover."""
+    blind index, erased or not) and every case they are the person of (primary anchors:
+    a raw message linked to several cases is erased with each, but makes none of them
+    another's)."""
     rows = await conn.fetch(
         """
         WITH own AS (
@@ -269,7 +272,7 @@ async def person_of_case(conn: asyncpg.Connection, case_id: UUID) -> Erased:
         )
         SELECT p.subject_id,
             array_remove(array_agg(DISTINCT substr(a.anchor, 6)::uuid)
-                FILTER (WHERE a.anchor LIKE 'case:%'), NULL) AS cases
+                FILTER (WHERE a.anchor LIKE 'case:%' AND a.is_primary), NULL) AS cases
         FROM person p LEFT JOIN eventstore.subject_anchors a USING (subject_id)
         GROUP BY p.subject_id
         """,

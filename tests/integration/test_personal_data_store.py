@@ -11,6 +11,7 @@ import pytest
 
 from shared.contracts.base import EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered
+from shared.contracts.intake_events import InboundReceived
 from shared.contracts.vocab import Channel
 from shared.db import migrate
 from shared.eventstore.store import MIGRATIONS, EventStore, read_all, read_case, read_stream
@@ -20,6 +21,7 @@ from shared.personal import ERASED_TEXT
 pytestmark = pytest.mark.integration
 
 NIK, NAME, PHONE = "3508019912990001", "Siti Sintetis", "081299990001"
+OTHER_NIK = "3508019912990003"
 
 
 @pytest.fixture
@@ -103,3 +105,45 @@ async def test_the_same_nik_is_one_person_and_erasure_reads_as_erased_forever(
     async with store_pool.acquire() as conn:
         (env,) = await read_case(conn, again)
     assert env.payload().applicant.nik == NIK  # type: ignore[attr-defined]
+
+
+async def test_people_of_one_delivery_are_erased_one_at_a_time(
+    store_pool: asyncpg.Pool,
+) -> None:
+    """One delivery (the suggestion box's slips) is one flow: its raw message is erased
+    with each person it carries, but each case registered from it has its own key, so
+    erasing one person leaves the other's case readable and announces only their own."""
+    flow = uuid4()
+    inbound = InboundReceived(
+        inbound_id=uuid4(),
+        channel=Channel.SUGGESTION_BOX,
+        received_at=datetime.now(UTC),
+        payload={"slips": [f"{NAME} {NIK}", f"Budi Sintetis {OTHER_NIK}"]},
+    )
+    meta = EventMetadata(office="lumajang", correlation_id=flow)
+    async with store_pool.acquire() as conn, conn.transaction():
+        await EventStore("intake").append(conn, f"inbound-{inbound.inbound_id}", 0, [inbound], meta)
+    cases = []
+    for nik in (NIK, OTHER_NIK):
+        case_id = uuid4()
+        async with store_pool.acquire() as conn, conn.transaction():
+            await EventStore("intake").append(
+                conn,
+                f"complaint-{case_id}",
+                0,
+                [_registered(case_id, nik)],
+                EventMetadata(case_id=case_id, office="lumajang", correlation_id=flow),
+            )
+        cases.append(case_id)
+    first, second = cases
+    async with store_pool.acquire() as conn, conn.transaction():
+        person = await person_of_case(conn, first)
+        assert person.cases == [first]  # the other slip's case is not this person's
+        await destroy_keys(conn, person.subjects, reason="UU 27/2022 Pasal 8", by="t")
+    async with store_pool.acquire() as conn:
+        (erased,) = await read_case(conn, first)
+        (kept,) = await read_case(conn, second)
+        (raw,) = await read_stream(conn, f"inbound-{inbound.inbound_id}")
+    assert erased.payload().applicant == Applicant()  # type: ignore[attr-defined]
+    assert kept.payload().applicant.nik == OTHER_NIK  # type: ignore[attr-defined]
+    assert raw.payload().payload == {}  # type: ignore[attr-defined]  # held the first person
