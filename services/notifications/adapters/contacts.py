@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
@@ -29,12 +29,21 @@ class PostgresContactBook:
         self.conn = conn
 
     async def remember(self, case: CaseContact) -> CaseContact:
+        """Keep the case's contact unless one is kept already; the one kept, in one round
+        trip (a CTE's insert is not seen by its own statement's read: hence the union)."""
         contact = case.contact
-        await self.conn.execute(
-            """INSERT INTO notifications.contacts (case_id, office, service, ticket_number,
-                   request_channel, channel, address, anonymous, thread_ref, last_inbound_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-               ON CONFLICT (case_id) DO NOTHING""",
+        row = await self.conn.fetchrow(
+            f"""WITH kept AS (
+                   INSERT INTO notifications.contacts (case_id, office, service, ticket_number,
+                       request_channel, channel, address, anonymous, thread_ref,
+                       last_inbound_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                   ON CONFLICT (case_id) DO NOTHING
+                   RETURNING {_CONTACT_COLUMNS})
+               SELECT {_CONTACT_COLUMNS} FROM kept
+               UNION ALL
+               SELECT {_CONTACT_COLUMNS} FROM notifications.contacts
+               WHERE case_id = $1 AND NOT EXISTS (SELECT 1 FROM kept)""",
             case.case_id,
             case.office,
             case.service,
@@ -46,6 +55,10 @@ class PostgresContactBook:
             case.thread_ref,
             case.last_inbound_at,
         )
+        if row is not None:
+            return _contact(row)
+        # Another transaction inserted it meanwhile: this statement's snapshot predates
+        # that commit, a new statement sees it.
         stored = await self.find(case.case_id)
         if stored is None:  # pragma: no cover - inserted or kept just above
             raise RuntimeError(f"contact of case {case.case_id} not kept")
@@ -53,25 +66,10 @@ class PostgresContactBook:
 
     async def find(self, case_id: UUID) -> CaseContact | None:
         row = await self.conn.fetchrow(
-            """SELECT case_id, office, service, ticket_number, request_channel, channel,
-                      address, anonymous, thread_ref, last_inbound_at
-               FROM notifications.contacts WHERE case_id = $1""",
+            f"SELECT {_CONTACT_COLUMNS} FROM notifications.contacts WHERE case_id = $1",
             case_id,
         )
-        if row is None:
-            return None
-        address = row["address"]
-        return CaseContact(
-            case_id=row["case_id"],
-            office=row["office"],
-            service=row["service"],
-            ticket_number=row["ticket_number"],
-            request_channel=Channel(row["request_channel"]),
-            contact=Contact(Channel(row["channel"]), address) if address else None,
-            anonymous=row["anonymous"],
-            thread_ref=row["thread_ref"],
-            last_inbound_at=row["last_inbound_at"],
-        )
+        return None if row is None else _contact(row)
 
     async def heard_from(self, case_id: UUID, channel: Channel, at: datetime) -> None:
         await self.conn.execute(
@@ -82,3 +80,22 @@ class PostgresContactBook:
             channel.value,
             at,
         )
+
+
+_CONTACT_COLUMNS = """case_id, office, service, ticket_number, request_channel, channel,
+    address, anonymous, thread_ref, last_inbound_at"""
+
+
+def _contact(row: Any) -> CaseContact:
+    address = row["address"]
+    return CaseContact(
+        case_id=row["case_id"],
+        office=row["office"],
+        service=row["service"],
+        ticket_number=row["ticket_number"],
+        request_channel=Channel(row["request_channel"]),
+        contact=Contact(Channel(row["channel"]), address) if address else None,
+        anonymous=row["anonymous"],
+        thread_ref=row["thread_ref"],
+        last_inbound_at=row["last_inbound_at"],
+    )
