@@ -28,6 +28,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.dbroles import with_database
+
 CHUNK = 1_000_000
 PER_CASE = 10
 TYPES = (
@@ -102,12 +104,6 @@ def _row(name: str, value: float, unit: str, baseline: float | None) -> dict[str
     }
 
 
-def _with_database(dsn: str, name: str) -> str:
-    base, _, query = dsn.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{name}" + (f"?{query}" if query else "")
-
-
 async def _timed(conn: asyncpg.Connection, sql: str, *args: Any, runs: int = 3) -> float:
     """The best of `runs` (seconds): a warm cache, as an analyst asking twice has."""
     best = float("inf")
@@ -131,7 +127,7 @@ async def analytics_bench(
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
     await admin.execute(f'CREATE DATABASE "{db}"')
-    dsn = _with_database(server_dsn, db)
+    dsn = with_database(server_dsn, db)
     conn = await connect(dsn)
     tmp = tempfile.TemporaryDirectory(prefix="slrt-analytics-", dir=workdir)
     try:

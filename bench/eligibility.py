@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 
 from bench.raw import percentile
+from shared.dbroles import with_database
 from shared.settings import REPO_ROOT
 
 Call = Callable[[], Awaitable[None]]  # one timed call: a coroutine factory
@@ -54,12 +55,6 @@ def _row(name: str, value: float, unit: str, baseline: float | None) -> dict[str
         "baseline": round(baseline, 2) if baseline else None,
         "ratio": round(ratio, 3) if ratio is not None else None,
     }
-
-
-def _with_database(dsn: str, name: str) -> str:
-    base, _, query = dsn.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
 def _import_in_child(dsn: str, path: Path, snapshot_date: date) -> dict[str, Any]:
@@ -146,7 +141,7 @@ async def registry_bench(
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
     await admin.execute(f'CREATE DATABASE "{db}"')
-    dsn = _with_database(server_dsn, db)
+    dsn = with_database(server_dsn, db)
     tmp = tempfile.TemporaryDirectory(prefix="slrt-registry-", dir=workdir)
     try:
         big = Path(tmp.name) / "extract.csv"

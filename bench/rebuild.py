@@ -42,6 +42,7 @@ import asyncpg
 from bench.cases import T0, Scripted, case_script
 from shared.contracts.base import EventMetadata
 from shared.db import connect, create_pool
+from shared.dbroles import with_database
 from shared.settings import get_settings
 
 DATABASE = "bench_rebuild"
@@ -75,12 +76,6 @@ def _row(name: str, value: float, unit: str, baseline: float | None) -> dict[str
         "baseline": round(baseline, 2) if baseline else None,
         "ratio": round(ratio, 3) if ratio is not None else None,
     }
-
-
-def _with_database(dsn: str, name: str) -> str:
-    base, _, query = dsn.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
 def interleaved(events_wanted: int, seed: int = 15) -> Iterator[tuple[UUID, Scripted]]:
@@ -212,7 +207,7 @@ async def rebuild_bench(dsn: str, events_wanted: int) -> list[dict[str, Any]]:
         await admin.execute(f'CREATE DATABASE "{DATABASE}"')
     finally:
         await admin.close()
-    db = _with_database(dsn, DATABASE)
+    db = with_database(dsn, DATABASE)
     await migrate_service(db, "casework", MIGRATIONS)
     await migrate_service(db, "documents", DOCUMENTS_MIGRATIONS)
     conn = await connect(db)
