@@ -4,8 +4,9 @@ What the citizen sent is sealed with the person's data key (`adapters/sealed.py`
 the erasure destroyed already: it reads as erased from then on. Blanking it here as well
 removes the ciphertext and the rows kept in clear before sealing. The rows stay (counts,
 dates, statuses, which office and channel); the raw message, its headers and what was
-read from it, the attachments' bytes and names, the triage summary, the NIK and phone
-of the registration and the person's identifiers go."""
+read from it, the attachments' bytes and names, the triage summary, the keyed hashes of
+the registration's NIK and phone (and any clear value left from before migration 009) and
+the person's identifiers go."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ async def forget_case_person(conn: asyncpg.Connection, case_id: UUID) -> None:
         ERASED,
     )
     citizen = await conn.fetchval(
-        """UPDATE intake.registrations SET nik = NULL, phone = NULL WHERE case_id = $1
+        """UPDATE intake.registrations
+           SET nik = NULL, phone = NULL, nik_hash = NULL, phone_hash = NULL WHERE case_id = $1
            RETURNING citizen_id""",
         case_id,
     )
