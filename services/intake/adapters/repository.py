@@ -169,7 +169,12 @@ async def mark_inbound(
     external_id: str | None = None,
 ) -> None:
     """Record the decision on a message; a claim given as None keeps what is there. A
-    message given a case has its subject erased with that case's person."""
+    message given a case has its subject erased with that case's person. Its message and
+    details are sealed like what the citizen sent (a refusal may quote it)."""
+    if message is not None or details is not None:
+        message, details = sealed.seal_decision(
+            await sealed.sealer_of_message(conn, inbound_id), inbound_id, message, details
+        )
     subject_id = await conn.fetchval(
         """UPDATE intake.inbound_messages
            SET status = $2, reason = $3, reason_message = $4, reason_details = $5,
