@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.intake.adapters.sealed import open_row, open_rows
+from services.intake.adapters.sealed import open_row, open_rows, open_visits
 from shared.catalogue import Catalogue, Office
 from shared.personal import ERASED_TEXT
 
@@ -261,7 +261,7 @@ async def visits_of_day(
         limit,
         after,
     )
-    return [_visit(r) for r in rows]
+    return [_visit(r) for r in await open_visits(conn, rows)]
 
 
 async def id_cards_held(
@@ -280,4 +280,4 @@ async def id_cards_held(
         limit,
         *(after or (None, None)),
     )
-    return [_visit(r) for r in rows]
+    return [_visit(r) for r in await open_visits(conn, rows)]

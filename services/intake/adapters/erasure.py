@@ -5,8 +5,8 @@ the erasure destroyed already: it reads as erased from then on. Blanking it here
 removes the ciphertext and the rows kept in clear before sealing. The rows stay (counts,
 dates, statuses, which office and channel); the raw message, its headers and what was
 read from it, the attachments' bytes and names, the triage summary, the keyed hashes of
-the registration's NIK and phone (and any clear value left from before migration 009) and
-the person's identifiers go."""
+the registration's NIK and phone (and any clear value left from before migration 009),
+the person's identifiers and the guest book's details of the case's visit go."""
 
 from __future__ import annotations
 
@@ -55,3 +55,10 @@ async def forget_case_person(conn: asyncpg.Connection, case_id: UUID) -> None:
     if citizen is not None:
         await conn.execute("DELETE FROM intake.citizen_identifiers WHERE citizen_id = $1", citizen)
     await conn.execute("DELETE FROM intake.thread_refs WHERE case_id = $1", case_id)
+    await conn.execute(
+        """UPDATE intake.visits SET visitor_name = $2, purpose = $2, visitor_phone = NULL,
+               visitor_nik = NULL
+           WHERE case_id = $1""",
+        case_id,
+        ERASED,
+    )

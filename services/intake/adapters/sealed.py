@@ -27,13 +27,16 @@ from shared.at_rest import (
     open_json,
     seal_bytes,
     seal_json,
+    sealer_for,
     sealer_of,
     sealers_for,
 )
+from shared.personal import ERASED_TEXT
 
 BODY, HEADERS, PARSED = "inbound.body", "inbound.headers", "inbound.parsed"
 REASON_MESSAGE, REASON_DETAILS = "inbound.reason_message", "inbound.reason_details"
 SUMMARY, ATTACHMENT = "triage.summary", "attachment.content"
+VISITOR = ("visitor_name", "visitor_phone", "visitor_nik", "purpose")  # intake.visits
 
 
 async def sealers_of_messages(
@@ -121,3 +124,37 @@ async def open_rows(
 
 async def open_row(conn: asyncpg.Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     return (await open_rows(conn, [row]))[0]
+
+
+async def seal_visitor(
+    conn: asyncpg.Connection,
+    visit_id: UUID,
+    anchors: tuple[UUID | None, UUID],
+    visitor: Mapping[str, Any],
+) -> tuple[UUID | None, dict[str, Any]]:
+    """The guest book's details of a new visit as stored (each column bound to the visit),
+    with the subject they are sealed for: its events' (`anchors`: their case id, if the
+    card was left against a case, and correlation id)."""
+    sealer = await sealer_for(conn, *anchors)
+    return sealer.subject_id, {
+        column: seal_json(sealer, visitor.get(column), f"visit.{column}", visit_id)
+        for column in VISITOR
+    }
+
+
+async def open_visits(
+    conn: asyncpg.Connection, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows of `intake.visits` (with `id` and `subject_id`) with the guest book's details
+    opened; once the visitor is erased, the name and purpose read `[dihapus]`."""
+    book = await KeyBook.of(conn, (r["subject_id"] for r in rows))
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        row = dict(r)
+        subject: UUID | None = r["subject_id"]
+        for column in VISITOR:
+            row[column] = open_json(book, subject, r[column], f"visit.{column}", r["id"])
+        if subject is not None and book.key(subject) is None:
+            row["visitor_name"] = row["purpose"] = ERASED_TEXT
+        out.append(row)
+    return out
