@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.intake.adapters.identity_backfill import hash_clear_identities
 from services.intake.entrypoints.attachments import router as attachment_router
 from services.intake.entrypoints.channels import register_channel_schemas
 from services.intake.entrypoints.channels import router as channel_router
@@ -22,11 +23,13 @@ from services.intake.entrypoints.smtp import start_smtp
 from services.intake.entrypoints.staff import router as staff_router
 from services.intake.service_layer.group_commit import RegistrationWriter
 from shared.catalogue import Catalogue
+from shared.logging import get_logger
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import Settings, get_settings
 from shared.workers import is_primary_worker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
@@ -61,6 +64,11 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(app_):
+            # Identity rows kept in clear before migration 009: hashed once, by worker 0.
+            if is_primary_worker():
+                hashed = await hash_clear_identities(runtime.pool)
+                if hashed:
+                    log.info("identity_index_hashed", rows=hashed)
             smtp = None
             # The SMTP door listens on its own port: in one process (worker 0).
             if settings.slrt_smtp_port is not None and is_primary_worker():

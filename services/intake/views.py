@@ -10,13 +10,14 @@ from uuid import UUID
 
 import asyncpg
 
-from services.intake.adapters.sealed import open_row, open_rows
+from services.intake.adapters.sealed import open_row, open_rows, open_visits
 from shared.catalogue import Catalogue, Office
 from shared.personal import ERASED_TEXT
 
 _LIST_COLUMNS = """id, received_at, source, status, reason, reason_message, reason_details,
     channel, office, external_id, case_id, entered_by, entered_by_office, correlation_id,
-    content_type, body_truncated, decided_at, anonymous, confidential"""
+    content_type, body_truncated, decided_at, anonymous, confidential,
+    id AS inbound_id, subject_id"""
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -50,7 +51,7 @@ async def inbound_message(
     such id. Once its person is erased: `erased`, no headers, and the body reads as
     erased."""
     found = await conn.fetchrow(
-        f"""SELECT {_LIST_COLUMNS}, id AS inbound_id, subject_id, headers, body
+        f"""SELECT {_LIST_COLUMNS}, headers, body
             FROM intake.inbound_messages WHERE id = $1""",
         inbound_id,
     )
@@ -103,7 +104,7 @@ async def inbound_messages(
         after[0] if after else None,
         after[1] if after else None,
     )
-    return [_summary(r) for r in rows]
+    return [_summary(r) for r in await open_rows(conn, rows)]
 
 
 def catalogue_summary(catalogue: Catalogue) -> dict[str, Any]:
@@ -260,7 +261,7 @@ async def visits_of_day(
         limit,
         after,
     )
-    return [_visit(r) for r in rows]
+    return [_visit(r) for r in await open_visits(conn, rows)]
 
 
 async def id_cards_held(
@@ -279,4 +280,4 @@ async def id_cards_held(
         limit,
         *(after or (None, None)),
     )
-    return [_visit(r) for r in rows]
+    return [_visit(r) for r in await open_visits(conn, rows)]

@@ -83,8 +83,33 @@ class Keyring:
     enabled: bool = True
 
     def blind_index(self, nik: str) -> bytes:
-        digits = "".join(ch for ch in nik if ch.isdigit())
-        return hmac.new(self.blind_key, b"nik\x00" + digits.encode(), hashlib.sha256).digest()
+        return self.identifier_hash("nik", nik)
+
+    def identifier_hash(self, kind: str, value: str) -> bytes:
+        """The keyed hash (HMAC-SHA256 with the blind-index key) of one identifier of a
+        person (`kind`: nik, phone, email, or a social channel's handle) over its canonical
+        form (`canonical_identifier`): what a service keeps instead of the value where
+        equality is all it needs (finding the same person again). A NIK's is its blind
+        index."""
+        canonical = canonical_identifier(kind, value)
+        return hmac.new(
+            self.blind_key, kind.encode() + b"\x00" + canonical.encode(), hashlib.sha256
+        ).digest()
+
+
+def canonical_identifier(kind: str, value: str) -> str:
+    """One spelling per identifier: a NIK's digits; a phone number's digits after its '+'
+    (the caller gives it in E.164, intake's `normalise_phone`; this only drops what is
+    left of spaces and dashes); an e-mail address trimmed and lower-cased; a handle
+    trimmed."""
+    if kind == "nik":
+        return "".join(ch for ch in value if ch.isdigit())
+    if kind == "phone":
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return f"+{digits}" if value.strip().startswith("+") else digits
+    if kind == "email":
+        return value.strip().lower()
+    return value.strip()
 
 
 _keyring: Keyring | None = None

@@ -165,9 +165,10 @@ async def citizen_of(conn: asyncpg.Connection, key: str, known: dict[str, UUID])
         known[key] = uuid4()
         await conn.execute("INSERT INTO intake.citizens (id) VALUES ($1)", known[key])
         await conn.execute(
-            "INSERT INTO intake.citizen_identifiers (kind, value, citizen_id) VALUES ($1, $2, $3)",
+            """INSERT INTO intake.citizen_identifiers (kind, value_hash, citizen_id)
+               VALUES ($1, $2, $3)""",
             "email",
-            f"{key}@example.org",
+            repo.identifier_hash("email", f"{key}@example.org"),
             known[key],
         )
     return known[key]
@@ -200,7 +201,8 @@ async def both_rules(
         )
         await conn.execute(
             """INSERT INTO intake.registrations (case_id, ticket_number, office, service,
-                   channel, inbound_id, received_at, citizen_id, nik, phone, closed_at)
+                   channel, inbound_id, received_at, citizen_id, nik_hash, phone_hash,
+                   closed_at)
                VALUES ($1, $2, $3, $4, 'walk_in', $5, $6, $7, $8, $9, $10)""",
             case_id,
             f"TST-2026-{n:06d}",
@@ -209,8 +211,8 @@ async def both_rules(
             inbound_id,
             received_at,
             citizen_id,
-            e.nik,
-            e.phone,
+            repo.identifier_hash("nik", e.nik),
+            repo.identifier_hash("phone", e.phone),
             NOW if e.closed else None,
         )
         candidates.append(

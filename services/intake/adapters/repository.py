@@ -16,6 +16,7 @@ from services.intake.adapters import sealed
 from services.intake.domain.duplicates import LikelyDuplicate
 from services.intake.domain.new_case import Identification, Identified, ToIdentify
 from shared.at_rest import Sealer, link_to_case
+from shared.eventstore.subjects import keyring
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,12 @@ async def mark_inbound(
     external_id: str | None = None,
 ) -> None:
     """Record the decision on a message; a claim given as None keeps what is there. A
-    message given a case has its subject erased with that case's person."""
+    message given a case has its subject erased with that case's person. Its message and
+    details are sealed like what the citizen sent (a refusal may quote it)."""
+    if message is not None or details is not None:
+        message, details = sealed.seal_decision(
+            await sealed.sealer_of_message(conn, inbound_id), inbound_id, message, details
+        )
     subject_id = await conn.fetchval(
         """UPDATE intake.inbound_messages
            SET status = $2, reason = $3, reason_message = $4, reason_details = $5,
@@ -191,8 +197,20 @@ async def mark_inbound(
 
 _INSERT_REGISTRATION = """
     INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
-        channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
+        channel, external_id, inbound_id, received_at, citizen_id, nik_hash, phone_hash)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"""
+
+
+def identifier_hash(kind: str, value: str | None) -> bytes | None:
+    """What intake keeps of a person's identifier (NIK, phone in E.164, e-mail, handle):
+    its keyed hash, never the value (`shared.eventstore.subjects.Keyring.identifier_hash`).
+    Kept whether or not personal data is sealed (SLRT_ENCRYPT_PERSONAL_DATA): one path,
+    and a hash costs next to nothing."""
+    return None if not value else keyring().identifier_hash(kind, value)
+
+
+def hashed_identifiers(identifiers: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
+    return [(kind, keyring().identifier_hash(kind, value)) for kind, value in identifiers]
 
 
 def _registration_args(
@@ -221,8 +239,8 @@ def _registration_args(
         inbound_id,
         received_at,
         citizen_id,
-        nik,
-        phone,
+        identifier_hash("nik", nik),
+        identifier_hash("phone", phone),
     )
 
 
@@ -258,14 +276,15 @@ async def add_registrations(conn: asyncpg.Connection, cases: list[tuple[Identifi
     rows = [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases]
     await conn.execute(
         """INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
-               channel, external_id, inbound_id, received_at, citizen_id, nik, phone)
+               channel, external_id, inbound_id, received_at, citizen_id, nik_hash,
+               phone_hash)
            SELECT case_id, ticket_number, office, service, variant, channel, external_id,
-               inbound_id, received_at, citizen_id, nik, phone
+               inbound_id, received_at, citizen_id, nik_hash, phone_hash
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::uuid[],
-               $11::text[], $12::text[]) WITH ORDINALITY
+               $11::bytea[], $12::bytea[]) WITH ORDINALITY
                AS u(case_id, ticket_number, office, service, variant, channel, external_id,
-                   inbound_id, received_at, citizen_id, nik, phone, n)
+                   inbound_id, received_at, citizen_id, nik_hash, phone_hash, n)
            ORDER BY n""",
         *(list(c) for c in zip(*rows, strict=True)),
     )
@@ -408,16 +427,19 @@ async def identify_and_number(conn: asyncpg.Connection, t: ToIdentify) -> Identi
     - the earliest open case of this office that looks like the same request: same NIK
       and service, same phone, or the same citizen and service;
     - the ticket number (a sequence per prefix and year: no lock, see migration 003).
+
+    Identifiers, NIK and phone are compared by their keyed hashes (migration 009).
     """
+    hashed = hashed_identifiers(t.identifiers)
     row = await conn.fetchrow(
         "SELECT * FROM intake.identify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        [k for k, _ in t.identifiers],
-        [v for _, v in t.identifiers],
+        [k for k, _ in hashed],
+        [h for _, h in hashed],
         t.new_id,
         t.office,
         t.service,
-        t.nik,
-        t.phone,
+        identifier_hash("nik", t.nik),
+        identifier_hash("phone", t.phone),
         t.since,
         t.prefix,
         t.year,
@@ -429,24 +451,28 @@ async def identify_many(conn: asyncpg.Connection, batch: list[ToIdentify]) -> li
     """`identify_and_number` for each of a batch, in order, in one round trip. Each sees
     the citizens made for the ones before it; none sees the others' registrations (they
     are not written yet: the caller compares the batch's own requests)."""
-    # Identifiers travel as a JSON list of [kind, value] per request: a request has any
-    # number of them, and SQL arrays of arrays must be rectangular.
+    # Identifiers travel as a JSON list of [kind, hash in hex] per request: a request has
+    # any number of them, and SQL arrays of arrays must be rectangular.
     rows = await conn.fetch(
         """SELECT b.n, r.* FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[],
-               $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::int[])
-               WITH ORDINALITY AS b(ids, new_id, office, service, nik, phone, since, prefix,
-                   year, n)
+               $5::bytea[], $6::bytea[], $7::timestamptz[], $8::text[], $9::int[])
+               WITH ORDINALITY AS b(ids, new_id, office, service, nik_hash, phone_hash,
+                   since, prefix, year, n)
            CROSS JOIN LATERAL intake.identify(
                ARRAY(SELECT i ->> 0 FROM jsonb_array_elements(b.ids::jsonb) i),
-               ARRAY(SELECT i ->> 1 FROM jsonb_array_elements(b.ids::jsonb) i),
-               b.new_id, b.office, b.service, b.nik, b.phone, b.since, b.prefix, b.year) r
+               ARRAY(SELECT decode(i ->> 1, 'hex') FROM jsonb_array_elements(b.ids::jsonb) i),
+               b.new_id, b.office, b.service, b.nik_hash, b.phone_hash, b.since, b.prefix,
+               b.year) r
            ORDER BY b.n""",
-        [orjson.dumps(t.identifiers).decode() for t in batch],
+        [
+            orjson.dumps([(k, h.hex()) for k, h in hashed_identifiers(t.identifiers)]).decode()
+            for t in batch
+        ],
         [t.new_id for t in batch],
         [t.office for t in batch],
         [t.service for t in batch],
-        [t.nik for t in batch],
-        [t.phone for t in batch],
+        [identifier_hash("nik", t.nik) for t in batch],
+        [identifier_hash("phone", t.phone) for t in batch],
         [t.since for t in batch],
         [t.prefix for t in batch],
         [t.year for t in batch],
@@ -517,13 +543,24 @@ async def check_code_of_ticket(conn: asyncpg.Connection, ticket: str) -> CheckCo
     return CheckCodeRow(**dict(row)) if row else None
 
 
-async def citizen_identifiers(conn: asyncpg.Connection, case_id: UUID) -> set[tuple[str, str]]:
-    """What identifies the case's citizen (kind, normalised value): NIK, phone, e-mail,
-    social handle; empty for anonymous reports."""
-    rows = await conn.fetch(
-        """SELECT i.kind, i.value FROM intake.registrations r
-           JOIN intake.citizen_identifiers i ON i.citizen_id = r.citizen_id
-           WHERE r.case_id = $1""",
-        case_id,
+async def is_case_citizen(
+    conn: asyncpg.Connection, case_id: UUID, identifiers: set[tuple[str, str]]
+) -> bool:
+    """Whether any of `identifiers` (kind, normalised value) identifies the case's citizen
+    (compared by keyed hash); never for an anonymous report (no citizen)."""
+    if not identifiers:
+        return False
+    hashed = hashed_identifiers(sorted(identifiers))
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (
+                   SELECT 1 FROM intake.registrations r
+                   JOIN intake.citizen_identifiers i ON i.citizen_id = r.citizen_id
+                   JOIN unnest($2::text[], $3::bytea[]) AS s(kind, value_hash)
+                     ON s.kind = i.kind AND s.value_hash = i.value_hash
+                   WHERE r.case_id = $1)""",
+            case_id,
+            [k for k, _ in hashed],
+            [h for _, h in hashed],
+        )
     )
-    return {(r["kind"], r["value"]) for r in rows}

@@ -1,6 +1,7 @@
 """What the citizen sent, sealed at rest (shared/at_rest.py): the raw message's body,
-headers and what its adapter read (`parsed`), its attachments' bytes and its triage
-summary, each with the data key of the message's subject.
+headers and what its adapter read (`parsed`), the message and details of its decision (a
+refusal's may quote what was sent), its attachments' bytes and its triage summary, each
+with the data key of the message's subject.
 
 The subject: the case's when the message is kept with its case (the staff API), else the
 message's flow (its correlation id), which the event store gives the case registered from
@@ -26,12 +27,16 @@ from shared.at_rest import (
     open_json,
     seal_bytes,
     seal_json,
+    sealer_for,
     sealer_of,
     sealers_for,
 )
+from shared.personal import ERASED_TEXT
 
 BODY, HEADERS, PARSED = "inbound.body", "inbound.headers", "inbound.parsed"
+REASON_MESSAGE, REASON_DETAILS = "inbound.reason_message", "inbound.reason_details"
 SUMMARY, ATTACHMENT = "triage.summary", "attachment.content"
+VISITOR = ("visitor_name", "visitor_phone", "visitor_nik", "purpose")  # intake.visits
 
 
 async def sealers_of_messages(
@@ -48,7 +53,21 @@ def seal_message(sealer: Sealer, message: Mapping[str, Any]) -> dict[str, Any]:
     out["body"] = seal_bytes(sealer, message["body"], BODY, row_id)
     out["headers"] = seal_json(sealer, message.get("headers") or {}, HEADERS, row_id)
     out["parsed"] = seal_json(sealer, message.get("parsed"), PARSED, row_id)
+    out["message"], out["details"] = seal_decision(
+        sealer, row_id, message.get("message"), message.get("details")
+    )
     return out
+
+
+def seal_decision(
+    sealer: Sealer, inbound_id: UUID, message: str | None, details: Any
+) -> tuple[str | None, Any]:
+    """A decision's `reason_message` and `reason_details` as stored (None stays None)."""
+    sealed_message = seal_json(sealer, message, REASON_MESSAGE, inbound_id)
+    return (
+        None if sealed_message is None else str(sealed_message),
+        seal_json(sealer, details, REASON_DETAILS, inbound_id),
+    )
 
 
 async def sealer_of_message(conn: asyncpg.Connection, inbound_id: UUID) -> Sealer:
@@ -72,9 +91,10 @@ async def open_rows(
     conn: asyncpg.Connection, rows: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The one way to read what the citizen sent: each row (with `inbound_id` and
-    `subject_id`, and any of `body`, `headers`, `parsed`, `summary`, or `content` with
-    `attachment_id`) as a dict with those columns opened, and `erased`: True when the
-    message's subject is erased (the opened columns are then None)."""
+    `subject_id`, and any of `body`, `headers`, `parsed`, `reason_message`,
+    `reason_details`, `summary`, or `content` with `attachment_id`) as a dict with those
+    columns opened, and `erased`: True when the message's subject is erased (the opened
+    columns are then None)."""
     book = await KeyBook.of(conn, (r["subject_id"] for r in rows))
     out: list[dict[str, Any]] = []
     for r in rows:
@@ -88,6 +108,12 @@ async def open_rows(
             row["headers"] = open_json(book, subject, r["headers"], HEADERS, inbound_id)
         if "parsed" in row:
             row["parsed"] = open_json(book, subject, r["parsed"], PARSED, inbound_id)
+        for column, label in (
+            ("reason_message", REASON_MESSAGE),
+            ("reason_details", REASON_DETAILS),
+        ):
+            if column in row:
+                row[column] = open_json(book, subject, r[column], label, inbound_id)
         if "summary" in row:
             row["summary"] = open_json(book, subject, r["summary"], SUMMARY, inbound_id)
         if "content" in row:
@@ -98,3 +124,37 @@ async def open_rows(
 
 async def open_row(conn: asyncpg.Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     return (await open_rows(conn, [row]))[0]
+
+
+async def seal_visitor(
+    conn: asyncpg.Connection,
+    visit_id: UUID,
+    anchors: tuple[UUID | None, UUID],
+    visitor: Mapping[str, Any],
+) -> tuple[UUID | None, dict[str, Any]]:
+    """The guest book's details of a new visit as stored (each column bound to the visit),
+    with the subject they are sealed for: its events' (`anchors`: their case id, if the
+    card was left against a case, and correlation id)."""
+    sealer = await sealer_for(conn, *anchors)
+    return sealer.subject_id, {
+        column: seal_json(sealer, visitor.get(column), f"visit.{column}", visit_id)
+        for column in VISITOR
+    }
+
+
+async def open_visits(
+    conn: asyncpg.Connection, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows of `intake.visits` (with `id` and `subject_id`) with the guest book's details
+    opened; once the visitor is erased, the name and purpose read `[dihapus]`."""
+    book = await KeyBook.of(conn, (r["subject_id"] for r in rows))
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        row = dict(r)
+        subject: UUID | None = r["subject_id"]
+        for column in VISITOR:
+            row[column] = open_json(book, subject, r[column], f"visit.{column}", r["id"])
+        if subject is not None and book.key(subject) is None:
+            row["visitor_name"] = row["purpose"] = ERASED_TEXT
+        out.append(row)
+    return out

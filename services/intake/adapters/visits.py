@@ -10,7 +10,9 @@ from uuid import UUID
 
 import asyncpg
 
+from services.intake.adapters.sealed import seal_visitor
 from services.intake.domain.visits import Visit
+from shared.at_rest import link_to_case
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.intake_events import (
     GuestBookSigned,
@@ -86,7 +88,7 @@ class VisitRepository:
         signed = next((e for e in events if isinstance(e, GuestBookSigned)), None)
         if signed is not None:
             card = next((e for e in events if isinstance(e, IdCardDeposited)), None)
-            await self._add(signed, card, visitor or {})
+            await self._add(signed, card, visitor or {}, (meta.case_id, meta.correlation_id))
         for event in events:
             match event:
                 case IdCardReturned(returned_by=actor):
@@ -106,38 +108,59 @@ class VisitRepository:
         return appended
 
     async def _add(
-        self, signed: GuestBookSigned, card: IdCardDeposited | None, visitor: dict[str, Any]
+        self,
+        signed: GuestBookSigned,
+        card: IdCardDeposited | None,
+        visitor: dict[str, Any],
+        anchors: tuple[UUID | None, UUID],
     ) -> None:
+        """The visit's row; the guest book's details sealed (`sealed.seal_visitor`)."""
+        subject_id, kept = await seal_visitor(
+            self.conn,
+            signed.visit_id,
+            anchors,
+            {
+                "visitor_name": visitor.get("name"),
+                "visitor_phone": visitor.get("phone"),
+                "visitor_nik": visitor.get("nik"),
+                "purpose": visitor.get("purpose", signed.purpose),
+            },
+        )
         await self.conn.execute(
             """INSERT INTO intake.visits (id, office, visit_date, queue_number, visitor_name,
                    visitor_phone, visitor_nik, purpose, checked_in_by, id_card_kind,
-                   id_card_held_by, id_card_left_at)
+                   id_card_held_by, id_card_left_at, subject_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                       CASE WHEN $10::text IS NULL THEN NULL ELSE clock_timestamp() END)""",
+                       CASE WHEN $10::text IS NULL THEN NULL ELSE clock_timestamp() END, $12)""",
             signed.visit_id,
             signed.office,
             signed.visit_date,
             signed.queue_number,
-            visitor.get("name"),
-            visitor.get("phone"),
-            visitor.get("nik"),
-            visitor.get("purpose", signed.purpose),
+            kept["visitor_name"],
+            kept["visitor_phone"],
+            kept["visitor_nik"],
+            kept["purpose"],
             signed.checked_in_by,
             card.card_kind if card else None,
             card.held_by if card else None,
+            subject_id,
         )
 
     async def link_case(self, visit_id: UUID, case_id: UUID, office: str) -> asyncpg.Record | None:
         """A walk-in request registered for a visit: the visit (and its ID card) get the
-        case. Returns the card's kind and holder when the visit left an ID card that is
-        still held at reception (it now belongs to the case), else None."""
+        case (and its guest-book details are erased with the case's person). Returns the
+        card's kind and holder when the visit left an ID card that is still held at
+        reception (it now belongs to the case), else None."""
         row: asyncpg.Record | None = await self.conn.fetchrow(
             """UPDATE intake.visits SET case_id = $2 WHERE id = $1 AND office = $3
-               RETURNING id_card_kind, id_card_held_by, id_card_left_at, id_card_returned_at""",
+               RETURNING id_card_kind, id_card_held_by, id_card_left_at, id_card_returned_at,
+                   subject_id""",
             visit_id,
             case_id,
             office,
         )
+        if row is not None:
+            await link_to_case(self.conn, row["subject_id"], case_id)
         if row is None or row["id_card_left_at"] is None or row["id_card_returned_at"] is not None:
             return None
         return row

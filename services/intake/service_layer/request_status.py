@@ -5,10 +5,11 @@ Intake recognises the command when routing the message (`domain.inbound.status_c
 before a ticket number in the text would make it a reply to the case), and records the
 fact `StatusRequested` on the message's stream: the ticket asked, the case of that
 ticket at the office whose account it reached (if any), whether the sender is that
-case's own citizen (the same phone or e-mail as the citizen's, `intake.citizen_identifiers`)
-and the sender's own address to answer. Notifications answers: the status to the case's
-own citizen, a neutral refusal to anyone else, whether the ticket is unknown, another
-office's, or someone else's. The message never becomes a case or a reply on the case.
+case's own citizen (the same phone or e-mail as the citizen's: their keyed hashes in
+`intake.citizen_identifiers`) and the sender's own address to answer. Notifications
+answers: the status to the case's own citizen, a neutral refusal to anyone else, whether
+the ticket is unknown, another office's, or someone else's. The message never becomes a
+case or a reply on the case.
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ async def request_status(
         found = None  # another office's ticket is not this office's to talk about
     own = False
     if found is not None:
-        citizen = await repo.citizen_identifiers(conn, found.case_id)
-        own = bool(citizen & _sender_identifiers(payload))
+        own = await repo.is_case_citizen(conn, found.case_id, _sender_identifiers(payload))
     asked = StatusRequested(
         inbound_id=event.inbound_id,
         office=payload.office,
