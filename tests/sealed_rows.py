@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+import httpx
 
 from services.intake.adapters.sealed import open_rows
+from tests.servicekit import eventually
 
 
 async def opened_messages(
@@ -34,3 +36,27 @@ async def opened_attachments(conn: asyncpg.Connection, inbound_id: Any) -> list[
         inbound_id,
     )
     return await open_rows(conn, rows)
+
+
+LEGAL_BASIS = "UU 27/2022 PDP Pasal 8 (permintaan subjek data)"
+
+
+async def erase_when_known(
+    casework: httpx.AsyncClient,
+    case_id: Any,
+    *,
+    reader: dict[str, str],
+    officer: dict[str, str],
+) -> None:
+    """Erasure of the case's person by the data protection officer (`officer`), once
+    casework has the case (seen by `reader`)."""
+
+    async def casework_knows() -> bool:
+        got = await casework.get(f"/v1/cases/{case_id}", headers=reader)
+        return got.status_code == 200
+
+    await eventually(casework_knows, timeout=30)
+    r = await casework.post(
+        f"/v1/cases/{case_id}/erasure", headers=officer, json={"legal_basis": LEGAL_BASIS}
+    )
+    assert r.status_code == 200, r.text

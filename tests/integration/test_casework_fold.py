@@ -69,6 +69,19 @@ def shuffled_across_streams(
     return out
 
 
+def one_feed(by_case: dict[UUID, list[EventEnvelope]], rng: random.Random) -> list[EventEnvelope]:
+    """Every case's events in one feed: cases interleaved, streams shuffled within a case
+    (each stream in its own order)."""
+    feed: list[EventEnvelope] = []
+    pending = {c: shuffled_across_streams(envs, rng) for c, envs in by_case.items()}
+    while pending:
+        c = rng.choice(list(pending))
+        feed.append(pending[c].pop(0))
+        if not pending[c]:
+            del pending[c]
+    return feed
+
+
 async def snapshot(pool: asyncpg.Pool, ids: list[UUID]) -> dict[str, list[dict[str, Any]]]:
     async with pool.acquire() as conn:
         return {
@@ -100,14 +113,7 @@ async def test_live_fold_in_any_cross_topic_order_equals_the_rebuild(
     async with pool.acquire() as conn:
         by_case = {c: await read_case(conn, c) for c in ids}
 
-    # One feed: every case's events, cases interleaved too, streams shuffled within a case.
-    feed: list[EventEnvelope] = []
-    pending = {c: shuffled_across_streams(envs, rng) for c, envs in by_case.items()}
-    while pending:
-        c = rng.choice(list(pending))
-        feed.append(pending[c].pop(0))
-        if not pending[c]:
-            del pending[c]
+    feed = one_feed(by_case, rng)
     late = [
         c
         for c, envs in by_case.items()
@@ -186,13 +192,7 @@ async def test_live_fold_in_batches_equals_the_rebuild(
         await append(pool, case_script(case_id, n, rng), case_id)
     async with pool.acquire() as conn:
         by_case = {c: await read_case(conn, c) for c in ids}
-    feed: list[EventEnvelope] = []
-    pending = {c: shuffled_across_streams(envs, rng) for c, envs in by_case.items()}
-    while pending:
-        c = rng.choice(list(pending))
-        feed.append(pending[c].pop(0))
-        if not pending[c]:
-            del pending[c]
+    feed = one_feed(by_case, rng)
 
     i = rolled_back = redelivered = 0
     while i < len(feed):

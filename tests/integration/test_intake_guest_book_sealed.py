@@ -21,6 +21,7 @@ from shared.personal import ERASED_TEXT
 from shared.settings import Settings
 from tests.integration.test_intake_channels import free_port
 from tests.integration.test_intake_identity_hashed import DPO, Office, clear_in_intake
+from tests.sealed_rows import erase_when_known
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -87,17 +88,7 @@ async def test_the_guest_book_is_sealed_served_and_erased_with_the_case(office: 
     assert r.status_code == 201, r.text
     case_id = r.json()["case_id"]
 
-    async def casework_knows() -> bool:
-        got = await office.casework.get(f"/v1/cases/{case_id}", headers=DPO)
-        return got.status_code == 200
-
-    await eventually(casework_knows, timeout=30)
-    erased = await office.casework.post(
-        f"/v1/cases/{case_id}/erasure",
-        headers=DPO,
-        json={"legal_basis": "UU 27/2022 PDP Pasal 8 (permintaan subjek data)"},
-    )
-    assert erased.status_code == 200, erased.text
+    await erase_when_known(office.casework, case_id, reader=DPO, officer=DPO)
 
     async def blanked() -> bool:
         async with office.pool.acquire() as conn:

@@ -40,6 +40,7 @@ from tests.integration.test_intake_channels import (
     registered,
     whatsapp_body,
 )
+from tests.sealed_rows import erase_when_known
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -229,17 +230,7 @@ async def test_identity_index_keeps_no_identifier_in_clear_and_still_recognises_
     assert await own_citizen(office, ticket, STRANGER, "wamid.HASH3") is False
 
     # The erasure of the desk case's person removes the person's identifiers.
-    async def casework_knows() -> bool:
-        got = await office.casework.get(f"/v1/cases/{second_id}", headers=DESK)
-        return got.status_code == 200
-
-    await eventually(casework_knows, timeout=30)
-    erased = await office.casework.post(
-        f"/v1/cases/{second_id}/erasure",
-        headers=DPO,
-        json={"legal_basis": "UU 27/2022 PDP Pasal 8 (permintaan subjek data)"},
-    )
-    assert erased.status_code == 200, erased.text
+    await erase_when_known(office.casework, second_id, reader=DESK, officer=DPO)
 
     async def forgotten() -> bool:
         async with office.pool.acquire() as conn:

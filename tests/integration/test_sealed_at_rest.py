@@ -40,6 +40,7 @@ from shared.settings import Settings
 from tests.fake_graph import PNG_1PX, small_pdf
 from tests.integration.test_intake_attachments import announced
 from tests.integration.test_intake_channels import decided, free_port
+from tests.sealed_rows import erase_when_known
 from tests.servicekit import auth, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -203,17 +204,7 @@ async def test_raw_message_attachment_and_scan_are_sealed_served_and_shredded(
     assert served.content == ktp and served.headers["x-content-sha256"] == scan_row["sha256"]
 
     # Erasure by the data protection officer, once casework has the case.
-    async def casework_knows() -> bool:
-        got = await office.casework.get(f"/v1/cases/{case_id}", headers=DESK)
-        return got.status_code == 200
-
-    await eventually(casework_knows, timeout=30)
-    r = await office.casework.post(
-        f"/v1/cases/{case_id}/erasure",
-        headers=DPO,
-        json={"legal_basis": "UU 27/2022 PDP Pasal 8 (permintaan subjek data)"},
-    )
-    assert r.status_code == 200, r.text
+    await erase_when_known(office.casework, case_id, reader=DESK, officer=DPO)
 
     async def scans_forgotten() -> bool:
         async with office.pool.acquire() as conn:
@@ -322,15 +313,7 @@ async def test_a_message_triaged_before_its_case_is_sealed_and_erased_with_the_c
     assert ok.status_code == 201, ok.text
     case_id = ok.json()["case_id"]
 
-    async def casework_knows() -> bool:
-        got = await office.casework.get(f"/v1/cases/{case_id}", headers=desk)
-        return got.status_code == 200
-
-    await eventually(casework_knows, timeout=30)
-    erased = await office.casework.post(
-        f"/v1/cases/{case_id}/erasure", headers=dpo, json={"legal_basis": "UU 27/2022 PDP"}
-    )
-    assert erased.status_code == 200, erased.text
+    await erase_when_known(office.casework, case_id, reader=desk, officer=dpo)
     msg = await office.intake.get(f"/v1/inbound/{inbound_id}", headers=desk)
     assert msg.status_code == 200, msg.text
     assert msg.json()["erased"] is True and msg.json()["body_text"] == ERASED_TEXT

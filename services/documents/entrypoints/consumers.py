@@ -12,6 +12,7 @@ import asyncpg
 
 from services.documents.adapters import projections
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
+from services.documents.service_layer.record_taken_in import TAKEN_IN, record_taken_in
 from services.documents.service_layer.when_case_attachment_announced_record import (
     when_case_attachment_announced_record,
 )
@@ -92,10 +93,6 @@ def handlers(catalogue: Catalogue, store: EventStore) -> dict[str, Handler]:
     }
 
 
-# What the service only records (no stream of its own is decided on): taken a run at once.
-_RECORDED = (ComplaintRegistered, DtksVerified, DtksNotFound, CaseAssigned, CaseDelegated)
-
-
 def batch_handler(catalogue: Catalogue, store: EventStore) -> BatchHandler:
     """A run of the facts the service only records goes through the same policies into
     memory (`projections.Refolded`, with the tables' rules), then onto the tables with one
@@ -105,18 +102,7 @@ def batch_handler(catalogue: Catalogue, store: EventStore) -> BatchHandler:
         uow = PostgresDocumentsUnitOfWork.joined(conn, store)
         taken = uow.inbound = projections.Refolded()
         for envelope in envelopes:
-            event = envelope.payload()
-            match event:
-                case ComplaintRegistered():
-                    await when_complaint_registered_open_checklist(uow, event, catalogue)
-                case DtksVerified():
-                    await when_dtks_verified_record_result(uow, event, envelope)
-                case DtksNotFound():
-                    await when_dtks_not_found_record_result(uow, event, envelope)
-                case CaseAssigned():
-                    await when_case_disposed_record_drafter(uow, event, envelope)
-                case CaseDelegated():
-                    await when_case_delegated_record_drafter(uow, event, envelope)
+            await record_taken_in(uow, envelope, catalogue)
         await projections.write_taken_in(conn, taken)
 
-    return BatchHandler(frozenset(e.event_type for e in _RECORDED), record_run)
+    return BatchHandler(frozenset(e.event_type for e in TAKEN_IN), record_run)

@@ -31,21 +31,9 @@ import asyncpg
 
 from services.documents.adapters import attachments, projections
 from services.documents.adapters.unit_of_work import PostgresDocumentsUnitOfWork
-from services.documents.service_layer.when_case_disposed_record_drafter import (
-    when_case_delegated_record_drafter,
-    when_case_disposed_record_drafter,
-)
-from services.documents.service_layer.when_complaint_registered_open_checklist import (
-    when_complaint_registered_open_checklist,
-)
-from services.documents.service_layer.when_dtks_checked_record_result import (
-    when_dtks_not_found_record_result,
-    when_dtks_verified_record_result,
-)
+from services.documents.service_layer.record_taken_in import record_taken_in
 from shared.catalogue import Catalogue
 from shared.contracts.base import EventEnvelope
-from shared.contracts.casework_events import CaseDelegated
-from shared.contracts.events import CaseAssigned, ComplaintRegistered, DtksNotFound, DtksVerified
 from shared.eventstore.store import EventStore
 from shared.logging import get_logger
 from shared.progress import NoProgress, Progress
@@ -74,20 +62,8 @@ async def rebuild_projections(
         own: dict[str, list[EventEnvelope]] = defaultdict(list)
         async for batch in projections.events_to_refold(conn):
             for envelope in batch:
-                event = envelope.payload()
-                match event:
-                    case ComplaintRegistered():
-                        await when_complaint_registered_open_checklist(uow, event, catalogue)
-                    case DtksVerified():
-                        await when_dtks_verified_record_result(uow, event, envelope)
-                    case DtksNotFound():
-                        await when_dtks_not_found_record_result(uow, event, envelope)
-                    case CaseAssigned():
-                        await when_case_disposed_record_drafter(uow, event, envelope)
-                    case CaseDelegated():
-                        await when_case_delegated_record_drafter(uow, event, envelope)
-                    case _:
-                        own[envelope.stream_id].append(envelope)
+                if not await record_taken_in(uow, envelope, catalogue):
+                    own[envelope.stream_id].append(envelope)
             events += len(batch)
             report.update(batch[-1].global_position or 0, events=events)
         for stream, stream_events in own.items():
