@@ -586,6 +586,10 @@ def main() -> None:
         finally:
             stack.stop()
             sink.stop()
+    # What is measured so far is kept before the last part (it starts stacks of its own).
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
+    print()
+    print_table(rows)
     if args.encryption_complaints:
         rows += encryption_bench(args.encryption_complaints, args.concurrency)
     print()

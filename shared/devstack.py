@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,14 +41,23 @@ def staff_token_keys(env: dict[str, str], data_dir: Path) -> dict[str, str]:
     """The staff-token key pair for this stack: what the environment names, or else a
     development pair made once under `<data_dir>/keys/`. This process gets the private key
     too (the bench and the tests mint tokens), the services only the public one."""
-    if any(env.get(k) for k in ("SLRT_JWT_PUBLIC_KEY", "SLRT_JWT_PUBLIC_KEY_FILE")):
+    if _key_named(env, "SLRT_JWT_PUBLIC_KEY"):
         return {}
     private, public = ensure_dev_key_pair(data_dir / DEV_KEY_DIR)
     keys = {"SLRT_JWT_PRIVATE_KEY_FILE": str(private), "SLRT_JWT_PUBLIC_KEY_FILE": str(public)}
-    if not any(os.environ.get(k) for k in _PRIVATE_KEY_VARS):
+    if not _key_named(os.environ, "SLRT_JWT_PRIVATE_KEY"):
         os.environ.update(keys)
         get_settings.cache_clear()
     return keys
+
+
+def _key_named(env: Mapping[str, str], var: str) -> bool:
+    """The key is given inline, or as a file that is there (a file of an earlier stack of
+    this process, gone with its data directory, names nothing: the bench runs several)."""
+    if env.get(var):
+        return True
+    path = env.get(f"{var}_FILE")
+    return path is not None and path != "" and Path(path).is_file()
 
 
 def process_env(name: str, env: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
