@@ -26,7 +26,6 @@ from shared.unavailable import DATABASE_OUTAGE
 TRANSIENT: tuple[type[BaseException], ...] = (
     *DATABASE_OUTAGE,
     asyncpg.OperatorInterventionError,  # 57xxx, e.g. 57P01 admin, 57P02 crash shutdown
-    asyncpg.TooManyConnectionsError,  # 53300
     asyncpg.SerializationError,  # 40001
     asyncpg.DeadlockDetectedError,  # 40P01
 )

@@ -21,6 +21,7 @@ DATABASE_OUTAGE: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,  # 57P03: the server is starting up or shutting down
     asyncpg.AdminShutdownError,  # 57P01
     asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300: the server's connection slots are full
     asyncpg.InterfaceError,  # e.g. "connection is closed", "pool is closing"
     ConnectionError,  # refused or reset at the socket (ConnectionRefusedError, ...)
     asyncio.TimeoutError,  # a pool acquire or connect that timed out (TimeoutError)

@@ -25,7 +25,6 @@ def test_every_outage_the_http_layer_answers_503_for_is_retried_as_transient(
     [
         asyncpg.SerializationError("could not serialize access"),
         asyncpg.DeadlockDetectedError("deadlock detected"),
-        asyncpg.TooManyConnectionsError("too many clients already"),
         asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
     ],
     ids=lambda e: type(e).__name__,
@@ -40,3 +39,9 @@ def test_a_database_asking_to_try_again_is_transient_for_the_consumer_only(
 def test_the_outages_are_listed_once() -> None:
     assert set(DATABASE_OUTAGE) <= set(TRANSIENT)
     assert len(TRANSIENT) == len(set(TRANSIENT))
+
+
+def test_a_full_server_is_an_outage_answered_503() -> None:
+    """No connection slot left (53300): the client may try again shortly (503, not 500)."""
+    exc = asyncpg.TooManyConnectionsError("too many clients already")
+    assert database_unavailable(exc) and is_transient(exc)
