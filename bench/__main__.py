@@ -403,11 +403,22 @@ async def run(
         )
         if loop["error_count"]:
             print(f"!! {loop['error_count']} open-loop requests failed, e.g. {loop['errors']}")
+        for stage, t in loop["stages"].items():
+            print(
+                f"   {stage:>20}: p50 {t['p50_ms']:7.1f}  p99 {t['p99_ms']:7.1f}"
+                f"  max {t['max_ms']:7.1f} ms",
+                flush=True,
+            )
+        print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
         steady = [
             row("open_loop_half_load_rate", loop["rate"], "req/s", system["e2e_per_s"]),
             row("open_loop_half_load_p50", loop["p50_ms"], "ms", None),
             row("open_loop_half_load_p99", loop["p99_ms"], "ms", None),
             row("open_loop_cases_visible", loop["visible"], "count", loop["offered"]),
+            *(
+                row(f"open_loop_stage_{stage}_p99", t["p99_ms"], "ms", None)
+                for stage, t in loop["stages"].items()
+            ),
         ]
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
     analysts = (

@@ -171,6 +171,7 @@ async def open_loop(
     opened = 0
     available = asyncio.Condition()
     scheduled: dict[UUID, float] = {}
+    answered_at: dict[UUID, float] = {}
     visible_at: dict[UUID, float] = {}
     errors: list[str] = []
     done_sending = asyncio.Event()
@@ -208,7 +209,9 @@ async def open_loop(
             return
         reply = r.json()
         assert isinstance(reply, dict)
-        scheduled[UUID(reply["case_id"])] = at
+        case_id = UUID(reply["case_id"])
+        scheduled[case_id] = at
+        answered_at[case_id] = time.perf_counter()
 
     async def watcher() -> None:
         conn = await asyncpg.connect(dsn)
@@ -248,7 +251,16 @@ async def open_loop(
         with contextlib.suppress(OSError):
             await conn.close()
     latencies = [visible_at[c] - scheduled[c] for c in scheduled if c in visible_at]
+    stages = await stage_times(dsn, scheduled, answered_at, visible_at)
+    # The slowest arrivals, by when they came (seconds into the run): a tail that comes
+    # in bursts at fixed intervals points at something periodic.
+    slowest = sorted(
+        ((visible_at[c] - scheduled[c], scheduled[c] - t0) for c in scheduled if c in visible_at),
+        reverse=True,
+    )[:15]
     return {
+        "stages": stages,
+        "slowest": [(round(at, 2), round(ms * 1000)) for ms, at in slowest],
         "offered": n,
         "rate": rate,
         "accepted": len(scheduled),
@@ -258,4 +270,65 @@ async def open_loop(
         "error_count": len(errors),
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+# Where a request's time to visible goes, hop by hop. Wall-clock times of the database
+# (recorded_at, sent_at, processed_at: clock_timestamp() on the same machine) are set
+# against the bench's perf_counter through one offset taken at the end.
+STAGES = (
+    ("queued_and_answered", "arrival to intake's 201"),
+    ("recorded", "arrival to the event written (intake's transaction)"),
+    ("relayed", "event written to the outbox marked sent (relay published it)"),
+    ("applied", "published to casework's processed_events row (broker + consumer)"),
+    ("seen", "casework applied to seen by the bench (commit + 10 ms poll)"),
+)
+
+
+async def stage_times(
+    dsn: str,
+    scheduled: dict[UUID, float],
+    answered_at: dict[UUID, float],
+    visible_at: dict[UUID, float],
+) -> dict[str, dict[str, float]]:
+    """Per stage (STAGES), p50/p99/max in ms over the cases that became visible."""
+    cases = [c for c in scheduled if c in visible_at]
+    if not cases:
+        return {}
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT e.case_id, extract(epoch FROM e.recorded_at) AS recorded,"
+            " extract(epoch FROM o.sent_at) AS sent,"
+            " extract(epoch FROM p.processed_at) AS applied"
+            " FROM eventstore.events e"
+            " JOIN eventstore.outbox o USING (global_position)"
+            " LEFT JOIN casework.processed_events p USING (event_id)"
+            " WHERE e.case_id = ANY($1::uuid[]) AND e.event_type = 'ComplaintRegistered'",
+            cases,
+        )
+    finally:
+        await conn.close()
+    offset = time.time() - time.perf_counter()  # wall = perf + offset
+    spans: dict[str, list[float]] = {name: [] for name, _ in STAGES}
+    for r in rows:
+        c = r["case_id"]
+        if r["sent"] is None or r["applied"] is None:
+            continue
+        arrival = scheduled[c] + offset
+        recorded, sent, applied = float(r["recorded"]), float(r["sent"]), float(r["applied"])
+        seen = visible_at[c] + offset
+        spans["queued_and_answered"].append(answered_at[c] - scheduled[c])
+        spans["recorded"].append(recorded - arrival)
+        spans["relayed"].append(sent - recorded)
+        spans["applied"].append(applied - sent)
+        spans["seen"].append(seen - applied)
+    return {
+        name: {
+            "p50_ms": percentile(v, 50) * 1000,
+            "p99_ms": percentile(v, 99) * 1000,
+            "max_ms": max(v) * 1000,
+        }
+        for name, v in spans.items()
+        if v
     }

@@ -250,6 +250,7 @@ class ServiceRuntime:
                     session_timeout_ms=self.settings.kafka_session_timeout_ms,
                     heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
                     fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+                    batch_timeout_ms=self.settings.kafka_batch_wait_ms,
                     title=f"{self.name}-events",
                     # What the broker has, up to a bound, in one transaction; the offsets
                     # are committed by hand, after the batch's transactions have committed.

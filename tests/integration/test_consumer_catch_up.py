@@ -242,3 +242,29 @@ async def test_an_event_that_fails_once_is_applied_on_retry(
         ids = await conn.fetch("SELECT event_id FROM notifications.processed_events")
     assert [r["event_id"] for r in ids] == [env.event_id]
     assert isinstance(env.event_id, UUID)
+
+
+async def test_catch_up_leaves_out_what_live_delivery_applied_and_reads_to_the_end(
+    database_url: str, pool: asyncpg.Pool
+) -> None:
+    """Live delivery applied most events; catch-up, in pages smaller than the store, hands
+    the handler only the ones it missed (none twice), and its checkpoint ends at the head
+    even where a whole page held only applied events."""
+    await _prepare(database_url, pool)
+    envs = [await _assign(pool, f"sw-{i}") for i in range(23)]
+    missed = {envs[i].event_id for i in (4, 17, 22)}  # the broker never brought these
+    probe = Probe({})
+    consumer = Consumer(pool, "notifications", handles(CaseAssigned, probe))
+    for env in envs:
+        if env.event_id not in missed:
+            await consumer.deliver(orjson.dumps(env.model_dump(mode="json")), topic=CASE_TOPIC)
+    assert len(probe.calls) == 20
+    probe.calls.clear()
+    assert await consumer.catch_up(batch=3) == 3
+    assert sorted(probe.calls) == ["sw-17", "sw-22", "sw-4"]
+    assert await consumer.catch_up(batch=3) == 0  # nothing twice
+    assert len(probe.calls) == 3
+    assert await _count(pool, "SELECT count(*) FROM notifications.probe_seen") == 23
+    async with pool.acquire() as conn:
+        position = await conn.fetchval("SELECT position FROM notifications.store_checkpoint")
+    assert position == max(e.global_position for e in envs if e.global_position)
