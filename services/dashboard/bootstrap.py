@@ -29,7 +29,7 @@ from services.dashboard.entrypoints import (
     sign_in,
     triage,
 )
-from services.dashboard.entrypoints.consumers import build_handlers
+from services.dashboard.entrypoints.consumers import build_batch_handler, build_handlers
 from services.dashboard.entrypoints.deps import Dashboard, csrf_guard
 from services.dashboard.entrypoints.security import SecurityHeaders
 from services.dashboard.entrypoints.templating import make_templates
@@ -61,6 +61,7 @@ def create_app(
         catalogue=catalogue,
         pool_size=10,
     )
+    runtime.batch_handler = build_batch_handler(hub)
     services = Services.from_settings(settings, transport=transport)
     identity = PasswordIdentityProvider(
         lambda: runtime.pool,

@@ -8,11 +8,16 @@ about a case: every registered event class of the five services' topics is handl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.dashboard.adapters.live_hub import LiveHub
-from services.dashboard.service_layer.when_event_recorded_notify_pages import notify_pages
-from shared.consumer import Handler, handles
+from services.dashboard.service_layer.when_event_recorded_notify_pages import (
+    notify_pages,
+    notify_pages_many,
+)
+from shared.consumer import BatchHandler, Handler, handles
 from shared.contracts.base import EVENT_TYPES, Event, EventEnvelope
 from shared.contracts.events import (
     CASEWORK_TOPIC,
@@ -36,3 +41,13 @@ def build_handlers(hub: LiveHub) -> dict[str, Handler]:
         if event_class.topic in CASE_TOPICS:
             handlers.update(handles(event_class, on_event))
     return handlers
+
+
+def build_batch_handler(hub: LiveHub) -> BatchHandler:
+    """A run of case events at once: one write of the offices learnt, one read of those it
+    lacks (the handlers above take over event by event when the run fails)."""
+
+    async def apply(conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        await notify_pages_many(conn, envelopes, hub)
+
+    return BatchHandler(frozenset(build_handlers(hub)), apply)

@@ -10,6 +10,9 @@ service would answer and every read stays logged there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from uuid import UUID
+
 import asyncpg
 
 from services.dashboard.adapters import case_offices
@@ -36,3 +39,30 @@ async def notify_pages(
     if office is None:
         return
     hub.publish(Change(office, case_id, envelope.event_type, envelope.global_position))
+
+
+async def notify_pages_many(
+    conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope], hub: LiveHub
+) -> None:
+    """`notify_pages` for a run of events (the consumer's batch), with one write of the
+    offices learnt and one read of those it lacks; the pages hear of them in order."""
+    about: list[tuple[EventEnvelope, UUID | None, str | None]] = []
+    for envelope in envelopes:
+        case_id, office = envelope.case_id, envelope.office
+        if case_id is None or office is None:  # the envelope's metadata is the usual source
+            event = envelope.payload()
+            case_id = case_id or getattr(event, "case_id", None)
+            office = office or getattr(event, "office", None)
+        about.append((envelope, case_id, office))
+    learnt: dict[UUID, str] = {}
+    for _, case_id, office in about:
+        if case_id is not None and office:
+            learnt.setdefault(case_id, office)
+    await case_offices.remember_many(conn, learnt)
+    unknown = {c for _, c, o in about if c is not None and not o and c not in learnt}
+    known = {**await case_offices.offices_of(conn, unknown), **learnt}
+    for envelope, case_id, office in about:
+        if case_id is not None:
+            office = office or known.get(case_id)
+        if office:
+            hub.publish(Change(office, case_id, envelope.event_type, envelope.global_position))
