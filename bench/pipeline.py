@@ -6,7 +6,11 @@
   measured, for `seconds`. Each is timed from its *scheduled* arrival (so a request that
   waits for a free connection counts that wait) until its case is visible in casework's
   case view (`casework.cases`, what casework's API reads; polled every 10 ms from one
-  connection, so the measurement does not load casework's HTTP side).
+  connection, so the measurement does not load casework's HTTP side). Where the time went
+  is split by hop afterwards (`open_loop_stage_<hop>_p99`, see `STAGES`) from the times
+  the database kept (the event written, the outbox row marked sent, casework's
+  processed-event row), and the slowest arrivals are printed with when they came: a tail
+  that comes at one moment is something periodic, not load.
 * **Backlog drain** (`drain_<service>`): the complaints registered while the consuming
   services were paused (SIGSTOP) are a standing backlog on Kafka; once resumed, each
   service's `processed_events` rows for those events are sampled every 50 ms, and the rate
