@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -204,6 +205,9 @@ class Consumer:
         self.retry = retry or RetryPolicy(attempts=attempts, backoff=backoff)
         self.batch_size = batch_size
         self.applied = 0  # events applied by this consumer (a drain's measure)
+        # How far behind the store live delivery has been since the periodic catch-up last
+        # asked (`live_lag_since_asked`): the catch-up leaves that much more alone.
+        self._live_lag = 0.0
 
     @property
     def event_types(self) -> list[str]:
@@ -251,6 +255,9 @@ class Consumer:
             return
         trusted = await self._opened(await self._confirmed_by_the_store(pending))
         applied = await self._apply_batch(trusted)
+        self._live_lag = max(
+            self._live_lag, lag_seconds((p.envelope for p in trusted), datetime.now(UTC))
+        )
         ms = round((time.perf_counter() - started) * 1000, 2)
         for p, now in applied:
             with log_scope(**p.log_values()):
@@ -262,6 +269,12 @@ class Consumer:
                     batch=len(records),
                     batch_ms=ms,
                 )
+
+    def live_lag_since_asked(self) -> float:
+        """The most live delivery has lagged behind the store (seconds from an event's
+        recording to its batch being applied) since the last call."""
+        lag, self._live_lag = self._live_lag, 0.0
+        return lag
 
     async def _decode(self, record: Record) -> EventEnvelope | None:
         try:
@@ -684,6 +697,12 @@ class Consumer:
                     new_cp.position,
                 )
             cp = new_cp
+
+
+def lag_seconds(envelopes: Iterable[EventEnvelope], now: datetime) -> float:
+    """How long the oldest of `envelopes` had been in the store at `now` (0 for none)."""
+    recorded = [e.recorded_at for e in envelopes if e.recorded_at is not None]
+    return max(0.0, (now - min(recorded)).total_seconds()) if recorded else 0.0
 
 
 def store_origin(envelope: EventEnvelope) -> Origin:

@@ -414,16 +414,25 @@ class ServiceRuntime:
         assert self.consumer is not None
         while True:
             period = self.catch_up_seconds
-            if time.monotonic() < self._wary_until:
+            wary = time.monotonic() < self._wary_until
+            if wary:
                 period = min(period, WARY_CATCH_UP_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._catch_up_now.wait(), period)
             self._catch_up_now.clear()
+            # Only what has been in the store a few seconds: live delivery applies the rest
+            # within a second (no store read, decode and insert twice); an event the broker
+            # lost is applied within one period and those seconds. When live delivery has
+            # lagged further (a burst), that much more is left to it: a catch-up taking
+            # the same events would hold live delivery's batch on their row locks, then
+            # one of the two would have worked for nothing. Not while the broker is
+            # suspect (wary): then the store is the one to trust.
+            settled = min(period, SETTLED_SECONDS)
+            lag = self.consumer.live_lag_since_asked()
+            if not wary:
+                settled += lag
             try:
-                # Only what has been in the store a few seconds: live delivery applies the
-                # rest within a second (no store read, decode and insert twice); an event
-                # the broker lost is applied within one period and those seconds.
-                n = await self.consumer.catch_up(settled_seconds=min(period, SETTLED_SECONDS))
+                n = await self.consumer.catch_up(settled_seconds=settled)
                 if n:
                     log.warning("caught_up_from_store", applied=n)
             except Exception as exc:
