@@ -36,6 +36,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -44,7 +45,7 @@ from pydantic import ValidationError
 from services.casework.adapters import case_store
 from services.casework.adapters.case_store import StoredEvent
 from services.casework.domain.case_row import CaseRow
-from services.casework.domain.model import CaseState, apply, fact_with_event, fold
+from services.casework.domain.model import CaseState, apply, fold
 from services.casework.domain.standards import CaseStandards
 from services.casework.domain.timeline import (
     CASE_EVENT_TYPES,
@@ -65,6 +66,7 @@ REGISTER_EVENTS = frozenset(
     {GuestBookSigned.event_type, IdCardDeposited.event_type, IdCardReturned.event_type}
 )
 PROJECTED_EVENT_TYPES: tuple[str, ...] = tuple(sorted({*CASE_EVENT_TYPES, *REGISTER_EVENTS}))
+_CASE_EVENT_TYPES = frozenset(CASE_EVENT_TYPES)  # looked up once per event
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,7 @@ class RebuildReport:
     cases: int
 
 
-@dataclass(frozen=True)
-class _Projected:
+class _Projected(NamedTuple):
     """What the step made of one event: the event, its timeline row (None: no case), and
     the applicant's name if the event carries it."""
 
@@ -87,7 +88,7 @@ class _Projected:
 def _made(envelope: Recorded) -> _Projected:
     """What the step makes of an event: decoded, and its timeline row (not written)."""
     event: Event = envelope.payload()
-    if envelope.event_type not in CASE_EVENT_TYPES:
+    if envelope.event_type not in _CASE_EVENT_TYPES:
         return _Projected(event, None, None)
     return _Projected(event, entry_from_envelope(envelope, event), applicant_name_of(event))
 
@@ -397,8 +398,7 @@ class CaseProjection:
                             entries.append(entry)
                             # In global order, so folding on as we go is the fold of the case.
                             state = states.get(case_id) or CaseState(case_id=case_id)
-                            fact = fact_with_event(entry.fact, projected.event)
-                            states[case_id] = apply(state, fact)
+                            states[case_id] = apply(state, entry.fact_with(projected.event))
                         await writer.put(functools.partial(_write_batch, conn, registers, entries))
                         events += len(entries)
                         report.update(batch[-1].global_position or 0, events=events)

@@ -15,9 +15,8 @@ each fold without the other's row.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -358,12 +357,12 @@ async def stored_events(
             yield [_stored_event(row, data) for row, data in zip(rows, datas, strict=True)]
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
     """An event as the rebuild reads it: the envelope's fields the projection uses, taken
     as the store's own columns give them (types, NOT NULLs and checks already hold there;
     validating an `EventEnvelope` per row was a third of a rebuild's time). The payload is
-    still decoded, validated and upcast as its event class (`payload`)."""
+    still decoded, validated and upcast as its event class (`payload`). A named tuple: as
+    immutable as a frozen dataclass, and made several times faster (one per event)."""
 
     global_position: int
     event_id: UUID

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.casework.domain.model import CaseState, CaseStatus, Stage
+from services.casework.domain.model import CaseState, CaseStatus, Stage, made
 from services.casework.domain.standards import CaseStandards
 
 
@@ -58,7 +58,8 @@ class CaseRow:
     ) -> CaseRow:
         clock = state.clock
         due = standards.deadline_for(state)
-        return cls(
+        return made(  # as `cls(...)`, without the frozen `__init__`'s cost
+            cls,
             case_id=state.case_id,
             office=state.office,
             service=state.service,

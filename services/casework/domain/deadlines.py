@@ -145,6 +145,8 @@ def due_ats(
         found.append(start)
     if len(found) == len(budgets):
         return found
+    if not spans:
+        return _due_ats_unpaused(start, budgets, calendar, found, used)
     for a, b in calendar.office_intervals(start):
         for x, y in _minus(a, b, spans):
             length = (y - x).total_seconds()
@@ -156,6 +158,36 @@ def due_ats(
         if spans and spans[-1].until is None and spans[-1].since < b:
             # the clock stands until the pause ends
             return found + [None] * (len(budgets) - len(found))
+    raise ValueError("no office time within the horizon")
+
+
+def _due_ats_unpaused(
+    start: datetime,
+    budgets: Sequence[float],
+    calendar: OfficeCalendar,
+    found: list[datetime | None],
+    used: float,
+) -> list[datetime | None]:
+    """`due_ats` without pauses: the same walk over `office_intervals`, written out (a
+    rebuild works out every case's row, and most clocks never paused)."""
+    day = start.astimezone(calendar.zone).date()
+    one_day = timedelta(days=1)
+    wanted = budgets[len(found)]
+    for _ in range(_HORIZON_DAYS):
+        hours = calendar.office_day(day)
+        if hours is not None:
+            a, b = hours
+            if start > a:
+                a = start.astimezone(UTC)
+            if a < b:
+                length = (b - a).total_seconds()
+                while used + length >= wanted:
+                    found.append(a + timedelta(seconds=wanted - used))
+                    if len(found) == len(budgets):
+                        return found
+                    wanted = budgets[len(found)]
+                used += length
+        day += one_day
     raise ValueError("no office time within the horizon")
 
 

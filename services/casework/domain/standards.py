@@ -45,6 +45,8 @@ class CaseStandards:
         self.catalogue = catalogue
         self._calendar_of = calendar_of
         self._calendars: dict[str, OfficeCalendar | None] = {}
+        # (office, service, channel) -> the plan (a rebuild asks for every case's).
+        self._plans: dict[tuple[str | None, str | None, str | None], Plan | None] = {}
 
     def calendar_for(self, office_id: str | None) -> OfficeCalendar | None:
         if office_id is None:
@@ -67,6 +69,14 @@ class CaseStandards:
             return None
 
     def plan_for(self, state: CaseState) -> Plan | None:
+        key = (state.office, state.service, state.channel)
+        try:
+            return self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = self._plan_for(state)
+            return plan
+
+    def _plan_for(self, state: CaseState) -> Plan | None:
         standard = self.standard_of(state)
         calendar = self.calendar_for(state.office)
         if standard is None or calendar is None or state.channel is None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.casework.domain.model import CaseFact
+from services.casework.domain.model import CaseFact, decoded_fact, made
 from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
@@ -272,6 +272,18 @@ class TimelineEntry:
             actor=self.actor,
         )
 
+    def fact_with(self, event: Event) -> CaseFact:
+        """`fact`, with the row's event already decoded (the rebuild's, in full)."""
+        return decoded_fact(
+            self.position,
+            self.event_type,
+            self.data,
+            self.recorded_at,
+            self.occurred_at,
+            self.actor,
+            event,
+        )
+
 
 class Recorded(Protocol):
     """An event as recorded in the store: an `EventEnvelope`, or the rebuild's lighter
@@ -313,12 +325,16 @@ def entry_from_envelope(envelope: Recorded, event: Event | None = None) -> Timel
     The payload is decoded first (or given decoded: `event`), so an older schema version
     is upcast and the timeline always holds current-schema data.
     """
+    event_type = envelope.event_type
     data = (event or envelope.payload()).model_dump(mode="json")
     case_id = case_id_of(envelope, data)
     if case_id is None or envelope.global_position is None:
         return None
-    kept = redact(envelope.event_type, data)
-    return TimelineEntry(
+    # `redact`, without copying a dump that is this function's own already.
+    dropped = _DROPPED.get(event_type)
+    kept = data if dropped is None else {k: v for k, v in data.items() if k not in dropped}
+    return made(  # as `TimelineEntry(...)`, without the frozen `__init__`'s cost
+        TimelineEntry,
         event_id=envelope.event_id,
         case_id=case_id,
         position=envelope.global_position,
@@ -328,7 +344,7 @@ def entry_from_envelope(envelope: Recorded, event: Event | None = None) -> Timel
         channel=envelope.channel.value if envelope.channel else None,
         recorded_at=envelope.recorded_at or envelope.occurred_at,
         occurred_at=envelope.occurred_at,
-        summary=summarize(envelope.event_type, kept),
+        summary=summarize(event_type, kept),
         data=kept,
     )
 

@@ -15,7 +15,7 @@ rebuilt rows equal the live ones by construction:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -127,6 +127,12 @@ _CHECKLIST_PROGRESS = (
     "missing_noted",
     "missing_noted_at",
 )
+
+
+def _progress_values(progress: ChecklistProgress) -> tuple[Any, ...]:
+    """The `_CHECKLIST_PROGRESS` columns' values (as they are: COPY encodes them at once;
+    `dataclasses.astuple` deep-copied every `received` map, a tenth of a rebuild)."""
+    return tuple(getattr(progress, column) for column in _CHECKLIST_PROGRESS)
 
 
 def checklist_progress(
@@ -643,7 +649,7 @@ async def copy_refolded(conn: asyncpg.Connection, refolded: Refolded) -> None:
         schema_name="documents",
         columns=_CHECKLIST_OPENED + _CHECKLIST_PROGRESS,
         records=[
-            _opened_values(opened) + astuple(refolded.progress.get(case_id, _NOTHING_YET))
+            _opened_values(opened) + _progress_values(refolded.progress.get(case_id, _NOTHING_YET))
             for case_id, opened in refolded.opened.items()
         ],
     )

@@ -24,7 +24,10 @@ otherwise (`shared.progress`, given by `__main__`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -48,10 +51,29 @@ class RebuildReport:
     events: int
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: what a rebuild allocates has no cycles
+    that outlive it and is freed by reference counting, but the collector kept walking
+    every checklist and letter held in memory (a fifth of the rebuild's CPU time, as
+    casework's rebuild found too)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 async def rebuild_projections(
     pool: asyncpg.Pool, catalogue: Catalogue, *, progress: Progress | None = None
 ) -> RebuildReport:
-    report = progress or NoProgress()
+    with _without_cycle_collection():
+        return await _rebuild(pool, catalogue, progress or NoProgress())
+
+
+async def _rebuild(pool: asyncpg.Pool, catalogue: Catalogue, report: Progress) -> RebuildReport:
     events = 0
     async with PostgresDocumentsUnitOfWork(pool, EventStore("documents")) as uow:
         conn = uow.conn
