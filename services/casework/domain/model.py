@@ -436,6 +436,8 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
     event = fact.event
     if type(event) in _UNFOLDED:
         return state
+    # Each case below matches on the event's class; a guarded one needs a plain case of
+    # its class after it (as DeadlineBreached has), or `_UNFOLDED` would learn it wrongly.
     match event:
         case ComplaintRegistered() as e:
             return replace(
