@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.casework.adapters.calendar import indonesian_days_off, office_calendar
@@ -157,6 +157,13 @@ def test_due_time_spends_exactly_the_budget_outside_the_pauses(
     assert office_seconds_between(start, due, KUPANG, pauses) == pytest.approx(hours * 3600.0)
 
 
+@example(  # the budget ends exactly where a pause begins, 1 µs into an office day: a sum
+    # of float seconds put it past the pause, a day later
+    start=datetime(2026, 1, 19, 5, 0, 0, 1, tzinfo=UTC),
+    budgets=[180],
+    gaps=[(19, 23)],
+    open_pause=False,
+)
 @settings(max_examples=60, deadline=None)
 @given(
     start=st.datetimes(
@@ -192,13 +199,12 @@ def _walk_alone(start: datetime, budget: float, pauses: list[Span]) -> datetime 
     """The plain walk for one budget, written out here as the reference."""
     if budget <= 0:
         return start
-    remaining = budget
+    remaining = timedelta(seconds=budget)  # exact: datetime's own microseconds
     for a, b in KUPANG.office_intervals(start):
         for x, y in _outside(a, b, pauses):
-            length = (y - x).total_seconds()
-            if remaining <= length:
-                return x + timedelta(seconds=remaining)
-            remaining -= length
+            if remaining <= y - x:
+                return x + remaining
+            remaining -= y - x
         if pauses and pauses[-1].until is None and pauses[-1].since < b:
             return None
     raise AssertionError("no office time within the horizon")

@@ -77,6 +77,9 @@ class OfficeCalendar:
             day += timedelta(days=1)
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class Span:
     """A pause: from `since` to `until` (None: not over yet)."""
@@ -135,44 +138,50 @@ def due_ats(
     pauses: Iterable[Span] = (),
 ) -> list[datetime | None]:
     """`due_at` for several budgets (ascending) in one walk of the office time: a case
-    row's warning and due times (the rebuild works this out for every case)."""
+    row's warning and due times (the rebuild works this out for every case).
+
+    Counted in whole microseconds (datetime's own unit): float seconds summed over many
+    intervals could land a budget that ends exactly where a pause begins a hair past it,
+    and the deadline then moved to after the pause."""
     spans = sorted(pauses, key=lambda p: p.since)
+    wanted = [round(b * 1_000_000) for b in budgets]
     found: list[datetime | None] = []
-    used = 0.0
-    for budget in budgets:
-        if budget > used:
+    for budget in wanted:
+        if budget > 0:
             break
         found.append(start)
-    if len(found) == len(budgets):
+    if len(found) == len(wanted):
         return found
     if not spans:
-        return _due_ats_unpaused(start, budgets, calendar, found, used)
+        return _due_ats_unpaused(start, wanted, calendar, found)
+    used = 0
     for a, b in calendar.office_intervals(start):
         for x, y in _minus(a, b, spans):
-            length = (y - x).total_seconds()
-            while used + length >= budgets[len(found)]:
-                found.append(x + timedelta(seconds=budgets[len(found)] - used))
-                if len(found) == len(budgets):
+            length = (y - x) // _MICROSECOND
+            while used + length >= wanted[len(found)]:
+                found.append(x + timedelta(microseconds=wanted[len(found)] - used))
+                if len(found) == len(wanted):
                     return found
             used += length
         if spans and spans[-1].until is None and spans[-1].since < b:
             # the clock stands until the pause ends
-            return found + [None] * (len(budgets) - len(found))
+            return found + [None] * (len(wanted) - len(found))
     raise ValueError("no office time within the horizon")
 
 
 def _due_ats_unpaused(
     start: datetime,
-    budgets: Sequence[float],
+    wanted: Sequence[int],
     calendar: OfficeCalendar,
     found: list[datetime | None],
-    used: float,
 ) -> list[datetime | None]:
-    """`due_ats` without pauses: the same walk over `office_intervals`, written out (a
-    rebuild works out every case's row, and most clocks never paused)."""
+    """`due_ats` without pauses (budgets in microseconds): the same walk over
+    `office_intervals`, written out (a rebuild works out every case's row, and most clocks
+    never paused)."""
     day = start.astimezone(calendar.zone).date()
     one_day = timedelta(days=1)
-    wanted = budgets[len(found)]
+    used = 0
+    budget = wanted[len(found)]
     for _ in range(_HORIZON_DAYS):
         hours = calendar.office_day(day)
         if hours is not None:
@@ -180,12 +189,12 @@ def _due_ats_unpaused(
             if start > a:
                 a = start.astimezone(UTC)
             if a < b:
-                length = (b - a).total_seconds()
-                while used + length >= wanted:
-                    found.append(a + timedelta(seconds=wanted - used))
-                    if len(found) == len(budgets):
+                length = (b - a) // _MICROSECOND
+                while used + length >= budget:
+                    found.append(a + timedelta(microseconds=budget - used))
+                    if len(found) == len(wanted):
                         return found
-                    wanted = budgets[len(found)]
+                    budget = wanted[len(found)]
                 used += length
         day += one_day
     raise ValueError("no office time within the horizon")
