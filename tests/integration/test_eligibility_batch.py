@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 import pytest
+import structlog
 
 from services.eligibility.bootstrap import MIGRATIONS
 from services.eligibility.domain.decision import decide as domain_decide
@@ -285,3 +286,42 @@ async def test_the_store_still_refuses_a_stream_moved_meanwhile(
     # The first writer's at 1 (kept), then the check's after it.
     assert versions == {stream: [1, 2], moved: [1, 2]}
     assert dead == 0 and processed == checks == len(envelopes)
+
+
+class LogLines:
+    """Stands in for a module's logger: each line with the log context it was logged in
+    (what the service's log would carry)."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def _line(self, event: str, **values: Any) -> None:
+        self.lines.append({**structlog.contextvars.get_contextvars(), **values, "event": event})
+
+    info = warning = error = _line
+
+
+async def test_each_events_log_lines_name_its_case_and_flow(
+    pool: asyncpg.Pool, ready: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No log context is bound per event of a run: the lines name the event themselves."""
+    envelopes = await _registrations(pool)
+    logged = LogLines()
+    monkeypatch.setattr(when_complaint_registered_check_eligibility, "log", logged)
+    consumer = Consumer(
+        pool, "eligibility", build_handlers(ready, STORE), batch_handler=batch_handler(ready, STORE)
+    )
+    runs = _counted(consumer)
+    await consumer.deliver_batch(_records(envelopes))
+    assert runs == [len(envelopes)]
+    by_id = {str(e.event_id): e for e in envelopes}
+    assert sorted(x["event_id"] for x in logged.lines) == sorted(by_id)  # one line each
+    for line in logged.lines:
+        envelope = by_id[line["event_id"]]
+        assert line["case_id"] == str(envelope.case_id), line
+        assert line["correlation_id"] == str(envelope.correlation_id), line
+        assert line["event_type"] == "ComplaintRegistered"
+    assert {x["event"] for x in logged.lines} == {
+        "eligibility_checked",
+        "eligibility_unknown_service",
+    }

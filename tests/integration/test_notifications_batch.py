@@ -42,6 +42,7 @@ from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import EventStore, read_all, stream_version
 from shared.runtime import migrate_service
 from shared.settings import Settings
+from tests.integration.test_eligibility_batch import LogLines
 
 pytestmark = pytest.mark.integration
 
@@ -351,3 +352,23 @@ async def test_a_message_kept_meanwhile_sends_the_run_event_by_event(
         contacts = await conn.fetchval("SELECT count(*) FROM notifications.contacts")
     assert [r["body"] for r in bodies] == ["kept before"]
     assert processed == len(envelopes) and dead == 0 and contacts == 7
+
+
+async def test_each_events_log_lines_name_its_case_and_flow(
+    pool: asyncpg.Pool, ready: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    envelopes = await _events(pool)
+    logged = LogLines()
+    monkeypatch.setattr(notify_citizen, "log", logged)
+    handlers, batch = _consumers(ready, _Wakes())
+    consumer = Consumer(pool, "notifications", handlers, batch_handler=batch)
+    runs = _counted(consumer)
+    await consumer.deliver_batch(_records(envelopes))
+    assert len(runs) == 1
+    told = {str(e.event_id): e for e in envelopes if e.event_type != "CaseAssigned"}
+    assert sorted(x["event_id"] for x in logged.lines) == sorted(told)  # one line each
+    for line in logged.lines:
+        envelope = told[line["event_id"]]
+        assert line["case_id"] == str(envelope.case_id), line
+        assert line["correlation_id"] == str(envelope.correlation_id), line
+        assert line["event_type"] == envelope.event_type, line
