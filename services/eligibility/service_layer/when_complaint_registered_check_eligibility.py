@@ -8,6 +8,8 @@ recorded in one unit of work: inside a consumer, the consumer's own transaction 
 also records the event as processed), so they commit together, once.
 
 `check_eligibility` is the check itself; staff's recheck (`recheck_case.py`) runs it too.
+`check_eligibility_of_run` is the consumer's way for a run of registrations at once: the
+same plan and decision for each, with one read and one write per kind for the whole run.
 """
 
 from __future__ import annotations
@@ -19,12 +21,7 @@ from typing import Any
 from services.eligibility.adapters.checks import CheckOf, CheckRow, check_row
 from services.eligibility.adapters.eligibility_repository import CaseEligibilityRepository
 from services.eligibility.adapters.unit_of_work import EligibilityRun, EligibilityUnitOfWork
-from services.eligibility.domain.decision import (
-    Decision,
-    Rules,
-    decide,
-    subject_nik,
-)
+from services.eligibility.domain.decision import Decision, Rules, decide, subject_nik
 from services.eligibility.domain.nik import nik_problem
 from services.eligibility.domain.registry import RegistryMember
 from shared.catalogue import Catalogue, UnknownEntry

@@ -71,7 +71,7 @@ from shared.contracts.intake_events import (
     ReplyReceived,
     StatusRequested,
 )
-from shared.deferred_append import event_scope
+from shared.deferred_append import event_scope, run_log_context
 from shared.eventstore.store import EventStore
 from shared.settings import get_settings
 
@@ -185,8 +185,9 @@ def build_consumers(
                 raise TypeError(f"{envelope.event_type} is not told to the citizen")
             told.append((cast(ToldEvent, event), envelope))
         await uow.prefetch(event.case_id for event, _ in told)
-        for event, envelope in told:
-            with event_scope(envelope):
+        with run_log_context() as naming:  # (notify_citizen binds nothing of its own)
+            for event, envelope in told:
+                naming(envelope)
                 await notify_citizen(
                     uow, event, envelope, directory=directory, links=links, portal=portal, wake=wake
                 )
