@@ -42,6 +42,7 @@ from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import EventStore, read_all, stream_version
 from shared.runtime import migrate_service
 from shared.settings import Settings
+from shared.unit_of_work import PostgresEventLog
 from tests.integration.test_eligibility_batch import LogLines
 
 pytestmark = pytest.mark.integration
@@ -254,9 +255,17 @@ def _counted(consumer: Consumer) -> list[list[str]]:
 
 
 async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
-    pool: asyncpg.Pool, ready: Settings
+    pool: asyncpg.Pool, ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     envelopes = await _events(pool)
+    store_reads: list[UUID] = []
+    read_case = PostgresEventLog.read_case
+
+    async def counted_read(self: PostgresEventLog, case_id: UUID) -> list[EventEnvelope]:
+        store_reads.append(case_id)
+        return await read_case(self, case_id)
+
+    monkeypatch.setattr(PostgresEventLog, "read_case", counted_read)
     wakes = _Wakes()
     handlers, batch = _consumers(ready, wakes)
     one_by_one = Consumer(pool, "notifications", handlers)
@@ -264,6 +273,8 @@ async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
         await one_by_one.deliver_batch(_records([e]))
     expected = await _state(pool)
     woken = wakes.count
+    # The DTKS answer that came ahead of its registration: its contact from the store.
+    assert len(store_reads) == 1
     assert len(expected["contacts"]) == 7
     assert {m["template"] for m in expected["messages"]} >= {
         "complaint_registered",
@@ -281,6 +292,7 @@ async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
     await batched.deliver_batch(_records(envelopes))
     assert runs == [[e.event_type for e in envelopes]]  # all of them in one run
     assert await _state(pool) == expected
+    assert len(store_reads) == 1  # in the run, from its registration there: no read
     assert wakes.count == woken
 
     # Delivered again: nothing changes, nothing is run, nobody is woken.

@@ -32,6 +32,7 @@ from services.notifications.service_layer.notify_citizen import (
     notify_citizen,
 )
 from services.notifications.service_layer.notify_staff import StaffEvent, notify_staff
+from services.notifications.service_layer.remember_contact import remember_contacts
 from services.notifications.service_layer.remember_reply import remember_reply
 from services.notifications.service_layer.when_delivery_status_reported import (
     when_delivery_status_reported,
@@ -185,6 +186,9 @@ def build_consumers(
                 raise TypeError(f"{envelope.event_type} is not told to the citizen")
             told.append((cast(ToldEvent, event), envelope))
         await uow.prefetch(event.case_id for event, _ in told)
+        # A told event ahead of its case's registration in the run (it came by another
+        # topic) takes the contact from that registration, as it would from the store.
+        await remember_contacts(uow, (e for e, _ in told if isinstance(e, ComplaintRegistered)))
         with run_log_context() as naming:  # (notify_citizen binds nothing of its own)
             for event, envelope in told:
                 naming(envelope)
