@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.eligibility.entrypoints import cases, registry
-from services.eligibility.entrypoints.consumers import build_handlers
+from services.eligibility.entrypoints.consumers import batch_handler, build_handlers
 from services.eligibility.service_layer.load_demo_registry import load_demo_registry
 from shared.catalogue import Catalogue, load_catalogue
 from shared.consumer import Handler
@@ -70,6 +70,8 @@ def create_app(
         catalogue=catalogue,
         demo_data=settings.slrt_demo_data if demo_data is None else demo_data,
     )
+    # A run of registrations is checked at once (issue 15.1).
+    runtime.batch_handler = batch_handler(catalogue, EventStore(NAME))
     app = create_service_app(
         runtime,
         title="SLRT eligibility",

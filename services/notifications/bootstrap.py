@@ -26,7 +26,7 @@ from services.notifications.adapters.unit_of_work import (
 from services.notifications.config import NotificationsSettings, get_notifications_settings
 from services.notifications.domain.outgoing import RetryPolicy
 from services.notifications.entrypoints import http, staff_inbox
-from services.notifications.entrypoints.consumers import build_handlers
+from services.notifications.entrypoints.consumers import build_consumers
 from services.notifications.entrypoints.worker import DeliveryWorker
 from services.notifications.service_layer.notify_citizen import SERVICE
 from shared.catalogue import Catalogue, load_catalogue
@@ -131,7 +131,7 @@ def create_app(
             HttpCaseworkStatus(settings.slrt_casework_url), OfficeDirectory(catalogue)
         ),
     )
-    runtime.handlers = build_handlers(
+    runtime.handlers, runtime.batch_handler = build_consumers(
         OfficeDirectory(catalogue), links, runtime.worker.wake, staff_emails=own.slrt_staff_emails
     )
     app = create_service_app(

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from services.eligibility.domain.decision import Decision
 from shared.contracts.base import EventEnvelope
@@ -85,4 +86,30 @@ class PostgresCheckLog:
             row.domicile_status,
             row.events,
             row.caused_by,
+        )
+
+    async def record_many(self, rows: Sequence[CheckRow]) -> None:
+        """The rows in one statement, inserted in their order (ids ascending as if one
+        by one)."""
+        if not rows:
+            return
+        await self.conn.execute(
+            """INSERT INTO eligibility.checks (case_id, office, service, dtks_status,
+                   dtks_reason, domicile_status, events, caused_by)
+               SELECT case_id, office, service, dtks_status, dtks_reason, domicile_status,
+                   events::jsonb, caused_by
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::uuid[]) WITH ORDINALITY
+                   AS u(case_id, office, service, dtks_status, dtks_reason, domicile_status,
+                        events, caused_by, n)
+               ORDER BY n""",
+            [r.case_id for r in rows],
+            [r.office for r in rows],
+            [r.service for r in rows],
+            [r.dtks_status for r in rows],
+            [r.dtks_reason for r in rows],
+            [r.domicile_status for r in rows],
+            # as JSON text: a list of lists would be taken for a two-dimensional array
+            [orjson.dumps(r.events).decode() for r in rows],
+            [r.caused_by for r in rows],
         )

@@ -445,5 +445,8 @@ class PostgresRegistry:
     async def find_member(self, nik: str) -> RegistryMember | None:
         return await find_member(self.conn, nik)
 
+    async def find_members(self, niks: Sequence[str]) -> dict[str, RegistryMember]:
+        return await find_members(self.conn, niks)
+
     async def upsert_members(self, members: Sequence[RegistryMember], *, staff_id: str) -> int:
         return await upsert_members(self.conn, members, staff_id=staff_id)

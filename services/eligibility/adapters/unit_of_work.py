@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import asyncpg
+
 from services.eligibility.adapters.checks import CheckRow, PostgresCheckLog
 from services.eligibility.adapters.registry import PostgresRegistry
 from services.eligibility.domain.registry import RegistryMember
+from shared.deferred_append import DeferredAppends
+from shared.eventstore.store import EventStore
 from shared.unit_of_work import PostgresUnitOfWork, UnitOfWork
 
 
@@ -39,3 +43,30 @@ class PostgresEligibilityUnitOfWork(PostgresUnitOfWork, EligibilityUnitOfWork):
         super()._on_connection()
         self.registry = PostgresRegistry(self.conn)
         self.checks = PostgresCheckLog(self.conn)
+
+
+# ---- a consumer's run of registrations at once ------------------------------------------
+
+
+class RunRegistry(Protocol):
+    async def find_members(self, niks: Sequence[str]) -> dict[str, RegistryMember]:
+        """Everyone of `niks` the current snapshot lists, by NIK (one statement)."""
+        ...
+
+
+class RunCheckLog(Protocol):
+    async def record_many(self, rows: Sequence[CheckRow]) -> None:
+        """The rows, in their order, in one statement."""
+        ...
+
+
+class EligibilityRun:
+    """What the consumer's policy for a run of registrations works with, on the
+    consumer's connection and in its transaction (it commits with the processed event
+    ids): the registry read for all of them, the appends held for one write
+    (`DeferredAppends`), the `checks` rows written at once."""
+
+    def __init__(self, conn: asyncpg.Connection, store: EventStore) -> None:
+        self.registry: RunRegistry = PostgresRegistry(conn)
+        self.checks: RunCheckLog = PostgresCheckLog(conn)
+        self.appends = DeferredAppends(conn, store)

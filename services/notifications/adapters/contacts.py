@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -80,6 +81,82 @@ class PostgresContactBook:
             channel.value,
             at,
         )
+
+
+class RunStale(Exception):
+    """What a run held in memory was written meanwhile by another transaction (a contact
+    or a message kept by live delivery and the store's catch-up at once): the run fails,
+    and the consumer takes it event by event, which reads it again."""
+
+
+class RunContactBook(PostgresContactBook):
+    """The contact book of a run of events applied at once (the consumer's transaction):
+    the run's contacts read in one statement (`prefetch`), those it remembers held in
+    memory and written in one statement (`flush`). `find` and `remember` answer as the
+    table would; `heard_from` writes what is held first."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self._known: dict[UUID, CaseContact | None] = {}
+        self._held: list[CaseContact] = []
+
+    async def prefetch(self, case_ids: Iterable[UUID]) -> None:
+        wanted = [c for c in set(case_ids) if c not in self._known]
+        if not wanted:
+            return
+        rows = await self.conn.fetch(
+            f"""SELECT {_CONTACT_COLUMNS} FROM notifications.contacts
+                WHERE case_id = ANY($1::uuid[])""",
+            wanted,
+        )
+        self._known.update(dict.fromkeys(wanted))
+        self._known.update({r["case_id"]: _contact(r) for r in rows})
+
+    async def find(self, case_id: UUID) -> CaseContact | None:
+        if case_id not in self._known:
+            self._known[case_id] = await super().find(case_id)
+        return self._known[case_id]
+
+    async def remember(self, case: CaseContact) -> CaseContact:
+        kept = await self.find(case.case_id)
+        if kept is not None:
+            return kept
+        self._known[case.case_id] = case
+        self._held.append(case)
+        return case
+
+    async def heard_from(self, case_id: UUID, channel: Channel, at: datetime) -> None:
+        await self.flush()
+        self._known.pop(case_id, None)
+        await super().heard_from(case_id, channel, at)
+
+    async def flush(self) -> None:
+        """The contacts remembered in the run, in one statement; `RunStale` if another
+        transaction kept one of them meanwhile."""
+        held, self._held = self._held, []
+        if not held:
+            return
+        contacts = [c.contact for c in held]
+        rows = await self.conn.fetch(
+            """INSERT INTO notifications.contacts (case_id, office, service, ticket_number,
+                   request_channel, channel, address, anonymous, thread_ref, last_inbound_at)
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],
+                   $5::text[], $6::text[], $7::text[], $8::boolean[], $9::text[],
+                   $10::timestamptz[])
+               ON CONFLICT (case_id) DO NOTHING RETURNING case_id""",
+            [c.case_id for c in held],
+            [c.office for c in held],
+            [c.service for c in held],
+            [c.ticket_number for c in held],
+            [c.request_channel.value for c in held],
+            [k.channel.value if k else None for k in contacts],
+            [k.address if k else None for k in contacts],
+            [c.anonymous for c in held],
+            [c.thread_ref for c in held],
+            [c.last_inbound_at for c in held],
+        )
+        if len(rows) != len(held):
+            raise RunStale("a contact of the run was kept meanwhile")
 
 
 _CONTACT_COLUMNS = """case_id, office, service, ticket_number, request_channel, channel,

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.notifications.adapters.contacts import RunStale
 from services.notifications.adapters.staff_mail import DeliveryQueue
 from services.notifications.domain.contacts import mask
 from services.notifications.domain.notifications import Message, Notice
@@ -216,6 +217,60 @@ class PostgresMessageStore:
             status,
             at,
         )
+
+
+class RunMessageStore(PostgresMessageStore):
+    """The message store of a run of events applied at once (the consumer's transaction):
+    the messages the run keeps are held in memory and written in one statement (`flush`),
+    in the order they were kept (their `created_at` ascending as if one by one). A
+    message kept twice in the run is kept once; one kept before the run (by another
+    transaction) fails the write (`RunStale`), and the consumer takes the run event by
+    event. The store's other statements are the table's own (the policies a run applies
+    only keep messages)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self._held: dict[UUID, tuple[Message, str, str | None]] = {}
+
+    async def keep(self, message: Message, *, status: str, task_kind: str | None) -> bool:
+        if message.notification_id in self._held:
+            return False
+        self._held[message.notification_id] = (message, status, task_kind)
+        return True
+
+    async def flush(self) -> None:
+        held, self._held = list(self._held.values()), {}
+        if not held:
+            return
+        contacts = [m.case.contact for m, _, _ in held]
+        rows = await self.conn.fetch(
+            """INSERT INTO notifications.messages (notification_id, case_id, cause_event_id,
+                   channel, recipient, recipient_masked, template, body, status, task_kind,
+                   letter_id, next_attempt_at)
+               SELECT u.notification_id, u.case_id, u.cause_event_id, u.channel, u.recipient,
+                   u.recipient_masked, u.template, u.body, u.status, u.task_kind, u.letter_id,
+                   CASE WHEN u.status = 'pending' THEN clock_timestamp() END
+               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[])
+                   WITH ORDINALITY AS u(notification_id, case_id, cause_event_id, channel,
+                       recipient, recipient_masked, template, body, status, task_kind,
+                       letter_id, n)
+               ORDER BY u.n
+               ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id""",
+            [m.notification_id for m, _, _ in held],
+            [m.case.case_id for m, _, _ in held],
+            [m.cause_event_id for m, _, _ in held],
+            [c.channel.value if c else None for c in contacts],
+            [c.address if c else None for c in contacts],
+            [mask(c.address) if c else None for c in contacts],
+            [m.template for m, _, _ in held],
+            [m.body for m, _, _ in held],
+            [status for _, status, _ in held],
+            [kind for _, _, kind in held],
+            [m.letter_id for m, _, _ in held],
+        )
+        if len(rows) != len(held):
+            raise RunStale("a message of the run was kept before")
 
 
 async def unpark_configured(conn: asyncpg.Connection, live: set[tuple[str, str]]) -> int:

@@ -10,13 +10,22 @@ fake of the same port (`tests/unit/fakes_notifications.py`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from uuid import UUID
 
 import asyncpg
 
-from services.notifications.adapters.contacts import ContactBook, PostgresContactBook
-from services.notifications.adapters.messages import MessageStore, PostgresMessageStore
+from services.notifications.adapters.contacts import (
+    ContactBook,
+    PostgresContactBook,
+    RunContactBook,
+)
+from services.notifications.adapters.messages import (
+    MessageStore,
+    PostgresMessageStore,
+    RunMessageStore,
+)
 from services.notifications.adapters.provider_statuses import (
     PostgresProviderStatuses,
     ProviderStatuses,
@@ -49,6 +58,28 @@ class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWor
         self.statuses = PostgresProviderStatuses(self.conn)
         self.notifications = NotificationRepository(self.events, AdvisoryCaseLock(self.conn))
         self.staff_mail = PostgresStaffMailQueue(self.conn)
+
+
+class RunNotificationsUnitOfWork(PostgresNotificationsUnitOfWork):
+    """Joined to the consumer's transaction for a run of events applied at once: the
+    run's contacts read in one statement (`prefetch`), the contacts and messages its
+    policies keep held in memory and written in one statement each (`flush`, before the
+    transaction commits and before anything else reads those tables in it)."""
+
+    contacts: RunContactBook
+    messages: RunMessageStore
+
+    def _on_connection(self) -> None:
+        super()._on_connection()
+        self.contacts = RunContactBook(self.conn)
+        self.messages = RunMessageStore(self.conn)
+
+    async def prefetch(self, case_ids: Iterable[UUID]) -> None:
+        await self.contacts.prefetch(case_ids)
+
+    async def flush(self) -> None:
+        await self.contacts.flush()
+        await self.messages.flush()
 
 
 # A transaction someone else owns (the delivery worker, an HTTP command), given to a use

@@ -10,7 +10,8 @@ reply (`ReplyReceived`) opens WhatsApp's 24-hour window again; a provider's stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import asyncpg
 
@@ -18,7 +19,10 @@ from services.notifications.adapters.casework_status import CaseworkStatus, Http
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import LetterLinks
 from services.notifications.adapters.public_portal import PublicPortal
-from services.notifications.adapters.unit_of_work import PostgresNotificationsUnitOfWork
+from services.notifications.adapters.unit_of_work import (
+    PostgresNotificationsUnitOfWork,
+    RunNotificationsUnitOfWork,
+)
 from services.notifications.config import get_notifications_settings
 from services.notifications.service_layer.answer_status_request import answer_status_request
 from services.notifications.service_layer.forget_erased_person import forget_erased_person
@@ -28,12 +32,13 @@ from services.notifications.service_layer.notify_citizen import (
     notify_citizen,
 )
 from services.notifications.service_layer.notify_staff import StaffEvent, notify_staff
+from services.notifications.service_layer.remember_contact import remember_contacts
 from services.notifications.service_layer.remember_reply import remember_reply
 from services.notifications.service_layer.when_delivery_status_reported import (
     when_delivery_status_reported,
 )
-from shared.consumer import Handler, handles
-from shared.contracts.base import EventEnvelope
+from shared.consumer import BatchHandler, Handler, handles
+from shared.contracts.base import Event, EventEnvelope
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseDelegated,
@@ -67,8 +72,25 @@ from shared.contracts.intake_events import (
     ReplyReceived,
     StatusRequested,
 )
+from shared.deferred_append import event_scope, run_log_context
 from shared.eventstore.store import EventStore
 from shared.settings import get_settings
+
+# The events told to the citizen (`notify_citizen`): a run of them is applied at once.
+TOLD: tuple[type[Event], ...] = (
+    ComplaintRegistered,
+    DtksNotFound,
+    DomicileRefused,
+    DocumentsMissingNoted,
+    LetterSigned,
+    LetterIssued,
+    ReferralMade,
+    CaseForwarded,
+    CaseMerged,
+    DuplicateMerged,
+    CaseResolved,
+    CaseAnswered,
+)
 
 
 def build_handlers(
@@ -82,6 +104,26 @@ def build_handlers(
 ) -> dict[str, Handler]:
     """The handlers, with the office directory, the letter links, the delivery worker's
     wake, the public portal's links and casework's status read the bootstrap gives."""
+    handlers, _ = build_consumers(
+        directory, links, wake, portal=portal, casework=casework, staff_emails=staff_emails
+    )
+    return handlers
+
+
+def build_consumers(
+    directory: OfficeDirectory,
+    links: LetterLinks,
+    wake: Callable[[], None],
+    *,
+    portal: PublicPortal | None = None,
+    casework: CaseworkStatus | None = None,
+    staff_emails: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Handler], BatchHandler]:
+    """The handlers (`build_handlers`) and the batch handler: a run of told events goes
+    through `notify_citizen` at once (`RunNotificationsUnitOfWork`: the run's contacts
+    read in one statement, its contacts and messages written in one each); any other
+    event of the run is applied where it stands by its own handler, so the order is
+    kept."""
     store = EventStore(SERVICE)
     settings = get_settings()
     portal = portal or PublicPortal.from_settings(settings)
@@ -135,7 +177,43 @@ def build_handlers(
     ) -> None:
         await forget_erased_person(conn, event)
 
-    return {
+    async def tell_run(conn: asyncpg.Connection, run: Sequence[EventEnvelope]) -> None:
+        uow = RunNotificationsUnitOfWork.joined(conn, store)
+        told: list[tuple[ToldEvent, EventEnvelope]] = []
+        for envelope in run:
+            event = envelope.payload()
+            if not isinstance(event, TOLD):  # pragma: no cover - sorted by type below
+                raise TypeError(f"{envelope.event_type} is not told to the citizen")
+            told.append((cast(ToldEvent, event), envelope))
+        await uow.prefetch(event.case_id for event, _ in told)
+        # A told event ahead of its case's registration in the run (it came by another
+        # topic) takes the contact from that registration, as it would from the store.
+        await remember_contacts(uow, (e for e, _ in told if isinstance(e, ComplaintRegistered)))
+        with run_log_context() as naming:  # (notify_citizen binds nothing of its own)
+            for event, envelope in told:
+                naming(envelope)
+                await notify_citizen(
+                    uow, event, envelope, directory=directory, links=links, portal=portal, wake=wake
+                )
+        await uow.flush()
+
+    told_types = frozenset(e.event_type for e in TOLD)
+
+    async def apply_run(conn: asyncpg.Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        run: list[EventEnvelope] = []
+        for envelope in envelopes:
+            if envelope.event_type in told_types:
+                run.append(envelope)
+                continue
+            if run:
+                await tell_run(conn, run)
+                run = []
+            with event_scope(envelope):
+                await handlers[envelope.event_type](conn, envelope)
+        if run:
+            await tell_run(conn, run)
+
+    handlers: dict[str, Handler] = {
         **handles(PersonalDataErased, forget),
         **handles(ComplaintRegistered, tell_citizen),
         **handles(DtksNotFound, tell_citizen),
@@ -162,3 +240,4 @@ def build_handlers(
         **handles(ReplyReceived, reply),
         **handles(ChannelDeliveryStatusReported, status),
     }
+    return handlers, BatchHandler(frozenset(handlers), apply_run)

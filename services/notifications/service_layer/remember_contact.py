@@ -8,6 +8,7 @@ the registration does (it travels on intake's topic, the other event on its own)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
@@ -27,6 +28,16 @@ class RegistrationUnknown(LookupError):
 async def remember_contact(uow: NotificationsUnitOfWork, reg: ComplaintRegistered) -> CaseContact:
     """Keep the contact the registration gives (the first one kept wins); the one kept."""
     return await uow.contacts.remember(contact_of(reg))
+
+
+async def remember_contacts(
+    uow: NotificationsUnitOfWork, registrations: Iterable[ComplaintRegistered]
+) -> None:
+    """Keep the contacts these registrations give (a run's, at once): what
+    `contact_of_case` would read from the store for an event of one of these cases that
+    comes ahead of its registration (by another topic) is already at hand."""
+    for reg in registrations:
+        await uow.contacts.remember(contact_of(reg))
 
 
 async def contact_of_case(uow: NotificationsUnitOfWork, case_id: UUID) -> CaseContact:
