@@ -69,11 +69,16 @@ async def make_backlog(
         async with pool.acquire() as conn, conn.transaction():
             await store.append_many(conn, appends)
         left -= k
-    producer = make_producer(settings, client_id="bench-drain-backlog")
+    await publish_all(settings, pool, "casework")
+
+
+async def publish_all(settings: Settings, pool: asyncpg.Pool, owner: str) -> None:
+    """Everything `owner` has in the outbox, published by its relay (a standing backlog)."""
+    producer = make_producer(settings, client_id=f"bench-drain-{owner}")
     await producer.start()
     try:
         relay = OutboxRelay(
-            pool, "casework", producer, batch_size=1000, topic_prefix=settings.kafka_topic_prefix
+            pool, owner, producer, batch_size=1000, topic_prefix=settings.kafka_topic_prefix
         )
         while await relay.drain_once():
             pass

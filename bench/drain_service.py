@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from bench.drain import skip_store_catch_up
+from bench.drain import publish_all, skip_store_catch_up
 from bench.scratch import fresh_casework, run_on_infra
 from shared.contracts.base import EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered
@@ -34,9 +34,7 @@ from shared.contracts.vocab import Channel
 from shared.db import create_pool
 from shared.eventstore.store import Append, EventStore
 from shared.infra import Infra
-from shared.kafka import make_producer
 from shared.logging import configure_logging
-from shared.outbox import OutboxRelay
 from shared.runtime import migrate_service
 from shared.settings import Settings
 
@@ -101,16 +99,7 @@ async def make_registrations(
             appends.append(Append(complaint_stream(event.case_id), 0, [event], meta))
         async with pool.acquire() as conn, conn.transaction():
             await store.append_many(conn, appends)
-    producer = make_producer(settings, client_id="bench-drain-registrations")
-    await producer.start()
-    try:
-        relay = OutboxRelay(
-            pool, "intake", producer, batch_size=1000, topic_prefix=settings.kafka_topic_prefix
-        )
-        while await relay.drain_once():
-            pass
-    finally:
-        await producer.stop()
+    await publish_all(settings, pool, "intake")
 
 
 class _NoDueDates:

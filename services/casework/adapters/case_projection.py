@@ -24,13 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 from collections.abc import (
     AsyncGenerator,
     Awaitable,
     Callable,
     Iterable,
-    Iterator,
     Sequence,
 )
 from dataclasses import dataclass
@@ -56,6 +54,7 @@ from services.casework.domain.timeline import (
 )
 from shared.contracts.base import Event, EventEnvelope, UnknownEventType
 from shared.contracts.intake_events import GuestBookSigned, IdCardDeposited, IdCardReturned
+from shared.gc_pause import without_cycle_collection
 from shared.logging import get_logger
 from shared.progress import NoProgress, Progress
 
@@ -109,20 +108,6 @@ async def _step(conn: asyncpg.Connection, envelope: EventEnvelope) -> _Projected
     projected = _made(envelope)
     await _register(conn, projected.event, envelope.occurred_at)
     return projected
-
-
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: what a rebuild allocates has no cycles and
-    is freed by reference counting, but the collector kept walking every state it holds
-    (a third of its CPU time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 Write = Callable[[], Awaitable[None]]
@@ -350,7 +335,7 @@ class CaseProjection:
         """
         if pool.get_max_size() < 2:
             raise ValueError("the rebuild reads and writes on two connections: pool max_size >= 2")
-        with _without_cycle_collection():
+        with without_cycle_collection():
             return await self._rebuild(pool, progress or NoProgress())
 
     async def _rebuild(self, pool: asyncpg.Pool, report: Progress) -> RebuildReport:

@@ -24,10 +24,7 @@ otherwise (`shared.progress`, given by `__main__`).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -38,6 +35,7 @@ from services.documents.service_layer.record_taken_in import record_taken_in
 from shared.catalogue import Catalogue
 from shared.contracts.base import EventEnvelope
 from shared.eventstore.store import EventStore
+from shared.gc_pause import without_cycle_collection
 from shared.logging import get_logger
 from shared.progress import NoProgress, Progress
 
@@ -51,25 +49,10 @@ class RebuildReport:
     events: int
 
 
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: what a rebuild allocates has no cycles
-    that outlive it and is freed by reference counting, but the collector kept walking
-    every checklist and letter held in memory (a fifth of the rebuild's CPU time, as
-    casework's rebuild found too)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 async def rebuild_projections(
     pool: asyncpg.Pool, catalogue: Catalogue, *, progress: Progress | None = None
 ) -> RebuildReport:
-    with _without_cycle_collection():
+    with without_cycle_collection():
         return await _rebuild(pool, catalogue, progress or NoProgress())
 
 
