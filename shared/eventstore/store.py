@@ -333,7 +333,10 @@ async def read_all(
             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
               AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
-            ORDER BY transaction_id, global_position
+            -- Qualified: a bare `transaction_id` here would be the text column of the
+            -- select list, and "10" sorts before "9" (events skipped or read twice
+            -- whenever transaction ids gain a digit).
+            ORDER BY eventstore.events.transaction_id, global_position
             LIMIT $3""",
         str(after.transaction_id),
         after.position,

@@ -129,6 +129,41 @@ async def test_reader_by_position_skips_nothing_with_concurrent_writers(
     assert set(seen) == written, f"{len(written - set(seen))} events skipped"
 
 
+async def test_reader_orders_by_transaction_number_not_its_text(
+    store_pool: asyncpg.Pool,
+) -> None:
+    """Transactions 9, 10 and 100 wrote in that order; as text, "10" and "100" sort before
+    "9". A reader ordering by the text would skip 9's event (or read one twice) each time
+    transaction ids gain a digit: a test run under load once crossed 9999 to 10000."""
+    store = EventStore("casework")
+    meta = EventMetadata(case_id=uuid4())
+    async with store_pool.acquire() as conn, conn.transaction():
+        await store.append(conn, "template", 0, [_event(meta.case_id)], meta)
+    async with store_pool.acquire() as conn:
+        for tx, stream in (("9", "nine"), ("10", "ten"), ("100", "hundred")):
+            # An event as the transaction numbered `tx` would have written it.
+            await conn.execute(
+                """INSERT INTO eventstore.events (transaction_id, event_id, stream_id,
+                    stream_version, event_type, schema_version, data, metadata, case_id,
+                    office, correlation_id, causation_id, actor, channel, owner, occurred_at)
+                SELECT $1::text::xid8, gen_random_uuid(), $2, 1, event_type, schema_version,
+                    data, metadata, case_id, office, correlation_id, causation_id, actor,
+                    channel, owner, occurred_at
+                FROM eventstore.events WHERE stream_id = 'template'""",
+                tx,
+                stream,
+            )
+        seen: list[str] = []
+        cp = Checkpoint()
+        while True:
+            batch, cp = await read_all(conn, cp, limit=1)
+            if not batch:
+                break
+            seen.extend(e.stream_id for e in batch)
+    assert [s for s in seen if s != "template"] == ["nine", "ten", "hundred"]
+    assert sorted(seen) == sorted(["nine", "ten", "hundred", "template"])
+
+
 async def test_naive_reader_by_position_alone_would_skip(store_pool: asyncpg.Pool) -> None:
     """The hazard the reader above guards against, shown on the real database."""
     store = EventStore("casework")
