@@ -235,9 +235,8 @@ class CaseProjection:
     async def _write(
         self, conn: asyncpg.Connection, state: CaseState, applicant_name: str | None
     ) -> None:
-        await case_store.save_state(conn, state)
-        if state.registered:
-            await case_store.upsert_cases(conn, [self.row(state, applicant_name)])
+        rows = [self.row(state, applicant_name)] if state.registered else []
+        await case_store.save_states_and_cases(conn, [state], rows)
 
     async def project(self, conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
         """Live projection of one event (inside the consumer's transaction)."""
@@ -278,10 +277,11 @@ class CaseProjection:
                 names[entry.case_id] = projected.applicant_name
         if not entries:
             return
+        # Three round trips in all when no case needs refolding: a live batch waits on
+        # each of them in turn, and casework's batches run one after another.
         await case_store.lock_cases(conn, (e.case_id for e in entries))
-        new = await case_store.insert_new_entries(conn, entries)
+        new, stored = await case_store.insert_entries_reading_states(conn, entries)
         fresh = [e for e in entries if e.event_id in new]  # else a rebuild got here first
-        stored = await case_store.stored_states(conn, (e.case_id for e in fresh))
         folded: dict[UUID, CaseState] = {}
         refold: set[UUID] = set()
         for entry in fresh:  # each case's rows in the order they came
@@ -299,10 +299,9 @@ class CaseProjection:
             timelines = await case_store.case_facts_many(conn, refold)
             for case_id in refold:
                 folded[case_id] = fold(case_id, timelines.get(case_id, ()))
-        await case_store.save_states(conn, folded.values())
-        await case_store.upsert_cases(
-            conn,
-            [self.row(s, names.get(s.case_id)) for s in folded.values() if s.registered],
+        states = list(folded.values())
+        await case_store.save_states_and_cases(
+            conn, states, [self.row(s, names.get(s.case_id)) for s in states if s.registered]
         )
 
     async def project_appended(

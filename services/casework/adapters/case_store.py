@@ -110,12 +110,15 @@ async def case_facts_many(
 async def lock_cases(conn: asyncpg.Connection, case_ids: Iterable[UUID]) -> None:
     """`lock_case` for several cases at once: one statement, the cases' locks taken in one
     order (their ids sorted), so two batches never wait on each other crosswise."""
-    await share_projections(conn)
+    # One round trip: the projections' shared lock is a one-time filter, taken before
+    # the first case's lock.
     await conn.execute(
         """SELECT pg_advisory_xact_lock($1, hashtext(c))
-           FROM (SELECT c FROM unnest($2::text[]) AS c ORDER BY c) AS ordered""",
+           FROM (SELECT c FROM unnest($2::text[]) AS c ORDER BY c) AS ordered
+           WHERE (SELECT pg_advisory_xact_lock_shared($3) IS NOT NULL)""",
         CASE_LOCK_CLASS,
         sorted({str(c) for c in case_ids}),
+        REBUILD_LOCK,
     )
 
 
@@ -130,16 +133,23 @@ async def insert_new_entries(
     """Insert timeline rows not there yet (one statement); return the new rows' event ids."""
     if not entries:
         return set()
-    rows = await conn.fetch(
-        """
-        INSERT INTO casework.case_timeline (event_id, case_id, global_position, event_type,
-            stream_id, actor, channel, recorded_at, occurred_at, summary, data)
-        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[],
-            $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[],
-            $11::jsonb[])
-        ON CONFLICT (event_id) DO NOTHING
-        RETURNING event_id
-        """,
+    rows = await conn.fetch(_INSERT_ENTRIES, *_entry_columns(entries))
+    return {r["event_id"] for r in rows}
+
+
+_INSERT_ENTRIES = """
+    INSERT INTO casework.case_timeline (event_id, case_id, global_position, event_type,
+        stream_id, actor, channel, recorded_at, occurred_at, summary, data)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[],
+        $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[],
+        $11::jsonb[])
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id"""
+
+
+def _entry_columns(entries: Sequence[TimelineEntry]) -> list[list[Any]]:
+    """The timeline rows as `_INSERT_ENTRIES`' eleven column arrays."""
+    return [
         [e.event_id for e in entries],
         [e.case_id for e in entries],
         [e.position for e in entries],
@@ -151,8 +161,38 @@ async def insert_new_entries(
         [e.occurred_at for e in entries],
         [e.summary for e in entries],
         [e.data for e in entries],
+    ]
+
+
+async def insert_entries_reading_states(
+    conn: asyncpg.Connection, entries: Sequence[TimelineEntry]
+) -> tuple[set[UUID], dict[UUID, CaseState]]:
+    """`insert_new_entries` and the `stored_states` of the entries' cases, in one round
+    trip (a live batch waits on each of its round trips in turn). The caller holds the
+    cases' locks, so the states read are the latest."""
+    if not entries:
+        return set(), {}
+    rows = await conn.fetch(
+        f"""
+        WITH new AS ({_INSERT_ENTRIES})
+        SELECT event_id, NULL::uuid AS case_id, NULL::int AS fold_version,
+            NULL::jsonb AS state
+        FROM new
+        UNION ALL
+        SELECT NULL, case_id, fold_version, state FROM casework.case_states
+        WHERE case_id = ANY($12::uuid[])
+        """,
+        *_entry_columns(entries),
+        list({e.case_id for e in entries}),
     )
-    return {r["event_id"] for r in rows}
+    new: set[UUID] = set()
+    states: dict[UUID, CaseState] = {}
+    for r in rows:
+        if r["event_id"] is not None:
+            new.add(r["event_id"])
+        elif r["fold_version"] == FOLD_VERSION:
+            states[r["case_id"]] = state_from_json(r["state"])
+    return new, states
 
 
 # ---- the folded cases ------------------------------------------------------------------
@@ -168,56 +208,43 @@ async def stored_state(conn: asyncpg.Connection, case_id: UUID) -> CaseState | N
     return state_from_json(row["state"])
 
 
-async def stored_states(
-    conn: asyncpg.Connection, case_ids: Iterable[UUID]
-) -> dict[UUID, CaseState]:
-    """`stored_state` of several cases at once (one statement); a case without a usable
-    state is left out."""
-    rows = await conn.fetch(
-        """SELECT case_id, fold_version, state FROM casework.case_states
-           WHERE case_id = ANY($1::uuid[])""",
-        list(set(case_ids)),
-    )
-    return {
-        r["case_id"]: state_from_json(r["state"]) for r in rows if r["fold_version"] == FOLD_VERSION
-    }
-
-
-_SAVE_STATE = """INSERT INTO casework.case_states (case_id, fold_version, last_position, state)
-    VALUES ($1, $2, $3, $4)
-    ON CONFLICT (case_id) DO UPDATE SET fold_version = EXCLUDED.fold_version,
-        last_position = EXCLUDED.last_position, state = EXCLUDED.state"""
-
-
-async def save_state(conn: asyncpg.Connection, state: CaseState) -> None:
-    """Store the case as folded now (replacing what was stored)."""
-    await save_states(conn, [state])
-
-
-async def save_states(conn: asyncpg.Connection, states: Iterable[CaseState]) -> None:
-    """Store cases as folded now (replacing what was stored), in one pipelined round."""
-    rows = [(s.case_id, FOLD_VERSION, s.last_position, state_to_json(s)) for s in states]
-    if rows:
-        await conn.executemany(_SAVE_STATE, rows)
-
-
 # ---- the case rows ---------------------------------------------------------------------
 
 _UPDATES = ", ".join(
     f"{c} = EXCLUDED.{c}" for c in COLUMNS if c not in ("case_id", "applicant_name")
 )
-_UPSERT_CASE = f"""
+# The folded states and the case rows in one statement: one round trip. A row is in the
+# table's column order (`COLUMNS`), so it goes over as the table's own row type.
+_SAVE = f"""
+    WITH states AS (
+        INSERT INTO casework.case_states (case_id, fold_version, last_position, state)
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::jsonb[])
+        ON CONFLICT (case_id) DO UPDATE SET fold_version = EXCLUDED.fold_version,
+            last_position = EXCLUDED.last_position, state = EXCLUDED.state
+    )
     INSERT INTO casework.cases ({", ".join(COLUMNS)})
-    VALUES ({", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))})
+    SELECT * FROM unnest($5::casework.cases[])
     ON CONFLICT (case_id) DO UPDATE SET
         {_UPDATES},
         applicant_name = COALESCE(EXCLUDED.applicant_name, casework.cases.applicant_name)
 """
 
 
-async def upsert_cases(conn: asyncpg.Connection, rows: Iterable[CaseRow]) -> None:
-    """Write case rows; an existing row keeps its applicant name unless a new one is given."""
-    await conn.executemany(_UPSERT_CASE, [row.values() for row in rows])
+async def save_states_and_cases(
+    conn: asyncpg.Connection, states: Sequence[CaseState], rows: Sequence[CaseRow]
+) -> None:
+    """Store cases as folded now (replacing what was stored) and write their rows (an
+    existing row keeps its applicant name unless a new one is given). At most one state
+    and one row per case."""
+    if states or rows:
+        await conn.execute(
+            _SAVE,
+            [s.case_id for s in states],
+            [FOLD_VERSION] * len(states),
+            [s.last_position for s in states],
+            [state_to_json(s) for s in states],
+            [row.values() for row in rows],
+        )
 
 
 async def mark_processed(conn: asyncpg.Connection, envelope: EventEnvelope) -> None:
