@@ -203,27 +203,53 @@ async def seal_appends(
     return out
 
 
+_KEYS_QUERY = """SELECT subject_id, wrapped_key FROM eventstore.subjects
+    WHERE subject_id = ANY($1::uuid[])"""
+
+
 async def keys_for(conn: asyncpg.Connection, subjects: Iterable[UUID]) -> dict[UUID, bytes | None]:
     """The data keys of `subjects` (None for an erased one), in one query."""
-    wanted = list(set(subjects))
+    wanted = set(subjects)
     if not wanted:
         return {}
+    return unwrapped_keys(await conn.fetch(_KEYS_QUERY, list(wanted)), wanted)
+
+
+def unwrapped_keys(rows: Iterable[Any], wanted: Iterable[UUID]) -> dict[UUID, bytes | None]:
+    """The data keys of `wanted` (None for an erased one) from `eventstore.subjects` rows
+    (`subject_id`, `wrapped_key`; rows of other subjects are ignored); a subject with no
+    row is an error."""
+    wanted = set(wanted)
     ring = keyring()
-    rows = await conn.fetch(
-        """SELECT subject_id, wrapped_key FROM eventstore.subjects
-           WHERE subject_id = ANY($1::uuid[])""",
-        wanted,
-    )
     found = {
         r["subject_id"]: (
             ring.wrapper.unwrap(r["wrapped_key"], r["subject_id"]) if r["wrapped_key"] else None
         )
         for r in rows
+        if r["subject_id"] in wanted
     }
-    missing = set(wanted) - set(found)
+    missing = wanted - set(found)
     if missing:
         raise LookupError(f"no data key for subject(s) {sorted(map(str, missing))}")
     return found
+
+
+def subjects_of(envelopes: Iterable[EventEnvelope]) -> set[UUID]:
+    """The subjects whose keys open `envelopes`' sealed fields."""
+    return {s for e in envelopes for s in sealed_subjects(e.data)}
+
+
+def opened_with(
+    envelopes: Sequence[EventEnvelope], keys: Mapping[UUID, bytes | None]
+) -> list[EventEnvelope]:
+    """`envelopes` with their personal fields opened with `keys` (from `keys_for` or
+    `unwrapped_keys`, for every subject of `subjects_of(envelopes)`)."""
+    return [
+        e.model_copy(update={"data": open_data(_fields(e.event_type), e.data, keys.__getitem__)})
+        if any(is_sealed(v) for v in e.data.values())
+        else e
+        for e in envelopes
+    ]
 
 
 async def open_envelopes(
@@ -231,16 +257,10 @@ async def open_envelopes(
 ) -> list[EventEnvelope]:
     """`envelopes` with their personal fields opened (one key lookup for all of them;
     keys are never kept beyond the call, so nothing outlives an erasure)."""
-    subjects = {s for e in envelopes for s in sealed_subjects(e.data)}
+    subjects = subjects_of(envelopes)
     if not subjects:
         return list(envelopes)
-    keys = await keys_for(conn, subjects)
-    return [
-        e.model_copy(update={"data": open_data(_fields(e.event_type), e.data, keys.__getitem__)})
-        if any(is_sealed(v) for v in e.data.values())
-        else e
-        for e in envelopes
-    ]
+    return opened_with(envelopes, await keys_for(conn, subjects))
 
 
 async def open_datas(

@@ -18,10 +18,12 @@ from structlog.testing import capture_logs
 
 from shared.consumer import BatchHandler, Consumer, Origin, Record, handles, store_origin
 from shared.contracts.base import EventEnvelope, EventMetadata
-from shared.contracts.events import CaseAssigned
+from shared.contracts.events import CaseAssigned, DtksNotFound
+from shared.contracts.streams import eligibility_stream
 from shared.contracts.vocab import Role
-from shared.eventstore.store import EventStore, on_append
+from shared.eventstore.store import Checkpoint, EventStore, on_append, read_all
 from shared.logging import get_logger
+from shared.personal import PREFIX, is_sealed
 from shared.runtime import migrate_service
 
 pytestmark = pytest.mark.integration
@@ -288,3 +290,44 @@ async def test_a_batch_handler_writes_a_run_at_once_and_a_failing_run_is_taken_e
     await consumer.deliver_batch(_records(clean + mixed))
     rows = await _rows(pool, "SELECT assignee FROM notifications.probe_rows")
     assert len(rows) == 5
+
+
+async def test_a_forged_event_naming_a_subject_without_a_key_does_not_poison_its_batch(
+    database_url: str, pool: asyncpg.Pool
+) -> None:
+    """The store's confirmation brings the batch's data keys in the same query, and only
+    the kept events' subjects must have one: a forged event whose sealed field names a
+    subject nobody has is dead-lettered `not_in_store`, and the real event beside it is
+    applied with its personal fields opened."""
+    await _prepare(database_url, pool)
+    case_id = uuid4()
+    event = DtksNotFound(case_id=case_id, nik="3571000000000001", reason="not_listed")
+    meta = EventMetadata(case_id=case_id, office="lumajang", actor="service:eligibility")
+    async with pool.acquire() as conn, conn.transaction():
+        await EventStore(owner="eligibility").append(
+            conn, eligibility_stream(case_id), 0, [event], meta
+        )
+    async with pool.acquire() as conn:
+        stored, _ = await read_all(conn, Checkpoint(), opened=False)
+    [real] = [e for e in stored if e.case_id == case_id]  # as the relay publishes it
+    assert is_sealed(real.data["nik"])
+    forged = real.model_copy(
+        update={"event_id": uuid4(), "data": {**real.data, "nik": f"{PREFIX}{uuid4()}:"}}
+    )
+    seen: list[str | None] = []
+
+    async def record_nik(
+        conn: asyncpg.Connection, event: DtksNotFound, envelope: EventEnvelope
+    ) -> None:
+        seen.append(event.nik)
+
+    consumer = Consumer(pool, "notifications", handles(DtksNotFound, record_nik))
+    await consumer.deliver_batch(
+        [
+            Record(orjson.dumps(e.model_dump(mode="json")), DtksNotFound.topic, store_origin(e))
+            for e in (forged, real)
+        ]
+    )
+    assert seen == ["3571000000000001"]
+    dead = await _rows(pool, "SELECT * FROM notifications.dead_letters")
+    assert [(d["event_id"], d["reason_code"]) for d in dead] == [(forged.event_id, "not_in_store")]
