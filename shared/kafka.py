@@ -8,7 +8,10 @@ the embedded Tansu broker (which refuses InitProducerId) gets it turned off. Eve
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import ssl
+import time
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -163,3 +166,38 @@ async def topic_partitions(settings: Settings, names: list[str]) -> dict[str, in
         await admin.close()
     found = {d["topic"]: len(d.get("partitions") or []) for d in described if not d["error_code"]}
     return {n: found.get(n, 0) for n in names}
+
+
+def wait_for_records_without_sleeping() -> None:
+    """FastStream 0.7's batch subscriber (`BatchSubscriber.get_msg`) waits up to
+    `batch_timeout_ms` for records, and when none came, sleeps as long again before it
+    looks. A record arriving during that sleep waits for it: up to `batch_timeout_ms` more
+    on every hop of a quiet pipeline. So a short timeout was needed for latency, and an
+    idle consumer woke 25 times a second (2-3% of a core each, six processes).
+
+    Here the look is the same but without the sleep: aiokafka's `getmany` returns as soon
+    as records arrive, so the timeout (`KAFKA_BATCH_WAIT_MS`) can be long (an idle consumer
+    wakes twice a second) and a record is taken the moment it is fetched. A look that came
+    back empty before its time (no partitions assigned yet, say) still pauses briefly, so
+    the loop never spins. Installed once per process by the service runtime; the pinned
+    FastStream's own `get_msg` is checked to be the one this replaces
+    (tests/unit/test_kafka_batch_wait.py)."""
+    from faststream.kafka.subscriber.usecase import BatchSubscriber
+
+    if getattr(BatchSubscriber.get_msg, "_slrt", False):
+        return
+
+    async def get_msg(self: BatchSubscriber, consumer: Any) -> tuple[Any, ...]:
+        started = time.monotonic()
+        messages = await consumer.getmany(
+            timeout_ms=self.batch_timeout_ms, max_records=self.max_records
+        )
+        if not messages:
+            if time.monotonic() - started < self.batch_timeout_ms / 2000:
+                await asyncio.sleep(0.05)  # back early with nothing: never spin
+            return ()
+        return tuple(itertools.chain(*messages.values()))
+
+    get_msg._slrt = True  # type: ignore[attr-defined]
+    get_msg._replaced = BatchSubscriber.get_msg  # type: ignore[attr-defined]
+    BatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]

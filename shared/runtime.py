@@ -50,7 +50,7 @@ from shared.db import connect, create_pool, migrate
 from shared.door import BodyDoor
 from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
-from shared.kafka import make_broker, make_producer
+from shared.kafka import make_broker, make_producer, wait_for_records_without_sleeping
 from shared.logging import configure_logging, get_logger
 from shared.openapi import create_api
 from shared.ops_http import HealthSummary, install_ops_routes
@@ -267,6 +267,7 @@ class ServiceRuntime:
                 subscriber(on_events)
                 return subscriber
 
+            wait_for_records_without_sleeping()
             self._subscriber = subscribe(broker)
             self._subscribe = subscribe  # again on a new broker client (`_replace_consumer`)
 

@@ -97,11 +97,11 @@ class Settings(BaseSettings):
     # does not answer a waiting fetch as soon as records arrive (the embedded one) adds up
     # to this much to every hop; an idle consumer asks again this often (cheap).
     kafka_fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
-    # How long a batch consumer waits for records from the client's buffer before it looks
-    # again. FastStream's batch subscriber sleeps as long again after an empty look, so an
-    # event arriving then waits up to twice this (its default, 200 ms, was most of a quiet
-    # hop's latency); an idle consumer wakes 1000 / (2 x this) times a second (cheap).
-    kafka_batch_wait_ms: int = Field(default=20, ge=1, le=1000)
+    # How long an idle batch consumer waits for records from the client's buffer before it
+    # looks again. It takes records the moment they are fetched (`shared.kafka.
+    # wait_for_records_without_sleeping`: no sleep after an empty look), so this only sets
+    # how often an idle consumer wakes.
+    kafka_batch_wait_ms: int = Field(default=500, ge=1, le=5000)
     # Authentication to the broker (deploy/: Apache Kafka with SASL/SCRAM, one user per
     # process, ACLs from shared/kafka_acls.py). PLAINTEXT only for the embedded broker,
     # which has none; the production guard refuses it.
