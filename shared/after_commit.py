@@ -8,12 +8,14 @@ nothing: the watch is asyncpg's query logger on the connection, which sees the
 transaction's last statement and removes itself. With no transaction open on `conn`, what
 it did is committed already: `callback()` runs at once.
 
-A wake is what this is for (the outbox relay, the delivery worker): a callback registered
-twice in one transaction runs once (callbacks are kept by equality, so a bound method such
-as `worker.wake` counts once). A savepoint rolled back inside a transaction that then
-commits does not take back what was registered under it: the callback runs anyway, a
-spurious wake that finds nothing new, which is harmless for a wake and the reason this is
-not the place for anything that must not run then.
+A wake is what this is for (the outbox relay, the delivery worker). Each registration
+runs once; with a `key`, a transaction runs one callback per key however often it was
+registered under it (the event store wakes a relay once per transaction). Two cases run a
+callback for nothing, which is harmless for a wake and the reason this is not the place
+for anything that must not run then: a savepoint rolled back inside a transaction that
+then commits does not take back what was registered under it; and a `COMMIT` sent for a
+transaction that had already failed (PostgreSQL answers it with a rollback, no error) is
+taken as a commit. Either way the woken finds nothing new.
 
 Callbacks run from the event loop just after the `COMMIT` returns (asyncpg calls its
 query loggers with `call_soon`), in the order they were registered; one that raises is
@@ -23,7 +25,7 @@ logged and does not stop the others.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import asyncpg
@@ -48,7 +50,8 @@ class _CommitWatch:
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self.callbacks: dict[Callback, None] = {}  # ordered, each once
+        self.callbacks: list[Callback] = []
+        self.keys: set[Hashable] = set()
 
     def __call__(self, record: Any) -> None:
         query = record.query
@@ -67,7 +70,7 @@ class _CommitWatch:
 _watches: weakref.WeakKeyDictionary[asyncpg.Connection, _CommitWatch] = weakref.WeakKeyDictionary()
 
 
-def _run(callbacks: dict[Callback, None]) -> None:
+def _run(callbacks: Iterable[Callback]) -> None:
     for callback in callbacks:
         try:
             callback()
@@ -75,17 +78,24 @@ def _run(callbacks: dict[Callback, None]) -> None:
             log.warning("after_commit_callback_failed", error=repr(exc))
 
 
-def after_commit(conn: asyncpg.Connection, callback: Callback) -> None:
+def after_commit(
+    conn: asyncpg.Connection, callback: Callback, *, key: Hashable | None = None
+) -> None:
     """Run `callback()` once the transaction open on `conn` commits; never if it rolls
-    back. No transaction open: at once."""
+    back. No transaction open: at once. With a `key` already registered in this
+    transaction: nothing more."""
     # A pooled connection is a proxy that dies at release; the query logger lives on
     # the connection itself.
     raw = conn._con if isinstance(conn, asyncpg.pool.PoolConnectionProxy) else conn
     if not raw.is_in_transaction():
-        _run({callback: None})
+        _run((callback,))
         return
     watch = _watches.get(raw)
     if watch is None:
         watch = _watches[raw] = _CommitWatch(raw)
         raw.add_query_logger(watch)
-    watch.callbacks[callback] = None
+    if key is not None:
+        if key in watch.keys:
+            return
+        watch.keys.add(key)
+    watch.callbacks.append(callback)

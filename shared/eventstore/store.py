@@ -6,6 +6,7 @@ service's decision and the fact that it must be published commit together or not
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,21 +42,9 @@ def on_append(owner: str, callback: Callable[[], None]) -> Callable[[], None]:
     return lambda: _on_append.get(owner, []).remove(callback)
 
 
-def _wake_owner(owner: str) -> Callable[[], None]:
-    """The one callback that wakes `owner`'s relays (one per owner, so a transaction that
-    appended for it many times wakes them once)."""
-    waker = _wakers.get(owner)
-    if waker is None:
-
-        def waker() -> None:
-            for wake in _on_append.get(owner, ()):
-                wake()
-
-        _wakers[owner] = waker
-    return waker
-
-
-_wakers: dict[str, Callable[[], None]] = {}
+def _wake_owner(owner: str) -> None:
+    for wake in _on_append.get(owner, ()):
+        wake()
 
 
 def _wake_after_commit(conn: asyncpg.Connection, owner: str) -> None:
@@ -64,7 +53,8 @@ def _wake_after_commit(conn: asyncpg.Connection, owner: str) -> None:
     batch, a group commit, a plain `conn.transaction()`) need do nothing."""
     if not _on_append.get(owner):
         return  # nobody in this process to wake (a test, a rebuild)
-    after_commit(conn, _wake_owner(owner))
+    # Once per transaction, however many appends it made for the owner.
+    after_commit(conn, functools.partial(_wake_owner, owner), key=("eventstore", owner))
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ async def test_runs_after_the_commit_when_others_see_the_rows(marks: asyncpg.Poo
         tx = conn.transaction()
         await tx.start()
         await conn.execute("INSERT INTO marks VALUES (1)")
-        after_commit(conn, seen)
-        after_commit(conn, seen)  # twice in one transaction: once
+        after_commit(conn, seen, key="seen")
+        after_commit(conn, seen, key="seen")  # twice under one key in one transaction: once
         await conn.execute("INSERT INTO marks VALUES (2)")
         await _settle()
         assert seen.calls == 0  # written, not committed: nobody would find it
@@ -156,3 +156,15 @@ async def test_one_failing_callback_does_not_stop_the_others(marks: asyncpg.Pool
             after_commit(conn, seen)
         await _settle()
         assert seen.calls == 1
+
+
+async def test_each_registration_runs_once(marks: asyncpg.Pool) -> None:
+    seen = Seen(marks)
+    async with marks.acquire() as conn:
+        async with conn.transaction():
+            after_commit(conn, seen)
+            after_commit(conn, seen)
+            after_commit(conn, seen, key="seen")
+            after_commit(conn, seen, key="seen")
+        await _settle()
+        assert seen.calls == 3
