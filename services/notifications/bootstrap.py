@@ -47,10 +47,12 @@ class NotificationsRuntime(ServiceRuntime):
         senders: SenderRegistry,
         own: NotificationsSettings,
         due_dates: DueDates | None = None,
+        casework: HttpCaseworkStatus | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.senders = senders
+        self.casework = casework  # its HTTP client is closed at stop
         self.worker = DeliveryWorker(
             self.transaction,
             senders,
@@ -86,6 +88,8 @@ class NotificationsRuntime(ServiceRuntime):
     async def stop(self) -> None:
         await super().stop()
         await self.senders.close()
+        if self.casework is not None:
+            await self.casework.close()
 
 
 def create_app(
@@ -119,6 +123,9 @@ def create_app(
             if sender is not None
             else ChannelSenders(own, catalogue, settings=settings)
         )
+    # One reader of casework's status (one HTTP client) for the worker's due dates and
+    # the consumer's status answers.
+    casework = HttpCaseworkStatus(settings.slrt_casework_url)
     runtime = NotificationsRuntime(
         SERVICE,
         migrations=MIGRATIONS,
@@ -126,13 +133,15 @@ def create_app(
         catalogue=catalogue,
         senders=senders,
         own=own,
-        due_dates=due_dates
-        or CaseworkDueDates(
-            HttpCaseworkStatus(settings.slrt_casework_url), OfficeDirectory(catalogue)
-        ),
+        due_dates=due_dates or CaseworkDueDates(casework, OfficeDirectory(catalogue)),
+        casework=casework,
     )
     runtime.handlers, runtime.batch_handler = build_consumers(
-        OfficeDirectory(catalogue), links, runtime.worker.wake, staff_emails=own.slrt_staff_emails
+        OfficeDirectory(catalogue),
+        links,
+        runtime.worker.wake,
+        casework=casework,
+        staff_emails=own.slrt_staff_emails,
     )
     app = create_service_app(
         runtime,

@@ -6,8 +6,8 @@ service's decision and the fact that it must be published commit together or not
 
 from __future__ import annotations
 
+import functools
 import itertools
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from shared.after_commit import after_commit
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.eventstore.subjects import ToSeal, open_envelopes, seal_appends
 
@@ -41,46 +42,19 @@ def on_append(owner: str, callback: Callable[[], None]) -> Callable[[], None]:
     return lambda: _on_append.get(owner, []).remove(callback)
 
 
-class _CommitWatch:
-    """Watches one connection's queries (asyncpg's query logger, called just after each
-    query returns) until its transaction ends: on `COMMIT` it wakes the owners that
-    appended in it, on `ROLLBACK` it forgets them; either way it removes itself. Whoever
-    owns the transaction (a unit of work, a consumer's batch, a group commit, a plain
-    `conn.transaction()`) need do nothing."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-        self.owners: set[str] = set()
-
-    def __call__(self, record: Any) -> None:
-        query = record.query
-        if len(query) > 12:  # every other statement of the transaction: cheap to pass
-            return
-        verb = query.strip().rstrip(";").upper()
-        if verb not in ("COMMIT", "END", "ROLLBACK", "ABORT"):
-            return
-        self.conn.remove_query_logger(self)
-        _watches.pop(self.conn, None)
-        if verb in ("COMMIT", "END") and record.exception is None:
-            for owner in self.owners:
-                for wake in _on_append.get(owner, ()):
-                    wake()
-
-
-_watches: weakref.WeakKeyDictionary[asyncpg.Connection, _CommitWatch] = weakref.WeakKeyDictionary()
+def _wake_owner(owner: str) -> None:
+    for wake in _on_append.get(owner, ()):
+        wake()
 
 
 def _wake_after_commit(conn: asyncpg.Connection, owner: str) -> None:
+    """Wake `owner`'s relays once the transaction on `conn` commits, not if it rolls back
+    (`shared.after_commit`): whoever owns the transaction (a unit of work, a consumer's
+    batch, a group commit, a plain `conn.transaction()`) need do nothing."""
     if not _on_append.get(owner):
         return  # nobody in this process to wake (a test, a rebuild)
-    # A pooled connection is a proxy that dies at release; the query logger lives on
-    # the connection itself.
-    raw = conn._con if isinstance(conn, asyncpg.pool.PoolConnectionProxy) else conn
-    watch = _watches.get(raw)
-    if watch is None:
-        watch = _watches[raw] = _CommitWatch(raw)
-        raw.add_query_logger(watch)
-    watch.owners.add(owner)
+    # Once per transaction, however many appends it made for the owner.
+    after_commit(conn, functools.partial(_wake_owner, owner), key=("eventstore", owner))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -211,6 +211,20 @@ class FakeNotificationsUnitOfWork(InMemoryUnitOfWork, NotificationsUnitOfWork):
         self.messages: InMemoryMessageStore = InMemoryMessageStore()
         self.statuses: InMemoryProviderStatuses = InMemoryProviderStatuses()
         self.notifications = NotificationRepository(self.events, no_lock)
+        self.after_commits: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.after_commits.append(callback)
+
+    async def commit(self) -> None:
+        await super().commit()
+        callbacks, self.after_commits = self.after_commits, []
+        for callback in callbacks:
+            callback()
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        self.after_commits = []
 
 
 class RefusingSender(RecordingSender):

@@ -10,6 +10,7 @@ fake of the same port (`tests/unit/fakes_notifications.py`).
 
 from __future__ import annotations
 
+import abc
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from uuid import UUID
@@ -38,6 +39,7 @@ from services.notifications.adapters.staff_mail import (
     PostgresStaffMailQueue,
     StaffMailQueue,
 )
+from shared.after_commit import after_commit
 from shared.eventstore.store import EventStore
 from shared.unit_of_work import PostgresUnitOfWork, UnitOfWork
 
@@ -49,6 +51,11 @@ class NotificationsUnitOfWork(UnitOfWork):
     notifications: NotificationRepository
     staff_mail: StaffMailQueue
 
+    @abc.abstractmethod
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback()` once this unit of work's transaction has committed (what it
+        kept is then visible to the delivery worker); never if it rolls back."""
+
 
 class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWork):
     def _on_connection(self) -> None:
@@ -58,6 +65,9 @@ class PostgresNotificationsUnitOfWork(PostgresUnitOfWork, NotificationsUnitOfWor
         self.statuses = PostgresProviderStatuses(self.conn)
         self.notifications = NotificationRepository(self.events, AdvisoryCaseLock(self.conn))
         self.staff_mail = PostgresStaffMailQueue(self.conn)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        after_commit(self.conn, callback)
 
 
 class RunNotificationsUnitOfWork(PostgresNotificationsUnitOfWork):

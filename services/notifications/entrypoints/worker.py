@@ -1,10 +1,10 @@
 """The delivery worker: a task in the notifications process that sends what the consumer
 recorded (`service_layer/deliver_notification.py`), outside any consumer transaction.
 
-It is woken in-process when the consumer queues a message (the wake comes before the
-consumer's commit, so a woken worker looks again a few times over the next ~60 ms), and
-polls (`SLRT_DELIVERY_POLL_SECONDS`) for retries that fall due and for messages queued
-by another process. `SLRT_DELIVERY_CONCURRENCY` slots send side by side; each claims one
+It is woken in-process once a consumer's transaction that queued a message has committed
+(`NotificationsUnitOfWork.after_commit`: woken, it finds the message), and polls
+(`SLRT_DELIVERY_POLL_SECONDS`) for retries that fall due and for messages queued by
+another process. `SLRT_DELIVERY_CONCURRENCY` slots send side by side; each claims one
 message at a time with `FOR UPDATE SKIP LOCKED`, so any number of processes can run it.
 """
 
@@ -22,8 +22,6 @@ from services.notifications.service_layer.deliver_staff_email import deliver_nex
 from shared.logging import fresh_log_context, get_logger
 
 log = get_logger(__name__)
-
-_AFTER_WAKE = (0.0, 0.002, 0.005, 0.01, 0.02, 0.03)
 
 
 class DeliveryWorker:
@@ -59,36 +57,28 @@ class DeliveryWorker:
         # then staff notices owed by e-mail (`deliver_staff_email.py`)
         return await deliver_next_staff_email(self.transaction, self.senders, self.policy)
 
-    async def drain(self, woken: bool = False) -> int:
+    async def drain(self) -> int:
         """Deliver until nothing is due; how many were handled."""
         done = 0
-        for pause in _AFTER_WAKE if woken else (0.0,):
-            if pause:
-                await asyncio.sleep(pause)
-            while await self.deliver_one():
-                done += 1
-            if done:
-                break
+        while await self.deliver_one():
+            done += 1
         self.delivered += done
         return done
 
     async def _slot(self, wake: asyncio.Event) -> None:
-        woken = True
         backoff = 0.2
         while True:
-            wake.clear()
+            wake.clear()  # a wake from now on is for what this drain may not see
             try:
-                await self.drain(woken)
+                await self.drain()
                 backoff = 0.2
             except Exception as exc:  # the database went away, say: try again shortly
                 log.warning("delivery_worker_error", error=repr(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self.poll_seconds)
-                woken = True
 
     async def run(self) -> None:
         """Run the slots until cancelled."""

@@ -11,8 +11,9 @@
 The answer is kept in `notifications.messages` like every message: on the asked case
 when there is one (its staff see that someone asked, the address masked), else under
 the asking message's id. Nothing is sent here: the answer is kept as pending and the
-delivery worker sends it, as it does every message (`NotificationDelivered` /
-`NotificationFailed`). A redelivered request finds its answer kept and does nothing.
+delivery worker, woken once the consumer's transaction commits, sends it, as it does
+every message (`NotificationDelivered` / `NotificationFailed`). A redelivered request
+finds its answer kept and does nothing.
 """
 
 from __future__ import annotations
@@ -85,5 +86,5 @@ async def answer_status_request(
     kind = task_kind(event.channel)
     if not await uow.messages.keep(message, status="task" if kind else "pending", task_kind=kind):
         return  # answered before (a redelivery)
-    wake()
+    uow.after_commit(wake)  # the worker finds the answer once the consumer commits
     log.info("status_request_answered", template=template, channel=event.channel.value)

@@ -16,7 +16,8 @@ processed in the same transaction):
    `recorded` when there is nobody to contact (anonymous, no address), as a staff `task`
    when the channel has no machine to send to (telephone, walk-in: call back; post:
    print), else `pending`, due now;
-3. the worker is woken (it looks again shortly: the wake comes before the commit).
+3. the worker is woken once the consumer's transaction has committed (`uow.after_commit`):
+   woken, it finds the message.
 
 Idempotent per cause event, recipient and channel: the notification id is derived from
 the cause event and the template, and a case has one contact.
@@ -261,4 +262,4 @@ async def notify_citizen(
         log.info("notification_task_opened", template=template, task_kind=kind)
     else:
         log.info("notification_queued", template=template, channel=contact.channel.value)
-        wake()
+        uow.after_commit(wake)
