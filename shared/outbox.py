@@ -64,14 +64,8 @@ class OutboxRelay:
             # One relay of this service drains at a time, whichever process it is in (intake
             # on several workers, replicas): two relays sending at once could put a case's
             # later event on Kafka before its earlier one. The other waits, then looks.
-            # Its commit does not wait for the WAL to reach the disk (synchronous_commit off,
-            # this transaction only): the lock is held until the commit, and the other relay
-            # waited out that flush too. A "sent" mark lost in a crash only publishes the
-            # event again, which every consumer already takes as a redelivery.
             await conn.execute(
-                "SELECT set_config('synchronous_commit', 'off', true),"
-                " pg_advisory_xact_lock(hashtext('slrt.outbox.' || $1))",
-                self.owner,
+                "SELECT pg_advisory_xact_lock(hashtext('slrt.outbox.' || $1))", self.owner
             )
             rows = await conn.fetch(
                 """
