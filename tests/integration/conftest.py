@@ -1,12 +1,19 @@
-"""Fixtures the notification sender tests share: the local stand-ins for the channels'
-providers (one per module, cleared per test by `fresh`) and a real SMTP server per test."""
+"""Fixtures the notification tests share: the local stand-ins for the channels' providers
+(one per module, cleared per test by `fresh`), a real SMTP server per test, and a database
+with notifications' tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import asyncpg
 import pytest
 
+from services.notifications.bootstrap import MIGRATIONS
+from shared.db import migrate
+from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
+from shared.runtime import migrate_service
+from shared.settings import Settings
 from tests.providers import FakeProviders, SmtpSink, fake_providers, smtp_sink
 
 
@@ -26,3 +33,13 @@ def fresh(providers: FakeProviders) -> FakeProviders:
 def sink() -> Iterator[SmtpSink]:
     with smtp_sink() as s:
         yield s
+
+
+@pytest.fixture
+async def notifications_ready(pool: asyncpg.Pool, settings: Settings) -> Settings:
+    """The test's database with the event store's and notifications' tables."""
+    assert settings.database_url
+    async with pool.acquire() as conn:
+        await migrate(conn, "eventstore", STORE_MIGRATIONS)
+    await migrate_service(settings.database_url, "notifications", MIGRATIONS)
+    return settings

@@ -19,7 +19,6 @@ import pytest
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import SignedLetterLinks
 from services.notifications.adapters.public_portal import PublicPortal
-from services.notifications.bootstrap import MIGRATIONS
 from services.notifications.domain import templates
 from services.notifications.domain.notifications import notification_id
 from services.notifications.entrypoints.consumers import build_consumers
@@ -37,10 +36,7 @@ from shared.contracts.events import (
     DtksNotFound,
 )
 from shared.contracts.vocab import Channel, Role
-from shared.db import migrate
-from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import EventStore, read_all, stream_version
-from shared.runtime import migrate_service
 from shared.settings import Settings
 from shared.unit_of_work import PostgresEventLog
 from tests.integration.test_eligibility_batch import LogLines
@@ -158,15 +154,6 @@ class _Wakes:
         self.count += 1
 
 
-@pytest.fixture
-async def ready(pool: asyncpg.Pool, settings: Settings) -> Settings:
-    assert settings.database_url
-    async with pool.acquire() as conn:
-        await migrate(conn, "eventstore", STORE_MIGRATIONS)
-    await migrate_service(settings.database_url, "notifications", MIGRATIONS)
-    return settings
-
-
 def _consumers(settings: Settings, wake: _Wakes) -> tuple[dict[str, Handler], BatchHandler]:
     catalogue = load_catalogue(settings.slrt_catalogue_dir)
     portal = PublicPortal(
@@ -255,7 +242,7 @@ def _counted(consumer: Consumer) -> list[list[str]]:
 
 
 async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
-    pool: asyncpg.Pool, ready: Settings, monkeypatch: pytest.MonkeyPatch
+    pool: asyncpg.Pool, notifications_ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     envelopes = await _events(pool)
     store_reads: list[UUID] = []
@@ -267,7 +254,7 @@ async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
 
     monkeypatch.setattr(PostgresEventLog, "read_case", counted_read)
     wakes = _Wakes()
-    handlers, batch = _consumers(ready, wakes)
+    handlers, batch = _consumers(notifications_ready, wakes)
     one_by_one = Consumer(pool, "notifications", handlers)
     for e in envelopes:
         await one_by_one.deliver_batch(_records([e]))
@@ -301,7 +288,7 @@ async def test_a_run_gives_the_messages_and_notices_event_by_event_gives(
 
 
 async def test_a_failing_event_in_a_run_is_dead_lettered_alone(
-    pool: asyncpg.Pool, ready: Settings, monkeypatch: pytest.MonkeyPatch
+    pool: asyncpg.Pool, notifications_ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     envelopes = await _events(pool)
     poisoned = next(e for e in envelopes if e.event_type == "DomicileRefused")
@@ -313,7 +300,7 @@ async def test_a_failing_event_in_a_run_is_dead_lettered_alone(
         return real_render(template, facts, messages)
 
     monkeypatch.setattr(notify_citizen, "render", render)
-    handlers, batch = _consumers(ready, _Wakes())
+    handlers, batch = _consumers(notifications_ready, _Wakes())
     consumer = Consumer(
         pool, "notifications", handlers, batch_handler=batch, attempts=2, backoff=0.01
     )
@@ -333,7 +320,7 @@ async def test_a_failing_event_in_a_run_is_dead_lettered_alone(
 
 
 async def test_a_message_kept_meanwhile_sends_the_run_event_by_event(
-    pool: asyncpg.Pool, ready: Settings
+    pool: asyncpg.Pool, notifications_ready: Settings
 ) -> None:
     """The run holds its messages as new; one kept by another transaction first (live
     delivery and the store's catch-up at once) fails the run's write, and the consumer
@@ -352,7 +339,7 @@ async def test_a_message_kept_meanwhile_sends_the_run_event_by_event(
             first.event_id,
         )
     wakes = _Wakes()
-    handlers, batch = _consumers(ready, wakes)
+    handlers, batch = _consumers(notifications_ready, wakes)
     consumer = Consumer(pool, "notifications", handlers, batch_handler=batch)
     await consumer.deliver_batch(_records(envelopes))
     async with pool.acquire() as conn:
@@ -367,12 +354,12 @@ async def test_a_message_kept_meanwhile_sends_the_run_event_by_event(
 
 
 async def test_each_events_log_lines_name_its_case_and_flow(
-    pool: asyncpg.Pool, ready: Settings, monkeypatch: pytest.MonkeyPatch
+    pool: asyncpg.Pool, notifications_ready: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     envelopes = await _events(pool)
     logged = LogLines()
     monkeypatch.setattr(notify_citizen, "log", logged)
-    handlers, batch = _consumers(ready, _Wakes())
+    handlers, batch = _consumers(notifications_ready, _Wakes())
     consumer = Consumer(pool, "notifications", handlers, batch_handler=batch)
     runs = _counted(consumer)
     await consumer.deliver_batch(_records(envelopes))

@@ -18,7 +18,7 @@ import pytest
 
 from services.notifications.adapters.directory import OfficeDirectory
 from services.notifications.adapters.letter_links import SignedLetterLinks
-from services.notifications.bootstrap import MIGRATIONS, create_app
+from services.notifications.bootstrap import create_app
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints.consumers import build_consumers
 from shared.catalogue import load_catalogue
@@ -27,10 +27,7 @@ from shared.contracts.base import Event, EventEnvelope, EventMetadata
 from shared.contracts.events import Applicant, ComplaintRegistered
 from shared.contracts.intake_events import StatusRequested
 from shared.contracts.vocab import Channel
-from shared.db import migrate
-from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import EventStore, read_all, stream_version
-from shared.runtime import migrate_service
 from shared.settings import Settings
 from tests.providers import KnownDueDates, SmtpSink
 from tests.servicekit import eventually, running
@@ -125,18 +122,9 @@ class Gate:
             await task
 
 
-@pytest.fixture
-async def ready(pool: asyncpg.Pool, settings: Settings) -> Settings:
-    assert settings.database_url
-    async with pool.acquire() as conn:
-        await migrate(conn, "eventstore", STORE_MIGRATIONS)
-    await migrate_service(settings.database_url, "notifications", MIGRATIONS)
-    return settings
-
-
 @pytest.mark.parametrize("asked", [False, True], ids=["told", "status_answer"])
 async def test_the_worker_is_woken_only_after_the_consumers_commit(
-    pool: asyncpg.Pool, ready: Settings, asked: bool
+    pool: asyncpg.Pool, notifications_ready: Settings, asked: bool
 ) -> None:
     wakes: list[bool] = []  # per wake: had the transaction been let go by then
     looks: list[asyncio.Task[int]] = []
@@ -150,7 +138,10 @@ async def test_the_worker_is_woken_only_after_the_consumers_commit(
         base_url="https://slrt.example.org", secret="s" * 32, ttl=timedelta(days=7)
     )
     handlers, _ = build_consumers(
-        OfficeDirectory(load_catalogue(ready.slrt_catalogue_dir)), links, wake, staff_emails={}
+        OfficeDirectory(load_catalogue(notifications_ready.slrt_catalogue_dir)),
+        links,
+        wake,
+        staff_emails={},
     )
     if asked:
         event: Event = _status_asked()
