@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
+from shared import kafka
 from shared.kafka import wait_for_records_without_sleeping
 
 
@@ -56,31 +58,30 @@ async def test_records_fetched_are_returned_in_partition_order() -> None:
     assert records == (1, 2, 3)
 
 
-async def test_an_empty_look_takes_its_timeout_and_does_not_sleep_after_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the look itself takes (not the buffer's wait, nor any other task's)."""
     slept: list[float] = []
-    real_sleep = asyncio.sleep
 
     async def recording_sleep(seconds: float) -> None:
         slept.append(seconds)
-        await real_sleep(seconds)
 
-    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    monkeypatch.setattr(kafka, "asyncio", SimpleNamespace(sleep=recording_sleep))
+    return slept
+
+
+async def test_an_empty_look_takes_its_timeout_and_does_not_sleep_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept = _recorded_sleeps(monkeypatch)
     buffer = _Buffer([])
     assert await _look(buffer) == ()
     assert buffer.timeouts == [40]
-    assert slept == [0.04]  # the buffer's own wait for records; nothing after it
+    assert slept == []
 
 
 async def test_an_empty_look_back_before_its_time_pauses_so_the_loop_never_spins(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slept: list[float] = []
-
-    async def recording_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    slept = _recorded_sleeps(monkeypatch)
     assert await _look(_Buffer([], early=True)) == ()
     assert slept == [0.05]
