@@ -11,7 +11,10 @@ real SMTP server (aiosmtpd) that keeps every message byte for byte.
 * SP4N-LAPOR!         `POST /lapor/v1/reports/{tracking_id}/follow-ups` (201 `{"id"}`; a
   repeated `Idempotency-Key` answers 200 with the follow-up it has: one follow-up);
 * documents           `GET /docs/v1/internal/letters/{letter_id}.pdf` (the services' shared
-  internal key required, as documents' internal route does).
+  internal key required, as documents' internal route does);
+* casework            `GET /casework/v1/internal/cases/{case_id}/public-status` (the same
+  key; every case registered, due `CASE_DUE_AT`): for a test that runs notifications
+  without casework, whose delivery worker asks it the first message's due date.
 
 A test scripts the next answers per provider (`script`): a status with a body and
 headers (429 with `Retry-After`, 5xx, a 400 refusal), or a delay longer than the client's
@@ -28,7 +31,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -41,6 +44,9 @@ from fastapi.responses import JSONResponse, Response
 from shared.infra import free_port
 from shared.internal_api import HEADER as INTERNAL_HEADER
 from shared.settings import get_settings
+
+# The due time the casework stand-in gives every case (a Monday, 16:00 WITA).
+CASE_DUE_AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,14 @@ class FakeProviders:
                 pdf,
                 media_type="application/pdf",
                 headers={"Content-Disposition": 'inline; filename="400.9-001-2026.pdf"'},
+            )
+
+        @app.get("/casework/v1/internal/cases/{case_id}/public-status")
+        async def case_status(case_id: str, request: Request) -> Response:
+            if request.headers.get(INTERNAL_HEADER) != get_settings().slrt_internal_api_key:
+                return JSONResponse({"error": {"code": "internal_key_invalid"}}, status_code=401)
+            return JSONResponse(
+                {"stage": "registered", "due_at": CASE_DUE_AT.isoformat(), "paused": False}
             )
 
         return app
