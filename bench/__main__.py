@@ -2,7 +2,8 @@
 
 Starts the whole system (embedded PostgreSQL and broker unless addresses are set), then:
   1. raw PostgreSQL single-row commit rate at the bench's concurrency (and serially),
-  2. raw broker produce/consume rate,
+  2. raw broker produce/consume rate; for the embedded broker, its CPU per message fresh
+     and after it holds --broker-growth-batches more batches (bench/broker_growth.py),
   3. N complaints through intake's HTTP API at the same concurrency (HTTP request to
      durable ComplaintRegistered: the 201 comes after the commit): first with the other
      four services paused (intake on its own, as on a host of its own), then --repeats
@@ -11,7 +12,9 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      visible in casework's case view; and, for scale, GET /health on the same intake process (its
      HTTP stack's ceiling on this machine); the CPU each part spends per registration
      (intake alone) and per case (whole system), and the pace that CPU allows
-     (`bench/cpu.py`),
+     (`bench/cpu.py`); then open-loop arrivals for --open-loop-seconds at half the
+     end-to-end maximum (issue 15's latency row) and at a quarter of it, each with the
+     cores the system kept busy meanwhile (bench/pipeline.py),
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
      same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py),
   5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
@@ -52,6 +55,7 @@ from uuid import UUID
 import asyncpg
 
 from bench.analytics import analytics_bench
+from bench.broker_growth import broker_growth
 from bench.cpu import CpuMeter
 from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
@@ -256,6 +260,24 @@ def print_targets(rows: list[dict[str, Any]]) -> None:
             f"  {name:<44} ratio {r['ratio']:.3f} >= 0.8 x {bound_name} {b['ratio']:.3f}"
             f" = {limit:.3f}: {'met' if met else 'NOT met'}"
         )
+    # Arrivals at half the closed-loop maximum keep this machine's cores all but fully busy
+    # (small batches cost more CPU per case): the latency target, where they are not.
+    r, busy = (
+        by_name.get("open_loop_quarter_load_p99"),
+        by_name.get("open_loop_quarter_load_cores_busy"),
+    )
+    half = by_name.get("open_loop_half_load_cores_busy")
+    if r is None or busy is None:
+        print(f"  {'open_loop_quarter_load_p99':<44} not measured")
+    else:
+        shares = f"cores busy {busy['ratio']:.0%}" + (
+            f" (half load: {half['ratio']:.0%})" if half is not None else ""
+        )
+        met = r["value"] <= 250.0
+        print(
+            f"  {'open_loop_quarter_load_p99':<44} value {r['value']:.1f} <= 250, {shares}:"
+            f" {'met' if met else 'NOT met'}"
+        )
 
 
 def cpu_accounting(
@@ -336,6 +358,97 @@ async def wait_quiet(dsn: str, timeout: float = 600) -> float:
         await conn.close()
 
 
+async def broker_growth_rows(bootstrap: str, meter: CpuMeter, held: int) -> list[dict[str, Any]]:
+    """The embedded broker's CPU per message, fresh and holding `held` more batches
+    (bench/broker_growth.py); nothing for a broker the bench did not start."""
+    if not held or not meter.snapshot().get("broker"):
+        return []
+
+    def broker_cpu() -> float:
+        return sum(meter.snapshot().get("broker", {}).values())
+
+    g = await broker_growth(bootstrap, broker_cpu, held=held)
+    print(
+        f"broker CPU per message at {g['rate']:.0f} msg/s, 4 groups following: "
+        f"{g['fresh_ms']:.2f} ms fresh, {g['grown_ms']:.2f} ms holding {held} more batches",
+        flush=True,
+    )
+    return [
+        row("raw_broker_cpu_per_message_fresh", g["fresh_ms"], "cpu-ms", None),
+        row(
+            f"raw_broker_cpu_per_message_{held}_batches_held",
+            g["grown_ms"],
+            "cpu-ms",
+            g["fresh_ms"],
+        ),
+    ]
+
+
+async def open_loop_rows(
+    label: str,
+    share: int,
+    maximum: float,
+    args: argparse.Namespace,
+    intake: str,
+    stack_dsn: str,
+    meter: CpuMeter,
+    *,
+    first: int,
+) -> list[dict[str, Any]]:
+    """One open-loop run at 1/`share` of the closed-loop `maximum` (bench/pipeline.py),
+    with the CPU the whole system used meanwhile (cores busy, against the machine's
+    cores), as the bench's rows."""
+    rate = maximum / share
+    await wait_quiet(stack_dsn)
+    print(
+        f"open loop ({label} load): {rate:.1f} requests/s for {args.open_loop_seconds:.0f} s",
+        flush=True,
+    )
+    cpu_before = meter.snapshot()
+    started = time.perf_counter()
+    loop = await open_loop(
+        intake,
+        stack_dsn,
+        rate=rate,
+        seconds=args.open_loop_seconds,
+        body=complaint,
+        headers=desk_headers(),
+        first=first,
+    )
+    spent = CpuMeter.spent(cpu_before, meter.snapshot())
+    busy = sum(v for g, v in spent.items() if g != "bench") / (time.perf_counter() - started)
+    if loop["error_count"]:
+        print(f"!! {loop['error_count']} open-loop requests failed, e.g. {loop['errors']}")
+    for stage, t in loop["stages"].items():
+        print(
+            f"   {stage:>20}: p50 {t['p50_ms']:7.1f}  p99 {t['p99_ms']:7.1f}"
+            f"  max {t['max_ms']:7.1f} ms",
+            flush=True,
+        )
+    print(f"   cores busy: {busy:.2f} of {os.cpu_count()}", flush=True)
+    print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
+    name = f"open_loop_{label}_load"
+    rows = [
+        row(f"{name}_rate", loop["rate"], "req/s", maximum),
+        row(f"{name}_p50", loop["p50_ms"], "ms", None),
+        row(f"{name}_p99", loop["p99_ms"], "ms", None),
+        # The CPU the system used (every service, PostgreSQL, the broker; not the bench's
+        # own client) while it ran, in cores, against the machine's cores.
+        row(f"{name}_cores_busy", busy, "cores", float(os.cpu_count() or 1)),
+    ]
+    if label == "half":  # the rows earlier stops reported, under their names
+        rows += [
+            row("open_loop_cases_visible", loop["visible"], "count", loop["offered"]),
+            *(
+                row(f"open_loop_stage_{stage}_p99", t["p99_ms"], "ms", None)
+                for stage, t in loop["stages"].items()
+            ),
+        ]
+    else:
+        rows.append(row(f"{name}_cases_visible", loop["visible"], "count", loop["offered"]))
+    return rows
+
+
 async def run(
     args: argparse.Namespace,
     stack_dsn: str,
@@ -351,6 +464,7 @@ async def run(
     raw_serial = await pg_commit_rate(stack_dsn, 1, args.raw_seconds / 2)
     kafka = await kafka_rates(bootstrap, args.kafka_messages, idempotence=idem)
     meter = CpuMeter({name: p.pid for name, p in processes.items()}, stack_dsn)
+    growth = await broker_growth_rows(bootstrap, meter, args.broker_growth_batches)
     cpu_before = meter.snapshot()
     started = time.perf_counter()
     ceiling = await http_ceiling(intake, args.concurrency, args.raw_seconds / 2)
@@ -424,37 +538,21 @@ async def run(
     c = args.concurrency
     steady: list[dict[str, Any]] = []
     if args.open_loop_seconds > 0:
-        await wait_quiet(stack_dsn)
-        rate = system["e2e_per_s"] / 2
-        print(f"open loop: {rate:.1f} requests/s for {args.open_loop_seconds:.0f} s", flush=True)
-        loop = await open_loop(
-            intake,
-            stack_dsn,
-            rate=rate,
-            seconds=args.open_loop_seconds,
-            body=complaint,
-            headers=desk_headers(),
-            first=20 * n + 200_000,
-        )
-        if loop["error_count"]:
-            print(f"!! {loop['error_count']} open-loop requests failed, e.g. {loop['errors']}")
-        for stage, t in loop["stages"].items():
-            print(
-                f"   {stage:>20}: p50 {t['p50_ms']:7.1f}  p99 {t['p99_ms']:7.1f}"
-                f"  max {t['max_ms']:7.1f} ms",
-                flush=True,
+        # Issue 15's row: arrivals at half the closed-loop maximum. That maximum is reached
+        # with large batches; arrivals one by one come in small ones, which cost more CPU
+        # per case, so the machine's busy share is reported beside each loop. A second loop
+        # at a quarter of the maximum shows the latency where the machine is not saturated.
+        for label, share in (("half", 2), ("quarter", 4)):
+            steady += await open_loop_rows(
+                label,
+                share,
+                system["e2e_per_s"],
+                args,
+                intake,
+                stack_dsn,
+                meter,
+                first=(20 + share) * n + 200_000,
             )
-        print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
-        steady = [
-            row("open_loop_half_load_rate", loop["rate"], "req/s", system["e2e_per_s"]),
-            row("open_loop_half_load_p50", loop["p50_ms"], "ms", None),
-            row("open_loop_half_load_p99", loop["p99_ms"], "ms", None),
-            row("open_loop_cases_visible", loop["visible"], "count", loop["offered"]),
-            *(
-                row(f"open_loop_stage_{stage}_p99", t["p99_ms"], "ms", None)
-                for stage, t in loop["stages"].items()
-            ),
-        ]
     registry = await registry_bench(stack_dsn, args.registry_rows) if args.registry_rows else []
     analysts = (
         await analytics_bench(stack_dsn, args.analytics_events) if args.analytics_events else []
@@ -490,6 +588,7 @@ async def run(
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
         row("raw_kafka_produce", kafka["produce_per_s"], "msg/s", None),
         row("raw_kafka_consume", kafka["consume_per_s"], "msg/s", None),
+        *growth,
         row(f"intake_http_ceiling_c{c}", ceiling, "req/s", raw_conc["commits_per_s"]),
         row(f"intake_complaints_c{c}", alone["intake_per_s"], "req/s", raw_conc["commits_per_s"]),
         row(
@@ -558,6 +657,12 @@ def main() -> None:
     )
     p.add_argument("--raw-seconds", type=float, default=6.0)
     p.add_argument("--kafka-messages", type=int, default=50_000)
+    p.add_argument(
+        "--broker-growth-batches",
+        type=int,
+        default=int(os.environ.get("BENCH_BROKER_GROWTH_BATCHES", "20000")),
+        help="batches the embedded broker's topic takes between its two CPU readings (0: skip)",
+    )
     p.add_argument(
         "--emails",
         type=int,
