@@ -679,7 +679,7 @@ class Consumer:
             row = await conn.fetchrow(
                 f'SELECT transaction_id, position FROM "{self.schema}".store_checkpoint'
             )
-        cp = Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
+        cp = saved = Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
         while True:
             async with self.pool.acquire() as conn:
                 events, new_cp = await read_all(
@@ -708,18 +708,28 @@ class Consumer:
             # The end: nothing more to read (a page short of `batch` is no sign of it, as
             # what live delivery applied is left out of each page).
             if new_cp == cp:
+                if cp != saved:
+                    await self._save_checkpoint(cp)
                 return total
-            async with self.pool.acquire() as conn:
-                await conn.execute(
-                    f"""INSERT INTO "{self.schema}".store_checkpoint
-                            (transaction_id, position)
-                        VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
-                        SET transaction_id = $1, position = $2,
-                            updated_at = clock_timestamp()""",
-                    new_cp.transaction_id,
-                    new_cp.position,
-                )
+            # Saved after a page that applied something; a page of events live delivery
+            # had applied moves it only in memory (saved at the end): a periodic catch-up
+            # walks a busy half-minute's events, and a commit per page of them, in every
+            # service at once, was a stall of its own. Cut short, the next one walks them
+            # again, as cheaply.
+            if pending:
+                await self._save_checkpoint(new_cp)
+                saved = new_cp
             cp = new_cp
+
+    async def _save_checkpoint(self, cp: Checkpoint) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                f"""INSERT INTO "{self.schema}".store_checkpoint (transaction_id, position)
+                    VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
+                    SET transaction_id = $1, position = $2, updated_at = clock_timestamp()""",
+                cp.transaction_id,
+                cp.position,
+            )
 
 
 def lag_seconds(envelopes: Iterable[EventEnvelope], now: datetime) -> float:

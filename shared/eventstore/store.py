@@ -296,14 +296,15 @@ async def read_all(
         if unless_processed_in is not None
         else "false"
     )
-    # Nor is the body of such an event fetched and decoded.
-    columns = _COLUMNS.replace(" data,", f" CASE WHEN {done} THEN NULL ELSE data END AS data,")
+    # Looked up once per event (a lateral), and the body of an applied event is neither
+    # fetched nor decoded.
+    columns = _COLUMNS.replace(" data,", " CASE WHEN applied.done THEN NULL ELSE data END AS data,")
     rows = await conn.fetch(
         f"""SELECT {columns},
                 ($5::float8 IS NULL OR recorded_at
                     < clock_timestamp() - make_interval(secs => $5::float8)) AS settled,
-                {done} AS done
-            FROM eventstore.events
+                applied.done
+            FROM eventstore.events, LATERAL (SELECT {done} AS done) AS applied
             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
               AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))

@@ -21,6 +21,7 @@ from shared.consumer import Consumer, handles
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import CaseAssigned, dead_letter_topic
 from shared.contracts.vocab import Role
+from shared.db import create_pool
 from shared.eventstore.store import EventStore
 from shared.kafka import make_producer
 from shared.logging import get_logger
@@ -265,6 +266,44 @@ async def test_catch_up_leaves_out_what_live_delivery_applied_and_reads_to_the_e
     assert await consumer.catch_up(batch=3) == 0  # nothing twice
     assert len(probe.calls) == 3
     assert await _count(pool, "SELECT count(*) FROM notifications.probe_seen") == 23
+    async with pool.acquire() as conn:
+        position = await conn.fetchval("SELECT position FROM notifications.store_checkpoint")
+    assert position == max(e.global_position for e in envs if e.global_position)
+
+
+async def test_a_catch_up_over_applied_events_saves_its_checkpoint_once(
+    database_url: str, pool: asyncpg.Pool
+) -> None:
+    """A periodic catch-up mostly walks events live delivery has applied. Pages that hold
+    only those move the checkpoint in memory; it is written once, at the end (a commit per
+    page, in every service at once, stalled live delivery every half-minute). A page with
+    something to apply still saves it at once, so a crash never re-applies much."""
+    await _prepare(database_url, pool)
+    envs = [await _assign(pool, f"sw-{i}") for i in range(12)]
+    missed = {envs[7].event_id}  # the broker never brought this one
+    probe = Probe({})
+    applied_live = Consumer(pool, "notifications", handles(CaseAssigned, probe))
+    for env in envs:
+        if env.event_id not in missed:
+            await applied_live.deliver(orjson.dumps(env.model_dump(mode="json")), topic=CASE_TOPIC)
+    probe.calls.clear()
+    statements: list[str] = []
+    # The service's own kind of pool (its JSON codecs), every connection's statements kept.
+    watched = await create_pool(database_url, min_size=2, max_size=2)
+    held = [await watched.acquire() for _ in range(2)]
+    for conn in held:
+        conn.add_query_logger(lambda record: statements.append(record.query))
+    for conn in held:
+        await watched.release(conn)
+    try:
+        consumer = Consumer(watched, "notifications", handles(CaseAssigned, probe))
+        assert await consumer.catch_up(batch=2) == 1  # six pages, one with the missed event
+    finally:
+        await watched.close()
+    assert probe.calls == ["sw-7"]
+    saves = [s for s in statements if 'INTO "notifications".store_checkpoint' in s]
+    # After the page that applied sw-7, and once at the end for the pages after it.
+    assert len(saves) == 2
     async with pool.acquire() as conn:
         position = await conn.fetchval("SELECT position FROM notifications.store_checkpoint")
     assert position == max(e.global_position for e in envs if e.global_position)
