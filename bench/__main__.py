@@ -425,7 +425,11 @@ async def open_loop_rows(
             f"  max {t['max_ms']:7.1f} ms",
             flush=True,
         )
-    print(f"   cores busy: {busy:.2f} of {os.cpu_count()}", flush=True)
+    elapsed = time.perf_counter() - started
+    parts = ", ".join(
+        f"{g} {v / elapsed:.2f}" for g, v in sorted(spent.items(), key=lambda kv: -kv[1])
+    )
+    print(f"   cores busy: {busy:.2f} of {os.cpu_count()} ({parts})", flush=True)
     print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
     name = f"open_loop_{label}_load"
     rows = [
