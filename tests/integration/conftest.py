@@ -1,10 +1,11 @@
 """Fixtures the notification tests share: the local stand-ins for the channels' providers
 (one per module, cleared per test by `fresh`), a real SMTP server per test, and a database
-with notifications' tables."""
+with notifications' tables (`with_store_and_service`: any service's, over the store's)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -39,7 +40,14 @@ def sink() -> Iterator[SmtpSink]:
 async def notifications_ready(pool: asyncpg.Pool, settings: Settings) -> Settings:
     """The test's database with the event store's and notifications' tables."""
     assert settings.database_url
+    await with_store_and_service(pool, settings.database_url, "notifications", MIGRATIONS)
+    return settings
+
+
+async def with_store_and_service(
+    pool: asyncpg.Pool, database_url: str, service: str, migrations: Path
+) -> None:
+    """The event store's tables, then `service`'s own (its migrations)."""
     async with pool.acquire() as conn:
         await migrate(conn, "eventstore", STORE_MIGRATIONS)
-    await migrate_service(settings.database_url, "notifications", MIGRATIONS)
-    return settings
+    await migrate_service(database_url, service, migrations)

@@ -20,10 +20,8 @@ from shared.consumer import Consumer, Record, store_origin
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import CaseAssigned
 from shared.contracts.vocab import Role
-from shared.db import migrate
-from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import EventStore, read_all
-from shared.runtime import migrate_service
+from tests.integration.conftest import with_store_and_service
 
 pytestmark = pytest.mark.integration
 
@@ -75,9 +73,7 @@ def _records(envelopes: list[EventEnvelope]) -> list[Record]:
 async def test_a_run_tells_the_pages_what_event_by_event_tells_them(
     database_url: str, pool: asyncpg.Pool
 ) -> None:
-    async with pool.acquire() as conn:
-        await migrate(conn, "eventstore", STORE_MIGRATIONS)
-    await migrate_service(database_url, "dashboard", MIGRATIONS)
+    await with_store_and_service(pool, database_url, "dashboard", MIGRATIONS)
     envelopes = await _events(pool)
     assert len(envelopes) == 12
 

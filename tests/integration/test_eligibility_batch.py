@@ -23,12 +23,10 @@ from shared.consumer import BatchHandler, Consumer, Record, store_origin
 from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.events import DtksNotFound
 from shared.contracts.streams import eligibility_stream
-from shared.db import migrate
 from shared.deferred_append import DeferredAppends, stream_versions
-from shared.eventstore.store import MIGRATIONS as STORE_MIGRATIONS
 from shared.eventstore.store import ConcurrencyError, EventStore, read_all
-from shared.runtime import migrate_service
 from shared.settings import Settings
+from tests.integration.conftest import with_store_and_service
 from tests.integration.test_eligibility_checks import CASES, register
 
 pytestmark = pytest.mark.integration
@@ -40,9 +38,7 @@ STORE = EventStore("eligibility")
 async def ready(pool: asyncpg.Pool, settings: Settings) -> Catalogue:
     """The store, eligibility's schema and the demo registry; the catalogue."""
     assert settings.database_url
-    async with pool.acquire() as conn:
-        await migrate(conn, "eventstore", STORE_MIGRATIONS)
-    await migrate_service(settings.database_url, "eligibility", MIGRATIONS)
+    await with_store_and_service(pool, settings.database_url, "eligibility", MIGRATIONS)
     async with pool.acquire() as conn:
         await load_demo_registry(conn, only_if_empty=True)
     return load_catalogue(settings.slrt_catalogue_dir)
