@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 
 from shared.contracts.adapters import ADAPTERS_TOPIC
 
@@ -70,19 +70,26 @@ def _headers(raw: Any) -> dict[str, str]:
 def consume_until(
     bootstrap: str, topic: str, match: Callable[[Record], bool], *, timeout: float = 40.0
 ) -> Record:
-    """Read `topic` from the beginning (a fresh group) until a record matches."""
+    """Read `topic` from the beginning until a record matches. The reader assigns itself
+    every partition (as a tool that tails a topic does) rather than joining a group: a
+    group join costs seconds of rebalance on every call and proves nothing here."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
-            "group.id": f"outside-reader-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
+            "group.id": f"outside-reader-{uuid.uuid4().hex[:8]}",  # never joined
             "enable.auto.commit": False,
         }
     )
-    consumer.subscribe([topic])
     seen: list[Record] = []
     deadline = time.monotonic() + timeout
     try:
+        partitions: list[int] = []
+        while not partitions and time.monotonic() < deadline:
+            found = consumer.list_topics(topic, timeout=5).topics.get(topic)
+            partitions = sorted(found.partitions) if found and not found.error else []
+            if not partitions:
+                time.sleep(0.2)
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         while time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is None or msg.error() is not None:
