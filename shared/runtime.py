@@ -57,6 +57,7 @@ from shared.openapi import create_api
 from shared.ops_http import HealthSummary, install_ops_routes
 from shared.outbox import OutboxRelay
 from shared.production import check_production
+from shared.relay_wake import listen_for_wakes, runs_relay, send_wakes
 from shared.settings import DEFAULT_PORTS, Settings, get_settings, topic_name
 
 log = get_logger(__name__)
@@ -162,6 +163,7 @@ class ServiceRuntime:
         self.broker: KafkaBroker | None = None
         self.consumer: Consumer | None = None
         self.relay: OutboxRelay | None = None
+        self._stop_wakes: Callable[[], None] = lambda: None  # shared/relay_wake.py
         self._tasks: list[asyncio.Task[Any]] = []
         self.consuming = asyncio.Event()  # set once the Kafka consumer has joined its group
         # Cleared while the broker is away or the consumer is being replaced (see
@@ -201,10 +203,14 @@ class ServiceRuntime:
         self._pool = await create_pool(dsn, max_size=self.pool_size)
         producer = make_producer(self.settings, client_id=f"slrt-{self.name}-relay")
         await producer.start()
-        self.relay = OutboxRelay(
-            self.pool, self.name, producer, topic_prefix=self.settings.kafka_topic_prefix
-        )
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if runs_relay():
+            self.relay = OutboxRelay(
+                self.pool, self.name, producer, topic_prefix=self.settings.kafka_topic_prefix
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+            self._stop_wakes = listen_for_wakes(self.relay.wake)
+        else:  # one of several workers: worker 0's relay publishes what this one writes
+            self._stop_wakes = send_wakes(self.name)
         self.broker = make_broker(self.settings, client_id=f"slrt-{self.name}")
         if self.handlers or self.raw_handlers:
             broker = self.broker
@@ -294,7 +300,7 @@ class ServiceRuntime:
             # starting many runtimes would keep each one's leftovers for good.
             gc.collect()
             gc.freeze()
-        log.info("service_started", topics=self.topics())
+        log.info("service_started", topics=self.topics(), relay=self.relay is not None)
 
     async def _deliver(self, consumer: Consumer, records: Sequence[Any], prefix: str) -> None:
         """One batch of Kafka records, in order: runs of event records go to the consumer
@@ -456,6 +462,7 @@ class ServiceRuntime:
             for t in stuck:
                 log.warning("task_did_not_stop", task=t.get_name(), seconds=STOP_SECONDS)
         self._tasks.clear()
+        self._stop_wakes()
         if self.broker is not None:
             await _within("broker", self.broker.stop())
         if getattr(self, "_producer", None) is not None:

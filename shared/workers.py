@@ -3,8 +3,10 @@
 `python -m services.intake` with `SLRT_INTAKE_WORKERS=2` becomes a small supervisor: it
 binds the HTTP port N times with `SO_REUSEPORT` (one listening socket per worker) and
 starts N copies of itself (`SLRT_WORKER_INDEX=0..N-1`), each inheriting its own socket and
-running a whole runtime of its own (pool, event store, relay, group-commit writer) under
+running a whole runtime of its own (pool, event store, group-commit writer) under
 uvicorn. The kernel spreads new connections over the N sockets by their address hash.
+Worker 0 also runs the service's one outbox relay, which the others wake after each
+commit through a datagram socket pair the supervisor made (`shared/relay_wake.py`).
 
 Why `SO_REUSEPORT`, and not one socket shared by every worker (uvicorn's `workers=`,
 gunicorn): with one shared socket the worker that wakes first accepts every connection
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from shared.logging import configure_logging, get_logger
+from shared.relay_wake import WAKE_FD, wake_pair, worker_env
 from shared.runtime import serve
 from shared.settings import DEFAULT_PORTS, get_settings
 
@@ -90,18 +93,22 @@ def supervise(name: str, workers: int) -> int:
         socket.create_server((settings.slrt_http_host, port), backlog=2048, reuse_port=True)
         for _ in range(workers)
     ]
+    relay_end, wake_end = wake_pair()  # one relay, in worker 0, woken by all (relay_wake.py)
     children = []
     for i, listener in enumerate(listeners):
         listener.set_inheritable(True)
         fd = listener.fileno()
+        wake = worker_env(i, relay_end, wake_end)
         children.append(
             subprocess.Popen(  # noqa: S603  (this same service module)
                 [sys.executable, "-m", f"services.{name}"],
-                env={**os.environ, WORKER_INDEX: str(i), LISTEN_FD: str(fd)},
-                pass_fds=(fd,),
+                env={**os.environ, WORKER_INDEX: str(i), LISTEN_FD: str(fd), **wake},
+                pass_fds=(fd, int(wake[WAKE_FD])),
                 preexec_fn=_die_with_parent,  # the supervisor has no threads: safe here
             )
         )
+    relay_end.close()  # the workers hold their ends
+    wake_end.close()
     log.info("workers_started", workers=workers, port=port, pids=[c.pid for c in children])
     stopping = False
 

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 import pytest
@@ -195,6 +196,90 @@ async def test_both_processes_serve_the_port_and_one_runs_the_smtp_door(
     lines = [json.loads(x) for x in workers.log.read_text().splitlines() if x.startswith("{")]
     started = [x for x in lines if x.get("event") == "service_started"]
     assert sorted(len(x["topics"]) > 0 for x in started) == [False, True], started
+
+
+async def test_one_relay_publishes_what_both_workers_write_when_they_write_it(
+    workers: Workers, settings: Settings
+) -> None:
+    """Worker 0 alone runs the outbox relay; worker 1 wakes it after each commit
+    (shared/relay_wake.py). Requests sent one at a time on a connection worker 1 holds:
+    each event is on Kafka soon after it was written. Without the wake, each would wait
+    for the relay's one-second poll (half a second on average)."""
+    children = workers.children()
+    smtp = [_connections(c, workers.smtp_port, psutil.CONN_LISTEN) for c in children]
+    other = children[smtp.index(0)]  # worker 0 runs the SMTP door; this is worker 1
+    lines = [json.loads(x) for x in workers.log.read_text().splitlines() if x.startswith("{")]
+    started = [x for x in lines if x.get("event") == "service_started"]
+    assert sorted(x["relay"] for x in started) == [False, True], started
+
+    # A connection the kernel gave worker 1 (new connections are spread by address).
+    held: list[asyncio.StreamWriter] = []
+    mine: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    for _ in range(40):
+        reader, writer = await asyncio.open_connection("127.0.0.1", workers.port)
+        held.append(writer)
+        local_port = writer.get_extra_info("sockname")[1]
+        for _ in range(50):  # until a worker has accepted it
+            owners = [
+                c
+                for c in children
+                if any(x.raddr and x.raddr.port == local_port for x in c.net_connections("tcp"))
+            ]
+            if owners:
+                break
+            await asyncio.sleep(0.02)
+        if owners == [other]:
+            mine = reader, writer
+            break
+    assert mine is not None, "the kernel gave worker 1 none of 40 connections"
+    reader, writer = mine
+    cases: list[str] = []
+    try:
+        for n in range(12):
+            body = json.dumps(
+                request_body(applicant={"name": f"Warga Relay {n}", "phone": f"08120007{n:04d}"})
+            ).encode()
+            head = [
+                "POST /v1/requests HTTP/1.1",
+                f"Host: 127.0.0.1:{workers.port}",
+                "Content-Type: application/json",
+                f"Content-Length: {len(body)}",
+                *(f"{k}: {v}" for k, v in LUMAJANG_DESK.items()),
+            ]
+            writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
+            status = await reader.readline()
+            assert status.startswith(b"HTTP/1.1 201"), status
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            cases.append(json.loads(await reader.readexactly(length))["case_id"])
+            await asyncio.sleep(0.1)  # one at a time: worker 0 writes nothing meanwhile
+    finally:
+        for w in held:
+            w.close()
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            rows = await conn.fetch(
+                """SELECT extract(epoch FROM o.sent_at - e.recorded_at) AS waited
+                   FROM eventstore.events e JOIN eventstore.outbox o USING (global_position)
+                   WHERE e.case_id = ANY($1::uuid[]) AND e.event_type = 'ComplaintRegistered'""",
+                cases,
+            )
+            if len(rows) == len(cases) and all(r["waited"] is not None for r in rows):
+                break
+            assert time.monotonic() < deadline, "not every event was published in 15 s"
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+    waited = sorted(float(r["waited"]) for r in rows)
+    # Woken: tens of milliseconds. By the poll alone: about half of them over 0.5 s.
+    assert waited[len(waited) // 2] < 0.3, waited
+    assert sum(w > 0.5 for w in waited) <= 2, waited
 
 
 async def test_a_worker_that_dies_stops_the_service_and_sigterm_stops_both(
