@@ -13,6 +13,7 @@ Names follow Prometheus' conventions: `_total` on counters (added by the client)
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,11 +24,13 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
+    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 
 # HTTP answers are mostly a few milliseconds; uploads and imports take seconds.
 _HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -54,19 +57,25 @@ CONSUMER_LAG_EVENTS = Gauge(
     "slrt_consumer_lag_events",
     "Events in the store of the types a service handles that it has not applied yet.",
     ["service"],
+    multiprocess_mode="mostrecent",
 )
 CONSUMER_LAG_SECONDS = Gauge(
     "slrt_consumer_lag_oldest_seconds",
     "Age of the oldest event the service has not applied yet (0 when none).",
     ["service"],
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_BACKLOG = Gauge(
-    "slrt_outbox_backlog_events", "Events of a service not yet published to Kafka.", ["service"]
+    "slrt_outbox_backlog_events",
+    "Events of a service not yet published to Kafka.",
+    ["service"],
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_AGE_SECONDS = Gauge(
     "slrt_outbox_oldest_age_seconds",
     "Age of the oldest event of a service not yet published (0 when none).",
     ["service"],
+    multiprocess_mode="mostrecent",
 )
 RELAY_PUBLISHED = Counter(
     "slrt_outbox_published_events", "Events the outbox relay published to Kafka.", ["service"]
@@ -93,18 +102,23 @@ READY_CHECKS = Gauge(
     "slrt_ready_check",
     "Each readiness check of `/health/ready` at its last run: 1 passing, 0 failing.",
     ["service", "check"],
+    multiprocess_mode="mostrecent",
 )
 REGISTRY_IMPORT_RUNNING = Gauge(
-    "slrt_registry_import_running", "1 while a registry extract is being imported."
+    "slrt_registry_import_running",
+    "1 while a registry extract is being imported.",
+    multiprocess_mode="mostrecent",
 )
 REGISTRY_IMPORT_ROWS = Gauge(
     "slrt_registry_import_rows",
     "Rows of the running (or last) registry import, by state: read, loaded, rejected.",
     ["state"],
+    multiprocess_mode="mostrecent",
 )
 REGISTRY_IMPORT_PROGRESS = Gauge(
     "slrt_registry_import_progress_ratio",
     "Share of the running (or last) extract's bytes read so far (0 to 1).",
+    multiprocess_mode="mostrecent",
 )
 REGISTRY_IMPORTS = Counter(
     "slrt_registry_imports", "Registry imports finished, by outcome.", ["outcome"]
@@ -178,6 +192,17 @@ def kafka_middleware(app_name: str) -> KafkaPrometheusMiddleware:
     )
 
 
+# Set by a service's worker supervisor (shared/workers.py) for its workers: each worker's
+# values live in files there, and a scrape of any worker reads them all, so `/metrics` on
+# the service's port is the whole service, not whichever worker took the connection
+# (prometheus_client's multiprocess mode; gauges show the most recent value set).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
 def exposition() -> tuple[bytes, str]:
     """The text format Prometheus scrapes, and its content type."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

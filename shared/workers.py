@@ -29,16 +29,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
 from fastapi import FastAPI
 
 from shared.logging import configure_logging, get_logger
+from shared.metrics import MULTIPROCESS_DIR
 from shared.relay_wake import WAKE_FD, wake_pair, worker_env
 from shared.runtime import serve
 from shared.settings import DEFAULT_PORTS, get_settings
@@ -94,6 +97,9 @@ def supervise(name: str, workers: int) -> int:
         for _ in range(workers)
     ]
     relay_end, wake_end = wake_pair()  # one relay, in worker 0, woken by all (relay_wake.py)
+    # The workers' metrics, read together by whichever worker is scraped (shared/metrics.py);
+    # a fresh directory each start, so no earlier run's counts are added in.
+    metrics_dir = tempfile.mkdtemp(prefix=f"slrt-{name}-metrics-")
     children = []
     for i, listener in enumerate(listeners):
         listener.set_inheritable(True)
@@ -102,7 +108,13 @@ def supervise(name: str, workers: int) -> int:
         children.append(
             subprocess.Popen(  # noqa: S603  (this same service module)
                 [sys.executable, "-m", f"services.{name}"],
-                env={**os.environ, WORKER_INDEX: str(i), LISTEN_FD: str(fd), **wake},
+                env={
+                    **os.environ,
+                    WORKER_INDEX: str(i),
+                    LISTEN_FD: str(fd),
+                    MULTIPROCESS_DIR: metrics_dir,
+                    **wake,
+                },
                 pass_fds=(fd, int(wake[WAKE_FD])),
                 preexec_fn=_die_with_parent,  # the supervisor has no threads: safe here
             )
@@ -139,4 +151,5 @@ def supervise(name: str, workers: int) -> int:
             child.wait()
     for listener in listeners:
         listener.close()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
     return code

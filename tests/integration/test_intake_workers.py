@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.infra import free_port
 from shared.settings import REPO_ROOT, Settings
@@ -280,6 +281,28 @@ async def test_one_relay_publishes_what_both_workers_write_when_they_write_it(
     # Woken: tens of milliseconds. By the poll alone: about half of them over 0.5 s.
     assert waited[len(waited) // 2] < 0.3, waited
     assert sum(w > 0.5 for w in waited) <= 2, waited
+
+    # Worker 1 answered the requests, worker 0 published them: whichever worker a scrape
+    # of the port reaches, `/metrics` counts both (shared/metrics.py, multiprocess).
+    for _ in range(4):
+        async with httpx.AsyncClient(base_url=workers.url, timeout=30) as fresh:
+            r = await fresh.get("/metrics")
+        assert r.status_code == 200
+        samples = [s for f in text_string_to_metric_families(r.text) for s in f.samples]
+        answered = sum(
+            s.value
+            for s in samples
+            if s.name == "slrt_http_request_duration_seconds_count"
+            and s.labels.get("route") == "/v1/requests"
+            and s.labels.get("status") == "201"
+        )
+        published = sum(
+            s.value
+            for s in samples
+            if s.name == "slrt_outbox_published_events_total"
+            and s.labels.get("service") == "intake"
+        )
+        assert answered >= len(cases) and published >= len(cases), (answered, published)
 
 
 async def test_a_worker_that_dies_stops_the_service_and_sigterm_stops_both(
