@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.auth import mint_token
 from shared.contracts.vocab import Role
@@ -44,3 +45,28 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+# ---- `/metrics`, as Prometheus reads it --------------------------------------------------
+
+
+def scrape(client: httpx.Client, url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Each sample name of `/metrics` with its (labels, value) pairs."""
+    r = client.get(f"{url}/metrics")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(r.text):
+        for s in family.samples:
+            out.setdefault(s.name, []).append((dict(s.labels), float(s.value)))
+    return out
+
+
+def total(
+    samples: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str
+) -> float:
+    return sum(
+        v
+        for got, v in samples.get(name, [])
+        if all(got.get(k) == want for k, want in labels.items())
+    )

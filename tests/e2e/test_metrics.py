@@ -10,38 +10,16 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from shared.contracts.vocab import Role
 from shared.devstack import PROCESSES, Stack
 from tests.e2e.test_slices import case_view, h, wait_for
+from tests.servicekit import scrape, total
 
 pytestmark = pytest.mark.e2e
 
 NIK = "3508014101900127"  # synthetic, Lumajang
 CONSUMERS = ("eligibility", "documents", "casework", "notifications")
-
-
-def scrape(client: httpx.Client, url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Each sample name of `/metrics` with its (labels, value) pairs."""
-    r = client.get(f"{url}/metrics")
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("text/plain")
-    out: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(r.text):
-        for s in family.samples:
-            out.setdefault(s.name, []).append((dict(s.labels), float(s.value)))
-    return out
-
-
-def total(
-    samples: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str
-) -> float:
-    return sum(
-        v
-        for got, v in samples.get(name, [])
-        if all(got.get(k) == want for k, want in labels.items())
-    )
 
 
 def _register(c: httpx.Client, stack: Stack) -> str:

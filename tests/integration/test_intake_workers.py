@@ -26,8 +26,8 @@ import asyncpg
 import httpx
 import psutil
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from bench.http import Connection
 from shared.infra import free_port
 from shared.settings import REPO_ROOT, Settings
 from tests.integration.test_intake_group_commit import (
@@ -40,6 +40,7 @@ from tests.integration.test_intake_requests import (
     test_a_request_becomes_a_case_in_the_store_and_on_kafka,
     test_concurrent_registrations_get_distinct_tickets,
 )
+from tests.servicekit import scrape, total
 
 pytestmark = pytest.mark.integration
 
@@ -214,12 +215,11 @@ async def test_one_relay_publishes_what_both_workers_write_when_they_write_it(
     assert sorted(x["relay"] for x in started) == [False, True], started
 
     # A connection the kernel gave worker 1 (new connections are spread by address).
-    held: list[asyncio.StreamWriter] = []
-    mine: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    held: list[Connection] = []
+    mine: Connection | None = None
     for _ in range(40):
-        reader, writer = await asyncio.open_connection("127.0.0.1", workers.port)
-        held.append(writer)
-        local_port = writer.get_extra_info("sockname")[1]
+        held.append(candidate := await Connection.open(workers.url))
+        local_port = candidate.writer.get_extra_info("sockname")[1]
         for _ in range(50):  # until a worker has accepted it
             owners = [
                 c
@@ -230,36 +230,22 @@ async def test_one_relay_publishes_what_both_workers_write_when_they_write_it(
                 break
             await asyncio.sleep(0.02)
         if owners == [other]:
-            mine = reader, writer
+            mine = candidate
             break
     assert mine is not None, "the kernel gave worker 1 none of 40 connections"
-    reader, writer = mine
     cases: list[str] = []
     try:
         for n in range(12):
-            body = json.dumps(
-                request_body(applicant={"name": f"Warga Relay {n}", "phone": f"08120007{n:04d}"})
-            ).encode()
-            head = [
-                "POST /v1/requests HTTP/1.1",
-                f"Host: 127.0.0.1:{workers.port}",
-                "Content-Type: application/json",
-                f"Content-Length: {len(body)}",
-                *(f"{k}: {v}" for k, v in LUMAJANG_DESK.items()),
-            ]
-            writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
-            status = await reader.readline()
-            assert status.startswith(b"HTTP/1.1 201"), status
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            cases.append(json.loads(await reader.readexactly(length))["case_id"])
+            body = request_body(applicant={"name": f"Warga Relay {n}", "phone": f"08120007{n:04d}"})
+            r = await mine.post_json("/v1/requests", body, LUMAJANG_DESK)
+            assert r.status == 201, r.body
+            reply = r.json()
+            assert isinstance(reply, dict)
+            cases.append(reply["case_id"])
             await asyncio.sleep(0.1)  # one at a time: worker 0 writes nothing meanwhile
     finally:
-        for w in held:
-            w.close()
+        for c in held:
+            await c.close()
 
     conn = await asyncpg.connect(settings.database_url)
     try:
@@ -285,23 +271,12 @@ async def test_one_relay_publishes_what_both_workers_write_when_they_write_it(
     # Worker 1 answered the requests, worker 0 published them: whichever worker a scrape
     # of the port reaches, `/metrics` counts both (shared/metrics.py, multiprocess).
     for _ in range(4):
-        async with httpx.AsyncClient(base_url=workers.url, timeout=30) as fresh:
-            r = await fresh.get("/metrics")
-        assert r.status_code == 200
-        samples = [s for f in text_string_to_metric_families(r.text) for s in f.samples]
-        answered = sum(
-            s.value
-            for s in samples
-            if s.name == "slrt_http_request_duration_seconds_count"
-            and s.labels.get("route") == "/v1/requests"
-            and s.labels.get("status") == "201"
+        with httpx.Client(timeout=30) as fresh:  # a new connection: either worker's
+            m = scrape(fresh, workers.url)
+        answered = total(
+            m, "slrt_http_request_duration_seconds_count", route="/v1/requests", status="201"
         )
-        published = sum(
-            s.value
-            for s in samples
-            if s.name == "slrt_outbox_published_events_total"
-            and s.labels.get("service") == "intake"
-        )
+        published = total(m, "slrt_outbox_published_events_total", service="intake")
         assert answered >= len(cases) and published >= len(cases), (answered, published)
 
 
