@@ -224,9 +224,16 @@ class PostgresUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         if self._pool is not None:
-            self._conn = await self._pool.acquire()
-            self._tx = self._conn.transaction()
-            await self._tx.start()
+            conn = await self._pool.acquire()
+            try:
+                tx = conn.transaction()
+                await tx.start()
+            except BaseException:
+                # A BEGIN that failed or was cancelled: `__aexit__` will not run, so the
+                # connection goes back here (or the pool never closes).
+                await self._pool.release(conn)
+                raise
+            self._conn, self._tx = conn, tx
             self._on_connection()
         return self
 
@@ -238,6 +245,15 @@ class PostgresUnitOfWork(UnitOfWork):
     ) -> None:
         try:
             await self.rollback()
+        except Exception as rollback_error:
+            if exc is None:
+                raise
+            # The block's own exception is what the caller must see. A cancellation that
+            # landed on COMMIT leaves asyncpg's transaction "in error state", and its
+            # rollback raises InterfaceError: let that through and a worker's
+            # `except Exception` would swallow its own stop. The release below rolls the
+            # connection back.
+            log.debug("rollback_skipped", error=repr(rollback_error), cause=repr(exc))
         finally:
             if self._pool is not None and self._conn is not None:
                 conn, self._conn = self._conn, None
