@@ -384,6 +384,20 @@ async def broker_growth_rows(bootstrap: str, meter: CpuMeter, held: int) -> list
     ]
 
 
+async def cpu_by_thirds(meter: CpuMeter, seconds: float) -> list[dict[str, float]]:
+    """Cores each part kept busy in each third of an open-loop run of `seconds`."""
+    out: list[dict[str, float]] = []
+    before = meter.snapshot()
+    for _ in range(3):
+        started = time.perf_counter()
+        await asyncio.sleep(seconds / 3)
+        after = meter.snapshot()
+        elapsed = time.perf_counter() - started
+        out.append({g: v / elapsed for g, v in CpuMeter.spent(before, after).items()})
+        before = after
+    return out
+
+
 async def open_loop_rows(
     label: str,
     share: int,
@@ -406,6 +420,7 @@ async def open_loop_rows(
     )
     cpu_before = meter.snapshot()
     started = time.perf_counter()
+    thirds = asyncio.create_task(cpu_by_thirds(meter, args.open_loop_seconds))
     loop = await open_loop(
         intake,
         stack_dsn,
@@ -415,6 +430,7 @@ async def open_loop_rows(
         headers=desk_headers(),
         first=first,
     )
+    by_third = await thirds
     spent = CpuMeter.spent(cpu_before, meter.snapshot())
     busy = sum(v for g, v in spent.items() if g != "bench") / (time.perf_counter() - started)
     if loop["error_count"]:
@@ -430,6 +446,16 @@ async def open_loop_rows(
         f"{g} {v / elapsed:.2f}" for g, v in sorted(spent.items(), key=lambda kv: -kv[1])
     )
     print(f"   cores busy: {busy:.2f} of {os.cpu_count()} ({parts})", flush=True)
+    print(
+        "   cores busy by third of the run: "
+        + " / ".join(f"{sum(v for g, v in t.items() if g != 'bench'):.2f}" for t in by_third)
+        + " (broker "
+        + " / ".join(f"{t.get('broker', 0.0):.2f}" for t in by_third)
+        + ", postgres "
+        + " / ".join(f"{t.get('postgres', 0.0):.2f}" for t in by_third)
+        + ")",
+        flush=True,
+    )
     print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
     name = f"open_loop_{label}_load"
     rows = [
@@ -439,6 +465,23 @@ async def open_loop_rows(
         # The CPU the system used (every service, PostgreSQL, the broker; not the bench's
         # own client) while it ran, in cores, against the machine's cores.
         row(f"{name}_cores_busy", busy, "cores", float(os.cpu_count() or 1)),
+        # The same in the run's first and last thirds: the embedded broker's CPU per fetch
+        # grows with the batches it holds, so a run gets busier as it goes.
+        *(
+            row(
+                f"{name}_cores_busy_{part}_third",
+                sum(v for g, v in by_third[i].items() if g != "bench"),
+                "cores",
+                float(os.cpu_count() or 1),
+            )
+            for i, part in ((0, "first"), (-1, "last"))
+            if by_third
+        ),
+        *(
+            row(f"{name}_broker_cores_{part}_third", by_third[i].get("broker", 0.0), "cores", None)
+            for i, part in ((0, "first"), (-1, "last"))
+            if by_third
+        ),
     ]
     if label == "half":  # the rows earlier stops reported, under their names
         rows += [
