@@ -30,7 +30,10 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      round trip in the same run.
   7. casework's rebuild (bench/rebuild.py) over a store of --rebuild-events synthetic
      events in a database of its own, against a raw read of the same store.
-  8. after the stack is stopped, what sealing personal data costs intake (bench/personal.py):
+  8. with the embedded broker, last (it empties the broker): both open loops again, each
+     on the broker restarted empty with the database as the bench left it, to show what
+     the broker's history costs the latency rows (`emptied_broker_rows`).
+  9. after the stack is stopped, what sealing personal data costs intake (bench/personal.py):
      --encryption-complaints registrations on a fresh intake-only stack with
      SLRT_ENCRYPT_PERSONAL_DATA on, and on another with it off (ratio encrypted/plain).
 Prints a table and writes bench/results.json (name, value, unit, baseline, ratio).
@@ -53,6 +56,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import httpx
 
 from bench.analytics import analytics_bench
 from bench.broker_growth import broker_growth
@@ -70,6 +74,7 @@ from shared.auth import mint_token
 from shared.contracts.events import INTAKE_TOPIC
 from shared.contracts.vocab import Role
 from shared.devstack import WITH_DASHBOARD, start_stack
+from shared.infra import Backend, EmbeddedBroker, choose_backend, docker_available
 from shared.kafka import SERVICES
 from shared.settings import REPO_ROOT
 
@@ -358,6 +363,75 @@ async def wait_quiet(dsn: str, timeout: float = 600) -> float:
         await conn.close()
 
 
+async def consuming(urls: list[str]) -> bool:
+    """Every consuming service says it consumes (its `/health`)."""
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        for url in urls:
+            try:
+                body = (await client.get(f"{url}/health")).json()
+            except (httpx.HTTPError, ValueError):
+                return False
+            if body.get("topics") and not body.get("consuming"):
+                return False
+    return True
+
+
+async def restart_empty(broker: EmbeddedBroker, urls: list[str], timeout: float = 120) -> float:
+    """Kill the embedded broker and start it again, empty, at the same address; wait until
+    every service consumes again (they recreate the topics and join their groups anew,
+    shared/broker_watch.py). Returns how long that took."""
+    started = time.monotonic()
+    await asyncio.to_thread(broker.kill)
+    # Long enough for every service's broker watch (a probe a second) to see it gone.
+    await asyncio.sleep(5)
+    await asyncio.to_thread(broker.start)
+    while not await consuming(urls):
+        if time.monotonic() - started > timeout:
+            print(f"!! not every service consumes {timeout:.0f} s after the restart", flush=True)
+            break
+        await asyncio.sleep(0.5)
+    return time.monotonic() - started
+
+
+async def emptied_broker_rows(
+    broker: EmbeddedBroker,
+    urls: list[str],
+    maximum: float,
+    args: argparse.Namespace,
+    intake: str,
+    stack_dsn: str,
+    meter: CpuMeter,
+) -> list[dict[str, Any]]:
+    """The two open loops again, each on the embedded broker restarted empty just before,
+    with the database as the bench left it. Its CPU per fetch grows with every batch a
+    partition ever took (bench/broker_growth.py) and nothing trims it, so by the loops
+    above it holds every earlier phase's batches; these rows show the same system at the
+    same rates without that history."""
+    rows: list[dict[str, Any]] = []
+    for label, share in (("half", 2), ("quarter", 4)):
+        took = await restart_empty(broker, urls)
+        first = 3_000_000 + share * 100_000
+        # One burst through Kafka before the loop, as the bench's first loops had.
+        warm = await push_complaints(intake, stack_dsn, 500, args.concurrency, first=first)
+        print(
+            f"broker restarted empty: every service consuming after {took:.1f} s;"
+            f" a burst of 500 then ran at {warm['e2e_per_s']:.0f} cases/s",
+            flush=True,
+        )
+        rows += await open_loop_rows(
+            label,
+            share,
+            maximum,
+            args,
+            intake,
+            stack_dsn,
+            meter,
+            first=first + 1_000,
+            suffix="_emptied_broker",
+        )
+    return rows
+
+
 async def broker_growth_rows(bootstrap: str, meter: CpuMeter, held: int) -> list[dict[str, Any]]:
     """The embedded broker's CPU per message, fresh and holding `held` more batches
     (bench/broker_growth.py); nothing for a broker the bench did not start."""
@@ -408,14 +482,16 @@ async def open_loop_rows(
     meter: CpuMeter,
     *,
     first: int,
+    suffix: str = "",
 ) -> list[dict[str, Any]]:
     """One open-loop run at 1/`share` of the closed-loop `maximum` (bench/pipeline.py),
     with the CPU the whole system used meanwhile (cores busy, against the machine's
-    cores), as the bench's rows."""
+    cores), as the bench's rows (`suffix` after `open_loop_<label>_load` in their names)."""
     rate = maximum / share
     await wait_quiet(stack_dsn)
     print(
-        f"open loop ({label} load): {rate:.1f} requests/s for {args.open_loop_seconds:.0f} s",
+        f"open loop ({label} load{suffix.replace('_', ' ')}): {rate:.1f} requests/s"
+        f" for {args.open_loop_seconds:.0f} s",
         flush=True,
     )
     cpu_before = meter.snapshot()
@@ -457,7 +533,7 @@ async def open_loop_rows(
         flush=True,
     )
     print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
-    name = f"open_loop_{label}_load"
+    name = f"open_loop_{label}_load{suffix}"
     rows = [
         row(f"{name}_rate", loop["rate"], "req/s", maximum),
         row(f"{name}_p50", loop["p50_ms"], "ms", None),
@@ -483,7 +559,7 @@ async def open_loop_rows(
             if by_third
         ),
     ]
-    if label == "half":  # the rows earlier stops reported, under their names
+    if label == "half" and not suffix:  # the rows earlier stops reported, under their names
         rows += [
             row("open_loop_cases_visible", loop["visible"], "count", loop["offered"]),
             *(
@@ -505,6 +581,8 @@ async def run(
     processes: dict[str, subprocess.Popen[bytes]],
     sink: CountingSink,
     dashboard: str,
+    broker: EmbeddedBroker | None = None,
+    consumer_urls: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     others = [p for name, p in processes.items() if name != "intake"]
     raw_conc = await pg_commit_rate(stack_dsn, args.concurrency, args.raw_seconds)
@@ -630,6 +708,14 @@ async def run(
     )
     pages, cases = args.sse_connections, int(web["cases"])
     rebuilt = await rebuild_bench(stack_dsn, args.rebuild_events) if args.rebuild_events else []
+    # Last: it empties the broker under every other phase's feet.
+    emptied = (
+        await emptied_broker_rows(
+            broker, consumer_urls or [], system["e2e_per_s"], args, intake, stack_dsn, meter
+        )
+        if broker is not None and args.open_loop_seconds > 0 and args.emptied_broker_loops
+        else []
+    )
     return [
         row("raw_pg_commits_serial", raw_serial["commits_per_s"], "commits/s", None),
         row(f"raw_pg_commits_c{c}", raw_conc["commits_per_s"], "commits/s", None),
@@ -667,6 +753,7 @@ async def run(
             alone["intake_per_s"],
         ),
         *steady,
+        *emptied,
         *cpu_rows,
         row("raw_kafka_consume_intake_events", raw_topic["per_s"], "msg/s", None),
         *(
@@ -735,6 +822,14 @@ def main() -> None:
         help="open-loop arrivals at half the end-to-end maximum, for this long (0: skip it)",
     )
     p.add_argument(
+        "--emptied-broker-loops",
+        type=int,
+        choices=(0, 1),
+        default=int(os.environ.get("BENCH_EMPTIED_BROKER_LOOPS", "1")),
+        help="with the embedded broker: both open loops again, each on the broker restarted"
+        " empty (1, the default) or not (0)",
+    )
+    p.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -768,6 +863,20 @@ def main() -> None:
     # Every office's e-mail goes to the bench's own SMTP sink.
     channels = {"*": {"email": {"host": "127.0.0.1", "port": sink.port}}}
     with tempfile.TemporaryDirectory(prefix="slrt-bench-") as tmp:
+        # The embedded broker is started here rather than by the stack, so that the bench
+        # can restart it empty (`emptied_broker_rows`); the stack takes its address.
+        broker: EmbeddedBroker | None = None
+        kafka_backend = choose_backend(
+            "KAFKA_BOOTSTRAP_SERVERS",
+            os.environ,
+            docker_available=docker_available(),
+            mode=os.environ.get("SLRT_INFRA", "auto"),
+        )
+        if kafka_backend is Backend.EMBEDDED:
+            broker = EmbeddedBroker(Path(tmp) / "logs")
+            broker.start()
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+            os.environ["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu refuses InitProducerId
         stack = start_stack(
             Path(tmp),
             ephemeral=True,
@@ -791,11 +900,18 @@ def main() -> None:
                     dict(stack.processes),
                     sink,
                     stack.url("dashboard"),
+                    broker,
+                    [stack.url(name) for name in SERVICES if name != "intake"],
                 )
             )
         finally:
             stack.stop()
             sink.stop()
+            if broker is not None:
+                broker.close()
+                # The later stacks (`encryption_bench`) start brokers of their own.
+                os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+                os.environ.pop("KAFKA_ENABLE_IDEMPOTENCE", None)
     # What is measured so far is kept before the last part (it starts stacks of its own).
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print()

