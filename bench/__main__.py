@@ -15,6 +15,10 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      (`bench/cpu.py`); then open-loop arrivals for --open-loop-seconds at half the
      end-to-end maximum (issue 15's latency row) and at a quarter of it, each with the
      cores the system kept busy meanwhile (bench/pipeline.py),
+  3b. with the embedded broker, right after: both open loops again, each on the broker
+     restarted empty with the database as it is, to show what the broker's history costs
+     the latency rows (`emptied_broker_rows`); the phases below then run on a broker that
+     holds only what came after.
   4. the DTKS/DTSEN registry: import of --registry-rows members against a raw COPY of the
      same file, lookups from 64 callers, the import's peak memory (bench/eligibility.py),
   5. --emails e-mail requests answered end to end into a local SMTP sink (intake, Kafka,
@@ -30,10 +34,6 @@ Starts the whole system (embedded PostgreSQL and broker unless addresses are set
      round trip in the same run.
   7. casework's rebuild (bench/rebuild.py) over a store of --rebuild-events synthetic
      events in a database of its own, against a raw read of the same store.
-  3b. with the embedded broker, right after: both open loops again, each on the broker
-     restarted empty with the database as it is, to show what the broker's history costs
-     the latency rows (`emptied_broker_rows`); the phases below then run on a broker that
-     holds only what came after.
   8. after the stack is stopped, what sealing personal data costs intake (bench/personal.py):
      --encryption-complaints registrations on a fresh intake-only stack with
      SLRT_ENCRYPT_PERSONAL_DATA on, and on another with it off (ratio encrypted/plain).
@@ -366,7 +366,8 @@ async def wait_quiet(dsn: str, timeout: float = 600) -> float:
 
 
 async def consuming(urls: list[str]) -> bool:
-    """Every consuming service says it consumes (its `/health`)."""
+    """Every process that consumes says so on its `/health` (one with no topics, or with
+    no such page, is not asked)."""
     async with httpx.AsyncClient(timeout=2.0) as client:
         for url in urls:
             try:
@@ -906,7 +907,7 @@ def main() -> None:
                     sink,
                     stack.url("dashboard"),
                     broker,
-                    [stack.url(name) for name in SERVICES if name != "intake"],
+                    list(stack.urls.values()),  # `consuming` skips those with no topics
                 )
             )
         finally:

@@ -120,6 +120,22 @@ async def _within(part: str, stopping: Awaitable[Any]) -> bool:
     return True
 
 
+async def cancel_within(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancel `tasks` and wait for them at most `STOP_SECONDS`: a task that will not end
+    (one that takes its cancellation for an error and goes on) must not hold a shutdown
+    forever; it is logged and left."""
+    for t in tasks:
+        t.cancel()
+    if not tasks:
+        return
+    done, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+    for t in done:
+        if not t.cancelled():
+            t.exception()  # retrieved: a task that failed while stopping is no news
+    for t in stuck:
+        log.warning("task_did_not_stop", task=t.get_name(), seconds=STOP_SECONDS)
+
+
 async def _the_message_itself(msg: StreamMessage[Any]) -> Any:
     """A subscriber's decoder that hands the handler the message object unchanged."""
     return msg
@@ -452,15 +468,7 @@ class ServiceRuntime:
         """Stop everything, each part within `STOP_SECONDS`: a broker that keeps its
         consumer group rebalancing (or a task that will not end) must not hold a shutdown
         forever; what is cut short is logged, and Kafka drops the member by itself."""
-        for t in self._tasks:
-            t.cancel()
-        if self._tasks:
-            done, stuck = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-            for t in done:
-                if not t.cancelled():
-                    t.exception()  # retrieved: a task that failed while stopping is no news
-            for t in stuck:
-                log.warning("task_did_not_stop", task=t.get_name(), seconds=STOP_SECONDS)
+        await cancel_within(self._tasks)
         self._tasks.clear()
         self._stop_wakes()
         if self.broker is not None:

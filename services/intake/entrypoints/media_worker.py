@@ -15,7 +15,7 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.whatsapp_media import WhatsAppMedia
 from services.intake.service_layer.fetch_channel_media import fetch_next_media
 from shared.logging import bind_context, get_logger
-from shared.runtime import STOP_SECONDS
+from shared.runtime import cancel_within
 from shared.settings import Settings
 
 log = get_logger(__name__)
@@ -44,13 +44,7 @@ class MediaWorker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            # Bounded: a worker that will not end must not hold intake's shutdown forever.
-            _, stuck = await asyncio.wait([self._task], timeout=STOP_SECONDS)
-            if stuck:
-                log.warning("task_did_not_stop", task=self._task.get_name())
-            elif not self._task.cancelled():
-                self._task.exception()  # retrieved: its failure was logged as it happened
+            await cancel_within([self._task])
         await self.media.close()
 
     async def _run(self) -> None:
