@@ -28,6 +28,20 @@ _COLUMNS = """global_position, transaction_id::text AS transaction_id, event_id,
     stream_version, event_type, schema_version, data, case_id, office, correlation_id,
     causation_id, actor, channel, occurred_at, recorded_at"""
 
+# `read_all`'s page: events after a checkpoint ($1 transaction, $2 position), of the given
+# types ($4, NULL for all), only from transactions older than every one still in flight,
+# in (transaction, position) order, $3 at most. Qualified: a bare `transaction_id` would be
+# the text column of the select list, and "10" sorts before "9" (events skipped or read
+# twice whenever transaction ids gain a digit).
+_PAGE = """WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2)
+      AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      AND ($4::text[] IS NULL OR e.event_type = ANY($4::text[]))
+    ORDER BY e.transaction_id, e.global_position
+    LIMIT $3"""
+# Whether an event was recorded at least $5 seconds ago (NULL: every event is).
+_SETTLED = """($5::float8 IS NULL OR e.recorded_at
+        < clock_timestamp() - make_interval(secs => $5::float8)) AS settled"""
+
 
 # Who to wake when a service's appends commit: its outbox relay, in this process (see
 # outbox.py). No NOTIFY (it would serialise every commit, see eventstore migration 002).
@@ -290,41 +304,53 @@ async def read_all(
     A periodic catch-up mostly finds what live delivery has applied; building, unsealing
     and re-checking those took seconds of the consumer's event loop after a busy minute.
     """
-    done = (
-        f'EXISTS (SELECT 1 FROM "{unless_processed_in}".processed_events p'
-        " WHERE p.event_id = eventstore.events.event_id)"
-        if unless_processed_in is not None
-        else "false"
-    )
-    # Looked up once per event (a lateral), and the body of an applied event is neither
-    # fetched nor decoded.
-    columns = _COLUMNS.replace(" data,", " CASE WHEN applied.done THEN NULL ELSE data END AS data,")
-    rows = await conn.fetch(
-        f"""SELECT {columns},
-                ($5::float8 IS NULL OR recorded_at
-                    < clock_timestamp() - make_interval(secs => $5::float8)) AS settled,
-                applied.done
-            FROM eventstore.events, LATERAL (SELECT {done} AS done) AS applied
-            WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-              AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
-            -- Qualified: a bare `transaction_id` here would be the text column of the
-            -- select list, and "10" sorts before "9" (events skipped or read twice
-            -- whenever transaction ids gain a digit).
-            ORDER BY eventstore.events.transaction_id, global_position
-            LIMIT $3""",
+    args = (
         str(after.transaction_id),
         after.position,
         limit,
         list(event_types) if event_types is not None else None,
         settled_seconds,
     )
-    if settled_seconds is not None:
-        rows = list(itertools.takewhile(lambda r: r["settled"], rows))
-    if not rows:
-        return [], after
-    last = rows[-1]
-    envelopes = [envelope_from_row(r) for r in rows if not r["done"]]
+    if unless_processed_in is None:
+        rows = await conn.fetch(
+            f"SELECT {_COLUMNS}, {_SETTLED} FROM eventstore.events e {_PAGE}", *args
+        )
+        if settled_seconds is not None:
+            rows = list(itertools.takewhile(lambda r: r["settled"], rows))
+        if not rows:
+            return [], after
+        last = rows[-1]
+    else:
+        # The page's keys first, with whether each event is applied already; whole rows
+        # are read only for those that are not. A periodic catch-up mostly finds applied
+        # events, so most of its pages end with this query. The applied look is one index
+        # probe per event (a lateral with LIMIT): as an EXISTS, the planner hashed the
+        # service's whole `processed_events` for every page, a cost that grows with
+        # everything the service ever applied.
+        keys = await conn.fetch(
+            f"""SELECT e.transaction_id::text AS transaction_id, e.global_position,
+                    {_SETTLED}, applied.done IS NOT NULL AS done
+                FROM eventstore.events e LEFT JOIN LATERAL (
+                    SELECT true AS done FROM "{unless_processed_in}".processed_events p
+                    WHERE p.event_id = e.event_id LIMIT 1) AS applied ON true
+                {_PAGE}""",
+            *args,
+        )
+        if settled_seconds is not None:
+            keys = list(itertools.takewhile(lambda r: r["settled"], keys))
+        if not keys:
+            return [], after
+        last = keys[-1]
+        wanted = [k["global_position"] for k in keys if not k["done"]]
+        rows = []
+        if wanted:
+            rows = await conn.fetch(
+                f"""SELECT {_COLUMNS} FROM eventstore.events e
+                    WHERE global_position = ANY($1::bigint[])
+                    ORDER BY e.transaction_id, e.global_position""",
+                wanted,
+            )
+    envelopes = [envelope_from_row(r) for r in rows]
     return await open_envelopes(conn, envelopes) if opened else envelopes, Checkpoint(
         int(last["transaction_id"]), last["global_position"]
     )

@@ -304,6 +304,9 @@ async def test_a_catch_up_over_applied_events_saves_its_checkpoint_once(
     saves = [s for s in statements if 'INTO "notifications".store_checkpoint' in s]
     # After the page that applied sw-7, and once at the end for the pages after it.
     assert len(saves) == 2
+    # Each page is read as keys; whole rows only for the page that held sw-7.
+    row_reads = [s for s in statements if "global_position = ANY($1::bigint[])" in s]
+    assert len(row_reads) == 1
     async with pool.acquire() as conn:
         position = await conn.fetchval("SELECT position FROM notifications.store_checkpoint")
     assert position == max(e.global_position for e in envs if e.global_position)
