@@ -66,6 +66,7 @@ from bench.dashboard import dashboard_bench
 from bench.eligibility import registry_bench
 from bench.email import CountingSink, end_to_end_rate, raw_rate
 from bench.http import Connection
+from bench.maintenance import MaintenanceWatch, describe
 from bench.personal import encryption_bench
 from bench.pipeline import DrainWatch, max_position, open_loop, raw_topic_consume
 from bench.profile import profiled, summarise
@@ -506,6 +507,7 @@ async def open_loop_rows(
     cpu_before = meter.snapshot()
     started = time.perf_counter()
     thirds = asyncio.create_task(cpu_by_thirds(meter, args.open_loop_seconds))
+    maintenance = MaintenanceWatch(stack_dsn).start()
     loop = await open_loop(
         intake,
         stack_dsn,
@@ -516,6 +518,7 @@ async def open_loop_rows(
         first=first,
     )
     by_third = await thirds
+    spans = await maintenance.stop()
     spent = CpuMeter.spent(cpu_before, meter.snapshot())
     busy = sum(v for g, v in spent.items() if g != "bench") / (time.perf_counter() - started)
     if loop["error_count"]:
@@ -542,6 +545,15 @@ async def open_loop_rows(
         flush=True,
     )
     print("   slowest (s into the run, ms):", loop["slowest"], flush=True)
+    print(f"   autovacuum (s into the run): {describe(spans, loop['t0'])}", flush=True)
+    # A slowest arrival "in" a round came during it, or up to a second before it began
+    # (it was still in flight when the round took its core).
+    in_rounds = sum(
+        1 for at, _ in loop["slowest"] if any(s.covers(loop["t0"] + at, before=1.0) for s in spans)
+    )
+    print(
+        f"   of the {len(loop['slowest'])} slowest, {in_rounds} in an autovacuum round", flush=True
+    )
     name = f"open_loop_{label}_load{suffix}"
     rows = [
         row(f"{name}_rate", loop["rate"], "req/s", maximum),
@@ -567,6 +579,10 @@ async def open_loop_rows(
             for i, part in ((0, "first"), (-1, "last"))
             if by_third
         ),
+        # PostgreSQL's autovacuum during the run (bench/maintenance.py): how long it worked,
+        # and how many of the slowest arrivals came in one of its rounds.
+        row(f"{name}_autovacuum_seconds", maintenance.seconds(), "s", args.open_loop_seconds),
+        row(f"{name}_slowest_in_autovacuum", in_rounds, "count", len(loop["slowest"])),
     ]
     if label == "half" and not suffix:  # the rows earlier stops reported, under their names
         rows += [

@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.dbroles import with_database
+from shared.dbroles import STATISTICS_TARGET, with_database
 
 CHUNK = 1_000_000
 PER_CASE = 10
@@ -127,6 +127,10 @@ async def analytics_bench(
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
     await admin.execute(f'CREATE DATABASE "{db}"')
+    # Planner statistics as the deployed database gathers them (shared/dbroles.py).
+    await admin.execute(
+        f'ALTER DATABASE "{db}" SET default_statistics_target = {STATISTICS_TARGET}'
+    )
     dsn = with_database(server_dsn, db)
     conn = await connect(dsn)
     tmp = tempfile.TemporaryDirectory(prefix="slrt-analytics-", dir=workdir)

@@ -274,6 +274,7 @@ async def open_loop(
     return {
         "stages": stages,
         "slowest": [(round(at, 2), round(ms * 1000)) for ms, at in slowest],
+        "t0": t0,  # perf_counter of the first scheduled arrival
         "offered": n,
         "rate": rate,
         "accepted": len(scheduled),

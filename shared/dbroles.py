@@ -44,6 +44,14 @@ GROUP = "slrt_service"
 # The services with a schema of their own (the portal keeps nothing).
 SCHEMA_SERVICES = ("intake", "eligibility", "documents", "casework", "notifications", "dashboard")
 CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
+# The planner statistics ANALYZE gathers, for the whole database (autovacuum's ANALYZE
+# included): it samples 300 rows per unit, so PostgreSQL's 100 reads 30,000 rows of a
+# table and sorts every column's values. Under steady traffic autovacuum does that for
+# every growing table about once a minute, taking most of a core for seconds; on a
+# two-core server each such round was the worst stall of most `make bench` open loops.
+# The services' queries are index lookups by key, which need little more than row
+# counts: 10 keeps the rounds about half as long (README, "Autovacuum").
+STATISTICS_TARGET = 10
 
 
 def role_of(service: str) -> str:
@@ -114,6 +122,9 @@ async def provision(
     await _ensure_role(conn, ANALYST, login=False)
     await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO {OWNER}')
     await conn.execute(f'GRANT {OWNER} TO "{me}"')  # so the administrator may SET ROLE to it
+    await conn.execute(
+        f'ALTER DATABASE "{database}" SET default_statistics_target = {STATISTICS_TARGET}'
+    )
     for service in SCHEMA_SERVICES:
         role = role_of(service)
         await _ensure_role(conn, role, login=True)
