@@ -3,10 +3,10 @@ requests.
 
 On two cores an open loop keeps the machine 80-90% busy. An autovacuum round (a worker
 that visits every table past its threshold, about once a minute under the bench's load:
-vacuum, then `ANALYZE` of a 30,000-row sample) takes most of a core for several seconds,
-and the requests that arrive meanwhile queue behind it. In the runs that found this, the
-worst stall of 7 loops in 8 began inside such a round. The bench prints the rounds beside
-each loop's slowest arrivals, so a reader sees which stalls they explain.
+vacuum, then `ANALYZE` of a sample of 300 rows per unit of the statistics target) takes
+most of a core for seconds, and the requests that arrive meanwhile queue behind it: it
+made the worst stall of most open loops measured (README, "Autovacuum"). The bench prints
+the rounds beside each loop's slowest arrivals, so a reader sees which stalls they explain.
 
 The watch reads `pg_stat_progress_vacuum` and `pg_stat_progress_analyze` every 100 ms from
 one connection: it sees autovacuum's work and any manual VACUUM or ANALYZE alike.
