@@ -68,10 +68,20 @@ def docker_available() -> bool:
         return False
 
 
+_PORTS_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A local TCP port nothing listens on now, and not one this process was given
+    before. The kernel may give two binds in a row the same free port: two services of a
+    stack were handed one port, and the second exited (address in use)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
 
 
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:

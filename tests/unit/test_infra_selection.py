@@ -7,6 +7,7 @@ here, by its selection logic, rather than by starting containers.
 from __future__ import annotations
 
 import itertools
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,26 @@ def test_docker_available_is_false_when_the_engine_does_not_answer(
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")  # discard port: nothing answers
     assert infra.docker_available() is False
+
+
+def test_free_port_never_hands_out_a_port_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel may answer two binds to port 0 in a row with the same free port; a
+    stack's two services were once given one port, and the second exited."""
+    answers = iter([41001, 41001, 41002, 41001, 41002, 41003])
+
+    class Socket:
+        def __enter__(self) -> Socket:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def bind(self, address: tuple[str, int]) -> None:
+            self.port = next(answers)
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(infra, "_PORTS_GIVEN", set())
+    monkeypatch.setattr(socket, "socket", Socket)  # shared.infra binds through it
+    assert [infra.free_port() for _ in range(3)] == [41001, 41002, 41003]
