@@ -73,7 +73,7 @@ _PORTS_GIVEN: set[int] = set()
 
 def free_port() -> int:
     """A local TCP port nothing listens on now, and not one this process was given
-    before. The kernel may give two binds in a row the same free port: two services of a
+    before. The kernel may give two binds a moment apart the same free port: two services of a
     stack were handed one port, and the second exited (address in use)."""
     while True:
         with socket.socket() as s:

@@ -266,7 +266,7 @@ def test_docker_available_is_false_when_the_engine_does_not_answer(
 
 
 def test_free_port_never_hands_out_a_port_twice(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kernel may answer two binds to port 0 in a row with the same free port; a
+    """The kernel may answer two binds to port 0 a moment apart with the same free port; a
     stack's two services were once given one port, and the second exited."""
     answers = iter([41001, 41001, 41002, 41001, 41002, 41003])
 
