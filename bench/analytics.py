@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.dbroles import STATISTICS_TARGET, with_database
+from shared.dbroles import set_statistics_target, with_database
 
 CHUNK = 1_000_000
 PER_CASE = 10
@@ -128,9 +128,7 @@ async def analytics_bench(
     await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
     await admin.execute(f'CREATE DATABASE "{db}"')
     # Planner statistics as the deployed database gathers them (shared/dbroles.py).
-    await admin.execute(
-        f'ALTER DATABASE "{db}" SET default_statistics_target = {STATISTICS_TARGET}'
-    )
+    await set_statistics_target(admin, db)
     dsn = with_database(server_dsn, db)
     conn = await connect(dsn)
     tmp = tempfile.TemporaryDirectory(prefix="slrt-analytics-", dir=workdir)

@@ -54,6 +54,13 @@ CONSUMER_MIGRATIONS = Path(__file__).parent / "consumer_migrations"
 STATISTICS_TARGET = 10
 
 
+async def set_statistics_target(conn: asyncpg.Connection, database: str) -> None:
+    """`STATISTICS_TARGET` for every later session of `database` (autovacuum's too)."""
+    await conn.execute(
+        f'ALTER DATABASE "{database}" SET default_statistics_target = {STATISTICS_TARGET}'
+    )
+
+
 def role_of(service: str) -> str:
     return f"slrt_{service}"
 
@@ -122,9 +129,7 @@ async def provision(
     await _ensure_role(conn, ANALYST, login=False)
     await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO {OWNER}')
     await conn.execute(f'GRANT {OWNER} TO "{me}"')  # so the administrator may SET ROLE to it
-    await conn.execute(
-        f'ALTER DATABASE "{database}" SET default_statistics_target = {STATISTICS_TARGET}'
-    )
+    await set_statistics_target(conn, database)
     for service in SCHEMA_SERVICES:
         role = role_of(service)
         await _ensure_role(conn, role, login=True)

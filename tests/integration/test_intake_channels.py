@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import hmac
 import smtplib
-import socket
 import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -28,6 +27,7 @@ from shared.contracts.base import EventEnvelope
 from shared.contracts.streams import complaint_stream, inbound_stream, visit_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
+from shared.infra import free_port
 from shared.kafka import make_producer
 from shared.settings import Settings, topic_name
 from tests.meta_webhooks import contact, text_message, whatsapp_webhook
@@ -44,12 +44,6 @@ KUPANG_DESK = auth("kupang", Role.FRONT_OFFICE, Role.RECEPTIONIST, staff_id="kpg
 KUPANG_OFFICER = auth("kupang", Role.COMPLAINT_OFFICER, staff_id="kpg-co-01")
 LUMAJANG_DESK = auth("lumajang", Role.FRONT_OFFICE, staff_id="lmj-fo-01")
 MATARAM_DESK = auth("mataram", Role.FRONT_OFFICE, staff_id="mtr-fo-01")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from schemathesis.core.result import Err
 from schemathesis.generation import GenerationMode
 
 from shared.contracts.vocab import Role
+from shared.infra import free_port
 from shared.settings import Settings
 from tests.servicekit import auth, eventually
 
@@ -48,12 +48,6 @@ class Totals:
     requests: int = 0
     by_class: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fuzz(
@@ -120,7 +114,7 @@ async def serve_and_fuzz(
 ) -> Totals:
     """Serve `app` on a free port and fuzz it; `sign_in(base_url)` gives the caller's
     headers once the app is up (a staff token with every role by default)."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )
