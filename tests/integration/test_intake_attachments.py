@@ -26,6 +26,7 @@ import pytest
 from services.intake.adapters import attachments as attachment_rows
 from services.intake.bootstrap import create_app
 from shared.contracts.vocab import Role
+from shared.infra import free_port
 from shared.settings import Settings
 from tests.fake_graph import PNG_1PX, FakeGraph, small_pdf
 from tests.integration.test_intake_channels import (
@@ -33,7 +34,6 @@ from tests.integration.test_intake_channels import (
     META_SECRET,
     case_events,
     decided,
-    free_port,
     meta_headers,
 )
 from tests.meta_webhooks import contact, image_message, whatsapp_webhook

@@ -17,9 +17,9 @@ import pytest
 from services.casework.bootstrap import create_app as casework_app
 from services.intake.bootstrap import create_app as intake_app
 from shared.contracts.vocab import Role
+from shared.infra import free_port
 from shared.personal import ERASED_TEXT
 from shared.settings import Settings
-from tests.integration.test_intake_channels import free_port
 from tests.integration.test_intake_identity_hashed import DPO, Office, clear_in_intake
 from tests.sealed_rows import erase_when_known
 from tests.servicekit import auth, eventually, running

@@ -29,13 +29,13 @@ from services.intake.domain.new_case import ToIdentify
 from shared.contracts.streams import inbound_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import read_stream
+from shared.infra import free_port
 from shared.runtime import migrate_service
 from shared.settings import Settings
 from tests.integration.test_intake_channels import (
     META_SECRET,
     case_events,
     decided,
-    free_port,
     meta_headers,
     registered,
     whatsapp_body,

@@ -35,11 +35,12 @@ from shared.contracts.erasure_events import PersonalDataErased
 from shared.contracts.streams import erasure_stream
 from shared.contracts.vocab import Role
 from shared.eventstore.store import EventStore, read_stream
+from shared.infra import free_port
 from shared.personal import ERASED_TEXT
 from shared.settings import Settings
 from tests.fake_graph import PNG_1PX, small_pdf
 from tests.integration.test_intake_attachments import announced
-from tests.integration.test_intake_channels import decided, free_port
+from tests.integration.test_intake_channels import decided
 from tests.sealed_rows import erase_when_known
 from tests.servicekit import auth, eventually, running
 
