@@ -178,6 +178,9 @@ async def open_loop(
     scheduled: dict[UUID, float] = {}
     answered_at: dict[UUID, float] = {}
     visible_at: dict[UUID, float] = {}
+    # Answered, not yet visible: what the watcher asks about. A set kept as cases come and
+    # go, not a scan of every arrival so far each 10 ms (the generator shares the cores).
+    pending: set[UUID] = set()
     errors: list[str] = []
     done_sending = asyncio.Event()
 
@@ -217,21 +220,22 @@ async def open_loop(
         case_id = UUID(reply["case_id"])
         scheduled[case_id] = at
         answered_at[case_id] = time.perf_counter()
+        pending.add(case_id)
 
     async def watcher() -> None:
         conn = await asyncpg.connect(dsn)
         try:
             deadline: float | None = None
             while True:
-                pending = [c for c in scheduled if c not in visible_at]
                 if pending:
                     rows = await conn.fetch(
                         "SELECT case_id FROM casework.cases WHERE case_id = ANY($1::uuid[])",
-                        pending,
+                        list(pending),
                     )
                     now = time.perf_counter()
                     for r in rows:
                         visible_at[r["case_id"]] = now
+                        pending.discard(r["case_id"])
                 if done_sending.is_set():
                     deadline = deadline or time.perf_counter() + settle_seconds
                     if not pending or time.perf_counter() > deadline:
