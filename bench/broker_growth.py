@@ -6,7 +6,7 @@ object of the partition (`dynostore.rs`, `fetch`), so the CPU a fetch costs grow
 all the batches the partition ever took. A system that runs for days on it (`make up`)
 slows as its topics fill; Apache Kafka (deploy/) indexes its segments and does not.
 
-Measured on a topic of its own (3 partitions, as `slrt topics` makes them): four consumer
+Measured on a topic of its own (3 partitions, as deploy/'s compose makes them): four consumer
 groups (as many as the services reading one topic) follow a producer that sends one record
 per request at a steady rate, first with the topic nearly empty, then after it has taken
 `held` more one-record batches. The rows are the broker's CPU per message sent, and the

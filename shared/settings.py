@@ -77,8 +77,15 @@ class Settings(BaseSettings):
     # InitProducerId, so the local launcher turns it off.
     kafka_enable_idempotence: bool = True
     kafka_linger_ms: int = 0
+    # One by default: a stack of one process per service (a laptop, CI, the embedded broker)
+    # gains nothing from more, and the embedded broker pays for each partition in every
+    # fetch it answers (issue 15: lower latency at 1 than at 3 or 12, README). A deployment
+    # that runs replicas of a consumer sets at least as many (compose 3, k8s 6).
     kafka_topic_partitions: int = Field(
-        default=3, ge=1, description="Partitions of the topics `slrt topics` creates."
+        default=1,
+        ge=1,
+        description="Partitions of the topics `slrt topics` creates: at least the replicas "
+        "of any one consuming service.",
     )
     kafka_topic_replication_factor: int = Field(
         default=1,

@@ -33,7 +33,7 @@ from shared.contracts.base import EventMetadata
 from shared.contracts.events import ComplaintRegistered
 from shared.eventstore.store import EventStore
 from shared.infra import free_port
-from shared.kafka import make_producer, topic_partitions
+from shared.kafka import ensure_topics, make_producer, topic_partitions
 from shared.outbox import OutboxRelay
 from shared.runtime import migrate_service
 from shared.settings import REPO_ROOT, Settings, topic_name
@@ -69,6 +69,7 @@ class Replica:
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
             "KAFKA_ENABLE_IDEMPOTENCE": str(settings.kafka_enable_idempotence).lower(),
             "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+            "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
             "KAFKA_SESSION_TIMEOUT_MS": "6000",
             "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             "SLRT_HTTP_PORT": str(self.port),
@@ -118,6 +119,20 @@ class Replica:
 @pytest.fixture(params=list(SERVICE_CASES))
 def service(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+async def settings(settings: Settings) -> Settings:
+    """The hermetic settings, on topics of their own with three partitions (the default
+    is one): two replicas of a group share a topic's partitions, so there must be some."""
+    shared = settings.model_copy(
+        update={
+            "kafka_topic_prefix": f"{settings.kafka_topic_prefix}p3.",
+            "kafka_topic_partitions": 3,
+        }
+    )
+    await ensure_topics(shared)
+    return shared
 
 
 @pytest.fixture
