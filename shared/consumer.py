@@ -444,9 +444,8 @@ class Consumer:
         events before the failing one are applied again in one transaction, and the
         outcome is as a savepoint's: what came before committed, the failing event to be
         retried on its own. (Should the second run fail too, the batch is applied with a
-        savepoint per handler, `_with_savepoints`.)"""
-        if len(batch) == 1:
-            return await self._with_savepoints(batch)
+        savepoint per handler, `_with_savepoints`.) A batch of one (most batches at a
+        trickle) needs no savepoint either: if it fails, nothing came before it."""
         try:
             return await self._without_savepoints(batch)
         except _BatchFailed:
