@@ -236,7 +236,7 @@ def unwrapped_keys(rows: Iterable[Any], wanted: Iterable[UUID]) -> dict[UUID, by
 
 def subjects_of(envelopes: Iterable[EventEnvelope]) -> set[UUID]:
     """The subjects whose keys open `envelopes`' sealed fields."""
-    return {s for e in envelopes for s in sealed_subjects(e.data)}
+    return sealed_subjects(e.data for e in envelopes)
 
 
 def opened_with(
@@ -268,7 +268,7 @@ async def open_datas(
 ) -> list[dict[str, Any]]:
     """Each (event type, data) as data with its personal fields opened (one key lookup):
     for readers of the store's rows that build no envelope (a rebuild)."""
-    subjects = {s for _, d in events for s in sealed_subjects(d)}
+    subjects = sealed_subjects(d for _, d in events)
     if not subjects:
         return [d for _, d in events]
     keys = await keys_for(conn, subjects)
