@@ -53,6 +53,7 @@ from shared.eventstore.store import EventStore
 from shared.http import install_error_handlers, install_request_context
 from shared.kafka import make_broker, make_producer, wait_for_records_without_sleeping
 from shared.logging import configure_logging, get_logger
+from shared.offsets import OffsetCommits
 from shared.openapi import create_api
 from shared.ops_http import HealthSummary, install_ops_routes
 from shared.outbox import OutboxRelay
@@ -191,6 +192,7 @@ class ServiceRuntime:
         self._wary_until = 0.0  # the catch-up runs often until then (after a broker loss)
         self._catch_up_now = asyncio.Event()
         self._subscriber: Any = None  # FastStream's subscriber: its `consumer` is aiokafka's
+        self.offsets = OffsetCommits(self.settings.kafka_commit_interval_ms / 1000)
 
     @property
     def kafka_ok(self) -> bool:
@@ -251,6 +253,7 @@ class ServiceRuntime:
                 batch_handler=self.batch_handler,
             )
             consumer = self.consumer
+            offsets = self.offsets
             prefix = self.settings.kafka_topic_prefix
 
             async def on_events(msg: KafkaMessage) -> None:
@@ -265,7 +268,9 @@ class ServiceRuntime:
                 if _CRASH_AFTER_COMMIT and consumer.applied > before:
                     log.warning("test_hook_crash_after_commit", applied=consumer.applied)
                     os._exit(CRASH_EXIT_CODE)
-                await msg.ack()
+                # Committed now or within the interval (`shared/offsets.py`), never before
+                # the batch's transaction.
+                await offsets.applied(msg.consumer, records)
 
             def subscribe(to: KafkaBroker) -> Any:
                 subscriber = to.subscriber(
@@ -472,6 +477,7 @@ class ServiceRuntime:
         self._tasks.clear()
         self._stop_wakes()
         if self.broker is not None:
+            await _within("offsets", self.offsets.close())  # before the client stops
             await _within("broker", self.broker.stop())
         if getattr(self, "_producer", None) is not None:
             await _within("producer", self._producer.stop())

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     # both cores busy at a quarter of the system's maximum rate; 200 ms cut the CPU per
     # case by a fifth and raised the pace by a third (README, "Batches").
     kafka_fetch_max_wait_ms: int = Field(default=200, ge=1, le=500)
+    # How long a consumer's offsets may wait to be committed after its batch's transaction
+    # (shared/offsets.py): a commit per batch was a broker round trip and write per batch
+    # in every service. A crash or rebalance gives up to this much again, met as applied.
+    # 0: after every batch.
+    kafka_commit_interval_ms: int = Field(default=1000, ge=0, le=60_000)
     # How long an idle batch consumer waits for records from the client's buffer before it
     # looks again. It takes records the moment they are fetched (`shared.kafka.
     # wait_for_records_without_sleeping`: no sleep after an empty look), so this only sets
