@@ -73,6 +73,17 @@ class OffsetCommits:
             except Exception as exc:
                 log.warning("offset_commit_failed", partitions=len(offsets), error=repr(exc))
 
+    def forget(self) -> None:
+        """The broker is lost: what waits is not committed, and a commit under way is
+        cancelled. aiokafka retries a commit until a coordinator answers, so one begun
+        while the broker is away would otherwise reach the broker that comes back, with
+        offsets that point past the records of a broker restarted empty (the embedded
+        one): the new client would then skip the records up to there. The batches come
+        again instead, and are met as applied."""
+        self._pending.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+
     async def close(self) -> None:
         """On stop, before the client stops: what is waiting is committed now."""
         if self._timer is not None:

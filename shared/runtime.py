@@ -365,6 +365,7 @@ class ServiceRuntime:
         """The broker is away or forgot us: not consuming, and the Kafka client let go now
         (within `STOP_SECONDS`), so that its group is gone before the broker is back."""
         self.consuming.clear()
+        self.offsets.forget()
         if self._dropping is None and self.consumer is not None:
             self._dropping = asyncio.create_task(self._drop_client(), name="broker-drop")
             self._tasks.append(self._dropping)

@@ -83,3 +83,41 @@ async def test_offsets_never_go_back_within_a_partition() -> None:
     await commits.applied(client, records)
     await commits.close()
     assert client.committed == [{A0: 9}]
+
+
+class BlockedClient(Client):
+    """A client whose commit waits for a coordinator that is away (as aiokafka's does
+    while the broker is down: it retries until one answers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.cancelled = False
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+
+
+async def test_a_lost_broker_forgets_what_waits() -> None:
+    client, commits = Client(), OffsetCommits(60)
+    await commits.applied(client, [Rec("a", 0, 3)])
+    commits.forget()
+    await commits.close()
+    assert client.committed == []  # those batches come again, met as applied
+
+
+async def test_a_lost_broker_cancels_a_commit_under_way() -> None:
+    """Else the client, retrying, would take the old offsets to the broker that comes back
+    (empty, for the embedded one), and the new client would skip its records up to them."""
+    client, commits = BlockedClient(), OffsetCommits(0.05)
+    await commits.applied(client, [Rec("a", 0, 3)])
+    await asyncio.wait_for(client.started.wait(), 2)  # the timer's commit, waiting
+    commits.forget()
+    await asyncio.sleep(0.05)
+    assert client.cancelled and client.committed == []
+    await commits.close()
