@@ -160,13 +160,21 @@ class ToSeal:
     data: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-async def seal_appends(
-    conn: asyncpg.Connection, appends: Sequence[ToSeal]
-) -> list[list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Sealed:
+    """One append's event data as stored, and the subject (with its data key) its personal
+    fields were sealed for: None when nothing in it needed sealing (or sealing is off)."""
+
+    data: list[dict[str, Any]]
+    subject_id: UUID | None = None
+    key: bytes | None = None
+
+
+async def seal_appends(conn: asyncpg.Connection, appends: Sequence[ToSeal]) -> list[Sealed]:
     """Each append's event data with its personal fields sealed with its subject's key
     (subjects found or created in one round trip, in the caller's transaction)."""
     ring = keyring()
-    plain = [[d for _, d in a.data] for a in appends]
+    out = [Sealed([d for _, d in a.data]) for a in appends]
     # Only appends with personal data to seal need a subject (most staff decisions carry
     # none: an empty reason).
     wanted = [
@@ -175,7 +183,7 @@ async def seal_appends(
         if ring.enabled and any(d.get(f) not in EMPTY for t, d in a.data for f in _fields(t))
     ]
     if not wanted:
-        return plain
+        return out
     new_ids = [uuid4() for _ in wanted]
     blind: list[bytes | None] = []
     for i in wanted:
@@ -191,15 +199,15 @@ async def seal_appends(
         [ring.wrapper.wrap(secrets.token_bytes(32), s) for s in new_ids],
         ring.wrapper.key_ref,
     )
-    out = list(plain)
     for row in rows:
         i = wanted[row["n"] - 1]
         subject: UUID = row["subject_id"]
         wrapped = row["wrapped_key"]
         key = ring.wrapper.unwrap(wrapped, subject) if wrapped is not None else None
-        out[i] = [
+        sealed = [
             seal_data(_fields(t), d, subject, key) if _fields(t) else d for t, d in appends[i].data
         ]
+        out[i] = Sealed(sealed, subject, key)
     return out
 
 

@@ -171,6 +171,40 @@ async def test_a_refusal_in_a_batch_is_that_requests_alone(
     assert (kept["status"], kept["reason"]) == ("rejected", "external_id_taken")
 
 
+async def test_a_batch_seals_each_raw_message_with_its_cases_subject(
+    app: tuple[FastAPI, httpx.AsyncClient], pool: asyncpg.Pool
+) -> None:
+    """A new case's raw message is sealed with the subject its events were sealed for
+    (taken from the append, not found again); a redelivery's, with its first case's."""
+    service, client = app
+    letter = body(43, channel="letter", external_id="SRT-GC-0043")
+    before = writer_of(service).batches
+    replies = await post_together(
+        client,
+        [(body(41), LUMAJANG_DESK), (body(42), LUMAJANG_DESK), (letter, LUMAJANG_DESK)],
+    )
+    again = await client.post("/v1/requests", json=letter, headers=LUMAJANG_DESK)
+    assert [r.status_code for r in replies] == [201, 201, 201] and again.status_code == 200
+    assert writer_of(service).batches - before == 2
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT m.id, m.case_id, m.subject_id, m.body, a.subject_id AS case_subject
+               FROM intake.inbound_messages m
+               JOIN eventstore.subject_anchors a
+                 ON a.anchor = 'case:' || m.case_id::text AND a.is_primary
+               WHERE m.id = ANY($1::uuid[])""",
+            [UUID(r.headers["X-Inbound-ID"]) for r in [*replies, again]],
+        )
+    assert len(rows) == 4
+    assert all(r["subject_id"] == r["case_subject"] for r in rows)
+    assert len({r["subject_id"] for r in rows}) == 3  # the redelivery: its first case's
+    assert all(b"Warga Uji" not in bytes(r["body"]) for r in rows)  # sealed at rest
+    for r in [*replies, again]:  # and it opens with that subject's key
+        kept = await client.get(f"/v1/inbound/{r.headers['X-Inbound-ID']}", headers=LUMAJANG_DESK)
+        assert kept.status_code == 200, kept.text
+        assert kept.json()["erased"] is False and "Warga Uji" in kept.json()["body_text"]
+
+
 async def test_a_failed_batch_is_written_one_request_at_a_time(
     app: tuple[FastAPI, httpx.AsyncClient], pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ the group commit calls them on its batch's, the unit of work on its own)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,11 +87,20 @@ def _inbound_args(
 
 
 async def _sealed_args(
-    conn: asyncpg.Connection, messages: list[dict[str, Any]]
+    conn: asyncpg.Connection,
+    messages: list[dict[str, Any]],
+    known: Sequence[Sealer | None] = (),
 ) -> tuple[list[tuple[Any, ...]], list[Sealer]]:
     """Each message's row (`_inbound_args` and its subject) with what the citizen sent
-    sealed with its subject's key: the case's when it is known, else its flow's."""
-    sealers = await sealed.sealers_of_messages(conn, messages)
+    sealed with its subject's key: the case's when it is known, else its flow's. A
+    sealer in `known` (by position) is taken as it is: the one the message's case was
+    just sealed with in this transaction; the others are found in one round trip."""
+    given = list(known) + [None] * (len(messages) - len(known))
+    missing = [i for i, s in enumerate(given) if s is None]
+    found = await sealed.sealers_of_messages(conn, [messages[i] for i in missing])
+    for i, s in zip(missing, found, strict=True):
+        given[i] = s
+    sealers = [s for s in given if s is not None]
     rows = [
         (*_inbound_args(**sealed.seal_message(s, m)), s.subject_id)
         for m, s in zip(messages, sealers, strict=True)
@@ -137,11 +147,15 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-async def record_inbound_many(conn: asyncpg.Connection, messages: list[dict[str, Any]]) -> None:
-    """`record_inbound` for a batch, in one statement."""
+async def record_inbound_many(
+    conn: asyncpg.Connection,
+    messages: list[dict[str, Any]],
+    sealers: Sequence[Sealer | None] = (),
+) -> None:
+    """`record_inbound` for a batch, in one statement; `sealers` as `_sealed_args`'s."""
     if not messages:
         return
-    rows, _ = await _sealed_args(conn, messages)
+    rows, _ = await _sealed_args(conn, messages, sealers)
     columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
     for i in _JSON_ARGS:
         columns[i] = [_json_text(v) for v in columns[i]]
@@ -269,23 +283,37 @@ async def add_registration(conn: asyncpg.Connection, case: Identified, inbound_i
     )
 
 
-async def add_registrations(conn: asyncpg.Connection, cases: list[tuple[Identified, UUID]]) -> None:
-    """`add_registration` for a batch: (case, inbound id) pairs, pipelined."""
+_INSERT_CHECK_CODES = """INSERT INTO intake.check_codes (case_id, ticket_number, office, code_hash)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+    ON CONFLICT DO NOTHING"""
+_INSERT_REGISTRATIONS = """INSERT INTO intake.registrations (case_id, ticket_number, office,
+        service, variant, channel, external_id, inbound_id, received_at, citizen_id, nik_hash,
+        phone_hash)
+    SELECT case_id, ticket_number, office, service, variant, channel, external_id,
+        inbound_id, received_at, citizen_id, nik_hash, phone_hash
+    FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
+        $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::uuid[],
+        $15::bytea[], $16::bytea[]) WITH ORDINALITY
+        AS u(case_id, ticket_number, office, service, variant, channel, external_id,
+            inbound_id, received_at, citizen_id, nik_hash, phone_hash, n)
+    ORDER BY n"""
+
+
+async def add_registrations(
+    conn: asyncpg.Connection,
+    cases: list[tuple[Identified, UUID]],
+    check_codes: list[tuple[UUID, str, str, str]],
+) -> None:
+    """`add_registration` for a batch ((case, inbound id) pairs) with the new cases' check
+    codes (`add_check_codes`'s rows), in one statement: the group commit's hot path, where
+    a round trip costs more than the rows."""
     if not cases:
         return
     rows = [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases]
+    codes = [list(c) for c in zip(*check_codes, strict=True)] if check_codes else [[]] * 4
     await conn.execute(
-        """INSERT INTO intake.registrations (case_id, ticket_number, office, service, variant,
-               channel, external_id, inbound_id, received_at, citizen_id, nik_hash,
-               phone_hash)
-           SELECT case_id, ticket_number, office, service, variant, channel, external_id,
-               inbound_id, received_at, citizen_id, nik_hash, phone_hash
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
-               $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::uuid[],
-               $11::bytea[], $12::bytea[]) WITH ORDINALITY
-               AS u(case_id, ticket_number, office, service, variant, channel, external_id,
-                   inbound_id, received_at, citizen_id, nik_hash, phone_hash, n)
-           ORDER BY n""",
+        f"WITH codes AS ({_INSERT_CHECK_CODES}) {_INSERT_REGISTRATIONS}",
+        *codes,
         *(list(c) for c in zip(*rows, strict=True)),
     )
 
@@ -518,12 +546,7 @@ async def add_check_codes(
 ) -> None:
     """Keep (case id, ticket, office, code hash) of new cases; never the code."""
     if codes:
-        await conn.execute(
-            """INSERT INTO intake.check_codes (case_id, ticket_number, office, code_hash)
-               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
-               ON CONFLICT DO NOTHING""",
-            *(list(c) for c in zip(*codes, strict=True)),
-        )
+        await conn.execute(_INSERT_CHECK_CODES, *(list(c) for c in zip(*codes, strict=True)))
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,12 @@ from services.intake.domain.new_case import (
     resent_decision,
 )
 from services.intake.domain.registration import ValidRequest
-from services.intake.service_layer.issue_check_code import keep_check_codes, sealed_check_code
+from services.intake.service_layer.issue_check_code import check_code_rows, sealed_check_code
 from services.intake.service_layer.register_valid_request import (
     Registered,
     register_valid_request,
 )
+from shared.at_rest import Sealer
 from shared.eventstore.store import Append, EventStore
 from shared.logging import get_logger
 from shared.refusal import Refused
@@ -256,7 +257,7 @@ class RegistrationWriter:
         # 3. The events of every new case, the raw messages with their decision, and
         #    intake's own rows: one statement each, whatever the batch's size.
         cases = [(p, o.written) for p, o in zip(batch, done, strict=True) if o.written]
-        await self._store.append_many(
+        _, subjects = await self._store.append_many_with_subjects(
             conn,
             [
                 Append(
@@ -268,17 +269,25 @@ class RegistrationWriter:
                 for p, case in cases
             ],
         )
+        # A new case's raw message is sealed with the subject its events just were (the
+        # same anchors: the case and the message's flow), not found again.
+        sealed_with = {
+            id(case): Sealer(s.subject_id, s.key)
+            for (_, case), s in zip(cases, subjects, strict=True)
+            if s.subject_id is not None
+        }
+        kept = [(p, o) for p, o in zip(batch, done, strict=True) if o.refused is None]
         await repo.record_inbound_many(
             conn,
-            [
-                {**p.inbound, **o.decision}
-                for p, o in zip(batch, done, strict=True)
-                if o.refused is None
-            ],
+            [{**p.inbound, **o.decision} for p, o in kept],
+            [sealed_with.get(id(o.written)) if o.written else None for _, o in kept],
         )
         if cases:
-            await repo.add_registrations(conn, [(case, p.inbound_id) for p, case in cases])
-            await keep_check_codes(conn, [case for _, case in cases])
+            await repo.add_registrations(
+                conn,
+                [(case, p.inbound_id) for p, case in cases],
+                check_code_rows(case for _, case in cases),
+            )
         duplicates = [case for _, case in cases if case.duplicate is not None]
         if duplicates:
             await repo.add_duplicates(conn, duplicates)

@@ -10,6 +10,7 @@ receipt. A redelivered request gets no code again (it was given the first time).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 import asyncpg
 
@@ -25,18 +26,20 @@ def sealed_check_code(case: Identified) -> str:
     return seal(case.new.check_code, case.new.case_id, secret=secret)
 
 
+def check_code_rows(cases: Iterable[Identified]) -> list[tuple[UUID, str, str, str]]:
+    """What `intake.check_codes` keeps of each new case: its code as an HMAC, never the code."""
+    secret = get_settings().slrt_check_code_secret
+    return [
+        (
+            c.new.case_id,
+            c.ticket_number,
+            c.new.valid.office.id,
+            hash_check_code(c.new.check_code, secret=secret),
+        )
+        for c in cases
+    ]
+
+
 async def keep_check_codes(conn: asyncpg.Connection, cases: Iterable[Identified]) -> None:
     """Keep each new case's code as its HMAC, in the registration's transaction."""
-    secret = get_settings().slrt_check_code_secret
-    await repo.add_check_codes(
-        conn,
-        [
-            (
-                c.new.case_id,
-                c.ticket_number,
-                c.new.valid.office.id,
-                hash_check_code(c.new.check_code, secret=secret),
-            )
-            for c in cases
-        ],
-    )
+    await repo.add_check_codes(conn, check_code_rows(cases))
