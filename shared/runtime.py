@@ -223,7 +223,11 @@ class ServiceRuntime:
         await producer.start()
         if runs_relay():
             self.relay = OutboxRelay(
-                self.pool, self.name, producer, topic_prefix=self.settings.kafka_topic_prefix
+                self.pool,
+                self.name,
+                producer,
+                interval_seconds=self.settings.outbox_drain_interval_ms / 1000,
+                topic_prefix=self.settings.kafka_topic_prefix,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
             self._stop_wakes = listen_for_wakes(self.relay.wake)

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # in every service. A crash or rebalance gives up to this much again, met as applied.
     # 0: after every batch.
     kafka_commit_interval_ms: int = Field(default=1000, ge=0, le=60_000)
+    # Under a steady stream of commits, a service's outbox relay starts its drains at least
+    # this far apart; the first wake after a quiet spell drains at once (shared/outbox.py).
+    # 0: a drain on every wake.
+    outbox_drain_interval_ms: int = Field(default=50, ge=0, le=5_000)
     # How long an idle batch consumer waits for records from the client's buffer before it
     # looks again. It takes records the moment they are fetched (`shared.kafka.
     # wait_for_records_without_sleeping`: no sleep after an empty look), so this only sets
