@@ -73,7 +73,6 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.interval_seconds = interval_seconds
-        self.drains = 0  # drains begun by `run` (what the spacing saves: tests, bench)
         self._wake = asyncio.Event()
         self.published = 0
         # Published on a wake (the normal way) and found by the poll (written elsewhere, or
@@ -175,7 +174,6 @@ class OutboxRelay:
             while True:
                 self._wake.clear()  # before draining, so a wake during the drain is kept
                 began = loop.time()
-                self.drains += 1
                 try:
                     await self._drain(woken)
                     backoff = 0.2
