@@ -305,15 +305,15 @@ async def add_registrations(
     check_codes: list[tuple[UUID, str, str, str]],
 ) -> None:
     """`add_registration` for a batch ((case, inbound id) pairs) with the new cases' check
-    codes (`add_check_codes`'s rows), in one statement: the group commit's hot path, where
-    a round trip costs more than the rows."""
+    codes (`add_check_codes`'s rows, one per case), in one statement: the group commit's
+    hot path, where a round trip costs more than the rows."""
     if not cases:
         return
+    assert len(check_codes) == len(cases), "every new case has its check code"
     rows = [_registration_args(**registration_row(c, inbound_id)) for c, inbound_id in cases]
-    codes = [list(c) for c in zip(*check_codes, strict=True)] if check_codes else [[]] * 4
     await conn.execute(
         f"WITH codes AS ({_INSERT_CHECK_CODES}) {_INSERT_REGISTRATIONS}",
-        *codes,
+        *(list(c) for c in zip(*check_codes, strict=True)),
         *(list(c) for c in zip(*rows, strict=True)),
     )
 
