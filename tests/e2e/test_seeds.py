@@ -659,7 +659,8 @@ def test_seed_001_kupang_lapor_and_suggestion_box_keep_their_published_times(
             headers=desk,
             json={
                 "office": office,
-                "opened_on": "2026-11-20",
+                # Opened yesterday: its cases date from then (not overdue by now).
+                "opened_on": (datetime.now(UTC).date() - timedelta(days=1)).isoformat(),
                 "slips": [{"text": f"Bantuan sembako kami tidak cair ({_unique('slip')})"}],
             },
         )

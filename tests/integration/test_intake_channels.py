@@ -12,6 +12,7 @@ import hmac
 import smtplib
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from uuid import UUID
@@ -479,8 +480,12 @@ async def test_call_log_letter_scan_and_suggestion_box(
     row = await decided(pool, r.json()["inbound_ids"][0])
     assert (await registered(pool, row["case_id"]))["variant"] == "reset-pin"
 
+    # Received by the office three days before it is entered: the case (and the
+    # standard's seven working days) dates from then, not from when intake routed it.
+    received_on = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
     details = {
         "office": "kupang",
+        "received_on": received_on.isoformat(),
         "letter_number": "005/RT-03/XI/2026",
         "sender": {"name": "Ketua RT Contoh"},
         "sender_organisation": "RT 03 Kelurahan Contoh",
@@ -497,6 +502,8 @@ async def test_call_log_letter_scan_and_suggestion_box(
     assert r.status_code == 202, r.text
     row = await decided(pool, r.json()["inbound_ids"][0])
     assert row["status"] == "accepted" and row["channel"] == "letter"
+    letter_case = await registered(pool, row["case_id"])
+    assert datetime.fromisoformat(letter_case["received_at"]) == received_on
     async with pool.acquire() as conn:
         assert (
             await conn.fetchval(
@@ -524,9 +531,10 @@ async def test_call_log_letter_scan_and_suggestion_box(
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM intake.inbound_messages") == before
 
+    opened_on = datetime.now(UTC).date() - timedelta(days=1)
     batch = {
         "office": "kupang",
-        "opened_on": "2026-11-20",
+        "opened_on": opened_on.isoformat(),
         "slips": [
             {"text": "Bantuan sembako kami tidak cair"},
             {"text": "Pelayanan petugas lambat", "name": "Warga Kotak", "phone": "081200000501"},
@@ -536,7 +544,11 @@ async def test_call_log_letter_scan_and_suggestion_box(
     r = await intake.post("/v1/channels/suggestion-box", json=batch, headers=KUPANG_DESK)
     rows = [await decided(pool, i) for i in r.json()["inbound_ids"]]
     assert [x["status"] for x in rows] == ["accepted", "accepted", "triage"]
-    assert (await registered(pool, rows[0]["case_id"]))["anonymous"] is True
+    slip_case = await registered(pool, rows[0]["case_id"])
+    assert slip_case["anonymous"] is True
+    # Received the day the box was opened.
+    opened = datetime(opened_on.year, opened_on.month, opened_on.day, tzinfo=UTC)
+    assert datetime.fromisoformat(slip_case["received_at"]) == opened
     # Entering the same batch again makes no new case.
     r = await intake.post("/v1/channels/suggestion-box", json=batch, headers=KUPANG_DESK)
     again = [await decided(pool, i) for i in r.json()["inbound_ids"][:2]]

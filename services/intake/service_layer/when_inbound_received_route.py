@@ -85,13 +85,17 @@ async def route_inbound_message(
     outcome = classify(payload, event.channel, catalogue, external_id=event.external_id)
     if isinstance(outcome, Classified):
         office = catalogue.office(outcome.command.office)
+        # The case was received when its channel received the message (a letter's date of
+        # receipt, the hour a suggestion box was opened, an adapter's `received_at`), not
+        # when this consumer got to it: the standard's clock counts from then.
+        command = outcome.command.model_copy(update={"received_at": event.received_at})
         try:
-            valid = validate_request(outcome.command, office, now=datetime.now(UTC))
+            valid = validate_request(command, office, now=datetime.now(UTC))
             async with conn.transaction():  # a savepoint: a refusal leaves nothing behind
                 result = await register_valid_request(
                     uow,
                     valid,
-                    outcome.command,
+                    command,
                     inbound_id=event.inbound_id,
                     actor=ADAPTER_ACTOR,
                     correlation_id=envelope.correlation_id,
