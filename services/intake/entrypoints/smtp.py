@@ -3,7 +3,9 @@
 A recipient that is not an office mailbox from the catalogue is refused at RCPT (550), so
 nothing unrelated is accepted. A message is answered 250 only once it is durable (raw
 MIME kept, attachments with checksums, `InboundReceived` in the outbox); on any failure
-the server answers 451 and the sending server tries again later.
+the server answers 451 and the sending server tries again later. A message that is not
+readable MIME is answered 554 and kept as rejected (`malformed_email`) with the office its
+recipient mailbox belongs to, so that office's front office sees it.
 """
 
 from __future__ import annotations
@@ -53,24 +55,39 @@ class IntakeMailHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    def recipient_office(self, rcpt_tos: list[str]) -> str | None:
+        """The office of the envelope's recipients. Each was checked at RCPT; when they
+        name mailboxes of several offices, the first recipient's office, the same rule
+        `parse_email` applies to a readable message, so a refusal lands where the
+        message would have."""
+        return next(
+            (self.mailboxes[a.lower()] for a in rcpt_tos if a.lower() in self.mailboxes), None
+        )
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         delivery = Delivery(
             source="smtp",
             body=raw,
             content_type="message/rfc822",
-            headers={"mail-from": str(envelope.mail_from or "").replace("\x00", "")[:320]},
+            headers={
+                "mail-from": str(envelope.mail_from or "").replace("\x00", "")[:320],
+                "rcpt-to": ", ".join(envelope.rcpt_tos)[:2000],
+            },
             correlation_id=uuid4(),
         )
         try:
             item = parse_email(raw, self.mailboxes, envelope_recipients=tuple(envelope.rcpt_tos))
         except PayloadUnreadable as exc:
+            # Kept with the office its recipient mailbox belongs to, as a refused webhook
+            # is kept with the office its door's path names.
             await refuse_delivery(
                 self.runtime.pool,
                 delivery,
                 channel=Channel.EMAIL,
                 reason=exc.code,
                 message=exc.message,
+                office=self.recipient_office(envelope.rcpt_tos),
             )
             return "554 5.6.0 Message is not readable MIME"
         try:
