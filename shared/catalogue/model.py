@@ -172,6 +172,12 @@ class DocumentRequirement(_Frozen):
     # Requirements of one variant that share a group are alternatives: any one of them
     # satisfies the group ("KTP/KIA", "KTP atau identitas diri lainnya").
     alternative_group: Slug | None = None
+    # Routes: required of requests through these channels only; empty = all. An original
+    # shown at the desk cannot be asked of a letter that came by post.
+    channels: tuple[Channel, ...] = ()
+
+    def applies_to(self, channel: Channel | None) -> bool:
+        return not self.channels or channel is None or channel in self.channels
 
 
 class Product(_Frozen):
@@ -391,6 +397,17 @@ class ServiceStandard(_Frozen):
                     "approval_chain_channels: {channel} is not one of the service's channels",
                     channel=channel.value,
                 )
+        for variant in self.variants.values():
+            for doc in variant.required_documents:
+                for channel in doc.channels:
+                    if channel not in offered:
+                        raise _fail(
+                            "variants.{variant}.required_documents.{doc}: {channel} is not "
+                            "one of the service's channels",
+                            variant=variant.id,
+                            doc=doc.type,
+                            channel=channel.value,
+                        )
         for step in self.procedure:
             for channel in step.channels:
                 if channel not in offered:

@@ -380,3 +380,37 @@ async def test_the_second_of_two_approvals_of_one_step_is_refused_after_its_retr
             uuid4(),
         )
     assert (err.value.code, err.value.status) == ("conflict", 409)
+
+
+async def test_kupang_asks_to_see_the_original_id_at_the_desk_only() -> None:
+    """Kupang's standard: the ID is shown in person; a complaint by letter (or e-mail, or a
+    message) attaches a copy or gives a phone number, and is not held back for an original
+    it cannot show."""
+    db = FakeDocuments()
+    required: dict[Channel, set[tuple[str, str, str | None]]] = {}
+    for channel in (Channel.WALK_IN, Channel.LETTER, Channel.EMAIL):
+        case_id = await register(
+            db,
+            office="kupang",
+            service="public-complaint",
+            variant="general",
+            channel=channel,
+            dtks=False,
+        )
+        on_file = await db.unit_of_work().checklists.peek(case_id)
+        required[channel] = {
+            (r.type, r.form, r.alternative_group) for r in on_file.checklist.required
+        }
+    shown = ("id_card", "original", None)
+    copy_or_phone = {("id_card", "copy", "lampiran"), ("phone_number", "either", "lampiran")}
+    assert required[Channel.WALK_IN] == {shown, *copy_or_phone}
+    assert required[Channel.LETTER] == required[Channel.EMAIL] == copy_or_phone
+
+
+def test_a_requirement_may_only_name_channels_its_service_offers() -> None:
+    from shared.catalogue.model import ServiceStandard
+
+    raw = CATALOGUE.office("kupang").service("public-complaint").model_dump(mode="json")
+    raw["variants"]["general"]["required_documents"][0]["channels"] = ["telephone"]
+    with pytest.raises(ValueError, match="telephone is not one of the service's channels"):
+        ServiceStandard.model_validate(raw)

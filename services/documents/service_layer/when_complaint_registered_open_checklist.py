@@ -33,7 +33,9 @@ def checklist_opened(event: ComplaintRegistered, catalogue: Catalogue) -> Checkl
     if variant_id is None and len(service.variants) == 1:
         variant_id = next(iter(service.variants))  # the only kind of request there is
     required = (
-        model.requirements_for(service.variant(variant_id).required_documents)
+        model.requirements_for(
+            d for d in service.variant(variant_id).required_documents if d.applies_to(event.channel)
+        )
         if variant_id is not None
         else ()
     )
