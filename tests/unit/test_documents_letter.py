@@ -393,3 +393,28 @@ def test_a_signed_letter_is_issued_once_and_carries_the_promise() -> None:
     with pytest.raises(Refused) as err:
         model.issue(play(history), actor="staff:fo", channel=Channel.WALK_IN, issued_at=signed_at)
     assert err.value.code == "letter_already_handed_over"
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("DTKS", "Data Terpadu Kesejahteraan Sosial (DTKS)"),
+        ("DTSEN", "Data Tunggal Sosial dan Ekonomi Nasional (DTSEN)"),
+        (None, "Data Terpadu Kesejahteraan Sosial (DTKS)"),
+    ],
+)
+def test_a_letter_names_the_registry_the_nik_was_checked_in(source: str | None, named: str) -> None:
+    """The letter names the registry eligibility checked (DTSEN since 2025), spelled out
+    correctly; never "Data Terpadu Kesejahteraan Sosial (DTSEN)"."""
+    _, body = compose_letter(
+        office=LUMAJANG,
+        service=KKS,
+        variant=RESET_PIN,
+        product=KKS.product("reset-pin-letter"),
+        ticket_number="LMJ-2026-000001",
+        applicant=Applicant(name="Warga Contoh", nik="3508014101900001"),
+        dtks_listed=True,
+        dtks_source=source,
+    )
+    assert f"terdaftar dalam {named}." in body
+    assert "Kesejahteraan Sosial (DTSEN)" not in body

@@ -98,6 +98,18 @@ def _needs(facts: LetterFacts, what: str) -> str:
     return value.strip()
 
 
+# The registry a listing was checked in, by its full name: DTKS until 2025, then DTSEN
+# (Inpres 4/2025), whichever snapshot eligibility checked the NIK against.
+REGISTRY_NAMES = {
+    "DTKS": "Data Terpadu Kesejahteraan Sosial (DTKS)",
+    "DTSEN": "Data Tunggal Sosial dan Ekonomi Nasional (DTSEN)",
+}
+
+
+def registry_name(source: str | None) -> str:
+    return REGISTRY_NAMES.get(source or "DTKS", REGISTRY_NAMES["DTKS"])
+
+
 def _addressee(recipient: str) -> list[str]:
     return ["Kepada Yth.", recipient, "di -", "    Tempat", ""]
 
@@ -130,7 +142,7 @@ def _kks(facts: LetterFacts, purpose: str) -> list[str]:
             "dari desa/kelurahan, dan kuasa diberikan di atas materai.",
         ]
     if facts.dtks_listed:
-        lines += ["", "Yang bersangkutan terdaftar dalam Data Terpadu Kesejahteraan Sosial (DTKS)."]
+        lines += ["", f"Yang bersangkutan terdaftar dalam {registry_name(facts.dtks_source)}."]
     if facts.programmes:
         lines.append(f"Program bantuan: {', '.join(facts.programmes)}.")
     lines += [
@@ -170,7 +182,7 @@ def _sembako(facts: LetterFacts) -> list[str]:
         *_person(facts),
         "",
         f"Permasalahan  : {facts.variant.name}",
-        "Status DTKS    : terdaftar dalam Data Terpadu Kesejahteraan Sosial"
+        f"Status DTKS    : terdaftar dalam {registry_name(facts.dtks_source)}"
         if facts.dtks_listed
         else "Status DTKS    : -",
     ]
@@ -185,7 +197,6 @@ def _sembako(facts: LetterFacts) -> list[str]:
 
 
 def _dtks_certificate(facts: LetterFacts) -> list[str]:
-    source = facts.dtks_source or "DTKS"
     basis = facts.service.legal_basis
     lines = [
         f"Yang bertanda tangan di bawah ini, Kepala {facts.office.name}, dengan ini "
@@ -193,8 +204,8 @@ def _dtks_certificate(facts: LetterFacts) -> list[str]:
         "",
         *_person(facts),
         "",
-        f"benar terdaftar dalam Data Terpadu Kesejahteraan Sosial ({source}) "
-        f"berdasarkan data yang berlaku pada saat surat keterangan ini dicetak.",
+        f"benar terdaftar dalam {registry_name(facts.dtks_source)} "
+        "berdasarkan data yang berlaku pada saat surat keterangan ini dicetak.",
     ]
     if facts.programmes:
         lines += ["", f"Program bantuan sosial yang tercatat: {', '.join(facts.programmes)}."]
@@ -305,6 +316,7 @@ def compose_letter(
     on_behalf_of: Applicant | None = None,
     programmes: Sequence[str] = (),
     dtks_listed: bool | None = None,
+    dtks_source: str | None = None,
 ) -> tuple[str, str]:
     """Keyword form of `compose` (kept for callers of the walking skeleton)."""
     return compose(
@@ -318,6 +330,7 @@ def compose_letter(
             on_behalf_of=on_behalf_of,
             programmes=programmes,
             dtks_listed=dtks_listed,
+            dtks_source=dtks_source,
         )
     )
 
