@@ -27,7 +27,14 @@ import pytest
 
 from shared.contracts.vocab import Role
 from shared.devstack import Stack
-from tests.e2e.test_seeds import cw, decided, meta_post, timeline_has, wait_status, whatsapp_body
+from tests.e2e.test_seeds import (
+    cw,
+    decided,
+    meta_post,
+    timeline_has,
+    wait_status,
+    whatsapp_body,
+)
 from tests.e2e.test_slices import h, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -285,3 +292,32 @@ def test_a_hundred_guesses_in_a_minute_are_refused_slowed_and_logged(stack: Stac
     delays = [float(m) for m in re.findall(r'"delay_seconds": ?([0-9.]+)', log)]
     assert max(delays) > min(delays)
     assert "GUESS0" not in log and code not in log and "127.0.0.1" not in "".join(refused)
+
+
+def test_a_request_not_in_dtks_is_told_so_on_the_status_page(stack: Stack) -> None:
+    """Mataram's Sembako complaints need a DTKS listing: a citizen who is not listed sees
+    that on the status page (with what to do), not "Diterima", and the due time of a
+    one-hour standard with its hour."""
+    office = "mataram"
+    with httpx.Client(timeout=20) as c:
+        r = c.post(
+            f"{stack.url('intake')}/v1/requests",
+            headers=h(office, Role.FRONT_OFFICE, staff=f"{office}-desk"),
+            json={
+                "office": office,
+                "service": "sembako-complaint",
+                "variant": "pin-blocked",
+                "channel": "walk_in",
+                # A synthetic NIK of Kota Mataram that no registry extract lists.
+                "applicant": {"name": "Warga Belum Terdaftar", "nik": "5271014101990099"},
+                "description": "PIN KKS terblokir.",
+            },
+        )
+        assert r.status_code == 201, r.text
+        receipt = r.json()
+        wait_status(c, stack, receipt["case_id"], office, "not_eligible")
+        page = look_up(c, stack, office, receipt["ticket_number"], receipt["check_code"])
+        assert page.status_code == 200, page.text
+        assert "belum terdaftar dalam DTKS" in page.text
+        assert "Diterima" not in page.text and "akan segera diperiksa" not in page.text
+        assert re.search(r"pukul \d{2}\.\d{2} WITA", page.text), page.text

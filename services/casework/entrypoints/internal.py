@@ -1,18 +1,21 @@
 """Casework's internal read API (`/v1/internal/…`, the services' shared key,
 `shared.internal_api`): what a citizen may know of their own request, for the public
 portal (after intake verified the ticket and check code) and for notifications'
-answer to "status <ticket>". No personal data: the stage, the due time and whether the
-clock is paused; the wording is the office's (catalogue messages) at the caller."""
+answer to "status <ticket>". No personal data: the stage and the finer status (with why
+a case is not eligible), the due time and whether the clock is paused; the wording is
+the caller's."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.casework import views
+from services.casework.domain.model import CaseState
 from services.casework.entrypoints.deps import get_casework
 from shared.internal_api import require_internal_key
 
@@ -27,6 +30,16 @@ class PublicStatus(BaseModel):
     office: str
     service: str
     stage: str = Field(description="casework's lifecycle stage (registered … closed).")
+    status: str | None = Field(
+        default=None,
+        description="casework's finer status (`CaseStatus`: not_eligible, eligible, "
+        "documents_complete, letter_signed, referred, ... or the stage itself).",
+    )
+    not_eligible_because: Literal["dtks", "domicile"] | None = Field(
+        default=None,
+        description="Where `status` is not_eligible: not listed in DTKS/DTSEN, or the "
+        "domicile is outside the office's area.",
+    )
     due_at: datetime | None = Field(description="None: no deadline, or the clock is paused.")
     paused: bool
     published_time: str | None = Field(description='As published, e.g. "8 hari kerja".')
@@ -46,7 +59,15 @@ async def public_status(case_id: UUID, request: Request) -> PublicStatus:
         office=row["office"],
         service=row["service"],
         stage=state.stage,
+        status=state.status,
+        not_eligible_because=_not_eligible_because(state)
+        if state.status == "not_eligible"
+        else None,
         due_at=None if clock.stopped_at else clock.due_at,
         paused=clock.paused,
         published_time=clock.published_time,
     )
+
+
+def _not_eligible_because(state: CaseState) -> Literal["dtks", "domicile"]:
+    return "dtks" if state.dtks is False else "domicile"

@@ -25,7 +25,12 @@ class VerifiedTicket:
 class PublicStatus:
     stage: str
     service: str
+    # casework's finer status (`CaseStatus`: "not_eligible", "letter_signed", ...), when
+    # its read gives one; None: only the stage is known.
+    status: str | None
     due_at: datetime | None
+    # Where `status` is not_eligible: "dtks" (not listed) or "domicile" (outside the area).
+    not_eligible_because: str | None
     paused: bool
     published_time: str | None
 
@@ -64,6 +69,8 @@ class Services:
         return PublicStatus(
             stage=body["stage"],
             service=body["service"],
+            status=body.get("status"),
+            not_eligible_because=body.get("not_eligible_because"),
             due_at=datetime.fromisoformat(due) if due else None,
             paused=bool(body.get("paused")),
             published_time=body.get("published_time"),

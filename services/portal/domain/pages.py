@@ -1,18 +1,26 @@
 """The portal's pages: server-rendered HTML in Bahasa Indonesia, one inline style sheet,
 no scripts, fonts or images from anywhere. Everything shown is escaped.
 
-The status words ("Sedang diproses", the next step) are the office's, from the
-catalogue's messages (`status.<stage>.label` / `.next`); the rest of the page chrome is
-here.
+The status words ("Sedang diproses", the next step) are chosen in `status_words.py`: the
+office's, from the catalogue's messages (`status.<stage>.label` / `.next`), for a stage;
+the portal's own for casework's finer statuses (not eligible, a letter on its way, …).
+The rest of the page chrome is here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from html import escape
 
 from shared.localtime import tanggal as tanggal  # re-exported: the pages' dates
+from shared.localtime import zone_of
+
+# When the office closes, local time: casework's deadlines count office hours and a due
+# time in whole working days falls at the day's closing (casework's `OfficeCalendar`,
+# `services/casework/domain/deadlines.py`; a test holds the two together).
+OFFICE_CLOSES = time(16, 0)
 
 # PermenPANRB 14/2017: the nine elements (unsur) of the Survei Kepuasan Masyarakat.
 IKM_ELEMENTS: tuple[tuple[str, str], ...] = (
@@ -93,12 +101,25 @@ class StatusView:
     ticket_number: str
     office_name: str
     service_name: str | None
-    status: str  # the office's words for the stage
+    status: str  # `status_words`: where the request stands, in the citizen's words
     next_step: str
-    due: str | None  # "30 November 2026", the office's calendar
+    due: str | None  # `due_text`: "1 Desember 2026 pukul 13.05 WITA", the office's zone
     paused: bool
     published_time: str | None
     contact: str
+
+
+def due_text(due_at: datetime, region_code: str) -> str:
+    """A due time as the page shows it, in the office's zone: the date alone when it falls
+    at the office's closing (`30 November 2026`: by the end of that office day), with the
+    hour and minute otherwise (`1 Desember 2026 pukul 13.05 WITA`, PUEBI's dot)."""
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=UTC)
+    local = due_at.astimezone(zone_of(region_code))
+    day = tanggal(local.date())
+    if local.time() == OFFICE_CLOSES:
+        return day
+    return f"{day} pukul {local.hour:02d}.{local.minute:02d} {local.tzname()}"
 
 
 def status_page(office_id: str, view: StatusView) -> str:

@@ -6,8 +6,11 @@
    ticket), is logged (`status_lookup_refused`, with the client's address hashed and the
    failure count), and is the same `NotFound` whether the ticket is unknown, another
    office's, or the code is wrong.
-4. Right: casework's public status, in the office's words (catalogue messages), with
-   the due date in the office's calendar and the office's published contact.
+4. Right: casework's public status (its finer `status` where it gives one, else the
+   stage), in words that say where the request stands (`domain.status_words`: the
+   office's catalogue messages for a stage, the portal's own for a finer status; a
+   status the portal does not know says so and is logged, never told as received), with
+   the due time in the office's zone and the office's published contact.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.portal.adapters.services import Services
-from services.portal.domain.pages import StatusView, tanggal
+from services.portal.domain.pages import StatusView, due_text
+from services.portal.domain.status_words import UNKNOWN, words_for
 from services.portal.domain.throttle import Throttle
 from shared.catalogue import Catalogue
-from shared.localtime import local_date
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -86,23 +89,31 @@ async def look_up_status(
         return NotFound()
     status = await services.public_status(verified.case_id)
     texts = catalogue.messages_for(office)
-    stage = status.stage if status is not None else "registered"
-    key = stage if f"status.{stage}.label" in texts.pieces else "in_progress"
+    # Not seen by casework yet: intake has registered it.
+    reported = (status.status or status.stage) if status is not None else "registered"
+    words = words_for(
+        reported,
+        texts.pieces,
+        not_eligible_because=status.not_eligible_because if status is not None else None,
+    )
+    if words is None:
+        log.warning("status_words_missing", status=reported, office=office)
+        words = UNKNOWN
     std = catalogue.office(office)
     service_name = None
     if status is not None and status.service in std.services:
         service_name = std.services[status.service].name
     due = None
     if status is not None and status.due_at is not None:
-        due = tanggal(local_date(status.due_at, std.region_code))
+        due = due_text(status.due_at, std.region_code)
     log.info("status_lookup_answered", case_id=str(verified.case_id), office=office)
     return Found(
         StatusView(
             ticket_number=verified.ticket_number,
             office_name=std.name,
             service_name=service_name,
-            status=texts.piece(f"status.{key}.label"),
-            next_step=texts.piece(f"status.{key}.next"),
+            status=words.label,
+            next_step=words.next_step,
             due=due,
             paused=bool(status and status.paused),
             published_time=status.published_time if status else None,
