@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from shared.contracts.case_stages import STAGES
+from shared.contracts.case_stages import FINER_STATUSES, STAGES
 
 
 def _p(*names: str) -> frozenset[str]:
@@ -103,8 +103,12 @@ PIECES: Mapping[str, frozenset[str]] = MappingProxyType(
         "status_answer.text": _p("ticket", "status", "next_step", "office", "contact"),
         "status_answer.due": _p("due_date"),
         "status_refused.text": _p("office", "status_url"),
-        # the status words (page and answers), by casework's stage
-        **{f"status.{stage}.{part}": _p() for stage in STAGES for part in ("label", "next")},
+        # the status words (page and answers), by casework's stage or finer status
+        **{
+            f"status.{key}.{part}": _p()
+            for key in (*STAGES, *FINER_STATUSES)
+            for part in ("label", "next")
+        },
     }
 )
 

@@ -1,6 +1,8 @@
 """A case's lifecycle stages: the `stage` of casework's case view, and what the staff web
 app, the citizens' status words (catalogue messages `status.<stage>.*`) and casework's own
-transition table are keyed by.
+transition table are keyed by. Beside the stage, casework reports a finer status (where
+the case stands inside a stage: not eligible, a letter on its way, a referral), which the
+citizens are told in words of their own (`status.<status>.*`, `FINER_STATUSES`).
 
     registered -> front_office -> back_office -> assigned -> in_progress
         -> answered | resolved -> closed        (reopen: back to in_progress)
@@ -39,3 +41,28 @@ STOPPED_STAGES: frozenset[str] = frozenset(
     {"answered", "resolved", "closed", "forwarded", "merged"}
 )
 TERMINAL_STAGES: frozenset[str] = frozenset({"forwarded", "merged"})
+
+# Casework's finer statuses (its `CaseStatus`, beside the stages), each with status words
+# of its own in the catalogue messages; `not_eligible_domicile` is `not_eligible` where the
+# domicile is outside the office's area, which casework's public status says
+# (`not_eligible_because`), so that citizen is not told about DTKS.
+FINER_STATUSES: tuple[str, ...] = (
+    "eligible",
+    "not_eligible",
+    "not_eligible_domicile",
+    "documents_complete",
+    "referred",
+    "letter_drafted",
+    "letter_in_approval",
+    "letter_returned",
+    "letter_approved",
+    "letter_signed",
+)
+
+
+def status_key(stage: str, status: str | None, not_eligible_because: str | None = None) -> str:
+    """Which status words tell a citizen where their request stands (`status.<key>.*`):
+    casework's finer status where it gives one, else the stage."""
+    if status == "not_eligible" and not_eligible_because == "domicile":
+        return "not_eligible_domicile"
+    return status or stage

@@ -252,6 +252,35 @@ def test_the_answer_carries_a_one_time_survey_link_and_staff_are_told(stack: Sta
         assert ikm.json()["respondents"] >= 1 and ikm.json()["ikm"] is not None
 
 
+def test_a_request_not_in_dtks_is_told_so_on_the_status_page(stack: Stack) -> None:
+    """Mataram's Sembako complaints need a DTKS listing: a citizen who is not listed sees
+    that on the status page (with what to do), not "Diterima", and the due time of a
+    one-hour standard with its hour."""
+    office = "mataram"
+    with httpx.Client(timeout=20) as c:
+        r = c.post(
+            f"{stack.url('intake')}/v1/requests",
+            headers=h(office, Role.FRONT_OFFICE, staff=f"{office}-desk"),
+            json={
+                "office": office,
+                "service": "sembako-complaint",
+                "variant": "pin-blocked",
+                "channel": "walk_in",
+                # A synthetic NIK of Kota Mataram that no registry extract lists.
+                "applicant": {"name": "Warga Belum Terdaftar", "nik": "5271014101990099"},
+                "description": "PIN KKS terblokir.",
+            },
+        )
+        assert r.status_code == 201, r.text
+        receipt = r.json()
+        wait_status(c, stack, receipt["case_id"], office, "not_eligible")
+        page = look_up(c, stack, office, receipt["ticket_number"], receipt["check_code"])
+        assert page.status_code == 200, page.text
+        assert "belum terdaftar dalam DTKS" in page.text
+        assert "Diterima" not in page.text and "akan segera diperiksa" not in page.text
+        assert re.search(r"pukul \d{2}\.\d{2} WITA", page.text), page.text
+
+
 async def _guess(client: httpx.AsyncClient, url: str, ticket: str, n: int) -> httpx.Response:
     return await client.post(url, data={"ticket": ticket, "code": f"GUESS{n:03d}"})
 
@@ -292,32 +321,3 @@ def test_a_hundred_guesses_in_a_minute_are_refused_slowed_and_logged(stack: Stac
     delays = [float(m) for m in re.findall(r'"delay_seconds": ?([0-9.]+)', log)]
     assert max(delays) > min(delays)
     assert "GUESS0" not in log and code not in log and "127.0.0.1" not in "".join(refused)
-
-
-def test_a_request_not_in_dtks_is_told_so_on_the_status_page(stack: Stack) -> None:
-    """Mataram's Sembako complaints need a DTKS listing: a citizen who is not listed sees
-    that on the status page (with what to do), not "Diterima", and the due time of a
-    one-hour standard with its hour."""
-    office = "mataram"
-    with httpx.Client(timeout=20) as c:
-        r = c.post(
-            f"{stack.url('intake')}/v1/requests",
-            headers=h(office, Role.FRONT_OFFICE, staff=f"{office}-desk"),
-            json={
-                "office": office,
-                "service": "sembako-complaint",
-                "variant": "pin-blocked",
-                "channel": "walk_in",
-                # A synthetic NIK of Kota Mataram that no registry extract lists.
-                "applicant": {"name": "Warga Belum Terdaftar", "nik": "5271014101990099"},
-                "description": "PIN KKS terblokir.",
-            },
-        )
-        assert r.status_code == 201, r.text
-        receipt = r.json()
-        wait_status(c, stack, receipt["case_id"], office, "not_eligible")
-        page = look_up(c, stack, office, receipt["ticket_number"], receipt["check_code"])
-        assert page.status_code == 200, page.text
-        assert "belum terdaftar dalam DTKS" in page.text
-        assert "Diterima" not in page.text and "akan segera diperiksa" not in page.text
-        assert re.search(r"pukul \d{2}\.\d{2} WITA", page.text), page.text

@@ -201,3 +201,26 @@ def test_directory_reads_the_published_standards() -> None:
     # Unknown entries fall back to plain words instead of failing the message.
     assert directory.office_name("atlantis") == "Dinas Sosial"
     assert directory.service_name("lumajang", "no-such-service") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "because", "words"),
+    [
+        (None, None, "Status permohonan dengan nomor tiket LMJ-2026-000123: Sedang diproses."),
+        ("not_eligible", "dtks", ": Belum dapat diproses: data Anda belum terdaftar dalam DTKS."),
+        ("not_eligible", "domicile", "domisili Anda di luar wilayah layanan kantor ini."),
+        ("letter_signed", None, ": Surat telah ditandatangani."),
+    ],
+)
+def test_a_status_answer_says_where_the_request_really_stands(
+    status: str | None, because: str | None, words: str
+) -> None:
+    """The answer to "status <ticket>" uses casework's finer status where it gives one: a
+    request not in DTKS is not told it is being processed."""
+    from services.notifications.adapters.casework_status import CaseStatus
+
+    key = CaseStatus("in_progress", None, False, status, because).words_key
+    text = render("status_answer", MessageFacts(**{**FACTS.__dict__, "stage": key}))
+    assert words in text, text
+    if because == "domicile":
+        assert "DTKS" not in text

@@ -1,6 +1,7 @@
 """casework's internal public-status read (`GET /v1/internal/cases/{id}/public-status`,
 the services' shared key): what notifications tells a citizen who asks "status <ticket>".
-No personal data crosses: the stage, the due time, whether the clock is paused."""
+No personal data crosses: the stage and finer status (with why a case is not eligible),
+the due time, whether the clock is paused."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from uuid import UUID
 
 import httpx
 
+from shared.contracts.case_stages import status_key
 from shared.internal_api import internal_headers
 
 
@@ -19,6 +21,13 @@ class CaseStatus:
     stage: str
     due_at: datetime | None
     paused: bool
+    status: str | None = None  # casework's finer status (`not_eligible`, `letter_signed`...)
+    not_eligible_because: str | None = None  # "dtks" | "domicile"
+
+    @property
+    def words_key(self) -> str:
+        """Which status words tell the citizen where the request stands."""
+        return status_key(self.stage, self.status, self.not_eligible_because)
 
 
 class CaseworkStatus(Protocol):
@@ -61,4 +70,6 @@ class HttpCaseworkStatus:
             stage=body["stage"],
             due_at=datetime.fromisoformat(due) if due else None,
             paused=bool(body.get("paused")),
+            status=body.get("status"),
+            not_eligible_because=body.get("not_eligible_because"),
         )

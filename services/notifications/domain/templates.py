@@ -95,7 +95,9 @@ class MessageFacts:
     # The satisfaction survey's one-time link (closing message).
     survey_link: str | None = None
     survey_valid_until: str | None = None
-    # A status answer: casework's stage, the due date in the office's calendar, contact.
+    # A status answer: which status words (casework's stage or finer status,
+    # `shared.contracts.case_stages.status_key`), the due date in the office's calendar,
+    # the office's contact.
     stage: str | None = None
     due_date: str | None = None
     office_contact: str | None = None
@@ -305,7 +307,7 @@ def _duplicate_merged(f: MessageFacts, t: OfficeMessages) -> str:
 
 
 def status_words(stage: str, t: OfficeMessages) -> tuple[str, str]:
-    """(label, next step) of a case's stage, as the office words them."""
+    """(label, next step) of a case's stage or finer status, as the office words them."""
     key = stage if f"status.{stage}.label" in t.pieces else "in_progress"
     return t.piece(f"status.{key}.label"), t.piece(f"status.{key}.next")
 

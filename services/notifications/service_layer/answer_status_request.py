@@ -67,7 +67,7 @@ async def answer_status_request(
         facts = MessageFacts(
             **{
                 **facts.__dict__,
-                "stage": status.stage if status is not None else "registered",
+                "stage": status.words_key if status is not None else "registered",
                 "due_date": tanggal(local_date(due, region)) if due else None,
             }
         )

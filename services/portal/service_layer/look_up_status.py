@@ -7,9 +7,9 @@
    failure count), and is the same `NotFound` whether the ticket is unknown, another
    office's, or the code is wrong.
 4. Right: casework's public status (its finer `status` where it gives one, else the
-   stage), in words that say where the request stands (`domain.status_words`: the
-   office's catalogue messages for a stage, the portal's own for a finer status; a
-   status the portal does not know says so and is logged, never told as received), with
+   stage), in the office's words that say where the request stands
+   (`domain.status_words`, catalogue messages; a status the portal does not know says
+   so and is logged, never told as received), with
    the due time in the office's zone and the office's published contact.
 """
 
@@ -25,6 +25,7 @@ from services.portal.domain.pages import StatusView, due_text
 from services.portal.domain.status_words import UNKNOWN, words_for
 from services.portal.domain.throttle import Throttle
 from shared.catalogue import Catalogue
+from shared.contracts.case_stages import status_key
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -90,12 +91,12 @@ async def look_up_status(
     status = await services.public_status(verified.case_id)
     texts = catalogue.messages_for(office)
     # Not seen by casework yet: intake has registered it.
-    reported = (status.status or status.stage) if status is not None else "registered"
-    words = words_for(
-        reported,
-        texts.pieces,
-        not_eligible_because=status.not_eligible_because if status is not None else None,
+    reported = (
+        status_key(status.stage, status.status, status.not_eligible_because)
+        if status is not None
+        else "registered"
     )
+    words = words_for(reported, texts.pieces)
     if words is None:
         log.warning("status_words_missing", status=reported, office=office)
         words = UNKNOWN
