@@ -16,7 +16,7 @@ from uuid import UUID
 from services.dashboard.adapters.clients.registry import Services
 from services.dashboard.domain import charts
 from services.dashboard.domain import reception as reception_rules
-from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, clock_state
+from services.dashboard.domain.formatting import CLOCK_LABELS, ClockState, byline, clock_state
 from shared.catalogue import Office
 from shared.labels import CHANNEL_LABELS
 from shared.localtime import MONTHS, local_today, zone_of
@@ -151,7 +151,12 @@ async def case_page(
         lambda c: after is None or int(c.get("last_position") or 0) >= after,
     )
     timeline = [
-        {**item, "time": _parse(item.get("time")), "occurred_at": _parse(item.get("occurred_at"))}
+        {
+            **item,
+            "time": _parse(item.get("time")),
+            "occurred_at": _parse(item.get("occurred_at")),
+            "byline": byline(item.get("summary"), item.get("actor")),  # the actor, once
+        }
         for item in case.get("timeline", [])
     ]
     clock = await services.casework.deadline(token, case_id)  # warned / breached, exactly

@@ -24,6 +24,14 @@ from services.casework.domain.timeline import (
     summarize,
 )
 from shared.contracts.base import Event, EventEnvelope
+from shared.contracts.casework_events import (
+    CaseAnswered,
+    CaseClosed,
+    CaseDelegated,
+    CaseWorkStarted,
+    CounsellingSessionRecorded,
+    ReferralAccepted,
+)
 from shared.contracts.events import (
     Applicant,
     AssessmentRecorded,
@@ -378,6 +386,86 @@ def test_timeline_entry_from_an_envelope() -> None:
     assert entry.case_id == case_id and entry.position == 42 and entry.channel == "walk_in"
     assert "applicant" not in entry.data
     assert fold(case_id, [entry.fact]).status == "registered"
+
+
+def _envelope_of(event: Event, actor: str) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=uuid4(),
+        event_type=event.event_type,
+        schema_version=1,
+        stream_id=f"case-{uuid4()}",
+        stream_version=1,
+        global_position=7,
+        case_id=None,
+        correlation_id=uuid4(),
+        actor=actor,
+        channel=None,
+        occurred_at=T0,
+        recorded_at=T0,
+        data=event.model_dump(mode="json"),
+    )
+
+
+def test_a_timeline_line_names_its_actor_once() -> None:
+    """The dashboard shows the row's actor beside each line ("oleh staff:…"): a line does
+    not name them again ("Jawaban diberikan oleh staff:kc-test oleh staff:kc-test")."""
+    case_id = uuid4()
+    me = "staff:kc-test"
+    events: list[Event] = [
+        CaseAnswered(case_id=case_id, by=me, answer="rahasia"),
+        CaseClosed(case_id=case_id, by=me, reason="selesai"),
+        CaseWorkStarted(case_id=case_id, by=me),
+        CaseAssigned(case_id=case_id, assignee="sw-1", role=Role.SOCIAL_WORKER, assigned_by=me),
+        CaseAssigned(
+            case_id=case_id,
+            assignee="kabid",
+            role=Role.HEAD_OF_DIVISION,
+            assigned_by=me,
+            kind="disposition",
+        ),
+        CaseDelegated(
+            case_id=case_id,
+            by=me,
+            assignee="kasi",
+            role=Role.SUB_COORDINATOR,
+            from_role=Role.HEAD_OF_DIVISION,
+        ),
+        AssessmentRecorded(case_id=case_id, recorded_by=me, summary="rahasia"),
+        CounsellingSessionRecorded(case_id=case_id, by=me, session=2, notes="rahasia"),
+        ReferralAccepted(case_id=case_id, by=me, referral_id=uuid4()),
+        *(e for e in lumajang_sequence(case_id) if e.event_type.startswith("Letter")),
+    ]
+    lines = {}
+    for event in events:
+        doer = next(
+            (
+                str(getattr(event, f))
+                for f in ("by", "drafted_by", "reviewed_by", "returned_by", "signed_by")
+                if getattr(event, f, None)
+            ),
+            getattr(event, "assigned_by", me),
+        )
+        entry = entry_from_envelope(_envelope_of(event, doer))
+        assert entry is not None
+        assert " oleh " not in entry.summary, entry.summary
+        lines[event.event_type, getattr(event, "kind", "")] = entry.summary
+    assert lines["CaseAnswered", ""] == "Jawaban diberikan"
+    assert lines["CaseClosed", ""] == "Kasus ditutup: selesai"
+    assert lines["CaseAssigned", "assignment"] == "Kasus ditugaskan kepada sw-1 (social_worker)"
+    assert lines["CaseAssigned", "disposition"] == "Disposisi kepada kabid (head_of_division)"
+    assert lines["CaseDelegated", ""] == (
+        "Didelegasikan dari head_of_division kepada kasi (sub_coordinator)"
+    )
+    # Someone other than the row's actor is still named; without an actor, the doer is.
+    answered = CaseAnswered(case_id=case_id, by=me).model_dump(mode="json")
+    assert summarize("CaseAnswered", answered, "system:casework") == (
+        "Jawaban diberikan oleh staff:kc-test"
+    )
+    assert summarize("CaseAnswered", answered) == "Jawaban diberikan oleh staff:kc-test"
+    entry = entry_from_envelope(
+        _envelope_of(CaseClosed(case_id=case_id, by=me, reason="x"), "system:casework")
+    )
+    assert entry is not None and entry.summary == "Kasus ditutup oleh staff:kc-test: x"
 
 
 # ---- decisions ----------------------------------------------------------------------------

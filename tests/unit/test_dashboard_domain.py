@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
+from services.casework.adapters.calendar import office_calendar
+from services.dashboard import views
 from services.dashboard.adapters.live_hub import QUEUE_SIZE, LiveHub, Subscription
 from services.dashboard.adapters.passwords import (
     hash_password_sync,
@@ -25,15 +29,19 @@ from services.dashboard.domain.accounts import (
     parse_roles,
 )
 from services.dashboard.domain.formatting import (
+    OFFICE_DAY_SECONDS,
     ClockState,
+    byline,
     clock_state,
     date_time,
     duration,
+    time_left,
     zone_name,
 )
 from services.dashboard.domain.live import Change, Topic
 from services.dashboard.domain.navigation import home_for, items_for
 from services.dashboard.domain.refusals import SENTENCES, explain
+from services.dashboard.entrypoints.templating import make_templates
 from shared.auth import verify_token
 from shared.contracts.vocab import Role
 from shared.refusal import Refused
@@ -108,9 +116,79 @@ def test_dates_in_the_office_zone_in_indonesian() -> None:
     assert date_time(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), "53.71").startswith("Senin, 30")
     assert date_time(None, "35.08") == "—"
     assert zone_name("53.71") == "WITA"
-    assert duration(3 * 86400 + 2 * 3600) == "3 hari 2 jam"
+    assert duration(2 * OFFICE_DAY_SECONDS + 2 * 3600) == "2 hari kerja 2 jam"
     assert duration(-(45 * 60)) == "45 menit"
     assert duration(20) == "kurang dari 1 menit"
+    assert duration(None) == "—"
+
+
+HOUR = 3600
+
+
+def test_time_left_is_office_time_in_working_days_of_eight_hours() -> None:
+    """Casework counts office seconds; a working day is 8 office hours, never 24: a
+    7-working-day budget is 56 office hours, not "2 hari 8 jam"."""
+    assert OFFICE_DAY_SECONDS == 8 * HOUR
+    assert time_left(56 * HOUR) == "sisa 7 hari kerja"
+    assert time_left(55 * HOUR) == "sisa 6 hari kerja 7 jam"
+    assert time_left(11 * HOUR) == "sisa 1 hari kerja 3 jam"
+    assert time_left(8 * HOUR) == "sisa 1 hari kerja"
+    assert time_left(7 * HOUR + 59 * 60) == "sisa 7 jam 59 menit"
+    assert time_left(2 * HOUR + 30 * 60 + 59) == "sisa 2 jam 30 menit"
+    assert time_left(3 * HOUR) == "sisa 3 jam"
+    assert time_left(45 * 60) == "sisa 45 menit"
+    assert time_left(30) == "sisa kurang dari 1 menit"
+    assert time_left(0) == "sisa kurang dari 1 menit"
+    # Overdue: negative office seconds.
+    assert time_left(-16 * HOUR) == "lewat 2 hari kerja"
+    assert time_left(-(9 * HOUR + 5 * 60)) == "lewat 1 hari kerja 1 jam"
+    assert time_left(-(45 * 60)) == "lewat 45 menit"
+    assert time_left(None) == ""
+    # Another office day length (the calendar's `day_seconds`).
+    assert time_left(15 * HOUR, day_seconds=7.5 * HOUR) == "sisa 2 hari kerja"
+
+
+def test_the_working_day_is_caseworks() -> None:
+    """The dashboard may not import casework: its working day must stay casework's."""
+    for region in ("35.08", "52.71", "94.71"):
+        assert office_calendar(region).day_seconds == OFFICE_DAY_SECONDS
+
+
+def test_work_rows_show_time_left_in_working_days() -> None:
+    template = make_templates().env.get_template("_work_rows.html")
+    row = {
+        "case_id": uuid.uuid4(),
+        "ticket_number": "MTR-2026-000042",
+        "service_label": "Rekomendasi",
+        "status_label": "Diproses",
+        "due_at": NOW,
+        "clock": "running",
+        "clock_label": "Berjalan",
+    }
+    html = template.render(
+        region="52.71",
+        rows=[
+            {**row, "remaining_office_seconds": 56 * HOUR},
+            {**row, "remaining_office_seconds": -(17 * HOUR)},
+            {**row, "remaining_office_seconds": None},
+        ],
+    )
+    assert "sisa 7 hari kerja" in html
+    assert "lewat 2 hari kerja 1 jam" in html
+    assert " hari " not in html.replace("hari kerja", "")
+
+
+def test_a_timeline_line_names_its_actor_once() -> None:
+    # Casework's line leaves the actor out: the dashboard names them.
+    assert byline("Jawaban diberikan", "staff:kc-test") == "oleh staff:kc-test"
+    # A row projected before that already names them: no second "oleh".
+    assert byline("Jawaban diberikan oleh staff:kc-test", "staff:kc-test") == ""
+    assert byline("Kasus ditutup oleh staff:kc-test: selesai", "staff:kc-test") == ""
+    assert byline("Disposisi oleh staff:kabid kepada kasi (x)", "staff:kabid") == ""
+    # Another person named, or a longer name that starts the same: the actor is shown.
+    assert byline("Kasus ditutup oleh staff:kc-test", "staff:kc") == "oleh staff:kc"
+    assert byline("Kasus ditugaskan kepada staff:kc (x)", "staff:kc") == "oleh staff:kc"
+    assert byline("Jawaban diberikan", "") == ""
 
 
 def test_the_clock_colour() -> None:
@@ -231,3 +309,43 @@ def test_the_service_token_carries_the_person_and_expires_soon() -> None:
 
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 600
+
+
+def test_the_case_page_names_each_timeline_actor_once() -> None:
+    case_id = uuid.uuid4()
+
+    class Casework:
+        async def case_file(self, token: str, cid: uuid.UUID) -> dict[str, Any]:
+            return {
+                "case_id": str(case_id),
+                "service": "x",
+                "timeline": [
+                    {  # projected before casework left the actor out of the line
+                        "summary": "Jawaban diberikan oleh staff:kc-test",
+                        "actor": "staff:kc-test",
+                        "time": "2026-11-30T06:05:00Z",
+                    },
+                    {
+                        "summary": "Kasus ditutup",
+                        "actor": "staff:kc-test",
+                        "time": "2026-11-30T06:06:00Z",
+                    },
+                ],
+            }
+
+        async def deadline(self, token: str, cid: uuid.UUID) -> dict[str, Any]:
+            return {"remaining_office_seconds": 56 * HOUR, "published_time": "7 hari kerja"}
+
+    page = asyncio.run(
+        views.case_page(
+            cast(Any, SimpleNamespace(casework=Casework())),
+            "token",
+            cast(Any, SimpleNamespace(services={})),
+            case_id,
+        )
+    )
+    assert [(i["summary"], i["byline"]) for i in page["timeline"]] == [
+        ("Kasus ditutup", "oleh staff:kc-test"),
+        ("Jawaban diberikan oleh staff:kc-test", ""),
+    ]
+    assert time_left(page["remaining_office_seconds"]) == "sisa 7 hari kerja"

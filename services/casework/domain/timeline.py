@@ -96,8 +96,14 @@ _DTKS_REASONS = {
 _FORMS = {"original": "asli", "copy": "fotokopi"}
 
 
-def summarize(event_type: str, data: Mapping[str, Any]) -> str:
-    """A short line in Bahasa Indonesia for the timeline, from the redacted data only."""
+def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None) -> str:
+    """A short line in Bahasa Indonesia for the timeline, from the redacted data only.
+
+    `actor`: the row's actor (the envelope's), which the timeline shows beside every line
+    ("oleh staff:…"). The line then says what happened and leaves out who did it when that
+    is the actor, so the actor is named once; someone else is still named (`oleh …`).
+    Without `actor` the line names whoever the event says did it.
+    """
     d = data
     match event_type:
         case "ComplaintRegistered":
@@ -125,61 +131,61 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
         case "RequirementsCompleted":
             return f"Persyaratan lengkap ({len(d.get('documents') or ())} dokumen)"
         case "LetterDrafted":
-            return f"Draf surat {d.get('letter_type')} disusun oleh {d.get('drafted_by')}"
+            return f"Draf surat {d.get('letter_type')} disusun" + _by(d.get("drafted_by"), actor)
         case "LetterReviewed":
-            return (
-                f"Draf disetujui pada tahap {d.get('step')} ({d.get('role')}) "
-                f"oleh {d.get('reviewed_by')}"
+            return f"Draf disetujui pada tahap {d.get('step')} ({d.get('role')})" + _by(
+                d.get("reviewed_by"), actor
             )
         case "LetterReturned":
             return (
-                f"Draf dikembalikan pada tahap {d.get('step')} ({d.get('role')}) "
-                f"oleh {d.get('returned_by')}: {d.get('comment')}"
+                f"Draf dikembalikan pada tahap {d.get('step')} ({d.get('role')})"
+                f"{_by(d.get('returned_by'), actor)}: {d.get('comment')}"
             )
         case "LetterApproved":
             return "Surat disetujui, menunggu tanda tangan"
         case "LetterSigned":
-            return f"Surat nomor {d.get('letter_number')} ditandatangani oleh {d.get('signed_by')}"
+            return f"Surat nomor {d.get('letter_number')} ditandatangani" + _by(
+                d.get("signed_by"), actor
+            )
         case "CaseAssigned" if d.get("kind") == "disposition":
             return (
-                f"Disposisi oleh {d.get('assigned_by')} kepada {d.get('assignee')} "
+                f"Disposisi{_by(d.get('assigned_by'), actor)} kepada {d.get('assignee')} "
                 f"({d.get('role')})"
             )
         case "CaseDelegated":
             return (
-                f"Didelegasikan oleh {d.get('by')} ({d.get('from_role')}) kepada "
+                f"Didelegasikan{_by(d.get('by'), actor)} dari {d.get('from_role')} kepada "
                 f"{d.get('assignee')} ({d.get('role')})"
             )
         case "CaseAssigned" if d.get("kind") == "handover":
             return f"Pengunjung diantar kepada pejabat {d.get('assignee')} ({d.get('role')})"
         case "CaseAssigned":
-            return (
-                f"Kasus ditugaskan kepada {d.get('assignee')} ({d.get('role')}) "
-                f"oleh {d.get('assigned_by')}"
+            return f"Kasus ditugaskan kepada {d.get('assignee')} ({d.get('role')})" + _by(
+                d.get("assigned_by"), actor
             )
         case "AssessmentRecorded":
-            return f"Asesmen awal dicatat oleh {d.get('recorded_by')}"
+            return "Asesmen awal dicatat" + _by(d.get("recorded_by"), actor)
         case "ReferralMade":
             return f"Dirujuk ke {d.get('agency')}"
         case "CaseResolved":
             return f"Kasus selesai: {d.get('outcome')}"
         case "CaseFileOpened":
-            return f"Kasus diterima front office oleh {d.get('by')}" + _why(d)
+            return "Kasus diterima front office" + _by(d.get("by"), actor) + _why(d)
         case "CaseTransferred":
-            return f"Kasus diteruskan ke back office oleh {d.get('by')}" + _why(d)
+            return "Kasus diteruskan ke back office" + _by(d.get("by"), actor) + _why(d)
         case "CaseWorkStarted":
-            return f"Penanganan dimulai oleh {d.get('by')}" + _why(d)
+            return "Penanganan dimulai" + _by(d.get("by"), actor) + _why(d)
         case "CasePaused":
             whom = "warga" if d.get("waiting_for") == "citizen" else f"instansi {d.get('agency')}"
             return f"Menunggu {whom} (waktu layanan dihentikan)" + _why(d)
         case "CaseResumed":
-            return f"Penanganan dilanjutkan oleh {d.get('by')}" + _why(d)
+            return "Penanganan dilanjutkan" + _by(d.get("by"), actor) + _why(d)
         case "CaseAnswered":
-            return f"Jawaban diberikan oleh {d.get('by')}"
+            return "Jawaban diberikan" + _by(d.get("by"), actor)
         case "CaseClosed":
-            return f"Kasus ditutup oleh {d.get('by')}" + _why(d)
+            return "Kasus ditutup" + _by(d.get("by"), actor) + _why(d)
         case "CaseReopened":
-            return f"Kasus dibuka kembali oleh {d.get('by')}" + _why(d)
+            return "Kasus dibuka kembali" + _by(d.get("by"), actor) + _why(d)
         case "CaseForwarded":
             return f"Bukan kewenangan kami: diteruskan ke {d.get('forwarded_to')}" + _why(d)
         case "CaseMerged":
@@ -205,15 +211,17 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
         case "CaseEscalated":
             return f"Kasus dieskalasi ke {d.get('to_role')}"
         case "ClientIdentityRecorded":
-            return f"Identitas klien dicatat oleh {d.get('by')}"
+            return "Identitas klien dicatat" + _by(d.get("by"), actor)
         case "CaseConsulted":
-            return f"Konsultasi kasus; konseling oleh psikolog {d.get('psychologist')}"
+            return f"Kasus dikonsultasikan; konseling dengan psikolog {d.get('psychologist')}"
         case "CounsellingSessionRecorded":
-            return f"Sesi konseling ke-{d.get('session')} oleh {d.get('by')}"
+            return f"Sesi konseling ke-{d.get('session')}" + _by(d.get("by"), actor)
         case "ReferralAccepted":
-            return f"Rujukan {d.get('referral_id')} diterima oleh penerima"
+            # `by` records the receiver's answer: the receiver is named without "oleh",
+            # so the line does not read "… oleh penerima oleh staff:…".
+            return f"Penerima menerima rujukan {d.get('referral_id')}"
         case "ReferralRefused":
-            return f"Rujukan {d.get('referral_id')} ditolak oleh penerima" + _why(d)
+            return f"Penerima menolak rujukan {d.get('referral_id')}" + _why(d)
         case "ReferralFollowUpRequested":
             return f"Pengingat tindak lanjut rujukan ke-{d.get('reminder')}"
         case "ReferralClosed":
@@ -239,6 +247,11 @@ def summarize(event_type: str, data: Mapping[str, Any]) -> str:
             return f"Status pemberitahuan lewat {d.get('channel')}: {d.get('status')}"
         case _:
             return event_type
+
+
+def _by(who: Any, actor: str | None) -> str:
+    """` oleh <who>`, or nothing when `who` is the row's actor (shown beside the line)."""
+    return "" if not who or who == actor else f" oleh {who}"
 
 
 def _why(d: Mapping[str, Any]) -> str:
@@ -344,7 +357,7 @@ def entry_from_envelope(envelope: Recorded, event: Event | None = None) -> Timel
         channel=envelope.channel.value if envelope.channel else None,
         recorded_at=envelope.recorded_at or envelope.occurred_at,
         occurred_at=envelope.occurred_at,
-        summary=summarize(event_type, kept),
+        summary=summarize(event_type, kept, envelope.actor),
         data=kept,
     )
 

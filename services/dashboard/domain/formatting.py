@@ -7,6 +7,7 @@ and minute separated by a dot (PUEBI), and the zone's name (WIB, WITA, WIT) from
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -51,22 +52,56 @@ def time_only(moment: datetime | None, region_code: str) -> str:
     return f"{t.hour:02d}.{t.minute:02d} {t.tzname()}"
 
 
-def duration(seconds: float | None) -> str:
-    """Office time as `1 hari 3 jam` / `45 menit`; a day here is 24 hours of the clock the
-    service counts (casework gives working time already)."""
+# The length of an office's working day (hari kerja), in office seconds: casework counts
+# deadlines in office time, 08.00-16.00 on working days (`OfficeCalendar.day_seconds` in
+# services/casework/domain/deadlines.py, the same for every office). The dashboard may not
+# import casework, so it is written here once; a unit test keeps the two equal.
+OFFICE_DAY_SECONDS = 8 * 3600
+
+
+def duration(seconds: float | None, day_seconds: float = OFFICE_DAY_SECONDS) -> str:
+    """Office time, as casework counts it (`remaining_office_seconds`), in working days of
+    `day_seconds` and office hours: `7 hari kerja`, `1 hari kerja 3 jam`, `2 jam 30 menit`,
+    `45 menit`. Never 24-hour days: 56 office hours are 7 working days, not "2 hari 8 jam".
+    Minutes are left out once there are whole days; the sign is the caller's (`time_left`)."""
     if seconds is None:
         return "—"
     total = int(abs(seconds)) // 60
-    days, rest = divmod(total, 24 * 60)
+    days, rest = divmod(total, max(int(day_seconds) // 60, 1))
     hours, minutes = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(f"{days} hari")
+        parts.append(f"{days} hari kerja")
     if hours:
         parts.append(f"{hours} jam")
     if minutes and not days:
         parts.append(f"{minutes} menit")
     return " ".join(parts) or "kurang dari 1 menit"
+
+
+def time_left(seconds: float | None, day_seconds: float = OFFICE_DAY_SECONDS) -> str:
+    """A deadline's office time left (`remaining_office_seconds`; negative: overdue) as
+    staff read it: `sisa 1 hari kerja 3 jam`, `sisa 45 menit`, `lewat 2 hari kerja`; empty
+    when there is no deadline (no clock, or it stands paused)."""
+    if seconds is None:
+        return ""
+    word = "lewat" if seconds < 0 else "sisa"
+    return f"{word} {duration(seconds, day_seconds)}"
+
+
+def byline(summary: str | None, actor: str | None) -> str:
+    """`oleh staff:kc-test` beside a timeline line, unless the line already says so.
+
+    Casework's summaries leave out who acted when that is the row's actor (the dashboard
+    names them here), but rows projected before that still read "Jawaban diberikan oleh
+    staff:kc-test" until casework's projection is rebuilt: those get no second "oleh". The
+    actor must follow "oleh" as a whole name (`staff:kc` is not `staff:kc-test`), at the
+    end, before a space or punctuation, or before the ": reason" some lines add."""
+    if not actor:
+        return ""
+    if summary and re.search(rf"\boleh {re.escape(actor)}(?=$|[\s,;)]|:\s)", summary):
+        return ""
+    return f"oleh {actor}"
 
 
 class ClockState(StrEnum):
@@ -89,7 +124,7 @@ CLOCK_LABELS = {
 
 # Where no warning time is given (the work queue), amber within half a working day; the
 # case page uses casework's own `warned` (the standard's warning point).
-WARN_WITHIN_SECONDS = 4 * 3600
+WARN_WITHIN_SECONDS = OFFICE_DAY_SECONDS // 2
 
 
 def clock_state(

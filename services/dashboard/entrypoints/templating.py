@@ -33,7 +33,8 @@ def make_templates() -> Jinja2Templates:
     env.filters["waktu"] = formatting.date_time  # {{ moment | waktu(region) }}
     env.filters["tanggal"] = formatting.date_only
     env.filters["jam"] = formatting.time_only
-    env.filters["durasi"] = formatting.duration
+    env.filters["durasi"] = formatting.duration  # office time: hari kerja, jam, menit
+    env.filters["sisa_waktu"] = formatting.time_left  # `sisa 1 hari kerja 3 jam` / `lewat …`
     env.filters["peran"] = _role_label
     env.filters["zona"] = formatting.zone_name
     env.globals["ROLE_LABELS"] = {r.value: label for r, label in ROLE_LABELS.items()}
