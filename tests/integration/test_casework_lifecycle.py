@@ -20,7 +20,14 @@ import pytest
 
 from services.casework.bootstrap import create_app, rebuild
 from shared.contracts.base import Event, EventEnvelope, EventMetadata
-from shared.contracts.events import Applicant, ComplaintRegistered, DomicileVerified
+from shared.contracts.events import (
+    Applicant,
+    ComplaintRegistered,
+    DomicileVerified,
+    DtksVerified,
+    LetterDrafted,
+    LetterSigned,
+)
 from shared.contracts.intake_events import (
     DuplicateConfirmed,
     DuplicateSuspected,
@@ -725,6 +732,112 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
     assert ikm["element_averages"]["u2"] == 3.5 and ikm["elements"]["u3"] == "Waktu penyelesaian"
     r = await desk.client.get("/v1/work/ikm", headers=auth("kupang", Role.ANALYST))
     assert r.json()["respondents"] == 0
+
+
+async def test_pariaman_refers_after_the_signed_certificate_and_rebuild_equals_live(
+    desk: Desk,
+) -> None:
+    """Pariaman's standard (seed 003): the back office prints the DTKS certificate (step 7),
+    the front office refers the citizen to an assistance programme (steps 8-9), who goes
+    home or on to the programme's agency (step 10). The signed certificate resolves the
+    case (policy); the referral is still taken on it, reminded, and refused once the case
+    is closed. The projections rebuilt equal the live ones."""
+    fo = auth("pariaman", Role.FRONT_OFFICE, staff_id="prm-fo")
+    case = await desk.register(
+        registration(
+            uuid4(),
+            office="pariaman",
+            service="dtks-certificate",
+            variant="certificate",
+            channel=Channel.WALK_IN,
+            received_at=datetime.now(UTC),
+        )
+    )
+    await desk.ok(case, "take-up", {}, fo)
+    verified = DtksVerified(
+        case_id=case,
+        nik="1377014101900001",
+        kk_number="1377010101900001",
+        region_code="13.77.01.2001",
+        snapshot_date=date(2026, 1, 31),
+    )
+    await append(desk.pool, "eligibility", f"eligibility-{case}", [verified], case, "pariaman")
+    await desk.caught_up(lambda: desk.row(case))
+    await desk.ok(case, "back-office", {}, fo)
+    letter = uuid4()
+    certificate = [
+        LetterDrafted(
+            letter_id=letter,
+            case_id=case,
+            letter_type="dtks_certificate",
+            product="dtks-certificate",
+            subject="Surat Keterangan DTKS",
+            body="...",
+            drafted_by="staff:prm-bo",
+            chain=(Role.HEAD_OF_OFFICE,),
+        ),
+        LetterSigned(
+            letter_id=letter,
+            case_id=case,
+            letter_number="400/001/Dinsos/2026",
+            letter_type="dtks_certificate",
+            signed_by="staff:prm-kadis",
+            role=Role.HEAD_OF_OFFICE,
+            content_sha256="0" * 64,
+        ),
+    ]
+    await append(desk.pool, "documents", f"letter-{letter}", certificate, case, "pariaman")
+
+    async def resolved() -> bool:
+        row = await desk.row(case)
+        return bool(row and row["stage"] == "resolved")
+
+    await desk.caught_up(resolved)
+    row = await desk.row(case)
+    assert row is not None and row["outcome"] == "letter_issued"
+
+    # Steps 8-9: the referral, after the certificate; the standard's agencies still checked.
+    r = await desk.post(case, "referrals", {"agency": "dinas-antah", "reason": "x"}, fo)
+    refused(r, 422, "unknown_agency")
+    made = await desk.ok(
+        case, "referrals", {"agency": "bpjs", "programme": "kis", "reason": "Perlu KIS"}, fo
+    )
+    assert made["status"] == "resolved" and made["referral_id"]
+    row = await desk.row(case)
+    assert row is not None and row["open_referrals"] == 1 and row["next_reminder_at"]
+    assert row["stage"] == "resolved" and row["outcome"] == "letter_issued"
+    report = await desk.runtime.check_deadlines(datetime.now(UTC) + timedelta(days=10))
+    assert report.events.get("ReferralFollowUpRequested") == 1
+
+    # Closed: no more referral.
+    assert (await desk.ok(case, "close", {"reason": "Warga pulang"}, fo))["status"] == "closed"
+    error = refused(
+        await desk.post(case, "referrals", {"agency": "kip", "reason": "Anak sekolah"}, fo),
+        409,
+        "already_resolved",
+    )
+    assert error["details"]["stage"] == "closed"
+    types = [t for t in await desk.types(case) if not t.startswith("Deadline")]
+    assert types[types.index("LetterSigned") :] == [
+        "LetterSigned",
+        "CaseResolved",
+        "ReferralMade",
+        "ReferralFollowUpRequested",
+        "CaseClosed",
+    ]
+
+    async def snapshot() -> tuple[list[dict[str, Any]], ...]:
+        async with desk.pool.acquire() as conn:
+            cases = await conn.fetch("SELECT * FROM casework.cases WHERE case_id = $1", case)
+            timeline = await conn.fetch(
+                "SELECT * FROM casework.case_timeline WHERE case_id = $1 ORDER BY event_id", case
+            )
+            states = await conn.fetch("SELECT * FROM casework.case_states WHERE case_id = $1", case)
+        return tuple([dict(r) for r in rows] for rows in (cases, timeline, states))
+
+    live = await snapshot()
+    await rebuild(desk.pool)
+    assert await snapshot() == live
 
 
 # ---- 7. projections: rebuilt equals live ------------------------------------------------

@@ -10,7 +10,9 @@ import pytest
 
 from services.casework.adapters.calendar import office_calendar
 from services.casework.domain.commands import (
+    AnswerReferral,
     AssignCase,
+    CloseReferral,
     MakeReferral,
     RecordAssessment,
     ResolveCase,
@@ -18,8 +20,11 @@ from services.casework.domain.commands import (
 )
 from services.casework.domain.model import CaseFact, fold
 from services.casework.domain.standards import CaseStandards
+from services.casework.service_layer.answer_referral import answer_referral
 from services.casework.service_layer.assign_case import assign_case
 from services.casework.service_layer.case_command import Actor, CaseRef
+from services.casework.service_layer.close_case import close_case
+from services.casework.service_layer.close_referral import close_referral
 from services.casework.service_layer.record_assessment import record_assessment
 from services.casework.service_layer.refer_case import refer_case
 from services.casework.service_layer.resolve_case import resolve_case
@@ -31,8 +36,19 @@ from services.casework.service_layer.when_letter_signed_resolve_case import (
 from shared.catalogue import load_catalogue
 from shared.contracts.base import EventMetadata
 from shared.contracts.casework_events import CaseResumed
-from shared.contracts.events import Applicant, CaseAssigned, ComplaintRegistered, LetterSigned
-from shared.contracts.streams import case_stream, complaint_stream, letter_stream
+from shared.contracts.events import (
+    Applicant,
+    CaseAssigned,
+    ComplaintRegistered,
+    DtksNotFound,
+    LetterSigned,
+)
+from shared.contracts.streams import (
+    case_stream,
+    complaint_stream,
+    eligibility_stream,
+    letter_stream,
+)
 from shared.contracts.vocab import Channel, Role
 from shared.eventstore.store import ConcurrencyError
 from shared.refusal import Refused
@@ -142,6 +158,127 @@ async def test_refer_case_checks_the_agencies_the_standard_lists() -> None:
     assert made.event_type == "ReferralMade" and UUID(made.data["referral_id"]) == rid
     state = (await fake.cases.load(case.case_id)).state
     assert [r.agency for r in state.open_referrals] == ["bpjs"]
+
+
+async def signed_and_resolved(
+    fake: FakeCasework, case: CaseRef, *, letter_type: str, signer: Role
+) -> None:
+    """The letter of the case signed (documents' fact), and casework's policy after it."""
+    signed = LetterSigned(
+        letter_id=uuid4(),
+        case_id=case.case_id,
+        letter_number="400/001/2026",
+        letter_type=letter_type,
+        signed_by="staff:signer",
+        role=signer,
+        content_sha256="0" * 64,
+    )
+    meta = EventMetadata(case_id=case.case_id, office=case.office, actor="staff:signer")
+    await fake.given(letter_stream(signed.letter_id), [signed], meta)
+    uow = InMemoryCaseworkUnitOfWork(fake.log, fake.cases)
+    await when_letter_signed_resolve_case(uow, signed, fake.log.committed[-1])
+
+
+async def test_pariaman_refers_after_the_certificate_until_the_case_is_closed() -> None:
+    """Pariaman's standard (seed 003): the back office prints the DTKS certificate (step 7),
+    then the front office may still refer the citizen to an assistance programme (steps
+    8-9). The signed certificate resolves the case; the referral stays possible on it,
+    with the standard's agencies checked, until the case is closed."""
+    fake = FakeCasework()
+    case = await registered(
+        fake, office="pariaman", service="dtks-certificate", channel=Channel.WALK_IN
+    )
+    fo = staff("prm-fo")
+    await take_up_case(fake.new_uow, case, Transition(), fo)
+    await signed_and_resolved(
+        fake, case, letter_type="dtks_certificate", signer=Role.HEAD_OF_OFFICE
+    )
+    state = (await fake.cases.load(case.case_id)).state
+    assert state.stage == "resolved" and state.outcome == "letter_issued"
+
+    with pytest.raises(Refused) as refused:
+        await refer_case(
+            fake.new_uow,
+            STANDARDS,
+            case,
+            MakeReferral(agency="dinas-lain", reason="r"),
+            fo,
+            referral_id=uuid4(),
+        )
+    assert refused.value.code == "unknown_agency" and refused.value.status == 422
+    rid = uuid4()
+    (made,) = await refer_case(
+        fake.new_uow,
+        STANDARDS,
+        case,
+        MakeReferral(agency="bpjs", programme="kis", reason="Perlu KIS"),
+        fo,
+        referral_id=rid,
+    )
+    assert made.event_type == "ReferralMade" and made.actor == "staff:prm-fo"
+    state = (await fake.cases.load(case.case_id)).state
+    assert state.stage == "resolved" and state.outcome == "letter_issued"
+    assert [(r.agency, r.programme) for r in state.open_referrals] == [("bpjs", "kis")]
+    await answer_referral(fake.new_uow, case, rid, AnswerReferral(accepted=True), fo)
+    await close_referral(fake.new_uow, case, rid, CloseReferral(), fo)
+
+    await close_case(fake.new_uow, case, Transition(reason="Warga pulang"), fo)
+    with pytest.raises(Refused) as refused:
+        await refer_case(
+            fake.new_uow,
+            STANDARDS,
+            case,
+            MakeReferral(agency="kip", reason="Anak sekolah"),
+            fo,
+            referral_id=uuid4(),
+        )
+    assert refused.value.code == "already_resolved" and refused.value.status == 409
+    assert refused.value.details["stage"] == "closed"
+    assert fake.types(case.case_id) == [
+        "CaseFileOpened",
+        "CaseResolved",
+        "ReferralMade",
+        "ReferralAccepted",
+        "ReferralClosed",
+        "CaseClosed",
+    ]
+
+
+async def test_no_referral_after_a_resolution_the_standard_does_not_go_on_from() -> None:
+    """Still refused: a Pariaman case resolved otherwise than by its certificate (not in
+    DTKS), and a case whose standard has no referral after its letter (Lumajang)."""
+    fake = FakeCasework()
+    fo = staff("prm-fo")
+    not_listed = await registered(
+        fake, office="pariaman", service="dtks-certificate", channel=Channel.WALK_IN
+    )
+    meta = EventMetadata(case_id=not_listed.case_id, office="pariaman", actor="system:eligibility")
+    await fake.given(
+        eligibility_stream(not_listed.case_id),
+        [DtksNotFound(case_id=not_listed.case_id, nik=None, reason="not_listed")],
+        meta,
+    )
+    await resolve_case(fake.new_uow, not_listed, ResolveCase(outcome="not_eligible"), fo)
+
+    lumajang = await registered(
+        fake, office="lumajang", service="kks-recommendation", channel=Channel.WALK_IN
+    )
+    await signed_and_resolved(
+        fake, lumajang, letter_type="kks_reset_pin_recommendation", signer=Role.SECRETARY
+    )
+    for case, agency in ((not_listed, "village"), (lumajang, "bank")):
+        with pytest.raises(Refused) as refused:
+            await refer_case(
+                fake.new_uow,
+                STANDARDS,
+                case,
+                MakeReferral(agency=agency, reason="r"),
+                fo,
+                referral_id=uuid4(),
+            )
+        assert refused.value.code == "already_resolved" and refused.value.status == 409
+        assert refused.value.details["stage"] == "resolved"
+        assert "ReferralMade" not in fake.types(case.case_id)
 
 
 async def test_a_moved_stream_is_decided_again_on_the_new_state() -> None:

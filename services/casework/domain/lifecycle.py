@@ -81,12 +81,36 @@ NEEDS_DOMICILE: frozenset[str] = frozenset(
     {"assign", "record_assessment", "record_consultation", "record_counselling", "refer"}
 )
 
+# The outcome of a case resolved by its signed letter (`resolve_when_letter_signed`).
+LETTER_ISSUED = "letter_issued"
 
-def allow(state: CaseState, action: str) -> None:
+# What a service whose standard goes on after its letter still does on a case that its
+# signed letter resolved (and nobody has closed since). Pariaman's DTKS certificate is the
+# basis of every assistance programme: after it is printed (step 7) the front office may
+# still refer the citizen to a programme (steps 8-9), who goes home or on to the
+# programme's agency (step 10). Which services: `CaseStandards.goes_on_after_letter`.
+AFTER_LETTER: frozenset[str] = frozenset({"refer"})
+
+
+def resolved_by_letter(state: CaseState) -> bool:
+    """The case stands resolved by its signed letter (not closed, not by another outcome)."""
+    return (
+        state.stage == "resolved"
+        and state.outcome == LETTER_ISSUED
+        and state.letter_stage == "signed"
+    )
+
+
+def allow(state: CaseState, action: str, *, after_letter: bool = False) -> None:
     """Refuse (409) unless the case's stage allows `action`, and, for the work of
-    `NEEDS_DOMICILE`, unless the citizen's domicile was not refused."""
+    `NEEDS_DOMICILE`, unless the citizen's domicile was not refused.
+
+    `after_letter`: the case's standard goes on after its letter, so an `AFTER_LETTER`
+    action is also allowed on a case its signed letter resolved (never once closed)."""
     allowed = ALLOWED[action]
-    if state.stage in allowed:
+    if state.stage in allowed or (
+        after_letter and action in AFTER_LETTER and resolved_by_letter(state)
+    ):
         if action in NEEDS_DOMICILE and state.domicile is False:
             raise Refused.conflict(
                 "domicile_refused",
@@ -346,13 +370,15 @@ def resume_on_reply(state: CaseState) -> list[Event]:
 
 
 def resolve_when_letter_signed(state: CaseState) -> list[CaseResolved]:
-    """Policy: a signed letter is the service delivered. Never resolves a case twice."""
+    """Policy: a signed letter is the service's product delivered. Never resolves a case
+    twice. Where the standard goes on after the letter (Pariaman: the referral to an
+    assistance programme), that work stays open on the resolved case (`AFTER_LETTER`)."""
     if state.stage in ("resolved", "closed", "forwarded", "merged"):
         return []
     return [
         CaseResolved(
             case_id=state.case_id,
-            outcome="letter_issued",
+            outcome=LETTER_ISSUED,
             resolved_by=SYSTEM_ACTOR,
             reason="Surat telah ditandatangani.",
         )

@@ -3,6 +3,10 @@ follow-up reminders until the referral is closed.
 
 Where the service's standard lists agencies or programmes (Pariaman), a referral must name
 one of them (`known_agencies`); elsewhere any agency may be named.
+
+Where the standard refers to programmes after its letter (`goes_on_after_letter`:
+Pariaman's DTKS certificate, then the referral to PKH, Sembako, KIS or KIP, steps 7-9),
+a case its signed certificate resolved may still be referred until it is closed.
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ def known_agencies(standard: ServiceStandard | None) -> frozenset[str] | None:
     )
 
 
+def goes_on_after_letter(standard: ServiceStandard | None) -> bool:
+    """Whether the standard refers the citizen to assistance programmes as part of the
+    service, which may come after its letter (Pariaman: "Surat Keterangan DTKS dan
+    Informasi tentang Program Bansos")."""
+    return standard is not None and bool(standard.programme_referrals)
+
+
 def refer(
     state: CaseState,
     cmd: MakeReferral,
@@ -44,8 +55,11 @@ def refer(
     referral_id: UUID,
     by: str,
     known_agencies: frozenset[str] | None = None,
+    after_letter: bool = False,
 ) -> list[Event]:
-    allow(state, "refer")
+    """ReferralMade. `after_letter`: the case's standard goes on after its letter, so a
+    case its signed letter resolved may still be referred (not once it is closed)."""
+    allow(state, "refer", after_letter=after_letter)
     if known_agencies is not None and cmd.agency not in known_agencies:
         raise Refused.invalid(
             "unknown_agency",

@@ -158,6 +158,11 @@ class CaseStandards:
         """Where a referral of this case may go (None: the standard lists none)."""
         return referrals.known_agencies(self.standard_of(state))
 
+    def goes_on_after_letter(self, state: CaseState) -> bool:
+        """Whether the case's standard still refers the citizen after its letter resolved
+        the case (Pariaman: the programme referral after the DTKS certificate)."""
+        return referrals.goes_on_after_letter(self.standard_of(state))
+
     def sessions_max(self, state: CaseState) -> int:
         """How many counselling sessions the case's standard plans at most."""
         standard = self.standard_of(state)
