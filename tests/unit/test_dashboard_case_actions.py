@@ -14,6 +14,7 @@ CATALOGUE = load_catalogue(REPO_ROOT / "catalogue")
 KUPANG = CATALOGUE.offices["kupang"].services["public-complaint"]
 LUMAJANG = CATALOGUE.offices["lumajang"].services["kks-recommendation"]
 LK3 = CATALOGUE.offices["mataram"].services["lk3-consultation"]
+PARIAMAN = CATALOGUE.offices["pariaman"].services["dtks-certificate"]
 
 
 def case(stage: str, **more: Any) -> dict[str, Any]:
@@ -105,3 +106,18 @@ def test_the_stage_decides_pause_resume_close_reopen() -> None:
     assert not case_buttons(
         {Role.SECRETARY}, "s", case("registered"), LUMAJANG, suspected_duplicate=True
     ).duplicate
+
+
+def test_pariaman_offers_the_programme_referral_after_the_signed_certificate() -> None:
+    """Pariaman's steps 8-9 refer the citizen to a programme after the certificate: the
+    referral panel stays on a case its signed certificate resolved, until it is closed;
+    Lumajang's letter ends its service."""
+    signed = [letter("signed", None)]
+    desk = {Role.FRONT_OFFICE}
+    assert case_buttons(desk, "fo", case("resolved"), PARIAMAN, signed).can("referrals")
+    assert not case_buttons(desk, "fo", case("closed"), PARIAMAN, signed).can("referrals")
+    assert not case_buttons(desk, "fo", case("resolved"), PARIAMAN, []).can("referrals")
+    assert not case_buttons(desk, "fo", case("resolved"), LUMAJANG, signed).can("referrals")
+    assert not case_buttons({Role.ANALYST}, "an", case("resolved"), PARIAMAN, signed).can(
+        "referrals"
+    )

@@ -204,6 +204,17 @@ def case_buttons(
     elif not owner:
         lifecycle -= {"assessment", "social-work/consultation"}
     all_letters = list(letters)
+    signed = any(lt.get("status") == "signed" for lt in all_letters)
+    if (
+        stage == "resolved"
+        and signed
+        and standard is not None
+        and standard.programme_referrals
+        and held & ROLES_OF["referrals"]
+    ):
+        # Pariaman: the programme referral may follow the signed certificate (steps 8-9;
+        # casework's `lifecycle.AFTER_LETTER`), until the case is closed.
+        lifecycle.add("referrals")
     active = [lt for lt in all_letters if lt.get("status") != "signed"]
     drafter = draft_role(standard)
     if has_disposition_step(standard, case.get("channel")):
@@ -211,7 +222,6 @@ def case_buttons(
     else:
         may_draft = drafter is not None and drafter in held
     open_stage = stage in OPEN_WORK or stage in PAUSED_STAGES
-    signed = any(lt.get("status") == "signed" for lt in all_letters)
     return CaseButtons(
         lifecycle=frozenset(lifecycle),
         documents=bool(held & case_roles.DOCUMENT_RECEIVERS) and open_stage,
