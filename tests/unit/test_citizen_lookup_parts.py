@@ -245,3 +245,20 @@ async def test_the_stage_alone_and_an_unknown_status_are_told_honestly(
     assert any(
         e["event"] == "status_words_missing" and e["status"] == "a_status_of_tomorrow" for e in logs
     )
+
+
+async def test_a_clock_paused_for_another_agency_is_not_told_as_waiting_for_the_citizen(
+    catalogue: Catalogue,
+) -> None:
+    waiting = PublicStatus(
+        stage="waiting_for_agency",
+        service="sembako-complaint",
+        status="waiting_for_agency",
+        not_eligible_because=None,
+        due_at=None,
+        paused=True,
+        published_time="1 jam",
+    )
+    page = await _page_for(catalogue, waiting)
+    assert "<dd>Menunggu jawaban instansi lain</dd>" in page
+    assert "dihentikan sementara selama menunggu" in page and "kelengkapan" not in page

@@ -132,7 +132,8 @@ def status_page(office_id: str, view: StatusView) -> str:
     if view.due:
         rows.append(("Batas waktu penyelesaian", view.due))
     elif view.paused:
-        rows.append(("Batas waktu penyelesaian", "dihentikan sementara, menunggu kelengkapan"))
+        # The Status row says what is awaited (the citizen's documents, or another agency).
+        rows.append(("Batas waktu penyelesaian", "dihentikan sementara selama menunggu"))
     if view.published_time:
         rows.append(("Waktu penyelesaian sesuai standar", view.published_time))
     rows.append(("Kontak kantor", f"{view.office_name}, {view.contact}"))
