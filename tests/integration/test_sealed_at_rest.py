@@ -144,7 +144,7 @@ async def _upload_ktp(office: Office, case_id: UUID, ktp: bytes) -> UUID:
     await eventually(checklist, timeout=30)
     r = await office.documents.post(
         f"/v1/cases/{case_id}/documents/upload",
-        data={"document_type": "id_card", "form": "original"},
+        data={"document_type": "id_card", "form": "copy"},  # a scan sent with a letter
         files={"file": ("ktp.png", ktp, "image/png")},
         headers=DESK,
     )
