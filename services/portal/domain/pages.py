@@ -1,10 +1,10 @@
 """The portal's pages: server-rendered HTML in Bahasa Indonesia, one inline style sheet,
 no scripts, fonts or images from anywhere. Everything shown is escaped.
 
-The status words ("Sedang diproses", the next step) are chosen in `status_words.py`: the
-office's, from the catalogue's messages (`status.<stage>.label` / `.next`), for a stage;
-the portal's own for casework's finer statuses (not eligible, a letter on its way, …).
-The rest of the page chrome is here.
+The status words ("Sedang diproses", the next step) are the office's, from the
+catalogue's messages (`status.<key>.label` / `.next`), for casework's stage or its finer
+status (not eligible, a letter on its way, …), chosen in `status_words.py`. The rest of
+the page chrome is here.
 """
 
 from __future__ import annotations
