@@ -34,7 +34,7 @@ from services.casework.service_layer.when_letter_signed_resolve_case import (
     when_letter_signed_resolve_case,
 )
 from shared.catalogue import load_catalogue
-from shared.contracts.base import EventMetadata
+from shared.contracts.base import EventEnvelope, EventMetadata
 from shared.contracts.casework_events import CaseResumed
 from shared.contracts.events import (
     Applicant,
@@ -132,28 +132,25 @@ async def test_resolve_case_once_then_already_resolved() -> None:
     assert fake.types(case.case_id) == ["CaseResolved"]
 
 
+async def refer(
+    fake: FakeCasework, case: CaseRef, cmd: MakeReferral, by: Actor, referral_id: UUID
+) -> list[EventEnvelope]:
+    """`refer_case` with the seed catalogue's standards."""
+    return await refer_case(fake.new_uow, STANDARDS, case, cmd, by, referral_id=referral_id)
+
+
 async def test_refer_case_checks_the_agencies_the_standard_lists() -> None:
     fake = FakeCasework()
     case = await registered(fake, office="pariaman", service="dtks-certificate")
     with pytest.raises(Refused) as refused:
-        await refer_case(
-            fake.new_uow,
-            STANDARDS,
-            case,
-            MakeReferral(agency="dinas-lain", reason="r"),
-            staff("prm-fo"),
-            referral_id=uuid4(),
+        await refer(
+            fake, case, MakeReferral(agency="dinas-lain", reason="r"), staff("prm-fo"), uuid4()
         )
     assert refused.value.code == "unknown_agency" and refused.value.status == 422
     assert "bpjs" in refused.value.details["known"]
     rid = uuid4()
-    (made,) = await refer_case(
-        fake.new_uow,
-        STANDARDS,
-        case,
-        MakeReferral(agency="bpjs", reason="Kepesertaan"),
-        staff("prm-fo"),
-        referral_id=rid,
+    (made,) = await refer(
+        fake, case, MakeReferral(agency="bpjs", reason="Kepesertaan"), staff("prm-fo"), rid
     )
     assert made.event_type == "ReferralMade" and UUID(made.data["referral_id"]) == rid
     state = (await fake.cases.load(case.case_id)).state
@@ -197,23 +194,11 @@ async def test_pariaman_refers_after_the_certificate_until_the_case_is_closed() 
     assert state.stage == "resolved" and state.outcome == "letter_issued"
 
     with pytest.raises(Refused) as refused:
-        await refer_case(
-            fake.new_uow,
-            STANDARDS,
-            case,
-            MakeReferral(agency="dinas-lain", reason="r"),
-            fo,
-            referral_id=uuid4(),
-        )
+        await refer(fake, case, MakeReferral(agency="dinas-lain", reason="r"), fo, uuid4())
     assert refused.value.code == "unknown_agency" and refused.value.status == 422
     rid = uuid4()
-    (made,) = await refer_case(
-        fake.new_uow,
-        STANDARDS,
-        case,
-        MakeReferral(agency="bpjs", programme="kis", reason="Perlu KIS"),
-        fo,
-        referral_id=rid,
+    (made,) = await refer(
+        fake, case, MakeReferral(agency="bpjs", programme="kis", reason="Perlu KIS"), fo, rid
     )
     assert made.event_type == "ReferralMade" and made.actor == "staff:prm-fo"
     state = (await fake.cases.load(case.case_id)).state
@@ -224,14 +209,7 @@ async def test_pariaman_refers_after_the_certificate_until_the_case_is_closed() 
 
     await close_case(fake.new_uow, case, Transition(reason="Warga pulang"), fo)
     with pytest.raises(Refused) as refused:
-        await refer_case(
-            fake.new_uow,
-            STANDARDS,
-            case,
-            MakeReferral(agency="kip", reason="Anak sekolah"),
-            fo,
-            referral_id=uuid4(),
-        )
+        await refer(fake, case, MakeReferral(agency="kip", reason="Anak sekolah"), fo, uuid4())
     assert refused.value.code == "already_resolved" and refused.value.status == 409
     assert refused.value.details["stage"] == "closed"
     assert fake.types(case.case_id) == [
@@ -268,14 +246,7 @@ async def test_no_referral_after_a_resolution_the_standard_does_not_go_on_from()
     )
     for case, agency in ((not_listed, "village"), (lumajang, "bank")):
         with pytest.raises(Refused) as refused:
-            await refer_case(
-                fake.new_uow,
-                STANDARDS,
-                case,
-                MakeReferral(agency=agency, reason="r"),
-                fo,
-                referral_id=uuid4(),
-            )
+            await refer(fake, case, MakeReferral(agency=agency, reason="r"), fo, uuid4())
         assert refused.value.code == "already_resolved" and refused.value.status == 409
         assert refused.value.details["stage"] == "resolved"
         assert "ReferralMade" not in fake.types(case.case_id)
