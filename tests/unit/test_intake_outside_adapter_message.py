@@ -103,6 +103,21 @@ def test_a_wrong_message_is_refused_with_a_domain_reason_and_the_field_path(
     assert "1111111111" not in str(exc.details) + exc.message  # never the input
 
 
+def test_a_missing_channel_is_the_schema_and_every_wrong_field_is_listed() -> None:
+    """An adapter that forgot `channel` (and got another field wrong) hears about both: it
+    is not told its channel is unknown."""
+    data = {k: v for k, v in message(received_at="yesterday").items() if k != "channel"}
+    exc = refused(data)
+    assert exc.code == "schema_invalid"
+    assert sorted(tuple(e["loc"]) for e in exc.details["errors"]) == [
+        ("channel",),
+        ("received_at",),
+    ]
+    exc = refused(message(channel="telegram", received_at="yesterday"))
+    assert exc.code == "schema_invalid"
+    assert {tuple(e["loc"]) for e in exc.details["errors"]} == {("channel",), ("received_at",)}
+
+
 def test_what_a_refused_message_still_says_is_kept_when_well_formed() -> None:
     exc = refused(message(channel="telegram"))
     assert (exc.channel, exc.office, exc.external_id) == (None, "kupang", "wamid.UNIT1")

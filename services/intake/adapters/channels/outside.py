@@ -8,7 +8,8 @@ rejected where the office it names can see it:
 
 - `schema_invalid`: not JSON, or not the schema (`details.errors`: field paths, never the
   input, which may be personal data);
-- `unknown_channel`: a channel SLRT does not know;
+- `unknown_channel`: a channel SLRT does not know (and nothing else wrong: a missing channel,
+  or more wrong besides, is `schema_invalid` with every error);
 - `unsupported_schema_version`: a `schema_version` this intake does not read;
 - `unknown_office`: no such office in the catalogue;
 - `attachment_checksum_mismatch`: inline content whose SHA-256 is not the one declared.
@@ -93,7 +94,9 @@ def read_adapter_message(raw: bytes, offices: Container[str]) -> Received:
         msg = AdapterMessage.model_validate(data)
     except ValidationError as exc:
         errors = schema_errors(exc)
-        if any(e["loc"] == ["channel"] for e in errors):
+        # A channel it named that SLRT does not know, and nothing else wrong: say so. A
+        # missing channel, or more wrong than the channel, is the schema (every error).
+        if errors and all(e["loc"] == ["channel"] and e["type"] != "missing" for e in errors):
             raise AdapterMessageUnreadable(
                 "unknown_channel",
                 f"channel must be one of: {', '.join(c.value for c in Channel)}.",
