@@ -57,6 +57,7 @@ FINER_STATUSES: tuple[str, ...] = (
     "letter_returned",
     "letter_approved",
     "letter_signed",
+    "letter_issued",
 )
 
 

@@ -246,6 +246,16 @@ def published_time(c: httpx.Client, stack: Stack, case_id: str, office: str) -> 
     return label
 
 
+def status_page(c: httpx.Client, stack: Stack, office: str, receipt: dict[str, Any]) -> str:
+    """The citizen's status page, opened with the receipt's ticket and check code."""
+    page = c.post(
+        f"{stack.url('portal')}/{office}/status",
+        data={"ticket": receipt["ticket_number"], "code": receipt["check_code"]},
+    )
+    assert page.status_code == 200, page.text
+    return page.text
+
+
 def wait_status(c: httpx.Client, stack: Stack, case_id: str, office: str, status: str) -> Any:
     return wait_for(
         lambda: (v := case_view(c, stack, case_id, office)).get("status") == status and v,
@@ -291,7 +301,8 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         )
         assert r.status_code == 201, r.text
         case_id = r.json()["case_id"]
-        assert r.json()["ticket_number"].startswith("MTR-")
+        receipt = r.json()
+        assert receipt["ticket_number"].startswith("MTR-")
 
         # Front office: completeness of the file, then the DTKS check.
         bring_documents(c, stack, case_id, office)
@@ -313,10 +324,13 @@ def test_seed_000_mataram_sembako_lost_card_to_signed_recommendation(stack: Stac
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "walk_in")
 
-        view = wait_status(c, stack, case_id, office, "resolved")
-        cw(c, stack, case_id, "close", desk, {"reason": "Surat rekomendasi diterima pemohon."})
+        # The applicant received the letter at the desk: the standard's last step closes
+        # the case (resolved when signed, so the clock stopped then).
         view = wait_status(c, stack, case_id, office, "closed")
         timeline = types_of(view)
+        assert timeline.index("CaseResolved") < timeline.index("CaseClosed"), timeline
+        page = status_page(c, stack, office, receipt)
+        assert "Surat telah diserahkan" in page, page
         for expected in (
             "ComplaintRegistered",
             "DtksVerified",
@@ -545,12 +559,10 @@ def test_seed_001_kupang_letter_to_the_head_disposition_and_written_answer(stack
         timeline = types_of(view)
         assert timeline.count("LetterApproved") >= 1 and "LetterDrafted" in timeline
         assert timeline.index("CaseAssigned") < timeline.index("LetterDrafted")
-        wait_for(
-            lambda: case_view(c, stack, case_id, office).get("status") in ("resolved", "answered"),
-            what="the written answer ends the case's clock",
-        )
-        cw(c, stack, case_id, "close", head, {"reason": "Surat jawaban dikirim."})
+        # The written answer was posted: the case its signed letter resolved is closed.
         wait_status(c, stack, case_id, office, "closed")
+        refused = cw(c, stack, case_id, "close", head, {"reason": "Dikirim."}, expect=(409,))
+        assert refused["error"]["code"] == "already_resolved", refused
 
 
 def test_seed_001_kupang_walk_in_guest_book_handover_and_id_card(stack: Stack) -> None:
@@ -706,7 +718,8 @@ def test_seed_002_lumajang_new_kks_by_proxy(stack: Stack) -> None:
             },
         )
         assert r.status_code == 201, r.text
-        case_id = r.json()["case_id"]
+        registered = r.json()
+        case_id = registered["case_id"]
         checklist = wait_for(
             lambda: (
                 (x := c.get(f"{docs}/v1/cases/{case_id}/checklist", headers=desk)).status_code
@@ -755,7 +768,10 @@ def test_seed_002_lumajang_new_kks_by_proxy(stack: Stack) -> None:
         got = c.get(f"{docs}/v1/letters/{letter['letter_id']}", headers=desk).json()
         assert "kuasa" in orjson.dumps(got).decode().lower(), got
         assert signed["letter_number"]
+        # Resolved when signed; the citizen is told it is signed until it is handed over.
         view = wait_status(c, stack, case_id, office, "resolved")
+        page = status_page(c, stack, office, registered)
+        assert "Surat telah ditandatangani" in page and "Selesai" not in page, page
         assert types_of(view).index("RequirementsCompleted") < types_of(view).index("LetterDrafted")
 
 
@@ -833,6 +849,7 @@ def test_seed_003_pariaman_dtks_certificate_via_website_and_programme_referral(
         assert signed["letter_number"]
         issue(c, stack, office, letter["letter_id"], "email")
 
+        # Sent, but Pariaman goes on after its certificate (the referral): not closed.
         view = wait_status(c, stack, case_id, office, "resolved")
         timeline = types_of(view)
         assert timeline.index("ReferralMade") < timeline.index("LetterSigned"), timeline

@@ -52,6 +52,7 @@ def test_every_field_set_round_trips_exactly() -> None:
         documents_complete=True,
         letter_stage="returned",
         letter_number="400.9/001/2026",
+        letter_issued=True,
         assigned_to="kpg-sw-01",
         assignee_role="social_worker",
         assigned_at=at,

@@ -28,10 +28,12 @@ from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
     CaseDelegated,
+    CaseReopened,
     CaseWorkStarted,
     CounsellingSessionRecorded,
     ReferralAccepted,
 )
+from shared.contracts.documents_events import LetterIssued
 from shared.contracts.events import (
     Applicant,
     AssessmentRecorded,
@@ -507,6 +509,58 @@ def test_decisions_refuse_with_reasons() -> None:
         with pytest.raises(Refused) as refused:
             attempt()
         assert refused.value.code == "already_resolved" and refused.value.status == 409
+
+
+def test_a_letter_handed_over_closes_the_case_its_letter_resolved() -> None:
+    """Lumajang's last step, "pemohon menerima surat": the letter handed over (or sent)
+    closes the case; the citizen's status says where the letter is all along."""
+    case_id = uuid4()
+    events = lumajang_sequence(case_id)
+    signed = next(e for e in events if isinstance(e, LetterSigned))
+    state = fold(case_id, facts(events))
+    assert (state.stage, state.public_status) == ("resolved", "letter_signed")
+    issued = LetterIssued(
+        letter_id=signed.letter_id,
+        case_id=case_id,
+        letter_number=signed.letter_number,
+        letter_type=signed.letter_type,
+        issued_at=T0,
+        channel=Channel.WALK_IN,
+        issued_by="staff:lmj-fo-01",
+    )
+    state = fold(case_id, facts([*events, issued]))
+    assert (state.stage, state.public_status) == ("resolved", "letter_issued")
+    (closed,) = lifecycle.close_when_letter_issued(
+        state, goes_on_after_letter=False, channel="walk_in"
+    )
+    assert (
+        closed.by == "system:casework" and closed.reason == "Surat telah diserahkan kepada pemohon."
+    )
+    after = fold(case_id, facts([*events, issued, closed]))
+    assert (after.stage, after.public_status) == ("closed", "letter_issued")
+    # Once: a redelivery, or a case closed meanwhile, closes nothing.
+    assert (
+        lifecycle.close_when_letter_issued(after, goes_on_after_letter=False, channel="walk_in")
+        == []
+    )
+    # Pariaman goes on after its certificate (the referral): left resolved for staff.
+    assert (
+        lifecycle.close_when_letter_issued(state, goes_on_after_letter=True, channel="email") == []
+    )
+    # Reopened after its letter: the new work is not closed by the old letter.
+    reopened = fold(
+        case_id,
+        facts([*events, CaseReopened(case_id=case_id, by="staff:k", reason="Salah NIK.")]),
+    )
+    assert (
+        lifecycle.close_when_letter_issued(reopened, goes_on_after_letter=False, channel="post")
+        == []
+    )
+    # Closed by staff before the letter was handed over: "closed", not "letter_issued".
+    by_staff = fold(case_id, facts([*events, CaseClosed(case_id=case_id, by="staff:k")]))
+    assert by_staff.public_status == "closed"
+    # Staff see (and filter) the stage's own status all along.
+    assert (state.status, after.status) == ("resolved", "closed")
 
 
 def test_letter_signed_policy_resolves_only_an_open_case() -> None:

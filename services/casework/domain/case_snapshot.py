@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from services.casework.domain.model import CaseState
 
-FOLD_VERSION = 1
+FOLD_VERSION = 2  # 2: LetterIssued folds (`letter_issued`)
 
 _STATE: TypeAdapter[CaseState] = TypeAdapter(CaseState)
 

@@ -369,6 +369,20 @@ def resume_on_reply(state: CaseState) -> list[Event]:
     return [CaseResumed(case_id=state.case_id, by=SYSTEM_ACTOR, reason="Warga memberikan balasan.")]
 
 
+def close_when_letter_issued(
+    state: CaseState, *, goes_on_after_letter: bool, channel: str
+) -> list[CaseClosed]:
+    """Policy: the citizen has the signed letter (handed over at the desk, or sent), the
+    standard's last step ("pemohon menerima surat"), so a case its letter resolved is
+    closed, once. Not where the standard goes on after its letter (Pariaman: the referral
+    to a programme stays open until staff close the case), nor a case resolved otherwise,
+    reopened since, or already closed."""
+    if goes_on_after_letter or not resolved_by_letter(state):
+        return []
+    how = "diserahkan kepada pemohon" if channel == "walk_in" else "dikirimkan kepada pemohon"
+    return [CaseClosed(case_id=state.case_id, by=SYSTEM_ACTOR, reason=f"Surat telah {how}.")]
+
+
 def resolve_when_letter_signed(state: CaseState) -> list[CaseResolved]:
     """Policy: a signed letter is the service's product delivered. Never resolves a case
     twice. Where the standard goes on after the letter (Pariaman: the referral to an

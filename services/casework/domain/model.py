@@ -75,6 +75,7 @@ from shared.contracts.casework_events import (
     ReferralRefused,
     SurveyAnswered,
 )
+from shared.contracts.documents_events import LetterIssued
 from shared.contracts.events import (
     AssessmentRecorded,
     CaseAssigned,
@@ -127,6 +128,9 @@ CaseStatus = Literal[
     "merged",
 ]
 STATUSES: tuple[str, ...] = get_args(CaseStatus)
+# What the citizen is told (`CaseState.public_status`): the status, or where the letter of
+# a case it resolved is.
+PublicCaseStatus = Literal[CaseStatus, "letter_issued"]
 
 LetterStage = Literal["drafted", "in_approval", "returned", "approved", "signed"]
 ReferralStatus = Literal["made", "accepted", "refused", "closed"]
@@ -279,6 +283,7 @@ class CaseState:
     documents_complete: bool = False
     letter_stage: LetterStage | None = None
     letter_number: str | None = None
+    letter_issued: bool = False  # LetterIssued: handed over at the desk, or sent
     assigned_to: str | None = None
     assignee_role: str | None = None
     assigned_at: datetime | None = None
@@ -317,6 +322,19 @@ class CaseState:
     @property
     def open_referrals(self) -> tuple[Referral, ...]:
         return tuple(r for r in self.referral_log if r.open)
+
+    @property
+    def public_status(self) -> PublicCaseStatus | None:
+        """What the citizen is told: the status, except for a case its signed letter
+        resolved, where the letter is what they came for. Until it was handed over or
+        sent they hear it is signed (to collect, or on its way), not just "done"; staff
+        still see and filter the case as resolved."""
+        if self.stage in ("resolved", "closed") and self.letter_stage == "signed":
+            if self.letter_issued:
+                return "letter_issued"
+            if self.stage == "resolved":
+                return "letter_signed"
+        return self.status
 
     def referral(self, referral_id: str) -> Referral | None:
         return next((r for r in self.referral_log if r.referral_id == referral_id), None)
@@ -476,6 +494,8 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             return _letter(state, "approved")
         case LetterSigned() as e:
             return replace(state, letter_stage="signed", letter_number=e.letter_number)
+        case LetterIssued():
+            return replace(state, letter_issued=True)
         case CaseFileOpened():
             return _move(state, "front_office", at)
         case CaseTransferred():

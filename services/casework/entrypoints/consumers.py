@@ -1,9 +1,9 @@
 """Event handlers: every cross-service event goes into the case projections; a signed
-letter also resolves the case, a reply resumes a case waiting for the citizen, and a
-confirmed duplicate is merged into the open case.
+letter also resolves the case, the letter handed over or sent closes it, a reply resumes
+a case waiting for the citizen, and a confirmed duplicate is merged into the open case.
 
 Each handler runs inside the consumer's transaction, which also records the event id:
-a redelivery changes nothing. The three policies get the event as its own class and a
+a redelivery changes nothing. The four policies get the event as its own class and a
 unit of work joined to that transaction.
 """
 
@@ -18,6 +18,9 @@ from services.casework.service_layer.context import Casework
 from services.casework.service_layer.when_duplicate_confirmed_merge_cases import (
     when_duplicate_confirmed_merge_cases,
 )
+from services.casework.service_layer.when_letter_issued_close_case import (
+    when_letter_issued_close_case,
+)
 from services.casework.service_layer.when_letter_signed_resolve_case import (
     when_letter_signed_resolve_case,
 )
@@ -26,6 +29,7 @@ from services.casework.service_layer.when_reply_received_resume_case import (
 )
 from shared.consumer import BatchHandler, Handler, handles
 from shared.contracts.base import EventEnvelope
+from shared.contracts.documents_events import LetterIssued
 from shared.contracts.events import LetterSigned
 from shared.contracts.intake_events import DuplicateConfirmed, ReplyReceived
 
@@ -45,6 +49,14 @@ def handlers(casework: Casework) -> dict[str, Handler]:
         await projection.project(conn, envelope)
         await when_letter_signed_resolve_case(casework.joined_uow(conn), signed, envelope)
 
+    async def on_letter_issued(
+        conn: asyncpg.Connection, issued: LetterIssued, envelope: EventEnvelope
+    ) -> None:
+        await projection.project(conn, envelope)
+        await when_letter_issued_close_case(
+            casework.joined_uow(conn), casework.standards, issued, envelope
+        )
+
     async def on_reply_received(
         conn: asyncpg.Connection, reply: ReplyReceived, envelope: EventEnvelope
     ) -> None:
@@ -62,6 +74,7 @@ def handlers(casework: Casework) -> dict[str, Handler]:
     return {
         **dict.fromkeys(PROJECTED_EVENT_TYPES, project),
         **handles(LetterSigned, on_letter_signed),
+        **handles(LetterIssued, on_letter_issued),
         **handles(ReplyReceived, on_reply_received),
         **handles(DuplicateConfirmed, on_duplicate_confirmed),
     }
@@ -71,6 +84,7 @@ def handlers(casework: Casework) -> dict[str, Handler]:
 _ONE_AT_A_TIME = frozenset(
     {
         LetterSigned.event_type,
+        LetterIssued.event_type,
         ReplyReceived.event_type,
         DuplicateConfirmed.event_type,
         *REGISTER_EVENTS,

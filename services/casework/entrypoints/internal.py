@@ -32,8 +32,10 @@ class PublicStatus(BaseModel):
     stage: str = Field(description="casework's lifecycle stage (registered … closed).")
     status: str | None = Field(
         default=None,
-        description="casework's finer status (`CaseStatus`: not_eligible, eligible, "
-        "documents_complete, letter_signed, referred, ... or the stage itself).",
+        description="casework's finer status as the citizen is told it "
+        "(`CaseState.public_status`: not_eligible, eligible, documents_complete, "
+        "letter_signed, referred, ..., letter_issued once a case's signed letter was "
+        "handed over or sent, or the stage itself).",
     )
     not_eligible_because: Literal["dtks", "domicile"] | None = Field(
         default=None,
@@ -59,7 +61,7 @@ async def public_status(case_id: UUID, request: Request) -> PublicStatus:
         office=row["office"],
         service=row["service"],
         stage=state.stage,
-        status=state.status,
+        status=state.public_status,
         not_eligible_because=_not_eligible_because(state)
         if state.status == "not_eligible"
         else None,
