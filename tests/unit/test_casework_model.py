@@ -453,10 +453,11 @@ def test_a_timeline_line_names_its_actor_once() -> None:
         lines[event.event_type, getattr(event, "kind", "")] = entry.summary
     assert lines["CaseAnswered", ""] == "Jawaban diberikan"
     assert lines["CaseClosed", ""] == "Kasus ditutup: selesai"
-    assert lines["CaseAssigned", "assignment"] == "Kasus ditugaskan kepada sw-1 (social_worker)"
-    assert lines["CaseAssigned", "disposition"] == "Disposisi kepada kabid (head_of_division)"
+    # Roles as staff read them, not their ids.
+    assert lines["CaseAssigned", "assignment"] == "Kasus ditugaskan kepada sw-1 (Pekerja sosial)"
+    assert lines["CaseAssigned", "disposition"] == "Disposisi kepada kabid (Kepala Bidang)"
     assert lines["CaseDelegated", ""] == (
-        "Didelegasikan dari head_of_division kepada kasi (sub_coordinator)"
+        "Didelegasikan dari Kepala Bidang kepada kasi (Sub-koordinator)"
     )
     # Someone other than the row's actor is still named; without an actor, the doer is.
     answered = CaseAnswered(case_id=case_id, by=me).model_dump(mode="json")
@@ -468,6 +469,23 @@ def test_a_timeline_line_names_its_actor_once() -> None:
         _envelope_of(CaseClosed(case_id=case_id, by=me, reason="x"), "system:casework")
     )
     assert entry is not None and entry.summary == "Kasus ditutup oleh staff:kc-test: x"
+
+
+def test_a_resolution_reads_as_words_not_its_code() -> None:
+    case_id = uuid4()
+    by_letter = CaseResolved(
+        case_id=case_id,
+        outcome="letter_issued",
+        resolved_by="system:casework",
+        reason="Surat telah ditandatangani.",
+    ).model_dump(mode="json")
+    assert summarize("CaseResolved", by_letter, "system:casework") == (
+        "Kasus selesai (surat ditandatangani): Surat telah ditandatangani."
+    )
+    other = CaseResolved(case_id=case_id, outcome="sudah_dibantu", resolved_by="staff:k")
+    assert summarize("CaseResolved", other.model_dump(mode="json"), "staff:k") == (
+        "Kasus selesai (sudah dibantu)"
+    )
 
 
 # ---- decisions ----------------------------------------------------------------------------

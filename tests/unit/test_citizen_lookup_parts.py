@@ -12,7 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from services.casework.domain.deadlines import OfficeCalendar
-from services.casework.domain.model import STATUSES
+from services.casework.domain.model import PUBLIC_STATUSES
 from services.intake.domain.inbound import InboundPayload, Sender, status_command
 from services.notifications.domain.staff_notices import next_role, notice_id
 from services.notifications.views import without_check_code
@@ -126,9 +126,10 @@ def catalogue() -> Catalogue:
 def test_every_status_casework_reports_has_its_own_words_on_the_portal(
     catalogue: Catalogue,
 ) -> None:
-    # A status added to casework's `CaseStatus` fails here until the portal words it
-    # (`FINER_STATUSES` and the catalogue messages); every key has words in every office.
-    assert set(STATUSES) | {"not_eligible_domicile"} == PORTAL_STATUSES
+    # A status added to what casework tells citizens (`PublicCaseStatus`) fails here until
+    # the portal words it (`FINER_STATUSES` and the catalogue messages); every key has words
+    # in every office.
+    assert set(PUBLIC_STATUSES) | {"not_eligible_domicile"} == PORTAL_STATUSES
     for office in catalogue.offices:
         pieces = catalogue.messages_for(office).pieces
         received = pieces["status.registered.label"]

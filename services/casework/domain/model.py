@@ -131,6 +131,7 @@ STATUSES: tuple[str, ...] = get_args(CaseStatus)
 # What the citizen is told (`CaseState.public_status`): the status, or where the letter of
 # a case it resolved is.
 PublicCaseStatus = Literal[CaseStatus, "letter_issued"]
+PUBLIC_STATUSES: tuple[str, ...] = get_args(PublicCaseStatus)
 
 LetterStage = Literal["drafted", "in_approval", "returned", "approved", "signed"]
 ReferralStatus = Literal["made", "accepted", "refused", "closed"]

@@ -22,7 +22,7 @@ from services.casework.domain.model import CaseFact, decoded_fact, made
 from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
-from shared.contracts.vocab import Channel
+from shared.contracts.vocab import Channel, role_label
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -133,12 +133,12 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "LetterDrafted":
             return f"Draf surat {d.get('letter_type')} disusun" + _by(d.get("drafted_by"), actor)
         case "LetterReviewed":
-            return f"Draf disetujui pada tahap {d.get('step')} ({d.get('role')})" + _by(
+            return f"Draf disetujui pada tahap {d.get('step')} ({role_label(d.get('role'))})" + _by(
                 d.get("reviewed_by"), actor
             )
         case "LetterReturned":
             return (
-                f"Draf dikembalikan pada tahap {d.get('step')} ({d.get('role')})"
+                f"Draf dikembalikan pada tahap {d.get('step')} ({role_label(d.get('role'))})"
                 f"{_by(d.get('returned_by'), actor)}: {d.get('comment')}"
             )
         case "LetterApproved":
@@ -150,25 +150,31 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "CaseAssigned" if d.get("kind") == "disposition":
             return (
                 f"Disposisi{_by(d.get('assigned_by'), actor)} kepada {d.get('assignee')} "
-                f"({d.get('role')})"
+                f"({role_label(d.get('role'))})"
             )
         case "CaseDelegated":
             return (
-                f"Didelegasikan{_by(d.get('by'), actor)} dari {d.get('from_role')} kepada "
-                f"{d.get('assignee')} ({d.get('role')})"
+                f"Didelegasikan{_by(d.get('by'), actor)} dari {role_label(d.get('from_role'))}"
+                f" kepada {d.get('assignee')} ({role_label(d.get('role'))})"
             )
         case "CaseAssigned" if d.get("kind") == "handover":
-            return f"Pengunjung diantar kepada pejabat {d.get('assignee')} ({d.get('role')})"
+            return (
+                f"Pengunjung diantar kepada pejabat {d.get('assignee')}"
+                f" ({role_label(d.get('role'))})"
+            )
         case "CaseAssigned":
-            return f"Kasus ditugaskan kepada {d.get('assignee')} ({d.get('role')})" + _by(
-                d.get("assigned_by"), actor
+            return (
+                f"Kasus ditugaskan kepada {d.get('assignee')} ({role_label(d.get('role'))})"
+                + _by(d.get("assigned_by"), actor)
             )
         case "AssessmentRecorded":
             return "Asesmen awal dicatat" + _by(d.get("recorded_by"), actor)
         case "ReferralMade":
             return f"Dirujuk ke {d.get('agency')}"
         case "CaseResolved":
-            return f"Kasus selesai: {d.get('outcome')}"
+            outcome = str(d.get("outcome") or "")
+            words = OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
+            return f"Kasus selesai ({words})" + _by(d.get("resolved_by"), actor) + _why(d)
         case "CaseFileOpened":
             return "Kasus diterima front office" + _by(d.get("by"), actor) + _why(d)
         case "CaseTransferred":
@@ -209,7 +215,7 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "DeadlineBreached":
             return f"Batas waktu layanan terlampaui ({d.get('due_at')})"
         case "CaseEscalated":
-            return f"Kasus dieskalasi ke {d.get('to_role')}"
+            return f"Kasus dieskalasi ke {role_label(d.get('to_role'))}"
         case "ClientIdentityRecorded":
             return "Identitas klien dicatat" + _by(d.get("by"), actor)
         case "CaseConsulted":
@@ -247,6 +253,17 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             return f"Status pemberitahuan lewat {d.get('channel')}: {d.get('status')}"
         case _:
             return event_type
+
+
+# A resolution's outcome code as staff read it (the dashboard's "Hasil" choices, and the
+# signed letter's own); any other code is shown as written, underscores as spaces.
+OUTCOME_WORDS: dict[str, str] = {
+    "answered": "dijawab",
+    "letter_issued": "surat ditandatangani",
+    "referred": "dirujuk",
+    "not_eligible": "tidak memenuhi syarat",
+    "served": "dilayani",
+}
 
 
 def _by(who: Any, actor: str | None) -> str:

@@ -14,27 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from shared.contracts.vocab import ROLE_LABELS as ROLE_LABELS
 from shared.contracts.vocab import Role
 from shared.refusal import Refused
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.RECEPTIONIST: "Resepsionis",
-    Role.FRONT_OFFICE: "Petugas front office",
-    Role.BACK_OFFICE: "Petugas back office",
-    Role.OFFICER: "Petugas pelayanan",
-    Role.COMPLAINT_OFFICER: "Petugas pengelola pengaduan",
-    Role.SUB_COORDINATOR: "Sub-koordinator",
-    Role.HEAD_OF_DIVISION: "Kepala Bidang",
-    Role.SECRETARY: "Sekretaris Dinas",
-    Role.HEAD_OF_OFFICE: "Kepala Dinas",
-    Role.SOCIAL_WORKER: "Pekerja sosial",
-    Role.PSYCHOLOGIST: "Psikolog",
-    Role.ANALYST: "Analis",
-    Role.ADMIN: "Administrator",
-    Role.REGISTRY_ADMIN: "Pengelola data DTKS/DTSEN",
-    Role.AUDITOR: "Auditor",
-    Role.DATA_PROTECTION_OFFICER: "Pejabat pelindungan data pribadi",
-}
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
