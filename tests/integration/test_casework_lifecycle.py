@@ -625,6 +625,10 @@ async def test_referrals_answered_reminded_closed_and_the_survey(desk: Desk) -> 
     await desk.ok(case, "take-up", {}, fo)
     r = await desk.post(case, "referrals", {"agency": "dinas-antah", "reason": "x"}, fo)
     assert refused(r, 422, "unknown_agency")["details"]["known"][:2] == ["bpjs", "civil_registry"]
+    r = await desk.post(
+        case, "referrals", {"agency": "education_office", "programme": "kis", "reason": "x"}, fo
+    )
+    assert refused(r, 422, "agency_not_for_programme")["details"]["programme"] == "kis"
     made = await desk.ok(
         case, "referrals", {"agency": "bpjs", "programme": "kis", "reason": "Perlu KIS"}, fo
     )

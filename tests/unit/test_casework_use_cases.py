@@ -157,6 +157,46 @@ async def test_refer_case_checks_the_agencies_the_standard_lists() -> None:
     assert [r.agency for r in state.open_referrals] == ["bpjs"]
 
 
+async def test_refer_case_checks_the_programme_and_the_agency_that_runs_it() -> None:
+    """Pariaman lists its programmes with the agencies that run them: a made-up programme,
+    or KIS sent to the education office, is refused with what would be right."""
+    fake = FakeCasework()
+    case = await registered(fake, office="pariaman", service="dtks-certificate")
+    fo = staff("prm-fo")
+    with pytest.raises(Refused) as refused:
+        await refer(
+            fake,
+            case,
+            MakeReferral(agency="bpjs", programme="bansos-fiktif", reason="x"),
+            fo,
+            uuid4(),
+        )
+    assert refused.value.code == "unknown_programme" and refused.value.status == 422
+    assert refused.value.details["known"] == ["kip", "kis", "pkh", "sembako"]
+    with pytest.raises(Refused) as refused:
+        await refer(
+            fake,
+            case,
+            MakeReferral(agency="education_office", programme="kis", reason="Perlu KIS"),
+            fo,
+            uuid4(),
+        )
+    assert refused.value.code == "agency_not_for_programme"
+    assert refused.value.details == {
+        "programme": "kis",
+        "agencies": ["bpjs", "civil_registry", "health_office"],
+    }
+    assert "ReferralMade" not in fake.types(case.case_id)
+    (made,) = await refer(
+        fake,
+        case,
+        MakeReferral(agency="education_office", programme="kip", reason="Anak sekolah"),
+        fo,
+        uuid4(),
+    )
+    assert made.data["programme"] == "kip"
+
+
 async def signed_and_resolved(
     fake: FakeCasework, case: CaseRef, *, letter_type: str, signer: Role
 ) -> None:

@@ -2,7 +2,9 @@
 follow-up reminders until the referral is closed.
 
 Where the service's standard lists agencies or programmes (Pariaman), a referral must name
-one of them (`known_agencies`); elsewhere any agency may be named.
+one of them (`known_agencies`); elsewhere any agency may be named. Where it lists
+programmes and the agencies that run them (`programme_agencies`), a referral that names a
+programme must name one of them, and an agency that runs it.
 
 Where the standard refers to programmes after its letter (`goes_on_after_letter`:
 Pariaman's DTKS certificate, then the referral to PKH, Sembako, KIS or KIP, steps 7-9),
@@ -41,6 +43,14 @@ def known_agencies(standard: ServiceStandard | None) -> frozenset[str] | None:
     )
 
 
+def programme_agencies(standard: ServiceStandard | None) -> dict[str, frozenset[str]] | None:
+    """Each programme the standard refers to, with the agencies that run it (None: the
+    standard lists no programmes)."""
+    if standard is None or not standard.programme_referrals:
+        return None
+    return {p.programme: frozenset(p.agencies) for p in standard.programme_referrals}
+
+
 def goes_on_after_letter(standard: ServiceStandard | None) -> bool:
     """Whether the standard refers the citizen to assistance programmes as part of the
     service, which may come after its letter (Pariaman: "Surat Keterangan DTKS dan
@@ -55,10 +65,12 @@ def refer(
     referral_id: UUID,
     by: str,
     known_agencies: frozenset[str] | None = None,
+    programmes: dict[str, frozenset[str]] | None = None,
     after_letter: bool = False,
 ) -> list[Event]:
     """ReferralMade. `after_letter`: the case's standard goes on after its letter, so a
-    case its signed letter resolved may still be referred (not once it is closed)."""
+    case its signed letter resolved may still be referred (not once it is closed).
+    `programmes`: the standard's programmes and the agencies that run each."""
     allow(state, "refer", after_letter=after_letter)
     if known_agencies is not None and cmd.agency not in known_agencies:
         raise Refused.invalid(
@@ -66,6 +78,20 @@ def refer(
             f"{cmd.agency!r} is not an agency or programme this service refers to.",
             details={"known": sorted(known_agencies)},
         )
+    if programmes is not None and cmd.programme is not None:
+        runs = programmes.get(cmd.programme)
+        if runs is None:
+            raise Refused.invalid(
+                "unknown_programme",
+                f"{cmd.programme!r} is not a programme this service refers to.",
+                details={"known": sorted(programmes)},
+            )
+        if cmd.agency not in runs and cmd.agency != cmd.programme:
+            raise Refused.invalid(
+                "agency_not_for_programme",
+                f"{cmd.agency!r} does not run the programme {cmd.programme!r}.",
+                details={"programme": cmd.programme, "agencies": sorted(runs)},
+            )
     return [
         ReferralMade(
             case_id=state.case_id,

@@ -158,6 +158,11 @@ class CaseStandards:
         """Where a referral of this case may go (None: the standard lists none)."""
         return referrals.known_agencies(self.standard_of(state))
 
+    def programme_agencies(self, state: CaseState) -> dict[str, frozenset[str]] | None:
+        """The programmes the case's standard refers to, each with the agencies that run
+        it (None: the standard lists none)."""
+        return referrals.programme_agencies(self.standard_of(state))
+
     def goes_on_after_letter(self, state: CaseState) -> bool:
         """Whether the case's standard still refers the citizen after its letter resolved
         the case (Pariaman: the programme referral after the DTKS certificate)."""

@@ -23,7 +23,9 @@ async def refer_case(
 ) -> list[EventEnvelope]:
     """ReferralMade with `referral_id` (chosen by the caller: the same id on a retry, one
     referral however often we decide). Where the standard lists agencies or programmes,
-    the agency must be one of them (422 unknown_agency). Where it refers to programmes
+    the agency must be one of them (422 unknown_agency); a programme named must be one of
+    the standard's (422 unknown_programme), and the agency one that runs it (422
+    agency_not_for_programme). Where it refers to programmes
     after its letter (Pariaman), a case resolved by its signed letter may still be
     referred; a closed case, or one resolved otherwise, is refused (409 already_resolved)."""
     return await decide_on_case(
@@ -36,6 +38,7 @@ async def refer_case(
             referral_id=referral_id,
             by=actor.actor,
             known_agencies=standards.known_agencies(state),
+            programmes=standards.programme_agencies(state),
             after_letter=standards.goes_on_after_letter(state),
         ),
     )
