@@ -91,7 +91,15 @@ def _choices(staff: list[Account], roles: tuple[Role, ...]) -> list[dict[str, st
     return out
 
 
-def _referrals(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _referrals(
+    timeline: list[dict[str, Any]], standard: ServiceStandard | None = None
+) -> list[dict[str, Any]]:
+    """The case's referrals, with the agency and programme named as the standard names
+    them (their ids where it does not)."""
+    names: dict[str, str] = {}
+    if standard is not None:
+        names.update((a.id, a.name) for a in standard.agencies)
+    programmes = {p.programme: p.name for p in standard.programme_referrals} if standard else {}
     by_id: dict[str, dict[str, Any]] = {}
     for item in timeline:  # oldest first
         details = item.get("details") or {}
@@ -111,6 +119,8 @@ def _referrals(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
             by_id[str(rid)]["state"] = item["event_type"]
     for r in by_id.values():
         r["state_label"] = REFERRAL_STATES[r["state"]]
+        r["agency_name"] = names.get(r["agency"] or "", r["agency"])
+        r["programme_name"] = programmes.get(r["programme"] or "", r["programme"])
     return list(by_id.values())
 
 
@@ -266,7 +276,7 @@ async def case_page(
         "attachments": (attachments or {}).get("attachments") if attachments else None,
         "lk3": _lk3(social),
         "care_notes": _care_notes(timeline_oldest_first),
-        "referrals": _referrals(timeline_oldest_first),
+        "referrals": _referrals(timeline_oldest_first, standard),
         "duplicate": duplicate,
         "buttons": buttons,
         "dispositions": dispositions,
@@ -275,6 +285,7 @@ async def case_page(
         "delegate_choices": _choices(staff, buttons.delegate_roles),
         "psychologists": _choices(staff, (Role.PSYCHOLOGIST,)),
         "agencies": list(standard.agencies) if standard else [],
+        "programmes": list(standard.programme_referrals) if standard else [],
         "assignee_name": next(
             (a.name for a in staff if a.username == case.get("assigned_to")), None
         ),

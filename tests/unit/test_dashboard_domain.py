@@ -349,3 +349,26 @@ def test_the_case_page_names_each_timeline_actor_once() -> None:
         ("Jawaban diberikan oleh staff:kc-test", ""),
     ]
     assert time_left(page["remaining_office_seconds"]) == "sisa 7 hari kerja"
+
+
+def test_a_referral_names_its_agency_and_programme_as_the_standard_does() -> None:
+    """Pariaman's referral panel reads "BPJS … · program Kartu Indonesia Sehat (KIS)",
+    not the ids; an agency the standard does not list keeps what staff typed."""
+    from services.dashboard.views_case import _referrals
+    from shared.catalogue import load_catalogue
+
+    standard = load_catalogue().office("pariaman").service("dtks-certificate")
+    made = {
+        "event_type": "ReferralMade",
+        "time": "2026-12-01T08:00:00+07:00",
+        "details": {"referral_id": "r1", "agency": "bpjs", "programme": "kis", "reason": "x"},
+    }
+    typed = {
+        "event_type": "ReferralMade",
+        "time": "2026-12-01T08:05:00+07:00",
+        "details": {"referral_id": "r2", "agency": "uptd-ppa", "reason": "y"},
+    }
+    first, second = _referrals([made, typed], standard)
+    bpjs = next(a.name for a in standard.agencies if a.id == "bpjs")
+    assert (first["agency_name"], first["programme_name"]) == (bpjs, "Kartu Indonesia Sehat (KIS)")
+    assert (second["agency_name"], second["programme_name"]) == ("uptd-ppa", None)
