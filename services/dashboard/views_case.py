@@ -24,6 +24,7 @@ from shared.catalogue import Office, ServiceStandard
 from shared.contracts import case_roles
 from shared.contracts.case_stages import STOPPED_STAGES
 from shared.contracts.vocab import Role
+from shared.labels import DTKS_NOT_FOUND_LABELS
 from shared.refusal import Refused
 
 T = TypeVar("T")
@@ -255,6 +256,9 @@ async def case_page(
             **eligibility,
             "checked_at": views._parse(eligibility.get("checked_at")),
             "dtks_label": DTKS_LABELS.get(eligibility["dtks"]["status"], ""),
+            "dtks_reason": DTKS_NOT_FOUND_LABELS.get(
+                str(eligibility["dtks"].get("reason")), eligibility["dtks"].get("reason")
+            ),
             "domicile_label": DOMICILE_LABELS.get(eligibility["domicile"]["status"], ""),
         }
     dispositions = [

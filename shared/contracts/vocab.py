@@ -55,35 +55,6 @@ class Role(StrEnum):
         return cls.HEAD_OF_DIVISION if value == "kabid" else None
 
 
-# Each role as staff read it (the dashboard's screens, the case timeline).
-ROLE_LABELS: dict[Role, str] = {
-    Role.RECEPTIONIST: "Resepsionis",
-    Role.FRONT_OFFICE: "Petugas front office",
-    Role.BACK_OFFICE: "Petugas back office",
-    Role.OFFICER: "Petugas pelayanan",
-    Role.COMPLAINT_OFFICER: "Petugas pengelola pengaduan",
-    Role.SUB_COORDINATOR: "Sub-koordinator",
-    Role.HEAD_OF_DIVISION: "Kepala Bidang",
-    Role.SECRETARY: "Sekretaris Dinas",
-    Role.HEAD_OF_OFFICE: "Kepala Dinas",
-    Role.SOCIAL_WORKER: "Pekerja sosial",
-    Role.PSYCHOLOGIST: "Psikolog",
-    Role.ANALYST: "Analis",
-    Role.ADMIN: "Administrator",
-    Role.REGISTRY_ADMIN: "Pengelola data DTKS/DTSEN",
-    Role.AUDITOR: "Auditor",
-    Role.DATA_PROTECTION_OFFICER: "Pejabat pelindungan data pribadi",
-}
-
-
-def role_label(code: object) -> str:
-    """A role id (or an old name such as "kabid") as staff read it; an unknown one as is."""
-    try:
-        return ROLE_LABELS[Role(str(code))]
-    except (ValueError, KeyError):
-        return str(code)
-
-
 # Roles that work on no case: they never read case files, whatever a role set built as
 # "every role but ..." would say.
 NO_CASE_ROLES = frozenset({Role.REGISTRY_ADMIN, Role.AUDITOR})

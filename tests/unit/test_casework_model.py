@@ -482,6 +482,15 @@ def test_a_resolution_reads_as_words_not_its_code() -> None:
     assert summarize("CaseResolved", by_letter, "system:casework") == (
         "Kasus selesai (surat ditandatangani): Surat telah ditandatangani."
     )
+    # No UTC timestamp inside a sentence: the row's time and the case page's due time are
+    # shown in the office's zone.
+    breached = {"case_id": str(case_id), "due_at": "2026-11-30T03:00:00Z", "step": None}
+    assert summarize("DeadlineBreached", breached) == "Batas waktu layanan terlampaui"
+    step = {**breached, "step": "assessment"}
+    assert summarize("DeadlineBreached", step) == "Batas waktu langkah asesmen awal terlampaui"
+    assert summarize("DtksNotFound", {"reason": "not_listed"}) == (
+        "Tidak terverifikasi dalam DTKS: tidak terdaftar"
+    )
     other = CaseResolved(case_id=case_id, outcome="sudah_dibantu", resolved_by="staff:k")
     assert summarize("CaseResolved", other.model_dump(mode="json"), "staff:k") == (
         "Kasus selesai (sudah dibantu)"

@@ -22,7 +22,8 @@ from services.casework.domain.model import CaseFact, decoded_fact, made
 from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
-from shared.contracts.vocab import Channel, role_label
+from shared.contracts.vocab import Channel
+from shared.labels import DTKS_NOT_FOUND_LABELS, role_label
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -87,11 +88,14 @@ def redact(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in dropped}
 
 
-_DTKS_REASONS = {
-    "not_listed": "tidak terdaftar",
-    "nik_invalid": "NIK tidak valid",
-    "nik_missing": "NIK tidak ada",
-    "listed_in_other_region": "terdaftar di daerah lain",
+# The LK3 procedure's steps (`social_work.STEP_KEYS`) as staff read them.
+_STEP_WORDS = {
+    "identity": "pencatatan identitas klien",
+    "social_worker": "penyerahan kepada pekerja sosial",
+    "assessment": "asesmen awal",
+    "consultation": "konsultasi kasus",
+    "counselling": "konseling",
+    "referral": "rujukan",
 }
 _FORMS = {"original": "asli", "copy": "fotokopi"}
 
@@ -115,12 +119,12 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "DtksVerified":
             return f"Terdaftar dalam {d.get('source', 'DTKS')} (wilayah {d.get('region_code')})"
         case "DtksNotFound":
-            reason = _DTKS_REASONS.get(str(d.get("reason")), str(d.get("reason")))
+            reason = DTKS_NOT_FOUND_LABELS.get(str(d.get("reason")), str(d.get("reason")))
             return f"Tidak terverifikasi dalam DTKS: {reason}"
         case "DomicileVerified":
             return f"Domisili terverifikasi (wilayah {d.get('region_code')})"
         case "DomicileRefused":
-            found = d.get("found_region_code") or "-"
+            found = d.get("found_region_code") or "tidak diketahui (tanpa NIK)"
             return (
                 f"Domisili tidak memenuhi syarat: wajib {d.get('required_region_code')}, "
                 f"ditemukan {found}"
@@ -210,10 +214,15 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             return f"Kartu identitas ({d.get('card_kind')}) dititipkan di resepsionis"
         case "IdCardReturned":
             return "Kartu identitas dikembalikan kepada pengunjung"
+        # The due time is on the case page, in the office's zone; the row's own time says
+        # when the warning or the breach was noticed.
         case "DeadlineWarned":
-            return f"Peringatan: batas waktu layanan {d.get('due_at')}"
+            return "Peringatan: batas waktu layanan segera berakhir"
+        case "DeadlineBreached" if d.get("step"):
+            step = _STEP_WORDS.get(str(d["step"]), str(d["step"]))
+            return f"Batas waktu langkah {step} terlampaui"
         case "DeadlineBreached":
-            return f"Batas waktu layanan terlampaui ({d.get('due_at')})"
+            return "Batas waktu layanan terlampaui"
         case "CaseEscalated":
             return f"Kasus dieskalasi ke {role_label(d.get('to_role'))}"
         case "ClientIdentityRecorded":

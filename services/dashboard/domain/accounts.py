@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from shared.contracts.vocab import ROLE_LABELS as ROLE_LABELS
 from shared.contracts.vocab import Role
+from shared.labels import ROLE_LABELS as ROLE_LABELS
 from shared.refusal import Refused
 
 MIN_PASSWORD_LENGTH = 10
