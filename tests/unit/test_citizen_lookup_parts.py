@@ -179,7 +179,11 @@ class _Casework(Services):
         return self.status
 
 
-async def _page_for(catalogue: Catalogue, status: PublicStatus | None) -> str:
+async def _page_for(
+    catalogue: Catalogue,
+    status: PublicStatus | None,
+    today: datetime = datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+) -> str:
     async def no_sleep(_: float) -> None:
         return None
 
@@ -193,6 +197,7 @@ async def _page_for(catalogue: Catalogue, status: PublicStatus | None) -> str:
         client="198.51.100.7",
         now=0.0,
         sleep=no_sleep,
+        today=today,
     )
     assert isinstance(found, Found)
     return status_page("mataram", found.view)
@@ -221,6 +226,14 @@ async def test_a_case_not_in_dtks_is_not_shown_as_received(catalogue: Catalogue)
     assert "Diterima" not in page and "akan segera diperiksa" not in page
     assert "<dd>1 Desember 2026 pukul 13.05 WITA</dd>" in page
     assert "Dinas Sosial Kota Mataram, Jl. R. A. Kartini No. 3" in page
+
+
+async def test_a_due_time_gone_by_is_said_to_be_late(catalogue: Catalogue) -> None:
+    later = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # 14.00 WITA, the 13.05 due time gone
+    page = await _page_for(catalogue, _status("registered"), today=later)
+    assert "<dd>1 Desember 2026 pukul 13.05 WITA (sudah terlewati)</dd>" in page
+    page = await _page_for(catalogue, _status("registered"))
+    assert "terlewati" not in page
 
 
 async def test_a_domicile_outside_the_area_is_not_told_as_dtks(catalogue: Catalogue) -> None:

@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.portal.adapters.services import Services
 from services.portal.domain.pages import StatusView, due_text
@@ -71,7 +72,10 @@ async def look_up_status(
     client: str,
     now: float,
     sleep: Sleep = asyncio.sleep,
+    today: datetime | None = None,
 ) -> Limited | NotFound | Found:
+    """`now`: the throttle's clock; `today`: the wall clock a due time is compared with
+    (now, unless a test fixes it)."""
     if not throttle.admit(client, now):
         log.warning("status_lookup_limited", client=client_tag(client), office=office)
         return Limited()
@@ -107,6 +111,9 @@ async def look_up_status(
     due = None
     if status is not None and status.due_at is not None:
         due = due_text(status.due_at, std.region_code)
+        if status.due_at < (today or datetime.now(UTC)):
+            # Said plainly: the office is late, and the citizen may ask why.
+            due += " (sudah terlewati)"
     log.info("status_lookup_answered", case_id=str(verified.case_id), office=office)
     return Found(
         StatusView(
