@@ -121,3 +121,15 @@ def test_pariaman_offers_the_programme_referral_after_the_signed_certificate() -
     assert not case_buttons({Role.ANALYST}, "an", case("resolved"), PARIAMAN, signed).can(
         "referrals"
     )
+
+
+def test_a_case_not_eligible_is_not_offered_the_back_office() -> None:
+    """Mataram's Sembako goes to the back office only for a DTKS household: casework
+    refuses the hand-over (409 not_eligible), so the desk is not offered it."""
+    sembako = CATALOGUE.offices["mataram"].services["sembako-complaint"]
+    listed = case_buttons({Role.FRONT_OFFICE}, "desk", case("front_office"), sembako)
+    assert listed.can("back-office")
+    refused = case("front_office", status="not_eligible")
+    desk = case_buttons({Role.FRONT_OFFICE}, "desk", refused, sembako)
+    assert not desk.can("back-office")
+    assert desk.can("forward") and desk.recheck

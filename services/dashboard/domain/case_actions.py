@@ -185,6 +185,10 @@ def case_buttons(
     lifecycle = {
         action for action, stages in ALLOWED.items() if stage in stages and held & ROLES_OF[action]
     }
+    if case.get("status") == "not_eligible":
+        # casework refuses the hand-over while DTKS or the domicile is refused (409
+        # not_eligible): a recheck, a forward or an answer is what is left to do.
+        lifecycle.discard("back-office")
     disposition_roles = _disposition_roles(standard)
     if not disposition_roles:
         lifecycle.discard("disposition")
