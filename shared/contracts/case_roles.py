@@ -28,7 +28,10 @@ DELEGATORS = frozenset(
     {Role.HEAD_OF_OFFICE, Role.SECRETARY, Role.HEAD_OF_DIVISION, Role.SUB_COORDINATOR}
 )
 HANDOVER_GUIDES = frozenset({Role.RECEPTIONIST, Role.FRONT_OFFICE})
-TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST})
+# Who takes a request in at the desk: the front office, the complaint officers, the
+# reception, and the "petugas pelayanan" where the standard has no front office (Lumajang:
+# the officer checks completeness and drafts; the case waits in the officer's queue).
+TAKERS = frozenset({Role.FRONT_OFFICE, Role.COMPLAINT_OFFICER, Role.RECEPTIONIST, Role.OFFICER})
 BACK_OFFICE_SENDERS = frozenset({Role.FRONT_OFFICE})
 SUPERVISORS = frozenset(
     {

@@ -133,3 +133,10 @@ def test_a_case_not_eligible_is_not_offered_the_back_office() -> None:
     desk = case_buttons({Role.FRONT_OFFICE}, "desk", refused, sembako)
     assert not desk.can("back-office")
     assert desk.can("forward") and desk.recheck
+
+
+def test_lumajangs_officer_takes_the_request_in_from_their_queue() -> None:
+    """Lumajang's standard has no front office: the "petugas pelayanan" checks the
+    documents and drafts, and the case waits in the officer's queue, so they take it up."""
+    officer = case_buttons({Role.OFFICER}, "petugas", case("registered"), LUMAJANG)
+    assert officer.can("take-up")
