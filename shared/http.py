@@ -56,14 +56,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The same shape in every service (intake's own parser answers alike): a body
+        # that is not JSON is 400 `malformed_json`, one that is not the schema 422
+        # `invalid_request`; `details.errors` holds the field paths.
         errors = _jsonable_errors(exc)
-        code = (
-            "malformed_json"
-            if any(e["type"] == "json_invalid" for e in errors)
-            else ("invalid_request")
-        )
+        if any(e["type"] == "json_invalid" for e in errors):
+            return JSONResponse(
+                error_body("malformed_json", "The body is not valid JSON.", {"errors": errors}),
+                status_code=400,
+            )
         return JSONResponse(
-            error_body(code, "The request does not match the schema.", errors), status_code=422
+            error_body(
+                "invalid_request", "The request does not match the schema.", {"errors": errors}
+            ),
+            status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -45,7 +45,7 @@ class ErrorResponse(BaseModel):
 
 
 _DESCRIPTIONS = {
-    "400": "Bad request.",
+    "400": "Bad request: `malformed_json` (the body is not JSON; `details.errors`).",
     "401": "No valid staff token (`token_missing`, `token_invalid`, `token_expired`), or "
     "not the services' internal key (`internal_key_invalid`).",
     "403": "Refused: this person may not (`wrong_role`, `wrong_office`, …).",
@@ -53,8 +53,8 @@ _DESCRIPTIONS = {
     "409": "Refused: the state does not allow it now (an illegal transition).",
     "413": "The upload is too large.",
     "415": "The upload's type is not accepted.",
-    "422": "The request is invalid: `invalid_request` (the fields in `details`), "
-    "`malformed_json`, or a domain code (an unknown variant, a bad NIK…).",
+    "422": "The request is invalid: `invalid_request` (the fields in `details.errors`), "
+    "or a domain code (an unknown variant, a bad NIK…).",
     "429": "Too many requests.",
 }
 _COMMANDS = {"post", "put", "patch", "delete"}

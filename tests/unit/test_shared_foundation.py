@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from shared.consumer import handles
 from shared.contracts import streams
@@ -67,6 +68,29 @@ def test_a_refusal_raised_anywhere_is_answered_with_its_status_and_reason() -> N
     r = client.get("/plain")
     assert r.status_code == 409
     assert r.json() == {"error": {"code": "already_resolved", "message": "Kasus sudah selesai."}}
+
+
+class _Body(BaseModel):
+    reason: str
+
+
+def test_a_body_that_is_not_json_or_not_the_schema_is_answered_alike_everywhere() -> None:
+    """Every service answers as intake does: 400 `malformed_json`, 422 `invalid_request`,
+    the field paths in `details.errors` (an object, so the staff pages can read it)."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/cmd")
+    async def cmd(body: _Body) -> None:
+        return None
+
+    client = TestClient(app)
+    r = client.post("/cmd", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_json"
+    assert r.json()["error"]["details"]["errors"][0]["type"] == "json_invalid"
+    r = client.post("/cmd", json={"reason": 3})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    assert r.json()["error"]["details"]["errors"][0]["loc"] == ["body", "reason"]
 
 
 # ---- the unit of work and decide_and_append ----------------------------------------------
