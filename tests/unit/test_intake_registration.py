@@ -135,6 +135,17 @@ def test_refusals_carry_their_reason(
     assert refusal.message
 
 
+def test_a_wrong_nik_is_told_whether_its_length_or_its_characters_are_wrong(
+    catalogue: Catalogue,
+) -> None:
+    short = refused(catalogue, body(applicant={"name": "A", "nik": "350801410190"}))
+    assert short.details == {"field": "applicant.nik", "length": 12}
+    assert "(this one has 12)" in short.message
+    letters = refused(catalogue, body(applicant={"name": "A", "nik": "35080141019000OI"}))
+    assert letters.details == {"field": "applicant.nik", "length": 16, "not_digits": 2}
+    assert "other characters" in letters.message and "35080141" not in letters.message
+
+
 def test_the_kks_card_number_is_kept_for_the_bank_letter(catalogue: Catalogue) -> None:
     applicant = {"name": "A", "nik": "3508014101900001", "kks_number": "5264-2210-0000-0041"}
     checked = valid(catalogue, applicant=applicant)

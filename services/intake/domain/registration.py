@@ -99,28 +99,30 @@ def normalise_number(value: str | None) -> str | None:
     return cleaned or None
 
 
+def _number_refused(code: str, what: str, path: str, value: str) -> Refused:
+    """A 16-digit number that is not: says whether its length or its characters are wrong
+    (never the value itself: personal data)."""
+    details: dict[str, object] = {"field": path, "length": len(value)}
+    if len(value) == 16:
+        details["not_digits"] = sum(not c.isdigit() for c in value)
+        return Refused.invalid(
+            code, f"{what} is 16 digits 0-9; this one has other characters.", details
+        )
+    return Refused.invalid(
+        code, f"{what} has exactly 16 digits (this one has {len(value)}).", details
+    )
+
+
 def _person(person: ApplicantIn, field: str) -> Applicant:
     nik = normalise_number(person.nik)
     if nik is not None and not _SIXTEEN_DIGITS.match(nik):
-        raise Refused.invalid(
-            "nik_invalid",
-            "A NIK has exactly 16 digits.",
-            {"field": f"{field}.nik", "length": len(nik)},
-        )
+        raise _number_refused("nik_invalid", "A NIK", f"{field}.nik", nik)
     kk = normalise_number(person.kk_number)
     if kk is not None and not _SIXTEEN_DIGITS.match(kk):
-        raise Refused.invalid(
-            "kk_number_invalid",
-            "A KK number has exactly 16 digits.",
-            {"field": f"{field}.kk_number", "length": len(kk)},
-        )
+        raise _number_refused("kk_number_invalid", "A KK number", f"{field}.kk_number", kk)
     kks = normalise_number(person.kks_number)
     if kks is not None and not _SIXTEEN_DIGITS.match(kks):
-        raise Refused.invalid(
-            "kks_number_invalid",
-            "A KKS card number has exactly 16 digits.",
-            {"field": f"{field}.kks_number", "length": len(kks)},
-        )
+        raise _number_refused("kks_number_invalid", "A KKS card number", f"{field}.kks_number", kks)
     try:
         return Applicant(
             name=person.name or None,
