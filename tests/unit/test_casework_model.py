@@ -27,6 +27,7 @@ from shared.contracts.base import Event, EventEnvelope
 from shared.contracts.casework_events import (
     CaseAnswered,
     CaseClosed,
+    CaseConsulted,
     CaseDelegated,
     CaseReopened,
     CaseWorkStarted,
@@ -596,3 +597,82 @@ def test_letter_signed_policy_resolves_only_an_open_case() -> None:
     assert resolution.outcome == "letter_issued" and resolution.resolved_by == "system:casework"
     closed = fold(case_id, facts([resolution]))
     assert lifecycle.resolve_when_letter_signed(closed) == []
+
+
+def test_the_lk3_clock_stands_while_the_client_is_in_counselling() -> None:
+    """Mataram's LK3 standard: 7 working days "di luar konseling 3 atau 4 kali pertemuan".
+    The clock stands from the case consultation (the client handed to the psychologist)
+    until the case moves on; sessions three weeks apart do not make it overdue. A pause
+    for the citizen during counselling does not end the counselling's own pause."""
+    from services.casework.adapters.calendar import office_calendar
+    from services.casework.domain.standards import CaseStandards
+    from shared.catalogue import load_catalogue
+    from shared.contracts.casework_events import CasePaused, CaseResumed
+
+    standards = CaseStandards(load_catalogue(), office_calendar)
+    case_id = uuid4()
+    monday = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09.00 WITA
+    timed: list[tuple[Event, datetime]] = [
+        (lk3_sequence(case_id)[0].model_copy(update={"received_at": monday}), monday),
+        (lk3_sequence(case_id)[1], monday),
+        (lk3_sequence(case_id)[2], monday + timedelta(hours=1)),
+        (CaseWorkStarted(case_id=case_id, by="staff:mtr-sw-01"), monday + timedelta(hours=2)),
+        (
+            CaseConsulted(case_id=case_id, by="s", psychologist="mtr-psy-01"),
+            monday + timedelta(days=1),
+        ),
+        (
+            CounsellingSessionRecorded(case_id=case_id, by="p", session=1),
+            monday + timedelta(days=8),
+        ),
+        (
+            CasePaused(case_id=case_id, by="staff:x", waiting_for="citizen"),
+            monday + timedelta(days=9),
+        ),
+        (CaseResumed(case_id=case_id, by="staff:x"), monday + timedelta(days=10)),
+        (
+            CounsellingSessionRecorded(case_id=case_id, by="p", session=2),
+            monday + timedelta(days=15),
+        ),
+        (
+            CounsellingSessionRecorded(case_id=case_id, by="p", session=3),
+            monday + timedelta(days=22),
+        ),
+    ]
+    fs = [
+        CaseFact(
+            position=100 + i,
+            event_type=e.event_type,
+            data=redact(e.event_type, e.model_dump(mode="json")),
+            recorded_at=at,
+            occurred_at=at,
+        )
+        for i, (e, at) in enumerate(timed)
+    ]
+    consulted = fold(case_id, fs[:5])
+    assert consulted.clock is not None and consulted.clock.paused
+    assert standards.deadline_for(consulted).due_at is None  # type: ignore[union-attr]
+    in_counselling = fold(case_id, fs)
+    assert in_counselling.clock is not None and in_counselling.clock.paused
+    assert in_counselling.clock.pauses[-1].waiting_for == "counselling"
+    assert in_counselling.stage == "in_progress"
+    # The referral after the third session: the clock runs again with what was left.
+    referred_at = monday + timedelta(days=23)
+    referral = ReferralMade(
+        case_id=case_id, referral_id=uuid4(), agency="uptd-ppa", reason="x", referred_by="s"
+    )
+    done = fold(
+        case_id,
+        [
+            *fs,
+            CaseFact(
+                200, "ReferralMade", referral.model_dump(mode="json"), referred_at, referred_at
+            ),
+        ],
+    )
+    assert done.clock is not None and not done.clock.paused
+    due = standards.deadline_for(done)
+    assert due is not None and due.due_at is not None
+    # 7 working days less the day before the consultation (Mon 09.00 to Tue 09.00), from
+    # the referral on Wed 25 Nov 09.00 WITA: 6 working days later is Thu 3 Dec 09.00.
+    assert due.due_at == datetime(2026, 12, 3, 1, 0, tzinfo=UTC)

@@ -276,3 +276,21 @@ async def test_a_clock_paused_for_another_agency_is_not_told_as_waiting_for_the_
     page = await _page_for(catalogue, waiting)
     assert "<dd>Menunggu jawaban instansi lain</dd>" in page
     assert "dihentikan sementara selama menunggu" in page and "kelengkapan" not in page
+
+
+async def test_a_client_in_counselling_is_told_the_time_leaves_it_out(
+    catalogue: Catalogue,
+) -> None:
+    counselling = PublicStatus(
+        stage="in_progress",
+        service="sembako-complaint",
+        status="in_progress",
+        not_eligible_because=None,
+        due_at=None,
+        paused=True,
+        published_time="7 hari kerja",
+        paused_for="counselling",
+    )
+    page = await _page_for(catalogue, counselling)
+    assert "tidak dihitung selama konseling dengan psikolog" in page
+    assert "menunggu" not in page.split("Batas waktu penyelesaian")[1][:80]

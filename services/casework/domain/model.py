@@ -399,6 +399,29 @@ def _move(state: CaseState, stage: Stage, at: datetime) -> CaseState:
     return replace(state, stage=stage, stage_changed_at=at)
 
 
+# A pause of the clock that is no waiting: the LK3 standard's 7 working days are its
+# steps "di luar konseling 3 atau 4 kali pertemuan". The clock stands from the case
+# consultation, which hands the client to the psychologist, until the case moves on (a
+# referral, or it ends), however many weeks the sessions take.
+COUNSELLING = "counselling"
+
+
+def _hold_for_counselling(state: CaseState, at: datetime) -> CaseState:
+    clock = state.clock
+    if clock is None or clock.stopped_at is not None or clock.paused:
+        return state
+    pause = Pause(since=at, until=None, waiting_for=COUNSELLING)
+    return replace(state, clock=replace(clock, pauses=(*clock.pauses, pause)))
+
+
+def _counselling_over(state: CaseState, at: datetime) -> CaseState:
+    clock = state.clock
+    if clock is None or not clock.paused or clock.pauses[-1].waiting_for != COUNSELLING:
+        return state
+    last = replace(clock.pauses[-1], until=at)
+    return replace(state, clock=replace(clock, pauses=(*clock.pauses[:-1], last)))
+
+
 def _stop_clock(state: CaseState, at: datetime) -> CaseState:
     clock = state.clock
     if clock is None or clock.stopped_at is not None:
@@ -548,7 +571,8 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             back = state.stage_before_pause or "in_progress"
             state = replace(_move(state, back, at), stage_before_pause=None)
             clock = state.clock
-            if clock is not None and clock.paused:
+            # Back from waiting; a counselling that was going on goes on (its pause stays).
+            if clock is not None and clock.paused and clock.pauses[-1].waiting_for != COUNSELLING:
                 last = replace(clock.pauses[-1], until=at)
                 state = replace(state, clock=replace(clock, pauses=(*clock.pauses[:-1], last)))
             return state
@@ -608,15 +632,17 @@ def apply(state: CaseState, fact: CaseFact) -> CaseState:
             state = replace(state, identity_recorded_at=state.identity_recorded_at or at)
             return _move(state, "front_office", at) if state.stage == "registered" else state
         case CaseConsulted() as e:
-            return replace(
+            state = replace(
                 state,
                 consultation_at=state.consultation_at or at,
                 psychologist=e.psychologist,
                 care_team=_join_team(state, e.psychologist),
             )
+            return _hold_for_counselling(state, at)
         case CounsellingSessionRecorded():
             return replace(state, sessions=(*state.sessions, at))
         case ReferralMade() as e:
+            state = _counselling_over(state, at)
             referral = Referral(
                 referral_id=str(e.referral_id), agency=e.agency, made_at=at, programme=e.programme
             )

@@ -44,6 +44,11 @@ class PublicStatus(BaseModel):
     )
     due_at: datetime | None = Field(description="None: no deadline, or the clock is paused.")
     paused: bool
+    paused_for: Literal["citizen", "agency", "counselling"] | None = Field(
+        default=None,
+        description="Why the clock stands: waiting for the citizen or another agency, or "
+        "the client is in counselling (LK3: the standard's time leaves counselling out).",
+    )
     published_time: str | None = Field(description='As published, e.g. "8 hari kerja".')
 
 
@@ -67,8 +72,17 @@ async def public_status(case_id: UUID, request: Request) -> PublicStatus:
         else None,
         due_at=None if clock.stopped_at else clock.due_at,
         paused=clock.paused,
+        paused_for=_paused_for(state),
         published_time=clock.published_time,
     )
+
+
+def _paused_for(state: CaseState) -> Literal["citizen", "agency", "counselling"] | None:
+    clock = state.clock
+    if clock is None or not clock.paused:
+        return None
+    why = clock.pauses[-1].waiting_for
+    return why if why in ("citizen", "agency", "counselling") else None  # type: ignore[return-value]
 
 
 def _not_eligible_because(state: CaseState) -> Literal["dtks", "domicile"]:

@@ -33,6 +33,9 @@ class PublicStatus:
     not_eligible_because: str | None
     paused: bool
     published_time: str | None
+    # Why the clock stands: "citizen", "agency" or "counselling" (None: not paused, or an
+    # older casework that does not say).
+    paused_for: str | None = None
 
 
 class Services:
@@ -73,6 +76,7 @@ class Services:
             not_eligible_because=body.get("not_eligible_because"),
             due_at=datetime.fromisoformat(due) if due else None,
             paused=bool(body.get("paused")),
+            paused_for=body.get("paused_for"),
             published_time=body.get("published_time"),
         )
 

@@ -105,6 +105,7 @@ class StatusView:
     next_step: str
     due: str | None  # `due_text`: "1 Desember 2026 pukul 13.05 WITA", the office's zone
     paused: bool
+    paused_for: str | None  # "counselling": the standard's time leaves counselling out
     published_time: str | None
     contact: str
 
@@ -131,6 +132,8 @@ def status_page(office_id: str, view: StatusView) -> str:
     ]
     if view.due:
         rows.append(("Batas waktu penyelesaian", view.due))
+    elif view.paused and view.paused_for == "counselling":
+        rows.append(("Batas waktu penyelesaian", "tidak dihitung selama konseling dengan psikolog"))
     elif view.paused:
         # The Status row says what is awaited (the citizen's documents, or another agency).
         rows.append(("Batas waktu penyelesaian", "dihentikan sementara selama menunggu"))

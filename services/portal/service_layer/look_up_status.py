@@ -124,6 +124,7 @@ async def look_up_status(
             next_step=words.next_step,
             due=due,
             paused=bool(status and status.paused),
+            paused_for=status.paused_for if status else None,
             published_time=status.published_time if status else None,
             contact=contact_of(catalogue, office),
         )
