@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from services.casework.domain.model import CaseState
 
-FOLD_VERSION = 2  # 2: LetterIssued folds (`letter_issued`)
+FOLD_VERSION = 2  # 2: LetterIssued folds (`letter_issued`); counselling pauses the LK3 clock
 
 _STATE: TypeAdapter[CaseState] = TypeAdapter(CaseState)
 
