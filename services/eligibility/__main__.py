@@ -45,6 +45,8 @@ def print_report(report: ImportReport) -> None:
         f"{report.rows_loaded} members loaded, {report.rows_rejected} rows rejected "
         f"of {report.rows_read} read"
     )
+    if report.amendments_carried:
+        print(f"  {report.amendments_carried} amended members from a newer extract carried over")
     for r in report.rejects:
         print(f"  line {r.line_no}: {r.reason} {r.detail}".rstrip())
     if report.rows_rejected > len(report.rejects):

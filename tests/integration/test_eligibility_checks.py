@@ -239,7 +239,8 @@ async def test_admins_upsert_registry_members(settings: Settings, pool: asyncpg.
             headers=admin,
         )
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
-        assert ["body", "members", "0", "nik"] in [e["loc"] for e in r.json()["error"]["details"]]
+        errors = r.json()["error"]["details"]["errors"]
+        assert ["body", "members", "0", "nik"] in [e["loc"] for e in errors]
         r = await client.post(
             "/v1/registry/members",
             json={"members": [member]},

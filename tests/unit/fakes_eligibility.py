@@ -4,6 +4,7 @@ so the use cases run without PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import date
 
 from services.eligibility.adapters.checks import CheckRow
 from services.eligibility.adapters.unit_of_work import EligibilityUnitOfWork
@@ -12,8 +13,14 @@ from shared.unit_of_work import InMemoryEventLog, InMemoryUnitOfWork
 
 
 class FakeRegistry:
-    def __init__(self, members: Iterable[RegistryMember] = ()) -> None:
+    def __init__(
+        self, members: Iterable[RegistryMember] = (), *, snapshot_date: date | None = None
+    ) -> None:
         self.members = {m.nik: m for m in members}
+        # The current snapshot's date (None: no snapshot yet, unless members were given).
+        self.snapshot_date = snapshot_date or min(
+            (m.snapshot_date for m in self.members.values()), default=None
+        )
         self.lookups: list[str] = []
         # Runs during a lookup: a test's way to let another writer in mid-decision.
         self.during_lookup: Callable[[], Awaitable[None]] | None = None
@@ -25,8 +32,13 @@ class FakeRegistry:
             await hook()
         return self.members.get(nik)
 
+    async def current_snapshot_date(self) -> date | None:
+        return self.snapshot_date
+
     async def upsert_members(self, members: Sequence[RegistryMember], *, staff_id: str) -> int:
         unique = {m.nik: m for m in members}
+        if self.snapshot_date is None and unique:
+            self.snapshot_date = min(m.snapshot_date for m in unique.values())
         self.members.update(unique)
         return len(unique)
 
@@ -65,9 +77,11 @@ class FakeEligibility:
     """The whole of it: one event log, one registry, one `checks` table; `new_uow` opens
     a unit of work on them (what a use case is given)."""
 
-    def __init__(self, members: Iterable[RegistryMember] = ()) -> None:
+    def __init__(
+        self, members: Iterable[RegistryMember] = (), *, snapshot_date: date | None = None
+    ) -> None:
         self.events = InMemoryEventLog("eligibility")
-        self.registry = FakeRegistry(members)
+        self.registry = FakeRegistry(members, snapshot_date=snapshot_date)
         self.checks = FakeCheckLog()
         self.units = 0
 

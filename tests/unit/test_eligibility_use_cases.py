@@ -237,7 +237,41 @@ async def test_the_consumer_policy_tries_once_the_consumer_retries_the_event(
     assert world.checks.rows == []
 
 
+TODAY = date(2026, 12, 1)
+
+
 async def test_admins_upsert_members(catalogue: Catalogue) -> None:
     world = FakeEligibility()
-    assert await upsert_members(world.new_uow, [member(), member(decile=3)], staff_id="adm") == 1
+    upserted = await upsert_members(
+        world.new_uow, [member(), member(decile=3)], staff_id="adm", today=TODAY
+    )
+    assert upserted == 1
     assert world.registry.members[LISTED_NIK].decile == 3
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "details"),
+    [
+        (date(2026, 12, 2), "snapshot_date_in_future", {"members": [1], "today": "2026-12-01"}),
+        (
+            date(2025, 9, 29),
+            "snapshot_out_of_order",
+            {"members": [1], "current_snapshot_date": "2025-09-30"},
+        ),
+    ],
+)
+async def test_an_amendment_dated_after_today_or_before_the_current_snapshot_is_refused(
+    day: date, code: str, details: dict[str, Any]
+) -> None:
+    world = FakeEligibility(snapshot_date=date(2025, 9, 30))
+    other = "5271014101900002"
+    with pytest.raises(Refused) as refused:
+        await upsert_members(
+            world.new_uow,
+            [member(nik=other, snapshot_date=date(2025, 9, 30)), member(snapshot_date=day)],
+            staff_id="adm",
+            today=TODAY,
+        )
+    assert (refused.value.status, refused.value.code) == (422, code)
+    assert refused.value.details == details
+    assert world.registry.members == {}  # nothing written

@@ -37,12 +37,22 @@ IMPORT_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('eligibility:import'
 
 # A listing keeps the extract's columns, under the same names.
 MEMBER_COLUMNS = EXTRACT_COLUMNS
+# And, when it did not come from its snapshot's extract, the source and date of the one it
+# came from (NULL: the snapshot's).
+ROW_PROVENANCE = ("row_source", "row_snapshot_date")
 
 _CURRENT = "(SELECT snapshot_id FROM eligibility.registry_snapshots WHERE status = 'current')"
 
+# A listing's source and date: its own row's when it has them (an amendment, or a row
+# carried over from an earlier snapshot), else its snapshot's (every imported row).
+_PROVENANCE = (
+    "coalesce(l.row_source, s.source) AS source, "
+    "coalesce(l.row_snapshot_date, s.snapshot_date) AS snapshot_date"
+)
+
 _FIND = f"""
 SELECT l.nik, l.kk_number, l.name, l.birth_date, l.relation, l.address, l.village_code,
-       l.decile, l.programmes, l.status, s.source, s.snapshot_date
+       l.decile, l.programmes, l.status, {_PROVENANCE}
 FROM eligibility.registry_listings l
 JOIN eligibility.registry_snapshots s ON s.snapshot_id = l.snapshot_id
 WHERE l.snapshot_id = {_CURRENT} AND l.nik = $1
@@ -201,7 +211,7 @@ async def household(conn: asyncpg.Connection, kk_number: str) -> list[RegistryMe
     """Everyone the current snapshot lists under a KK number, in extract order."""
     rows = await conn.fetch(
         f"""SELECT l.nik, l.kk_number, l.name, l.birth_date, l.relation, l.address,
-                   l.village_code, l.decile, l.programmes, l.status, s.source, s.snapshot_date
+                   l.village_code, l.decile, l.programmes, l.status, {_PROVENANCE}
             FROM eligibility.registry_listings l
             JOIN eligibility.registry_snapshots s ON s.snapshot_id = l.snapshot_id
             WHERE l.snapshot_id = {_CURRENT} AND l.kk_number = $1
@@ -216,7 +226,11 @@ async def listing_history(conn: asyncpg.Connection, nik: str) -> list[ListingHis
     rows = await conn.fetch(
         """SELECT s.snapshot_id, s.source, s.snapshot_date, s.status = 'current' AS current,
                   l.nik IS NOT NULL AS present, l.status, l.kk_number,
-                  l.village_code AS region_code, l.decile, l.programmes
+                  l.village_code AS region_code, l.decile, l.programmes,
+                  CASE WHEN l.nik IS NOT NULL THEN coalesce(l.row_source, s.source)
+                  END AS listing_source,
+                  CASE WHEN l.nik IS NOT NULL THEN coalesce(l.row_snapshot_date, s.snapshot_date)
+                  END AS listing_snapshot_date
            FROM eligibility.registry_snapshots s
            LEFT JOIN eligibility.registry_listings l
                   ON l.snapshot_id = s.snapshot_id AND l.nik = $1
@@ -392,13 +406,23 @@ def _record(m: RegistryMember) -> tuple[Any, ...]:
     )
 
 
+async def current_snapshot_date(conn: asyncpg.Connection) -> date | None:
+    """The current snapshot's date, under the registry's lock (held until the transaction
+    ends: no import is made current between this read and the amendment)."""
+    await conn.execute(REGISTRY_LOCK)
+    current = await current_snapshot(conn)
+    return None if current is None else current["snapshot_date"]
+
+
 async def upsert_members(
     conn: asyncpg.Connection, members: Sequence[RegistryMember], *, staff_id: str = "system"
 ) -> int:
     """Insert or replace members by NIK in the current snapshot (an amendment, recorded).
 
-    With no snapshot yet, the members start one (origin 'api') of their own. Must run
-    inside a transaction.
+    Each row keeps the source and snapshot date its member names (`row_source`,
+    `row_snapshot_date`): lookups report them instead of the snapshot's. With no snapshot
+    yet, the members start one (origin 'api') of their own, dated by the oldest of them.
+    Must run inside a transaction.
     """
     if not members:
         return 0
@@ -408,7 +432,7 @@ async def upsert_members(
         sid = await new_snapshot(
             conn,
             source=members[0].source,
-            snapshot_date=max(m.snapshot_date for m in members),
+            snapshot_date=min(m.snapshot_date for m in members),
             origin="api",
         )
         await create_partition(conn, sid)
@@ -418,20 +442,26 @@ async def upsert_members(
         sid = int(current["snapshot_id"])
     table = partition_name(sid)
     last_line = int(await conn.fetchval(f"SELECT coalesce(max(line_no), 0) FROM {table}"))
-    cols = ", ".join(MEMBER_COLUMNS)
-    params = ", ".join(f"${i}" for i in range(2, len(MEMBER_COLUMNS) + 2))
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in MEMBER_COLUMNS if c != "nik")
+    cols = ", ".join((*MEMBER_COLUMNS, *ROW_PROVENANCE))
+    params = ", ".join(f"${i}" for i in range(2, len(MEMBER_COLUMNS) + len(ROW_PROVENANCE) + 2))
+    updates = ", ".join(
+        f"{c} = EXCLUDED.{c}" for c in (*MEMBER_COLUMNS, *ROW_PROVENANCE) if c != "nik"
+    )
     # Lines past the extract's last line: amendments, in the order they were made.
     unique = list({m.nik: m for m in members}.values())
     await conn.executemany(
         f"""INSERT INTO {table} (line_no, {cols}) VALUES ($1, {params})
             ON CONFLICT (nik) DO UPDATE SET {updates}""",
-        [(last_line + i, *_record(m)) for i, m in enumerate(unique, start=1)],
+        [
+            (last_line + i, *_record(m), m.source, m.snapshot_date)
+            for i, m in enumerate(unique, start=1)
+        ],
     )
     await conn.executemany(
-        """INSERT INTO eligibility.registry_amendments (snapshot_id, nik, staff_id)
-           VALUES ($1, $2, $3)""",
-        [(sid, m.nik, staff_id) for m in unique],
+        """INSERT INTO eligibility.registry_amendments
+               (snapshot_id, nik, staff_id, source, snapshot_date)
+           VALUES ($1, $2, $3, $4, $5)""",
+        [(sid, m.nik, staff_id, m.source, m.snapshot_date) for m in unique],
     )
     return len(unique)
 
@@ -447,6 +477,9 @@ class PostgresRegistry:
 
     async def find_members(self, niks: Sequence[str]) -> dict[str, RegistryMember]:
         return await find_members(self.conn, niks)
+
+    async def current_snapshot_date(self) -> date | None:
+        return await current_snapshot_date(self.conn)
 
     async def upsert_members(self, members: Sequence[RegistryMember], *, staff_id: str) -> int:
         return await upsert_members(self.conn, members, staff_id=staff_id)

@@ -5,6 +5,7 @@ transaction (or joined to the consumer's). An in-memory fake for unit tests is i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol
 
 import asyncpg
@@ -22,8 +23,14 @@ class Registry(Protocol):
         """The person as the current snapshot lists them, or None."""
         ...
 
+    async def current_snapshot_date(self) -> date | None:
+        """The current snapshot's date (None: no snapshot yet); no import becomes current
+        until the unit of work ends."""
+        ...
+
     async def upsert_members(self, members: Sequence[RegistryMember], *, staff_id: str) -> int:
-        """Insert or replace members by NIK in the current snapshot (an amendment)."""
+        """Insert or replace members by NIK in the current snapshot (an amendment); each
+        row keeps the source and snapshot date its member names."""
         ...
 
 

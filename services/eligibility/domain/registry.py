@@ -1,13 +1,15 @@
 """The DTKS/DTSEN registry: snapshots of households and their members.
 
 DTKS (Data Terpadu Kesejahteraan Sosial) was succeeded in 2025 by DTSEN (Data Tunggal
-Sosial Ekonomi Nasional). One model serves both: a snapshot names its source and date.
+Sosial Ekonomi Nasional). One model serves both: a snapshot names its source and date,
+and a row amended by hand those of the extract it was taken from.
 A household is the people sharing a KK number; its address is a village (desa/kelurahan)
 code, whose prefixes are the district, regency and province.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Literal
 
@@ -22,6 +24,7 @@ from pydantic import (
 
 from services.eligibility.domain.nik import KkInvalid, NikInvalid, parse_kk, parse_nik
 from services.eligibility.domain.regions import village_exists
+from shared.refusal import Refused
 
 VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
 Source = Literal["DTKS", "DTSEN"]
@@ -82,8 +85,15 @@ class RegistryMember(BaseModel):
     decile: int | None = Field(default=None, ge=1, le=10, description="Welfare decile.")
     programmes: tuple[str, ...] = Field(default=(), examples=[["PKH", "BPNT"]])
     status: str = Field(default=ACTIVE, examples=sorted(STATUSES))
-    source: Source = "DTKS"
-    snapshot_date: date = Field(description="Date of the registry extract.")
+    source: Source = Field(
+        default="DTKS",
+        description="The registry the row was taken from. An amendment keeps it, and a "
+        "verification of the person reports it.",
+    )
+    snapshot_date: date = Field(
+        description="Date of the registry extract the row was taken from. An amendment "
+        "keeps it (not after today, not before the current snapshot's date)."
+    )
 
     @field_validator("nik", "kk_number")
     @classmethod
@@ -137,6 +147,36 @@ class RegistryMember(BaseModel):
         return self.status == ACTIVE
 
 
+def check_amendment_dates(
+    members: Sequence[RegistryMember], *, current_snapshot_date: date | None, today: date
+) -> None:
+    """An amendment keeps the source and date of the extract it was taken from, and a
+    verification reports them: a date that cannot be an extract's is refused (422),
+    nothing written, rather than kept.
+
+    - `snapshot_date_in_future`: after today at the office.
+    - `snapshot_out_of_order`: older than the current snapshot, which is newer data for
+      everyone it lists (as an import of an older extract is refused).
+    `details.members` are the indexes of the members at fault."""
+    future = [i for i, m in enumerate(members) if m.snapshot_date > today]
+    if future:
+        raise Refused.invalid(
+            "snapshot_date_in_future",
+            f"An extract cannot be dated after today ({today.isoformat()}).",
+            {"members": future, "today": today.isoformat()},
+        )
+    if current_snapshot_date is None:
+        return
+    older = [i for i, m in enumerate(members) if m.snapshot_date < current_snapshot_date]
+    if older:
+        raise Refused.invalid(
+            "snapshot_out_of_order",
+            f"The current snapshot is of {current_snapshot_date.isoformat()}; an amendment "
+            "from an older extract cannot amend it.",
+            {"members": older, "current_snapshot_date": current_snapshot_date.isoformat()},
+        )
+
+
 class ListingHistoryEntry(BaseModel):
     """One snapshot's word on one person: listed there (with what), or absent from it."""
 
@@ -152,3 +192,7 @@ class ListingHistoryEntry(BaseModel):
     region_code: str | None = None
     decile: int | None = None
     programmes: tuple[str, ...] = ()
+    # Where the person's row in this snapshot came from: the snapshot's own extract, or
+    # the extract an amendment named (None where absent).
+    listing_source: Source | None = None
+    listing_snapshot_date: date | None = None

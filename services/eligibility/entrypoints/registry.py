@@ -33,6 +33,7 @@ from shared.auth import Staff, StaffIdentity, StaffRoles, authorize
 from shared.catalogue import Catalogue, Office, UnknownEntry
 from shared.contracts.vocab import Role
 from shared.http import correlation_id
+from shared.localtime import local_today
 from shared.logging import bind_context, get_logger
 from shared.pagination import CURSOR_QUERY, limit_query, page_of, read_cursor
 from shared.refusal import Refused
@@ -73,6 +74,10 @@ class UpsertMembers(BaseModel):
 @router.post(
     "/v1/registry/members",
     summary="Insert or replace registry members by NIK (administrators)",
+    description="An amendment of the current snapshot. Each member keeps the `source` and "
+    "`snapshot_date` of the extract it was taken from, and a verification of the person "
+    "reports them. 422 `snapshot_date_in_future` (after today at the office) or "
+    "`snapshot_out_of_order` (older than the current snapshot), nothing written.",
     response_model=Upserted,
     dependencies=[Depends(StaffRoles(*REGISTRY_ADMINS))],  # before the body (shared.door)
 )
@@ -81,7 +86,11 @@ async def post_registry_members(
 ) -> dict[str, int]:
     office = _office(catalogue, staff)
     upserted = await upsert_members(
-        new_uow, body.members, staff_id=staff.staff_id, covers=office.covers_region
+        new_uow,
+        body.members,
+        staff_id=staff.staff_id,
+        today=local_today(office.region_code),
+        covers=office.covers_region,
     )
     return {"upserted": upserted}
 
@@ -302,4 +311,6 @@ def _absent(entry: dict[str, Any]) -> dict[str, Any]:
         "region_code": None,
         "decile": None,
         "programmes": [],
+        "listing_source": None,
+        "listing_snapshot_date": None,
     }

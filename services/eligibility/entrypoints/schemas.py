@@ -60,6 +60,13 @@ class ImportReport(OpenModel):
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    rows_carried: int = Field(
+        description="Members of other offices' regions carried over from the last snapshot."
+    )
+    amendments_carried: int = Field(
+        description="Amended members taken from a newer extract than this one, carried over "
+        "in place of this extract's row for their NIK."
+    )
     rejects: list[Reject] = Field(description="The first rejected rows (a sample).")
     timings: dict[str, float] = Field(description="Seconds per step.")
 

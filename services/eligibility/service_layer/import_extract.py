@@ -12,8 +12,11 @@
        a spool file with their line number and reason.
     4. The NIK and KK indexes, at once on two connections when given a second one (a
        NIK listed twice is refused on every line it appears on).
-    5. One transaction, the swap: the refused rows are copied into `registry_rejects`,
-       and the table is attached as a partition and made current. Lookups see the old
+    5. One transaction, the swap: amended rows of the current snapshot taken from a
+       newer extract than this one are carried over (in place of this extract's row
+       for their NIK; older amendments are superseded), the refused rows are copied
+       into `registry_rejects`, and the table is attached as a partition and made
+       current. Lookups see the old
        snapshot until the commit and the new one after it.
     6. Any failure drops the unattached table: the registry is as it was, and the
        snapshot row says 'failed' and why. The steps hold a session lock: one import at
@@ -68,6 +71,9 @@ class ImportReport:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_carried: int = 0  # other regions' members, carried over from the last snapshot
+    # amended rows taken from an extract newer than this one, carried over in place of
+    # this extract's row for their NIK
+    amendments_carried: int = 0
     rejects: list[RejectedRow] = field(default_factory=list)  # the first REJECT_SAMPLE
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -80,6 +86,7 @@ class ImportReport:
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
             "rows_carried": self.rows_carried,
+            "amendments_carried": self.amendments_carried,
             "rejects": [r.__dict__ for r in self.rejects],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -182,6 +189,11 @@ async def _import(
             async with conn.transaction():
                 await registry_copy.lock_registry(conn)
                 refuse_out_of_order(await _current_date(conn), snapshot_date)
+                # Amendments from a newer extract than this one stay (newer data); the
+                # others are superseded with the snapshot they amended.
+                report.amendments_carried = await registry_copy.carry_over_newer_amendments(
+                    conn, sid, snapshot_date
+                )
                 if regions:
                     # Under the registry's lock: no amendment of another region slips
                     # between the copy of its rows and the swap.
