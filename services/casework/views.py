@@ -180,12 +180,23 @@ async def current_state(conn: asyncpg.Connection, case_id: UUID) -> CaseState:
     return fold(case_id, (e.fact for e in await timeline(conn, case_id)))
 
 
+def in_queue(row: dict[str, Any], roles: list[str]) -> bool:
+    """Whether the case row is in the work queue of one of `roles`: the role that must act
+    on it, or the official its breached deadline was escalated to (as `queue` selects)."""
+    return row["queue_role"] in roles or (
+        row["queue_role"] is not None and row["escalated_to"] in roles
+    )
+
+
 async def queue(
     conn: asyncpg.Connection, office: str, roles: list[str], *, assignee: str | None
 ) -> list[dict[str, Any]]:
+    """The work queue of `roles` (see `in_queue`)."""
     rows = await conn.fetch(
         f"""SELECT {_CASE_COLUMNS}, breached, escalated_to FROM casework.cases
-            WHERE office = $1 AND queue_role = ANY($2::text[])
+            WHERE office = $1
+              AND (queue_role = ANY($2::text[])
+                   OR (queue_role IS NOT NULL AND escalated_to = ANY($2::text[])))
               AND ($3::text IS NULL OR assigned_to = $3)
             ORDER BY due_at NULLS LAST, opened_at, case_id""",
         office,

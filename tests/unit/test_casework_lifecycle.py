@@ -26,7 +26,7 @@ from services.casework.domain.commands import (
     ResolveCase,
     Transition,
 )
-from services.casework.domain.deadlines import clock_deadline
+from services.casework.domain.deadlines import Deadline, clock_deadline
 from services.casework.domain.lifecycle import ALLOWED
 from services.casework.domain.model import STAGES, CaseFact, CaseState, fold
 from services.casework.domain.timeline import redact
@@ -230,6 +230,17 @@ def _standard_time(channel: Channel) -> float:
     return d.value * (KUPANG.day_seconds if d.unit == "working_days" else 60)
 
 
+KUPANG_LADDER = escalation.office_ladder(load_catalogue().office("kupang"))
+
+
+def officer_deadline_events(state: CaseState, now: datetime, due: Deadline) -> list[Event]:
+    """The deadline decisions on a Kupang case that is the officer's (Kupang has every
+    level of the ladder)."""
+    return escalation.deadline_events(
+        state, now, due, ladder=KUPANG_LADDER, working_role=Role.OFFICER.value
+    )
+
+
 def test_deadline_watcher_decisions_warn_breach_and_escalate_once_each() -> None:
     c = Case(Channel.SP4N_LAPOR)
     c.do(lifecycle.assign, AssignCase(assignee="kpg-o", role=Role.OFFICER), by=BY)
@@ -238,14 +249,17 @@ def test_deadline_watcher_decisions_warn_breach_and_escalate_once_each() -> None
     assert due.due_at is not None and due.warn_at is not None
     # 8 working days from Monday 3 Aug 09:00 WITA: 17 Aug is off -> Thursday 13 Aug.
     assert due.due_at == datetime(2026, 8, 13, 1, 0, tzinfo=UTC)
-    assert escalation.deadline_events(c.state, due.warn_at - timedelta(seconds=1), due) == []
-    (warned,) = c.do(escalation.deadline_events, due.warn_at, due)
+    before = due.warn_at - timedelta(seconds=1)
+    assert officer_deadline_events(c.state, before, due) == []
+    (warned,) = c.do(officer_deadline_events, due.warn_at, due)
     assert warned.event_type == "DeadlineWarned"
-    assert escalation.deadline_events(c.state, due.warn_at, due) == []
-    events = c.do(escalation.deadline_events, due.due_at, due)
+    assert officer_deadline_events(c.state, due.warn_at, due) == []
+    events = c.do(officer_deadline_events, due.due_at, due)
     assert [e.event_type for e in events] == ["DeadlineBreached", "CaseEscalated"]
     assert events[1].to_role == Role.SUB_COORDINATOR  # type: ignore[attr-defined]
-    assert escalation.deadline_events(c.state, due.due_at + timedelta(days=30), due) == []
+    assert events[1].from_role == Role.OFFICER  # type: ignore[attr-defined]
+    later = due.due_at + timedelta(days=30)
+    assert officer_deadline_events(c.state, later, due) == []
     assert c.state.clock is not None and c.state.clock.escalated_to == ("sub_coordinator",)
 
 
@@ -255,11 +269,11 @@ def test_no_deadline_events_while_paused_or_answered() -> None:
     c.do(lifecycle.pause, PauseCase(waiting_for="citizen", reason="x"), by=BY)
     late = T0 + timedelta(days=60)
     due = clock_deadline(c.state.clock, 3600.0, KUPANG)  # type: ignore[arg-type]
-    assert escalation.deadline_events(c.state, late, due) == []
+    assert officer_deadline_events(c.state, late, due) == []
     c.do(lifecycle.resume, Transition(), by=BY)
     c.do(lifecycle.answer, AnswerCase(answer="ok"), by=BY)
     due = clock_deadline(c.state.clock, 3600.0, KUPANG)  # type: ignore[arg-type]
-    assert escalation.deadline_events(c.state, late, due) == []
+    assert officer_deadline_events(c.state, late, due) == []
 
 
 def test_a_case_answered_late_before_any_sweep_still_gets_its_breach() -> None:
@@ -271,12 +285,13 @@ def test_a_case_answered_late_before_any_sweep_still_gets_its_breach() -> None:
     due = clock_deadline(c.state.clock, 3600.0, KUPANG)  # type: ignore[arg-type]
     assert due.due_at is not None
     later = due.due_at + timedelta(days=1)
-    (breach,) = c.do(escalation.deadline_events, later, due)
+    (breach,) = c.do(officer_deadline_events, later, due)
     assert breach.event_type == "DeadlineBreached"  # a fact, but nothing to escalate
-    assert escalation.deadline_events(c.state, later, due) == []
+    assert officer_deadline_events(c.state, later, due) == []
 
 
 def test_escalation_ladder() -> None:
+    """The full ladder (Kupang's); the offices' own are in test_casework_escalation.py."""
     assert escalation.next_level_up("officer") == Role.SUB_COORDINATOR
     assert escalation.next_level_up(None) == Role.SUB_COORDINATOR
     assert escalation.next_level_up("sub_coordinator") == Role.HEAD_OF_DIVISION

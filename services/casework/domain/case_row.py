@@ -44,7 +44,9 @@ class CaseRow:
     clock_stopped_at: datetime | None
     warned: bool
     breached: bool
-    escalated_to: str | None  # the latest level up
+    # The official whose queue also holds the case since its clock was escalated (the
+    # case stays in `queue_role`'s queue): `CaseStandards.escalated_to`.
+    escalated_to: str | None
     open_referrals: int
     next_reminder_at: datetime | None
     next_step_due_at: datetime | None
@@ -86,7 +88,7 @@ class CaseRow:
             clock_stopped_at=clock.stopped_at if clock else None,
             warned=bool(clock and clock.warned),
             breached=bool(clock and clock.breached),
-            escalated_to=clock.escalated_to[-1] if clock and clock.escalated_to else None,
+            escalated_to=standards.escalated_to(state),
             open_referrals=len(state.open_referrals),
             next_reminder_at=standards.next_reminder_at(state),
             next_step_due_at=standards.next_step_due_at(state),

@@ -1,6 +1,6 @@
 """What the catalogue's standard says about one case: its deadline budget and calendar,
-whose turn it is, its social-work steps, the agencies it may be referred to and how many
-counselling sessions it may have.
+whose turn it is and which official a breach escalates to, its social-work steps, the
+agencies it may be referred to and how many counselling sessions it may have.
 
 The published completion time per service and channel (`completion_time_for`; the
 standards give none per variant), counted in the office's calendar. The catalogue is
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.casework.domain import referrals, social_work
+from services.casework.domain import escalation, referrals, social_work
 from services.casework.domain.deadlines import (
     Deadline,
     OfficeCalendar,
@@ -45,6 +45,7 @@ class CaseStandards:
         self.catalogue = catalogue
         self._calendar_of = calendar_of
         self._calendars: dict[str, OfficeCalendar | None] = {}
+        self._ladders: dict[str, tuple[Role, ...]] = {}
         # (office, service, channel) -> the plan (a rebuild asks for every case's).
         self._plans: dict[tuple[str | None, str | None, str | None], Plan | None] = {}
 
@@ -108,11 +109,11 @@ class CaseStandards:
         return steps[0].role.value if steps else Role.FRONT_OFFICE.value
 
     def queue_role(self, state: CaseState) -> str | None:
-        """The role whose work queue holds the case now (None: nobody's turn)."""
+        """The role whose work queue holds the case now, the role that must act on it
+        (None: nobody's turn). An escalation does not take the case away from it: the
+        official escalated to sees it too (`escalated_to`)."""
         if not state.registered or state.stage in STOPPED_STAGES or state.stage in PAUSED_STAGES:
             return None
-        if state.clock is not None and state.clock.escalated_to:
-            return state.clock.escalated_to[-1]
         match state.stage:
             case "registered":
                 return self.first_role(state)
@@ -122,6 +123,28 @@ class CaseStandards:
                 return Role.BACK_OFFICE.value
             case _:
                 return state.assignee_role or Role.FRONT_OFFICE.value
+
+    def escalation_ladder(self, state: CaseState) -> tuple[Role, ...]:
+        """The officials a deadline of the case's office escalates to, lowest first: the
+        levels of `escalation.LADDER` its catalogue says it has."""
+        office = state.office or ""
+        if office not in self._ladders:
+            try:
+                ladder = escalation.office_ladder(self.catalogue.office(office))
+            except CatalogueError:
+                ladder = escalation.LADDER
+            self._ladders[office] = ladder
+        return self._ladders[office]
+
+    def escalated_to(self, state: CaseState) -> str | None:
+        """The official whose queue also holds the case since its clock was escalated
+        (None: not escalated). An escalation recorded to a role the office does not have
+        (before ladders were read from the catalogue: the sub-coordinator, in Mataram or
+        Pariaman) is held by the first official above it that the office has."""
+        clock = state.clock
+        if clock is None or not clock.escalated_to:
+            return None
+        return escalation.official_for(clock.escalated_to[-1], self.escalation_ladder(state))
 
     def next_reminder_at(self, state: CaseState) -> datetime | None:
         """When the next follow-up reminder of an open referral falls due (None: none open)."""

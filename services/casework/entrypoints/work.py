@@ -94,8 +94,10 @@ async def work_queue(
     limit: Annotated[int, limit_query(most=1000)] = 1000,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Queue:
-    """The cases waiting for a role's next step (escalated cases go to the level up),
-    soonest deadline first. `mine=true`: only cases assigned to the caller."""
+    """The cases waiting for a role's next step, soonest deadline first. A case whose
+    deadline was breached stays in the queue of the role that must act on it (`breached`)
+    and is in the queue of the official it was escalated to as well (`escalated_to`).
+    `mine=true`: only cases assigned to the caller."""
     authorize(staff, roles=CASE_READERS)
     casework = get_casework(request)
     roles = [role.value] if role else sorted(r.value for r in staff.roles)
@@ -109,7 +111,7 @@ async def work_queue(
                 [
                     r
                     for r in await views.office_as_of(conn, staff.office, now, casework.standards)
-                    if r["queue_role"] in roles and assignee in (None, r["assigned_to"])
+                    if views.in_queue(r, roles) and assignee in (None, r["assigned_to"])
                 ]
             )
     cases, next_cursor = page_sorted(_items(rows, now, casework.standards), limit, cursor, _due)

@@ -41,7 +41,13 @@ class SweepReport:
 
 def decide_at(now: datetime, standards: CaseStandards) -> Callable[[CaseState], list[Event]]:
     def decide(state: CaseState) -> list[Event]:
-        events = escalation.deadline_events(state, now, standards.deadline_for(state))
+        events = escalation.deadline_events(
+            state,
+            now,
+            standards.deadline_for(state),
+            ladder=standards.escalation_ladder(state),
+            working_role=standards.queue_role(state),
+        )
         calendar = standards.calendar_for(state.office)
         if calendar is not None:
             events += referrals.referral_reminders(state, now, calendar)
