@@ -97,6 +97,13 @@ def _keyed_by_id(value: Any, what: str) -> Any:
     return keyed
 
 
+def _spelled(duration: Duration) -> str:
+    """A duration in a validation message: what the clocks count, and the published
+    wording where there is one: '2 working_days ("2x24 jam")'."""
+    counted = f"{duration.value} {duration.unit.value}"
+    return f'{counted} ("{duration.published}")' if duration.published else counted
+
+
 def _check_keys_match_ids(items: dict[str, Any], what: str) -> None:
     for key, item in items.items():
         if key != item.id:
@@ -113,17 +120,28 @@ class _Frozen(BaseModel):
 
 
 class Duration(_Frozen):
-    """A published time span: `Duration(1, DurationUnit.WORKING_DAYS)`."""
+    """A published time span: `Duration(1, DurationUnit.WORKING_DAYS)`.
+
+    `value` and `unit` are what the clocks count, in office time (minutes and hours are
+    office minutes and hours; a working day is one office day). `published` is the
+    standard's own wording where it is not simply "<value> <unit>": Lumajang's complaint
+    response "paling lama 2x24 jam" is counted as two working days and read as "2x24 jam"
+    (`Duration(2, DurationUnit.WORKING_DAYS, published="2x24 jam")`).
+    """
 
     value: int = Field(ge=0)
     unit: DurationUnit
+    published: Text | None = None
 
     def __init__(self, value: int, unit: DurationUnit | str, **data: Any) -> None:
         BaseModel.__init__(self, value=value, unit=unit, **data)
 
     @property
     def label(self) -> str:
-        """Indonesian wording, as on a standard: '15 menit', '1 jam', '7 hari kerja'."""
+        """Indonesian wording, as on a standard: '15 menit', '1 jam', '7 hari kerja', or
+        the published wording where the standard gives one ('2x24 jam')."""
+        if self.published is not None:
+            return self.published
         words = {
             DurationUnit.MINUTES: "menit",
             DurationUnit.HOURS: "jam",
@@ -563,7 +581,53 @@ class Office(_Frozen):
                     service=service.id,
                     role=role.value,
                 )
+        if self.complaint_response is not None:
+            self._check_complaint_response(self.complaint_response)
         return self
+
+    def _check_complaint_response(self, response: Duration) -> None:
+        """The office's published response time to complaints about its services is what
+        a case of its complaint service runs on: a `complaint_answer` service whose
+        completion time is `response` on every channel it offers, and which takes
+        complaints from every one of the office's `complaint_channels`. Otherwise the
+        promise would be loaded and never kept (or kept with another time)."""
+        answering = [s for s in self.services.values() if s.workflow == "complaint_answer"]
+        if not answering:
+            raise _fail(
+                "complaint_response: {response} is given, but no service has workflow "
+                "complaint_answer to carry it (add one whose completion_time is {response})",
+                response=_spelled(response),
+            )
+        keeping = [
+            s
+            for s in answering
+            if s.completion_time == response
+            and all(d == response for d in s.completion_time_by_channel.values())
+        ]
+        if not keeping:
+            raise _fail(
+                "complaint_response: {response} differs from the completion time of every "
+                "complaint_answer service ({found})",
+                response=_spelled(response),
+                found=", ".join(
+                    f"{s.id}: {_spelled(s.completion_time)}"
+                    + "".join(
+                        f", on {c.value}: {_spelled(d)}"
+                        for c, d in s.completion_time_by_channel.items()
+                        if d != response
+                    )
+                    for s in answering
+                ),
+            )
+        wanted = {c.channel for c in self.complaint_channels}
+        if any(wanted <= set(s.channels) for s in keeping):
+            return
+        raise _fail(
+            "services.{service}.channels: complaint_response is for complaints from every "
+            "complaint channel; missing: {missing}",
+            service=keeping[0].id,
+            missing=", ".join(sorted(c.value for c in wanted - set(keeping[0].channels))),
+        )
 
     def service(self, service_id: str) -> ServiceStandard:
         try:

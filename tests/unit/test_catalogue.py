@@ -111,7 +111,8 @@ def test_lumajang_kks_recommendation(cat: Catalogue) -> None:
     assert svc.signing_role is Role.SECRETARY
     assert not svc.approval_chain_inferred
     assert office.signatory(Role.SECRETARY).title.startswith("Sekretaris Dinas")
-    assert office.complaint_response == Duration(48, HOURS)
+    # "paling lama 2x24 jam" in office time: test_catalogue_service_complaint.py
+    assert office.complaint_response == Duration(2, DAYS, published="2x24 jam")
     assert len(svc.products) == 3
     assert all(p.letter_type for p in svc.products)
 

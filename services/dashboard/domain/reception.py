@@ -63,6 +63,8 @@ def is_proxy(variant_id: str, variant_name: str) -> bool:
 
 
 def _duration(value: Any) -> str:
+    if isinstance(value, dict) and value.get("published"):  # as published: "2x24 jam"
+        return str(value["published"])
     if isinstance(value, dict) and "value" in value and "unit" in value:
         units = {"working_days": "hari kerja", "days": "hari", "hours": "jam", "minutes": "menit"}
         return f"{value['value']} {units.get(str(value['unit']), str(value['unit']))}"
