@@ -966,6 +966,11 @@ def lk3_steps(c: httpx.Client, stack: Stack, case_id: str) -> dict[str, Any]:
     sw = h(office, Role.SOCIAL_WORKER, staff="mtr-peksos")
     cw(c, stack, case_id, "assessment", sw, {"summary": "Penjangkauan dan asesmen awal (uji)."})
     cw(c, stack, case_id, "social-work/consultation", sw, {"psychologist": "mtr-psikolog"})
+    # The standard's 7 working days leave counselling out: the clock stands from here.
+    wait_for(
+        lambda: case_view(c, stack, case_id, office).get("clock_paused") is True,
+        what="the clock standing during counselling",
+    )
     psy = h(office, Role.PSYCHOLOGIST, staff="mtr-psikolog")
     other_psy = h(office, Role.PSYCHOLOGIST, staff="mtr-psikolog-lain")
     refused = cw(
@@ -983,6 +988,10 @@ def lk3_steps(c: httpx.Client, stack: Stack, case_id: str) -> dict[str, Any]:
         {"agency": "uptd-ppa", "reason": "Pendampingan lanjutan oleh UPTD PPA."},
     )
     view = timeline_has(c, stack, case_id, office, "ReferralMade")
+    wait_for(
+        lambda: case_view(c, stack, case_id, office).get("clock_paused") is False,
+        what="the clock running again for the referral step",
+    )
     timeline = types_of(view)
     order = [
         "DomicileVerified",
