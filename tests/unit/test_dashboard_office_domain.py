@@ -62,6 +62,19 @@ def test_walk_in_choices_come_from_the_catalogue_with_their_checklists() -> None
     assert [d.type for d in missing] == ["materai_10000", "village_statement"]
 
 
+def test_a_kupang_walk_in_is_told_its_own_time_and_checklist() -> None:
+    """Kupang's public complaint: 15 minutes face to face (7 working days by letter), and
+    the original ID shown at the desk is a walk-in's requirement only."""
+    standards = office_standards(load_catalogue().office("kupang"))
+    (choice,) = [c for c in reception.walk_in_choices(standards) if c.service == "public-complaint"]
+    assert choice.completion_time == "15 menit"
+    assert [(d.type, d.form) for d in choice.documents] == [
+        ("id_card", "original"),
+        ("id_card", "copy"),
+        ("phone_number", "either"),
+    ]
+
+
 def test_triage_may_choose_any_service_of_the_office() -> None:
     standards = office_standards(load_catalogue().office("kupang"))
     keys = {c.key for c in reception.all_choices(standards)}

@@ -97,9 +97,15 @@ def walk_in_choices(standards: Mapping[str, Any]) -> list[Choice]:
                             alternative_group=d.get("alternative_group"),
                         )
                         for d in variant.get("required_documents", [])
+                        # a requirement of other channels only (a copy sent by post)
+                        if WALK_IN in (d.get("channels") or [WALK_IN])
                     ),
                     proxy=is_proxy(variant["id"], variant["name"]),
-                    completion_time=_duration(service.get("completion_time")),
+                    # the walk-in's own time where the standard gives one (Kupang: 15 menit)
+                    completion_time=_duration(
+                        (service.get("completion_time_by_channel") or {}).get(WALK_IN)
+                        or service.get("completion_time")
+                    ),
                 )
             )
     return choices
