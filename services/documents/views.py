@@ -40,6 +40,7 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         variant=row["variant"],
         required=tuple(Requirement.from_dict(r) for r in row["required"]),
         received={(r["type"], r["form"]): Received(r["type"], r["form"], "") for r in received},
+        given=tuple(row["given"]),
     )
     return {
         "case_id": str(case_id),
@@ -47,9 +48,10 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
         "service": row["service"],
         "variant": row["variant"],
         "ticket_number": row["ticket_number"],
-        "required": [{**r.to_dict(), "received": state.satisfied(r)} for r in state.required],
+        "required": [_required_entry(state, r) for r in state.required],
         "received": received,
         "declared": list(row["declared"]),
+        "given": list(state.given),
         "missing": state.missing,
         "missing_documents": [
             [{"type": r.type, "name": r.name, "form": r.form} for r in group]
@@ -71,6 +73,21 @@ async def checklist(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any] |
             "source": dtks["source"] if dtks else None,
         },
         "version": row["version"],
+    }
+
+
+GIVEN_NOTE = "Diberikan bersama permohonan"
+
+
+def _required_entry(state: Checklist, req: Requirement) -> dict[str, Any]:
+    """One requirement: `received` says it is met (by a document staff checked, or by
+    the request itself); `given` says the request met it, `note` says so to staff."""
+    given = state.given_with_request(req)
+    return {
+        **req.to_dict(),
+        "received": state.satisfied(req),
+        "given": given,
+        "note": GIVEN_NOTE if given else None,
     }
 
 

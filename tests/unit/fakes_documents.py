@@ -228,13 +228,7 @@ class FakeInbound:
             opened.variant,
             Channel(opened.channel) if opened.channel else None,
         )
-        self.db.opened[opened.case_id] = Checklist(
-            case_id=opened.case_id,
-            variant=opened.variant,
-            required=opened.required,
-            requested_at=opened.registered_at,
-            promise=opened.promise,
-        )
+        self.db.opened[opened.case_id] = opened.checklist()
 
     async def record_dtks(self, outcome: DtksOutcome) -> None:
         known = self.db.dtks.get(outcome.case_id)

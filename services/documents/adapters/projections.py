@@ -71,6 +71,7 @@ _CHECKLIST_OPENED = (
     "requires_dtks",
     "required",
     "declared",
+    "given",
     "registered_at",
     "promise",
 )
@@ -88,19 +89,27 @@ def _opened_values(opened: ChecklistOpened) -> tuple[Any, ...]:
         opened.requires_dtks,
         [r.to_dict() for r in opened.required],
         list(opened.declared),
+        list(opened.given),
         opened.registered_at,
         opened.promise.model_dump(mode="json") if opened.promise else None,
     )
 
 
+def _inserted_values(opened: ChecklistOpened) -> tuple[Any, ...]:
+    """`_INSERT_CHECKLIST`'s values: the columns as opened and `complete`, since the
+    checklist as opened may be complete already (the request itself met it, `given`)."""
+    return (*_opened_values(opened), opened.checklist().complete)
+
+
 _INSERT_CHECKLIST = """INSERT INTO documents.checklists (case_id, office, service, variant,
-        channel, ticket_number, requires_dtks, required, declared, registered_at, promise)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        channel, ticket_number, requires_dtks, required, declared, given, registered_at,
+        promise, complete)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (case_id) DO NOTHING"""
 
 
 async def insert_checklist(conn: asyncpg.Connection, opened: ChecklistOpened) -> None:
-    await conn.execute(_INSERT_CHECKLIST, *_opened_values(opened))
+    await conn.execute(_INSERT_CHECKLIST, *_inserted_values(opened))
 
 
 def received_key(document_type: str, form: str) -> str:
@@ -564,14 +573,7 @@ class Refolded:
         opened = self.opened.get(envelopes[0].case_id) if envelopes[0].case_id else None
         if opened is None:
             return False
-        before = Checklist(
-            case_id=opened.case_id,
-            variant=opened.variant,
-            required=tuple(opened.required),
-            requested_at=opened.registered_at,
-            promise=opened.promise,
-        )
-        after = checklist_model.fold(before, (e.payload() for e in envelopes))
+        after = checklist_model.fold(opened.checklist(), (e.payload() for e in envelopes))
         self.progress[opened.case_id] = checklist_progress(None, after, envelopes)
         return True
 
@@ -619,14 +621,19 @@ _LETTER_KEPT = tuple(
     )
 )
 _LETTER_COALESCED = tuple(_LETTER.index(c) for c in ("content", "signed_at"))
-_NOTHING_YET = ChecklistProgress(
-    received={},
-    complete=False,
-    version=0,
-    completed_at=None,
-    missing_noted=None,
-    missing_noted_at=None,
-)
+
+
+def _nothing_yet(opened: ChecklistOpened) -> ChecklistProgress:
+    """The progress of a checklist whose stream is still empty: as `_INSERT_CHECKLIST`
+    leaves it (complete already where the request itself met every requirement)."""
+    return ChecklistProgress(
+        received={},
+        complete=opened.checklist().complete,
+        version=0,
+        completed_at=None,
+        missing_noted=None,
+        missing_noted_at=None,
+    )
 
 
 async def write_taken_in(conn: asyncpg.Connection, taken: Refolded) -> None:
@@ -634,7 +641,7 @@ async def write_taken_in(conn: asyncpg.Connection, taken: Refolded) -> None:
     written onto the live tables with the statements `insert_checklist`, `record_dtks`
     and `record_drafter` run, one pipelined round each (the consumer's batch)."""
     for sql, rows in (
-        (_INSERT_CHECKLIST, [_opened_values(o) for o in taken.opened.values()]),
+        (_INSERT_CHECKLIST, [_inserted_values(o) for o in taken.opened.values()]),
         (_UPSERT_DTKS, [_dtks_values(o) for o in taken.dtks.values()]),
         (_UPSERT_DRAFTER, [_drafter_values(n) for n in taken.drafters.values()]),
     ):
@@ -649,7 +656,8 @@ async def copy_refolded(conn: asyncpg.Connection, refolded: Refolded) -> None:
         schema_name="documents",
         columns=_CHECKLIST_OPENED + _CHECKLIST_PROGRESS,
         records=[
-            _opened_values(opened) + _progress_values(refolded.progress.get(case_id, _NOTHING_YET))
+            _opened_values(opened)
+            + _progress_values(refolded.progress.get(case_id) or _nothing_yet(opened))
             for case_id, opened in refolded.opened.items()
         ],
     )

@@ -24,14 +24,15 @@ def case_from_row(row: Any) -> CaseOnFile:
 
 
 def checklist_definition(row: Any) -> Checklist:
-    """The checklist as it was opened (requirements, promise), before any event of its
-    stream is folded onto it."""
+    """The checklist as it was opened (requirements, promise, what the request itself
+    gave), before any event of its stream is folded onto it."""
     return Checklist(
         case_id=row["case_id"],
         variant=row["variant"],
         required=tuple(Requirement.from_dict(r) for r in row["required"]),
         requested_at=row["registered_at"],
         promise=CompletionPromise.model_validate(row["promise"]) if row["promise"] else None,
+        given=tuple(row["given"]),
     )
 
 

@@ -12,6 +12,11 @@ type in the form it names (`either` takes both).
 Requirements that share an `alternative_group` are alternatives ("KTP/KK"): any one of
 them satisfies the group. A missing group is written with its types joined by "|",
 e.g. "ktp|kk".
+
+Some requirements are met by the request itself (`given`, snapshot at registration with
+the requirements): Kupang's "fotokopi KTP ... dan/atau nomor HP" is met by the phone
+number the registration carries (`ComplaintRegistered.applicant.phone`). Only the type is
+kept, never the number.
 """
 
 from __future__ import annotations
@@ -29,11 +34,16 @@ from shared.contracts.documents_events import (
     DocumentsMissingNoted,
     MissingDocument,
 )
-from shared.contracts.events import DocumentReceived, RequirementsCompleted
+from shared.contracts.events import Applicant, DocumentReceived, RequirementsCompleted
 from shared.refusal import Refused
 
 ReceivedForm = Literal["original", "copy"]
 FORM_WORDS = {"original": "asli", "copy": "fotokopi", "either": "asli atau fotokopi"}
+# The requirement a phone number given with the request meets.
+PHONE_NUMBER = "phone_number"
+# How many digits a phone number has: 8 (a short fixed line written with its area code)
+# to 15 (the longest E.164 number). "0812" or "-" in a phone field is no number.
+_PHONE_DIGITS = range(8, 16)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,9 @@ class Checklist:
     requested_at: datetime | None = None  # when the request reached the office
     promise: CompletionPromise | None = None  # completion time from the standard
     last_missing_noted: tuple[str, ...] | None = None  # the last DocumentsMissingNoted
+    # Requirement types the request itself met (snapshot at registration): `phone_number`
+    # when the registration carries the applicant's phone.
+    given: tuple[str, ...] = ()
 
     def groups(self) -> list[tuple[Requirement, ...]]:
         """Requirements grouped by alternative group, in the order the variant lists them."""
@@ -116,9 +129,13 @@ class Checklist:
         return out
 
     def satisfied(self, req: Requirement) -> bool:
-        return any(
+        return self.given_with_request(req) or any(
             (req.type, form) in self.received for form in ("original", "copy") if req.accepts(form)
         )
+
+    def given_with_request(self, req: Requirement) -> bool:
+        """Met by the request itself (a phone number it carried), whatever staff record."""
+        return req.type in self.given
 
     def missing_groups(self) -> list[tuple[Requirement, ...]]:
         return [g for g in self.groups() if not any(self.satisfied(r) for r in g)]
@@ -152,6 +169,21 @@ class Checklist:
 
 def requirements_for(docs: Iterable[DocumentRequirement]) -> tuple[Requirement, ...]:
     return tuple(Requirement.from_catalogue(d) for d in docs)
+
+
+def _is_phone(value: str | None) -> bool:
+    """A phone number, as far as documents needs to know: 8 to 15 digits (intake keeps
+    the number as the channel or staff gave it; e-mail and WhatsApp give it in E.164)."""
+    return value is not None and sum(c.isdigit() for c in value) in _PHONE_DIGITS
+
+
+def given_by_request(applicant: Applicant, required: Iterable[Requirement]) -> tuple[str, ...]:
+    """The requirement types the request itself meets: `phone_number`, when the checklist
+    asks for one and the registration carries the applicant's phone (a WhatsApp sender,
+    a number found in an e-mail, a form's or staff's `applicant.phone`). An anonymous
+    report carries none. Only the type, never the number."""
+    types = {r.type for r in required}
+    return (PHONE_NUMBER,) if PHONE_NUMBER in types and _is_phone(applicant.phone) else ()
 
 
 def _scan(event: DocumentReceived) -> ScannedFile | None:
@@ -231,6 +263,11 @@ def receive_document(
 
     A document already met is recorded again only to attach a new scan to it.
     `attachment_id`: the citizen's attachment staff accepted as this document.
+
+    `RequirementsCompleted` marks the moment a document completes the list. A checklist
+    that was complete when it opened (the request itself met it: a phone number given
+    with a complaint) never has that moment: a document recorded on it afterwards
+    completes nothing, as the second of two alternatives completes nothing twice.
     """
     check_document(checklist, document_type=document_type, form=form)
     fitting = [r for r in checklist.required if r.type == document_type and r.accepts(form)]
@@ -255,7 +292,7 @@ def receive_document(
         )
     ]
     after = fold(checklist, events)
-    if after.complete and not checklist.completed:
+    if after.complete and not checklist.complete and not checklist.completed:
         assert checklist.variant is not None
         events.append(
             RequirementsCompleted(

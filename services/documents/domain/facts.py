@@ -124,8 +124,22 @@ class ChecklistOpened:
     requires_dtks: bool
     required: tuple[Requirement, ...]
     declared: tuple[str, ...]
+    # Requirement types the request itself met (`checklist.given_by_request`): the type
+    # only, never the number.
+    given: tuple[str, ...]
     registered_at: datetime
     promise: CompletionPromise | None
+
+    def checklist(self) -> Checklist:
+        """The checklist as opened, before any event of its stream."""
+        return Checklist(
+            case_id=self.case_id,
+            variant=self.variant,
+            required=self.required,
+            requested_at=self.registered_at,
+            promise=self.promise,
+            given=self.given,
+        )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,19 @@ class RequiredDocument(OpenModel):
     name: str
     form: str = Field(description="original, copy or either.")
     alternative_group: str | None = None
-    received: bool
+    received: bool = Field(
+        description="Met: by a document staff checked, or by the request itself (`given`)."
+    )
+    given: bool = Field(
+        default=False,
+        description="Met by the request itself, nothing for staff to check: a phone number "
+        "the registration carries meets `phone_number`.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="For staff (Bahasa Indonesia), e.g. 'Diberikan bersama permohonan'.",
+        examples=["Diberikan bersama permohonan"],
+    )
 
 
 class ReceivedDocument(OpenModel):
@@ -52,6 +64,12 @@ class ChecklistView(OpenModel):
     required: list[RequiredDocument]
     received: list[ReceivedDocument]
     declared: list[Any]
+    given: list[str] = Field(
+        default_factory=list,
+        description="Requirement types the request itself met (snapshot at registration): "
+        "`phone_number` when it carries the applicant's phone. Never the number itself.",
+        examples=[["phone_number"]],
+    )
     missing: list[str]
     missing_documents: list[list[MissingItem]] = Field(
         description="Groups: any one document of a group satisfies it."

@@ -1,5 +1,11 @@
 """ComplaintRegistered: open the case's checklist from its catalogue variant (nothing
-received yet), and snapshot the completion time the standard promises for its channel.
+received yet), and snapshot the completion time the standard promises for its channel and
+what the request itself gave (a phone number meets a `phone_number` requirement).
+
+A checklist the request itself completes (Kupang's complaint by e-mail or WhatsApp with a
+phone number) is complete from the start, with no `RequirementsCompleted`: like any
+checklist complete with nothing received, it reads as complete (view, completeness
+decision, drafting) and no document ever "completes" it.
 
 Not a decision on a stream of ours: a projection of intake's fact, in the consumer's
 transaction (a redelivery changes nothing). The rebuild runs this same step.
@@ -49,6 +55,7 @@ def checklist_opened(event: ComplaintRegistered, catalogue: Catalogue) -> Checkl
         requires_dtks=service.requires_dtks,
         required=required,
         declared=tuple(event.documents_declared),
+        given=model.given_by_request(event.applicant, required),
         registered_at=event.received_at,
         promise=promise_for(service, event.channel),
     )

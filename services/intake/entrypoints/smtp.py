@@ -17,7 +17,7 @@ from uuid import uuid4
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake.adapters.channels.base import Delivery, PayloadUnreadable
-from services.intake.adapters.channels.email import parse_email
+from services.intake.adapters.channels.email import office_numbers, parse_email
 from services.intake.entrypoints.deps import units_of_work
 from services.intake.service_layer.receive_inbound import receive_inbound
 from services.intake.service_layer.refuse_delivery import refuse_delivery
@@ -41,6 +41,7 @@ class IntakeMailHandler:
     def __init__(self, runtime: ServiceRuntime, catalogue: Catalogue) -> None:
         self.runtime = runtime
         self.mailboxes = mailboxes(catalogue)
+        self.office_phones = office_numbers(catalogue)  # never taken for a sender's phone
 
     async def handle_RCPT(
         self,
@@ -77,7 +78,12 @@ class IntakeMailHandler:
             correlation_id=uuid4(),
         )
         try:
-            item = parse_email(raw, self.mailboxes, envelope_recipients=tuple(envelope.rcpt_tos))
+            item = parse_email(
+                raw,
+                self.mailboxes,
+                envelope_recipients=tuple(envelope.rcpt_tos),
+                office_phones=self.office_phones,
+            )
         except PayloadUnreadable as exc:
             # Kept with the office its recipient mailbox belongs to, as a refused webhook
             # is kept with the office its door's path names.
