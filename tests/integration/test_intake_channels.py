@@ -513,7 +513,8 @@ async def test_call_log_letter_scan_and_suggestion_box(
         )
         before = await conn.fetchval("SELECT count(*) FROM intake.inbound_messages")
 
-    # A "PDF" that is not one, and one too large: refused, nothing half-stored.
+    # A "PDF" that is not one, and one too large: refused, and kept as rejected (the
+    # letter as it came), with no file stored and no case.
     fake = await intake.post(
         "/v1/channels/letter",
         data={"details": orjson.dumps(details).decode()},
@@ -528,8 +529,22 @@ async def test_call_log_letter_scan_and_suggestion_box(
         headers=KUPANG_DESK,
     )
     assert huge.status_code == 413
+    refused = [UUID(r.json()["error"]["details"]["inbound_id"]) for r in (fake, huge)]
     async with pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM intake.inbound_messages") == before
+        assert await conn.fetchval("SELECT count(*) FROM intake.inbound_messages") == before + 2
+        kept = await conn.fetch(
+            """SELECT status, reason, case_id, body_truncated FROM intake.inbound_messages
+               WHERE id = ANY($1::uuid[]) ORDER BY reason DESC""",
+            refused,
+        )
+        assert [tuple(k) for k in kept] == [
+            ("rejected", "unsupported_scan", None, False),
+            ("rejected", "payload_too_large", None, True),
+        ]
+        assert not await conn.fetchval(
+            "SELECT count(*) FROM intake.inbound_attachments WHERE inbound_id = ANY($1::uuid[])",
+            refused,
+        )
 
     opened_on = datetime.now(UTC).date() - timedelta(days=1)
     batch = {

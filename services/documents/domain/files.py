@@ -12,7 +12,10 @@ import filetype
 from shared.refusal import Refused
 
 ACCEPTED_TYPES: frozenset[str] = frozenset({"application/pdf", "image/jpeg", "image/png"})
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # a scanned page or three; see README
+# Staff's own desk scan: a page or three, which staff can scan again smaller. A citizen's
+# file accepted from intake is held to the size intake announced instead (its door's
+# limit): service_layer/accept_attachment.py.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,14 @@ The same fact as a document recorded at the desk with its scan (`DocumentReceive
 naming the attachment (`attachment_id`) and keeping its SHA-256: the checklist then shows
 it received. The bytes are fetched from intake (the staff member's own token), must be
 the ones announced on the case, and must pass the checks a desk scan passes (PDF, JPEG or
-PNG by content, within the size limit); they are copied into documents' own store in the
-transaction of the event, like an uploaded scan. Accepting the same file again for the
-same item records nothing (200).
+PNG by content, not empty); they are copied into documents' own store in the transaction
+of the event, like an uploaded scan. Accepting the same file again for the same item
+records nothing (200).
+
+Its size was judged at intake's door (a letter's scan and WhatsApp media up to 10 MiB, an
+e-mail up to 25 MiB), and a citizen cannot be asked for the same file smaller, so it is
+held to the size announced on the case, not to the desk's limit for staff's own scans
+(`max_bytes`, `SLRT_DOCUMENTS_MAX_UPLOAD_BYTES`): whatever intake kept can be accepted.
 """
 
 from __future__ import annotations
@@ -56,9 +61,10 @@ async def accept_attachment(
     found = await listed(pool, cmd.case_id, attachment_id)
     authorize(staff, roles=RECEIVE_ROLES, office=found.office)
     await check_before_upload(new_uow, cmd, staff)  # an unknown item: refused before fetching
-    content = await fetch_checked(intake, found, authorization)
+    content = await fetch_checked(intake, found, authorization)  # the announced bytes
+    limit = max(max_bytes, found.size_bytes or 0)  # the size intake announced: see above
     checked = check_file(
-        content, declared_type=found.media_type, filename=found.file_name, max_bytes=max_bytes
+        content, declared_type=found.media_type, filename=found.file_name, max_bytes=limit
     )
     recorded = await record_document(
         new_uow,

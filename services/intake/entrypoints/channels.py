@@ -4,14 +4,17 @@ suggestion-box slips).
 
 Every door answers only after the delivery is durable (raw bytes kept, `InboundReceived`
 in the outbox): 202 with the inbound ids. A forged webhook gets 401, is kept as rejected
-and logged, and is never registered. A body that fails the schema (422) or a door called
-for an office that does not exist (404) is kept as rejected too, with a machine-readable
-reason (`schema_invalid` with the field paths, `malformed_json`, `unknown_office`); the
-answer stays the refusal, with the kept message's id in `details.inbound_id`.
+and logged, and is never registered. A body that fails the schema (422), a door called
+for an office that does not exist (404), a body too large (413: its first MiB, flagged
+`body_truncated`) and a letter whose scan is refused (413, 415) are kept as rejected too,
+with a machine-readable reason (`schema_invalid` with the field paths, `malformed_json`,
+`unknown_office`, `payload_too_large`, `unsupported_scan`); the answer stays the refusal,
+with the kept message's id in `details.inbound_id`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -22,6 +25,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import Message
 
 from services.intake.adapters.channels.base import (
     Attachment,
@@ -51,10 +56,9 @@ from services.intake.entrypoints.deps import new_uow
 from services.intake.entrypoints.schemas import InboundReceived
 from services.intake.service_layer.receive_inbound import receive_inbound
 from services.intake.service_layer.record_delivery_statuses import record_delivery_statuses
-from services.intake.service_layer.refuse_delivery import refuse_delivery
+from services.intake.service_layer.refuse_delivery import MAX_KEPT_BYTES, refuse_delivery
 from services.intake.service_layer.register_request import MAX_BODY_BYTES
 from shared.auth import Staff, StaffIdentity, authorize
-from shared.body_limit import limited
 from shared.contracts.vocab import Channel, Role
 from shared.http import correlation_id, error_body
 from shared.refusal import Refused
@@ -136,7 +140,7 @@ async def _read_delivery(
     async for chunk in request.stream():
         if size + len(chunk) > MAX_BODY_BYTES:
             chunks.append(chunk[: MAX_BODY_BYTES - size])
-            kept = _delivery(request, source, b"".join(chunks), staff)
+            kept = _delivery(request, source, b"".join(chunks), staff, truncated=True)
             refusal = Refused(
                 "payload_too_large",
                 f"The body is larger than {MAX_BODY_BYTES} bytes; its first bytes are kept.",
@@ -150,7 +154,12 @@ async def _read_delivery(
 
 
 def _delivery(
-    request: Request, source: str, body: bytes, staff: StaffIdentity | None = None
+    request: Request,
+    source: str,
+    body: bytes,
+    staff: StaffIdentity | None = None,
+    *,
+    truncated: bool = False,
 ) -> Delivery:
     return Delivery(
         source=source,
@@ -160,6 +169,7 @@ def _delivery(
         correlation_id=correlation_id(request),
         entered_by=staff.actor if staff else None,
         entered_by_office=staff.office if staff else None,
+        truncated=truncated,
     )
 
 
@@ -466,6 +476,83 @@ async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
     return await _accept(request, delivery, batch.to_received())
 
 
+class _BodyTooLarge(Exception):
+    """The letter's body passed its limit while it streamed in."""
+
+
+class _Recorded:
+    """The request, its body recorded while it streams: the first `keep` bytes are kept
+    for a refusal. Past `limit` bytes, or once `keep` bytes are in when the declared
+    Content-Length is over `limit` already, the stream stops with `_BodyTooLarge`: a
+    body too large is read only as far as it is kept (or to the limit, when chunked)."""
+
+    def __init__(self, request: Request, *, limit: int, keep: int) -> None:
+        declared = request.headers.get("content-length", "")
+        self._declared_over = declared.isdigit() and int(declared) > limit
+        self._limit, self._keep = limit, keep
+        self._upstream = request.receive
+        self._head: list[bytes] = []
+        self.kept = 0  # bytes in `head`
+        self.size = 0  # bytes read
+        self.complete = False  # the whole body was read
+        self.request = Request(request.scope, self._receive)
+
+    @property
+    def head(self) -> bytes:
+        return b"".join(self._head)
+
+    @property
+    def truncated(self) -> bool:
+        return not self.complete or self.size > self.kept
+
+    async def read_on(self) -> None:
+        """Read what the form parser left unread (it stopped early), as far as it is kept."""
+        with contextlib.suppress(_BodyTooLarge):
+            while not self.complete and self.kept < self._keep:
+                if (await self._receive())["type"] != "http.request":
+                    return  # the client went away
+
+    async def _receive(self) -> Message:
+        message = await self._upstream()
+        if message["type"] == "http.request":
+            chunk: bytes = message.get("body", b"")
+            self.size += len(chunk)
+            room = self._keep - self.kept
+            if room > 0 and chunk:
+                self._head.append(chunk[:room])
+                self.kept += min(room, len(chunk))
+            self.complete = not message.get("more_body", False)
+            if self.size > self._limit or (
+                self._declared_over and self.kept >= self._keep and not self.complete
+            ):
+                raise _BodyTooLarge
+        return message
+
+
+def _scan_too_large(size: int) -> Refused:
+    return Refused(
+        "payload_too_large",
+        f"A letter's scan is at most {MAX_SCAN_BYTES} bytes; "
+        f"the letter's first {MAX_KEPT_BYTES} bytes are kept.",
+        status=413,
+        details={"max_bytes": MAX_SCAN_BYTES, "size_at_least": size},
+    )
+
+
+async def _letter_kept(
+    request: Request,
+    staff: StaffIdentity,
+    body: _Recorded,
+    refusal: Refused,
+    office: str | None = None,
+) -> Refused:
+    """The refusal to answer, with the letter kept as rejected: the multipart body as it
+    came (its first MiB, flagged truncated when there was more), for the staff member's
+    office (`office`: an unknown office the details named instead)."""
+    kept = _delivery(request, "letter-scan", body.head, staff, truncated=body.truncated)
+    return await _kept(request, kept, Channel.LETTER, refusal, office or staff.office)
+
+
 @router.post(
     "/v1/channels/letter",
     response_model=InboundReceived,
@@ -498,42 +585,60 @@ async def suggestion_box(request: Request, staff: Staff) -> JSONResponse:
     },
 )
 async def letter(request: Request, staff: Staff) -> JSONResponse:
-    # The token is checked before a byte of the body is read, and the body is refused
-    # while it streams once past the scan's limit (never spooled whole first).
-    form = await limited(request, MAX_SCAN_BYTES + _FORM_OVERHEAD).form(max_files=1, max_fields=5)
+    # The token is checked before a byte of the body is read; the body streams into the
+    # form parser with its first MiB recorded, and is refused while it streams once past
+    # the scan's limit (never spooled whole first). Every refusal of what was sent keeps
+    # the letter as it came, its first MiB (not a 401/403 of the staff member's token).
+    body = _Recorded(request, limit=MAX_SCAN_BYTES + _FORM_OVERHEAD, keep=MAX_KEPT_BYTES)
     try:
-        return await _letter(request, staff, form)
+        form = await body.request.form(max_files=1, max_fields=5)
+    except _BodyTooLarge:
+        raise await _letter_kept(request, staff, body, _scan_too_large(body.size)) from None
+    except HTTPException as exc:  # a multipart body the parser cannot read
+        await body.read_on()
+        refusal = Refused(
+            "malformed_form", f"The letter's form cannot be read: {exc.detail}", status=400
+        )
+        raise await _letter_kept(request, staff, body, refusal) from None
+    try:
+        return await _letter(request, staff, form, body)
     finally:
         await form.close()
 
 
-async def _letter(request: Request, staff: StaffIdentity, form: FormData) -> JSONResponse:
+async def _letter(
+    request: Request, staff: StaffIdentity, form: FormData, body: _Recorded
+) -> JSONResponse:
     details, scan = form.get("details"), form.get("scan")
     if not isinstance(details, str) or len(details) > 20_000 or not isinstance(scan, UploadFile):
-        raise Refused.invalid(
+        incomplete = Refused.invalid(
             "invalid_request",
             "A letter is a multipart form with `details` (JSON, at most 20,000 characters) "
             "and the file `scan`.",
             {"fields": ["details", "scan"]},
         )
-    # Until the details are read, what is kept of a refused letter is the details typed in.
-    typed = _delivery(request, "letter-scan", details.encode(), staff)
-    info: LetterDetails = await _read_kept(
-        request, typed, Channel.LETTER, LetterDetails, staff.office
-    )
-    await _known_office(request, typed, Channel.LETTER, info.office)
+        raise await _letter_kept(request, staff, body, incomplete)
+    try:
+        info: LetterDetails = _model(LetterDetails, details.encode())
+    except Refused as refusal:
+        raise await _letter_kept(request, staff, body, refusal) from None
+    try:
+        _office(request, info.office)
+    except Refused as refusal:
+        raise await _letter_kept(request, staff, body, refusal, info.office) from None
     _own_office(staff, info.office)
     content = await scan.read(MAX_SCAN_BYTES + 1)
     if len(content) > MAX_SCAN_BYTES:
-        raise Refused("payload_too_large", f"A scan is at most {MAX_SCAN_BYTES} bytes.", status=413)
+        raise await _letter_kept(request, staff, body, _scan_too_large(len(content)))
     kind = filetype.guess(content)
     if kind is None or kind.mime not in SCAN_TYPES:
-        raise Refused(
+        not_a_scan = Refused(
             "unsupported_scan",
             "The scan must be a PDF, JPEG or PNG file (judged by its content).",
             status=415,
             details={"detected": kind.mime if kind else None, "declared": scan.content_type},
         )
+        raise await _letter_kept(request, staff, body, not_a_scan)
     file_name = (scan.filename or "surat")[:200]
     item = info.to_received()
     digest = hashlib.sha256(content).hexdigest()

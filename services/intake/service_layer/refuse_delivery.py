@@ -32,7 +32,8 @@ async def refuse_delivery(
     external_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> UUID:
-    """Keep the refused delivery (its first MiB); return its inbound id for the answer.
+    """Keep the refused delivery (its first MiB; `body_truncated` when it was longer, or
+    cut already at the door: `delivery.truncated`); return its inbound id for the answer.
 
     `office` only when it is an office of the catalogue (the door checked it)."""
     inbound_id = uuid4()
@@ -45,7 +46,7 @@ async def refuse_delivery(
             content_type=delivery.content_type,
             headers=delivery.headers,
             body=delivery.body[:MAX_KEPT_BYTES],
-            body_truncated=len(delivery.body) > MAX_KEPT_BYTES,
+            body_truncated=delivery.truncated or len(delivery.body) > MAX_KEPT_BYTES,
             entered_by=delivery.entered_by,
             entered_by_office=delivery.entered_by_office,
             correlation_id=delivery.correlation_id,

@@ -43,6 +43,7 @@ class Delivery:
     correlation_id: UUID
     entered_by: str | None = None  # the staff member who typed it in, if any
     entered_by_office: str | None = None
+    truncated: bool = False  # `body` is only the first bytes of what came (a refused one)
 
 
 @dataclass(frozen=True)
