@@ -676,3 +676,13 @@ def test_the_lk3_clock_stands_while_the_client_is_in_counselling() -> None:
     # 7 working days less the day before the consultation (Mon 09.00 to Tue 09.00), from
     # the referral on Wed 25 Nov 09.00 WITA: 6 working days later is Thu 3 Dec 09.00.
     assert due.due_at == datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+
+
+def test_every_case_event_has_a_line_of_its_own_in_the_timeline() -> None:
+    """Staff read the timeline in Bahasa Indonesia: no event shows its type name
+    ("StaffNotified", "LetterIssued") as the line."""
+    assert [t for t in CASE_EVENT_TYPES if summarize(t, {}) == t] == []
+    issued = {"letter_number": "400/1", "channel": "whatsapp", "issued_by": "staff:a"}
+    assert (
+        summarize("LetterIssued", issued, "staff:a") == "Surat nomor 400/1 dikirim lewat WhatsApp"
+    )

@@ -23,7 +23,7 @@ from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
 from shared.contracts.vocab import Channel
-from shared.labels import DTKS_NOT_FOUND_LABELS, role_label
+from shared.labels import CHANNEL_LABELS, DTKS_NOT_FOUND_LABELS, role_label
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -88,6 +88,14 @@ def redact(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in dropped}
 
 
+# What a staff notice was about (`StaffNotified.kind`).
+_NOTICE_WORDS = {
+    "case_assigned": "kasus ditugaskan",
+    "letter_waiting": "surat menunggu",
+    "letter_returned": "surat dikembalikan",
+    "deadline_warning": "batas waktu segera berakhir",
+    "deadline_breach": "batas waktu terlampaui",
+}
 # The LK3 procedure's steps (`social_work.STEP_KEYS`) as staff read them.
 _STEP_WORDS = {
     "identity": "pencatatan identitas klien",
@@ -223,6 +231,34 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             return f"Batas waktu langkah {step} terlampaui"
         case "DeadlineBreached":
             return "Batas waktu layanan terlampaui"
+        case "LetterIssued":
+            how = (
+                "diserahkan di loket"
+                if d.get("channel") == "walk_in"
+                else (
+                    f"dikirim lewat {CHANNEL_LABELS.get(str(d.get('channel')), d.get('channel'))}"
+                )
+            )
+            return f"Surat nomor {d.get('letter_number')} {how}" + _by(d.get("issued_by"), actor)
+        case "DocumentsMissingNoted":
+            missing = d.get("missing") or []
+            return f"Dokumen belum lengkap: {len(missing)} persyaratan diberitahukan kepada warga"
+        case "LetterDraftingAssigned":
+            return f"Penyusunan surat diserahkan kepada {d.get('assignee')}" + _by(
+                d.get("assigned_by"), actor
+            )
+        case "RequestClassified":
+            variant = f"/{d['variant']}" if d.get("variant") else ""
+            return f"Pesan diklasifikasikan: layanan {d.get('service')}{variant}"
+        case "StaffNotified":
+            who = d.get("staff_id") or role_label(d.get("role"))
+            about = _NOTICE_WORDS.get(str(d.get("kind")), d.get("kind"))
+            return f"Pemberitahuan kepada petugas ({about}): {who}"
+        case "StatusRequested":
+            by = CHANNEL_LABELS.get(str(d.get("channel")), d.get("channel"))
+            return f"Warga menanyakan status lewat {by}"
+        case "VisitCalled":
+            return f"Nomor antrean {d.get('queue_number')} dipanggil"
         case "CaseEscalated":
             return f"Kasus dieskalasi ke {role_label(d.get('to_role'))}"
         case "ClientIdentityRecorded":
