@@ -122,7 +122,8 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             variant = f"/{d['variant']}" if d.get("variant") else ""
             return (
                 f"Permohonan terdaftar: tiket {d.get('ticket_number')}, layanan "
-                f"{d.get('service')}{variant}, kanal {d.get('channel')}"
+                f"{d.get('service')}{variant}, kanal "
+                f"{CHANNEL_LABELS.get(str(d.get('channel')), d.get('channel'))}"
             )
         case "DtksVerified":
             return f"Terdaftar dalam {d.get('source', 'DTKS')} (wilayah {d.get('region_code')})"
@@ -217,7 +218,8 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "DuplicateDismissed":
             return f"Dugaan ganda dengan kasus {d.get('duplicate_of')} dibatalkan"
         case "ReplyReceived":
-            return f"Warga mengirim balasan lewat {d.get('channel')}"
+            by = CHANNEL_LABELS.get(str(d.get("channel")), d.get("channel"))
+            return f"Warga mengirim balasan lewat {by}"
         case "IdCardDeposited":
             return f"Kartu identitas ({d.get('card_kind')}) dititipkan di resepsionis"
         case "IdCardReturned":
