@@ -111,6 +111,33 @@ PIECES: Mapping[str, frozenset[str]] = MappingProxyType(
         },
     }
 )
+# A piece worded for a kind of service (`<piece>.<kind>`, the same placeholders): a
+# complaint (workflow complaint_answer) is told "Pengaduan Anda"; a service without a
+# letter (social_work) is not told its letter is ready. Chosen by notifications'
+# `domain/templates.py` (`service_kind`); any other piece reads the same for every kind.
+_WORDED_BY_KIND = {
+    "complaint": (
+        "complaint_registered.opening",
+        "complaint_registered.next.online",
+        "complaint_registered.next.at_office",
+        "complaint_registered.check_code",
+        "complaint_registered.closing",
+        "documents_missing.opening",
+        "letter_online.opening",
+        "letter_posted.text",
+        "referral_made.text",
+        "case_forwarded.text",
+        "case_merged.anonymous",
+        "case_merged.named",
+        "duplicate_merged.text",
+        "case_resolved.text",
+        "case_answered.text",
+    ),
+    "no_letter": ("complaint_registered.next.at_office",),
+}
+PIECES = MappingProxyType(
+    {**PIECES, **{f"{k}.{kind}": PIECES[k] for kind, ks in _WORDED_BY_KIND.items() for k in ks}}
+)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_an_email_complaint_gets_its_acknowledgement_by_smtp_threaded(
     assert text is not None
     ticket = str(got["Subject"]).split("]")[0].lstrip("[")
     assert ticket.startswith("KPN-") and ticket in text.get_content()
-    assert "Permohonan Anda telah kami terima" in text.get_content()
+    assert "Pengaduan Anda telah kami terima" in text.get_content()  # a complaint
 
     # The case says so: delivered by SMTP, threaded to the citizen's own message.
     desk = h("kupang", Role.FRONT_OFFICE, staff="kpg-desk")

@@ -21,7 +21,13 @@ from services.notifications.adapters.senders import (
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork, Transaction
 from services.notifications.domain.contacts import CaseContact, mask
 from services.notifications.domain.notifications import Message, Notice
-from services.notifications.domain.outgoing import RetryPolicy
+from services.notifications.domain.outgoing import (
+    RECEIPT,
+    RECEIPT_WAIT_SECONDS,
+    RetryPolicy,
+    case_order,
+    held_for_receipt,
+)
 from services.notifications.service_layer.deliver_notification import deliver_next
 from shared.contracts.vocab import Channel
 from shared.unit_of_work import InMemoryEventLog, InMemoryUnitOfWork
@@ -59,6 +65,7 @@ class KeptMessage:
     by: str | None = None
     provider_status: str | None = None
     order: int = field(default=0)
+    kept_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class InMemoryMessageStore:
@@ -77,13 +84,40 @@ class InMemoryMessageStore:
         )
         return True
 
-    async def claim_due(self) -> OutgoingMessage | None:
+    def _in_case_order(self, k: KeptMessage) -> tuple[bool, int, datetime, int]:
+        m = k.message
+        return (*case_order(m.template, m.cause_position, k.kept_at), k.order)
+
+    def _waits(self, k: KeptMessage, now: datetime, receipt_wait: float) -> bool:
+        """Held for the case's receipt, or behind a pending message before it."""
+        case = self.of_case(k.message.case.case_id)
+        if held_for_receipt(
+            k.message.template,
+            receipt_kept=any(o.message.template == RECEIPT for o in case),
+            kept_at=k.kept_at,
+            now=now,
+            wait_seconds=receipt_wait,
+        ):
+            return True
+        return any(
+            o.status == "pending"
+            and o.next_attempt_at is not None
+            and self._in_case_order(o) < self._in_case_order(k)
+            for o in case
+        )
+
+    async def claim_due(
+        self, *, receipt_wait: float = RECEIPT_WAIT_SECONDS
+    ) -> OutgoingMessage | None:
         now = datetime.now(UTC)
         due = sorted(
             (
                 k
                 for k in self.kept.values()
-                if k.status == "pending" and k.next_attempt_at and k.next_attempt_at <= now
+                if k.status == "pending"
+                and k.next_attempt_at
+                and k.next_attempt_at <= now
+                and not self._waits(k, now, receipt_wait)
             ),
             key=lambda k: (k.next_attempt_at or now, k.order),
         )
@@ -101,6 +135,7 @@ class InMemoryMessageStore:
             body=m.body,
             office=m.case.office,
             ticket_number=m.case.ticket_number,
+            service=m.case.service,
             thread_ref=m.case.thread_ref,
             last_inbound_at=m.case.last_inbound_at,
             letter_id=m.letter_id,

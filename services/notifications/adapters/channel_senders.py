@@ -22,6 +22,7 @@ from services.notifications.adapters.http_senders import (
 )
 from services.notifications.adapters.senders import Sender
 from services.notifications.config import NotificationsSettings, OfficeChannels
+from services.notifications.domain.templates import service_kind
 from shared.catalogue import Catalogue
 from shared.contracts.vocab import Channel
 from shared.internal_api import internal_headers
@@ -102,6 +103,11 @@ class ChannelSenders:
                     from_name=entry.name if entry else "Dinas Sosial",
                     letters=self.letters,
                     timeout=own.slrt_delivery_timeout_seconds,
+                    complaint_services=frozenset(
+                        s.id
+                        for s in (entry.services.values() if entry else ())
+                        if service_kind(s.workflow) == "complaint"
+                    ),
                 )
             case Channel.WHATSAPP:
                 wa = self._pick(office, lambda c: c.whatsapp)

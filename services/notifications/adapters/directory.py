@@ -86,6 +86,12 @@ class OfficeDirectory:
         s = self._service(office, service)
         return s.name if s else None
 
+    def workflow(self, office: str, service: str) -> str | None:
+        """The service's workflow (`letter`, `complaint_answer`, `certificate`,
+        `social_work`): how its citizen is addressed (`templates.service_kind`)."""
+        s = self._service(office, service)
+        return s.workflow if s else None
+
     def completion_time(self, office: str, service: str, channel: Channel) -> str | None:
         s = self._service(office, service)
         return s.completion_time_for(channel).label if s else None

@@ -49,6 +49,14 @@ SUBJECTS = {
     "deadline_warning": "Peringatan batas waktu perkara",
     "deadline_breach": "Batas waktu perkara terlampaui",
 }
+# A complaint (workflow complaint_answer) is "Pengaduan Anda", as its message says
+# (`domain/templates.py`, `service_kind`).
+COMPLAINT_SUBJECTS = {
+    "complaint_registered": "Pengaduan Anda telah kami terima",
+    "referral_made": "Pengaduan Anda telah dirujuk",
+    "case_resolved": "Pengaduan Anda telah selesai",
+    "case_forwarded": "Pengaduan Anda kami teruskan",
+}
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -90,11 +98,13 @@ def compose(
     from_name: str,
     attachment: tuple[str, bytes] | None = None,
     now: datetime | None = None,
+    complaint: bool = False,
 ) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = formataddr((from_name, from_address))
     mail["To"] = message.address
-    subject = SUBJECTS.get(message.template, "Pemberitahuan layanan")
+    subjects = {**SUBJECTS, **COMPLAINT_SUBJECTS} if complaint else SUBJECTS
+    subject = subjects.get(message.template, "Pemberitahuan layanan")
     mail["Subject"] = f"[{message.ticket_number}] {subject}" if message.ticket_number else subject
     mail["Date"] = format_datetime(now or datetime.now(UTC))
     mail["Message-ID"] = message_id(message.notification_id, from_address)
@@ -121,12 +131,14 @@ class SmtpSender:
         from_name: str,
         letters: LetterFile | None = None,
         timeout: float = 15.0,
+        complaint_services: frozenset[str] = frozenset(),
     ) -> None:
         self.account = account
         self.from_address = from_address
         self.from_name = from_name
         self.letters = letters
         self.timeout = timeout
+        self.complaint_services = complaint_services  # the office's complaint services
 
     async def _attachment(self, message: OutgoingMessage) -> tuple[str, bytes] | None:
         if message.letter_id is None or self.letters is None:
@@ -143,6 +155,7 @@ class SmtpSender:
             from_address=self.from_address,
             from_name=self.from_name,
             attachment=attachment,
+            complaint=message.service in self.complaint_services,
         )
         account = self.account
         try:

@@ -21,20 +21,36 @@ from services.notifications.adapters.contacts import RunStale
 from services.notifications.adapters.staff_mail import DeliveryQueue
 from services.notifications.domain.contacts import mask
 from services.notifications.domain.notifications import Message, Notice
-from services.notifications.domain.outgoing import OutgoingMessage
+from services.notifications.domain.outgoing import (
+    RECEIPT,
+    RECEIPT_WAIT_SECONDS,
+    OutgoingMessage,
+)
 from shared.contracts.vocab import Channel
 
-# One message at a time, oldest due first; a later message of the same case waits for an
-# earlier one still pending (the citizen reads them in the order they happened).
+# One message at a time, oldest due first. A case's messages go out in their order
+# (`domain.outgoing.case_order`): the receipt first, then by the cause event's position in
+# the store; a message waits while one before it is still pending. And a message other
+# than the receipt ($2) waits until the case's receipt is kept, at most $1 seconds
+# (`domain.outgoing.held_for_receipt`).
 _CLAIM = """
 SELECT m.notification_id, m.case_id, m.channel, m.recipient, m.template, m.body,
-       m.letter_id, m.attempts, c.office, c.ticket_number, c.thread_ref, c.last_inbound_at
+       m.letter_id, m.attempts, c.office, c.service, c.ticket_number, c.thread_ref,
+       c.last_inbound_at
 FROM notifications.messages m JOIN notifications.contacts c USING (case_id)
 WHERE m.status = 'pending' AND m.next_attempt_at <= clock_timestamp()
+  AND (m.template = $2
+       OR m.created_at <= clock_timestamp() - make_interval(secs => $1::float8)
+       OR EXISTS (
+           SELECT 1 FROM notifications.messages r
+           WHERE r.case_id = m.case_id AND r.template = $2))
   AND NOT EXISTS (
       SELECT 1 FROM notifications.messages o
       WHERE o.case_id = m.case_id AND o.status = 'pending' AND o.next_attempt_at IS NOT NULL
-        AND (o.created_at, o.notification_id) < (m.created_at, m.notification_id))
+        AND (o.template <> $2, coalesce(o.cause_position, 0),
+             o.created_at, o.notification_id)
+          < (m.template <> $2, coalesce(m.cause_position, 0),
+             m.created_at, m.notification_id))
 ORDER BY m.next_attempt_at, m.created_at
 LIMIT 1
 FOR UPDATE OF m SKIP LOCKED
@@ -54,6 +70,13 @@ class KeptStatus:
 class MessageStore(DeliveryQueue, Protocol):
     async def keep(self, message: Message, *, status: str, task_kind: str | None) -> bool:
         """Keep the message; False if it was kept before."""
+        ...
+
+    async def claim_due(
+        self, *, receipt_wait: float = RECEIPT_WAIT_SECONDS
+    ) -> OutgoingMessage | None:
+        """The next due message, in its case's order (`domain.outgoing.case_order`), not
+        held for its case's receipt (`held_for_receipt`, at most `receipt_wait` seconds)."""
         ...
 
     async def set_body(self, notification_id: UUID, body: str) -> None: ...
@@ -89,8 +112,8 @@ class PostgresMessageStore:
             await self.conn.fetchval(
                 """INSERT INTO notifications.messages (notification_id, case_id,
                        cause_event_id, channel, recipient, recipient_masked, template, body,
-                       status, task_kind, letter_id, next_attempt_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                       status, task_kind, letter_id, cause_position, next_attempt_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
                            CASE WHEN $9 = 'pending' THEN clock_timestamp() END)
                    ON CONFLICT (notification_id) DO NOTHING RETURNING true""",
                 message.notification_id,
@@ -104,11 +127,14 @@ class PostgresMessageStore:
                 status,
                 task_kind,
                 message.letter_id,
+                message.cause_position,
             )
         )
 
-    async def claim_due(self) -> OutgoingMessage | None:
-        row = await self.conn.fetchrow(_CLAIM)
+    async def claim_due(
+        self, *, receipt_wait: float = RECEIPT_WAIT_SECONDS
+    ) -> OutgoingMessage | None:
+        row = await self.conn.fetchrow(_CLAIM, receipt_wait, RECEIPT)
         if row is None:
             return None
         return OutgoingMessage(
@@ -120,6 +146,7 @@ class PostgresMessageStore:
             body=row["body"],
             office=row["office"],
             ticket_number=row["ticket_number"],
+            service=row["service"],
             thread_ref=row["thread_ref"],
             last_inbound_at=row["last_inbound_at"],
             letter_id=row["letter_id"],
@@ -222,7 +249,8 @@ class PostgresMessageStore:
 class RunMessageStore(PostgresMessageStore):
     """The message store of a run of events applied at once (the consumer's transaction):
     the messages the run keeps are held in memory and written in one statement (`flush`),
-    in the order they were kept (their `created_at` ascending as if one by one). A
+    in the order they were kept (their `created_at` ascending as if one by one; the order
+    they go out in is the case's, `domain.outgoing.case_order`, not this one). A
     message kept twice in the run is kept once; one kept before the run (by another
     transaction) fails the write (`RunStale`), and the consumer takes the run event by
     event. The store's other statements are the table's own (the policies a run applies
@@ -246,15 +274,16 @@ class RunMessageStore(PostgresMessageStore):
         rows = await self.conn.fetch(
             """INSERT INTO notifications.messages (notification_id, case_id, cause_event_id,
                    channel, recipient, recipient_masked, template, body, status, task_kind,
-                   letter_id, next_attempt_at)
+                   letter_id, cause_position, next_attempt_at)
                SELECT u.notification_id, u.case_id, u.cause_event_id, u.channel, u.recipient,
                    u.recipient_masked, u.template, u.body, u.status, u.task_kind, u.letter_id,
-                   CASE WHEN u.status = 'pending' THEN clock_timestamp() END
+                   u.cause_position, CASE WHEN u.status = 'pending' THEN clock_timestamp() END
                FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[])
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[],
+                   $12::bigint[])
                    WITH ORDINALITY AS u(notification_id, case_id, cause_event_id, channel,
                        recipient, recipient_masked, template, body, status, task_kind,
-                       letter_id, n)
+                       letter_id, cause_position, n)
                ORDER BY u.n
                ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id""",
             [m.notification_id for m, _, _ in held],
@@ -268,6 +297,7 @@ class RunMessageStore(PostgresMessageStore):
             [status for _, status, _ in held],
             [kind for _, _, kind in held],
             [m.letter_id for m, _, _ in held],
+            [m.cause_position for m, _, _ in held],
         )
         if len(rows) != len(held):
             raise RunStale("a message of the run was kept before")

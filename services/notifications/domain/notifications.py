@@ -47,6 +47,9 @@ class Message:
     template: TemplateName
     body: str  # Bahasa Indonesia
     letter_id: UUID | None = None  # the signed letter it is about (attached by e-mail)
+    # The cause event's global position in the event store: a case's messages go out in
+    # the order their causes happened, the receipt first (`adapters/messages.py`).
+    cause_position: int | None = None
 
 
 def message_for(
@@ -55,9 +58,17 @@ def message_for(
     template: TemplateName,
     body: str,
     letter_id: UUID | None = None,
+    *,
+    cause_position: int | None = None,
 ) -> Message:
     return Message(
-        notification_id(cause_event_id, template), case, cause_event_id, template, body, letter_id
+        notification_id(cause_event_id, template),
+        case,
+        cause_event_id,
+        template,
+        body,
+        letter_id,
+        cause_position,
     )
 
 

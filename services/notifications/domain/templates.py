@@ -11,10 +11,14 @@ What a message asks of the citizen follows the channel their request came by
 (`domain.delivery`): walk-ins and letters are served at the office (collect the letter,
 bring what is missing); online requests are served online (a one-time download link,
 answer this message with what is missing), and are never asked to come in for a letter.
+How the citizen is addressed follows the service's kind (`service_kind`): a complaint is
+"Pengaduan Anda", and a service without a letter never promises one.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
@@ -61,6 +65,41 @@ TemplateName = Literal[
 ]
 TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
+# How the citizen is addressed, by the service's workflow (the catalogue's `workflow`):
+# a complaint (`complaint_answer`) is told "Pengaduan Anda", not "Permohonan Anda"; a
+# service that gives no letter (`social_work`: LK3 counselling) is never told that "your
+# letter is ready"; a letter or a certificate is the default wording. A piece with a
+# wording of its own for the kind is `<piece>.<kind>` in `catalogue/messages/`
+# (`complaint_registered.opening.complaint`); any other piece reads the same for every
+# kind.
+ServiceKind = Literal["letter", "complaint", "no_letter"]
+_KIND_OF_WORKFLOW: dict[str, ServiceKind] = {
+    "complaint_answer": "complaint",
+    "social_work": "no_letter",
+}
+
+
+def service_kind(workflow: str | None) -> ServiceKind:
+    """The kind of a service by its workflow; unknown (or no catalogue entry): a letter."""
+    return _KIND_OF_WORKFLOW.get(workflow or "", "letter")
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One requirement still missing, as `DocumentsMissingNoted` lists it: its published
+    names (several are alternatives: any one of them will do) and the form it must be in
+    (`original`, `copy`, `either`)."""
+
+    names: tuple[str, ...]
+    form: str = "either"
+
+
+# The words a list of missing documents is joined with (documents' checklist says the
+# form the same way: asli, fotokopi).
+FORM_WORDS = {"original": "asli", "copy": "fotokopi"}
+OR = "atau"
+ONE_IS_ENOUGH = "cukup salah satu"
+
 
 @dataclass(frozen=True)
 class MessageFacts:
@@ -76,6 +115,11 @@ class MessageFacts:
     outcome: str | None = None  # CaseResolved.outcome
     # The channel the request came by: it decides what the citizen is asked to do.
     request_channel: Channel = Channel.WALK_IN
+    # The channel the messages go out by (the case's contact: a website form's answers
+    # go by WhatsApp or e-mail); None when nobody is contacted.
+    contact_channel: Channel | None = None
+    # Complaint, letter, or a service without a letter (`service_kind`): the wording.
+    kind: ServiceKind = "letter"
     download_link: str | None = None  # one-time link to the signed PDF (online delivery)
     link_valid_until: str | None = None  # "30 November 2026", the office's calendar
     # Domicile refused: the area the service is for, why, and where else to go.
@@ -90,8 +134,9 @@ class MessageFacts:
     # The citizen's check code (first message only) and where the status page is.
     check_code: str | None = None
     status_url: str | None = None
-    # Documents still missing, by their published names ("KTP asli, Kartu Keluarga").
-    documents: tuple[str, ...] = ()
+    # Requirements still missing, one item per requirement (its alternatives together),
+    # by their published names and form.
+    documents: tuple[MissingItem, ...] = ()
     # The satisfaction survey's one-time link (closing message).
     survey_link: str | None = None
     survey_valid_until: str | None = None
@@ -127,6 +172,13 @@ def _where(f: MessageFacts) -> str:
     return f.office_name + (f", {f.office_address}" if f.office_address else "")
 
 
+def _say(t: OfficeMessages, f: MessageFacts, key: str, **facts: object) -> str:
+    """The piece in the wording for the service's kind (`<key>.<kind>`) where the
+    contract has one, else the piece itself."""
+    worded = f"{key}.{f.kind}"
+    return t.say(worded if worded in t.pieces else key, **facts)
+
+
 def _common(f: MessageFacts) -> dict[str, object]:
     """The facts every piece may use (each piece takes only those it offers)."""
     return {
@@ -139,7 +191,7 @@ def _common(f: MessageFacts) -> dict[str, object]:
 
 def _registered(f: MessageFacts, t: OfficeMessages) -> str:
     c = _common(f)
-    text = t.say("complaint_registered.opening", **c)
+    text = _say(t, f, "complaint_registered.opening", **c)
     if f.service_name:
         text += t.say("complaint_registered.service", service=f.service_name)
     if f.completion_time:
@@ -147,13 +199,16 @@ def _registered(f: MessageFacts, t: OfficeMessages) -> str:
     if f.due_date:
         text += t.say("complaint_registered.due", due_date=f.due_date)
     if f.delivery == "online":
-        channel = CHANNEL_WORDS.get(f.request_channel, f.request_channel.value)
-        text += t.say("complaint_registered.next.online", channel=channel, **c)
+        # The channel the updates really go by: this message's own (a website form's
+        # citizen is answered by WhatsApp or e-mail, not "through the website form").
+        by = f.contact_channel or f.request_channel
+        channel = CHANNEL_WORDS.get(by, by.value)
+        text += _say(t, f, "complaint_registered.next.online", channel=channel, **c)
     else:
-        text += t.say("complaint_registered.next.at_office", **c)
+        text += _say(t, f, "complaint_registered.next.at_office", **c)
     if f.check_code and f.status_url:
-        text += t.say("complaint_registered.check_code", check_code=f.check_code, **c)
-    return text + t.say("complaint_registered.closing", **c)
+        text += _say(t, f, "complaint_registered.check_code", check_code=f.check_code, **c)
+    return text + _say(t, f, "complaint_registered.closing", **c)
 
 
 _DTKS_REASONS = ("not_listed", "listed_in_other_region", "nik_invalid", "nik_missing")
@@ -172,11 +227,44 @@ def _dtks_not_found(f: MessageFacts, t: OfficeMessages) -> str:
     return text + _more_information(f, t)
 
 
+def _says_it(names: Iterable[str], word: str) -> bool:
+    """Every name says the word already ("Fotokopi KTP": "fotokopi")."""
+    return all(re.search(rf"\b{word}\b", name, re.IGNORECASE) for name in names)
+
+
+def missing_item(item: MissingItem) -> str:
+    """One missing requirement in words: its alternatives joined with "atau" (one of
+    them will do, and the item says so), and its form where it matters ("asli",
+    "fotokopi"; not when every name says it already, nor when either form will do).
+    'Fotokopi KTP atau identitas diri lainnya, atau Nomor HP yang biasa dihubungi (cukup
+    salah satu)'; 'Buku Tabungan (asli)'."""
+    names = [n.strip() for n in item.names if n.strip()]
+    # A name that holds an "atau" of its own keeps its alternatives apart with a comma.
+    joiner = f", {OR} " if any(f" {OR} " in n.lower() for n in names) else f" {OR} "
+    notes: list[str] = []
+    form = FORM_WORDS.get(item.form)
+    if form and not _says_it(names, form):
+        notes.append(form)
+    if len(names) > 1:
+        notes.append(ONE_IS_ENOUGH)
+    return joiner.join(names) + (f" ({', '.join(notes)})" if notes else "")
+
+
+def missing_list(items: Iterable[MissingItem]) -> str:
+    """The missing requirements: one inline, several one per line, numbered, so that
+    alternatives never read as items of their own."""
+    words = [missing_item(i) for i in items]
+    if len(words) == 1:
+        return words[0]
+    return ";".join(f"\n{n}. {w}" for n, w in enumerate(words, start=1))
+
+
 def _documents_missing(f: MessageFacts, t: OfficeMessages) -> str:
     if not f.documents:
         raise MissingFact("documents")
     c = _common(f)
-    text = t.say("documents_missing.opening", documents=", ".join(f.documents), **c)
+    text = _say(t, f, "documents_missing.opening", documents=missing_list(f.documents), **c)
+    text = text.replace(" \n", "\n")  # "belum lengkap: {documents}" before a list's lines
     return text + t.say(f"documents_missing.{f.delivery}", **c)
 
 
@@ -210,7 +298,7 @@ def _letter_signed(f: MessageFacts, t: OfficeMessages) -> str:
 def _letter_online(f: MessageFacts, t: OfficeMessages) -> str:
     """Served online: the signed letter as a one-time download link."""
     facts = _letter(f, t, "letter.default_name")
-    text = t.say("letter_online.opening", **facts)
+    text = _say(t, f, "letter_online.opening", **facts)
     if f.download_link is None:  # nobody to send a link to (anonymous): kept, not sent
         return text + t.say("letter_online.no_link", **facts)
     valid_until = _need(f.link_valid_until, "link_valid_until")
@@ -219,13 +307,13 @@ def _letter_online(f: MessageFacts, t: OfficeMessages) -> str:
 
 
 def _letter_posted(f: MessageFacts, t: OfficeMessages) -> str:
-    text = t.say("letter_posted.text", **_letter(f, t, "letter_posted.default_name"))
+    text = _say(t, f, "letter_posted.text", **_letter(f, t, "letter_posted.default_name"))
     return text + _survey(f, t)
 
 
 def _referral_made(f: MessageFacts, t: OfficeMessages) -> str:
     agency = _need(f.agency_name, "agency_name")
-    return t.say("referral_made.text", agency=agency, **_common(f))
+    return _say(t, f, "referral_made.text", agency=agency, **_common(f))
 
 
 _OUTCOMES = ("answered", "referred", "letter_issued")
@@ -244,12 +332,12 @@ def _survey(f: MessageFacts, t: OfficeMessages) -> str:
 def _case_resolved(f: MessageFacts, t: OfficeMessages) -> str:
     outcome = f.outcome if f.outcome in _OUTCOMES else "other"
     words = t.piece(f"case_resolved.outcome.{outcome}")
-    return t.say("case_resolved.text", outcome=words, **_common(f)) + _survey(f, t)
+    return _say(t, f, "case_resolved.text", outcome=words, **_common(f)) + _survey(f, t)
 
 
 def _case_answered(f: MessageFacts, t: OfficeMessages) -> str:
     answer = _need(f.answer, "answer").strip()
-    return t.say("case_answered.text", answer=answer, **_common(f)) + _survey(f, t)
+    return _say(t, f, "case_answered.text", answer=answer, **_common(f)) + _survey(f, t)
 
 
 def _survey_invitation(f: MessageFacts, t: OfficeMessages) -> str:
@@ -290,20 +378,20 @@ def _domicile_refused(f: MessageFacts, t: OfficeMessages) -> str:
 
 def _case_forwarded(f: MessageFacts, t: OfficeMessages) -> str:
     agency = _need(f.agency_name, "agency_name")
-    return t.say("case_forwarded.text", agency=agency, **_common(f))
+    return _say(t, f, "case_forwarded.text", agency=agency, **_common(f))
 
 
 def _case_merged(f: MessageFacts, t: OfficeMessages) -> str:
     """To the citizen of the case merged away: which ticket continues."""
     if f.other_ticket is None:  # the case it joined is an anonymous report: name nothing
-        return t.say("case_merged.anonymous", **_common(f))
-    return t.say("case_merged.named", other=f.other_ticket, **_common(f))
+        return _say(t, f, "case_merged.anonymous", **_common(f))
+    return _say(t, f, "case_merged.named", other=f.other_ticket, **_common(f))
 
 
 def _duplicate_merged(f: MessageFacts, t: OfficeMessages) -> str:
     """To the citizen of the case that continues: the other ticket was merged into it."""
     other = _need(f.other_ticket, "other_ticket")
-    return t.say("duplicate_merged.text", other=other, **_common(f))
+    return _say(t, f, "duplicate_merged.text", other=other, **_common(f))
 
 
 def status_words(stage: str, t: OfficeMessages) -> tuple[str, str]:

@@ -82,7 +82,9 @@ async def answer_status_request(
     )
     await uow.notifications.lock(case_id)
     body = render(template, facts, directory.messages(office))
-    message = message_for(envelope.event_id, answer_to, template, body)
+    message = message_for(
+        envelope.event_id, answer_to, template, body, cause_position=envelope.global_position
+    )
     kind = task_kind(event.channel)
     if not await uow.messages.keep(message, status="task" if kind else "pending", task_kind=kind):
         return  # answered before (a redelivery)

@@ -4,7 +4,9 @@ In one transaction of the worker's own (never the consumer's; the worker owns it
 commits it when this returns, like a consumer its own):
 
 1. claim the oldest due `pending` message (`FOR UPDATE SKIP LOCKED`: workers never take
-   the same one; a later message of a case waits for an earlier one);
+   the same one; a case's messages go in its order, the receipt first, and its other
+   messages wait for the receipt to be kept, at most `policy.receipt_wait_seconds`:
+   `domain.outgoing.case_order`, `held_for_receipt`);
 2. no sender for its office and channel: park it, `channel_not_configured` (staff see it;
    a restart with the channel's credentials makes it due again);
 3. send it, the row still locked. The sender reports accepted, refused, or transient;
@@ -83,7 +85,7 @@ async def deliver_next(
 ) -> bool:
     """Deliver one due message; False when none was due."""
     async with transaction() as uow:
-        message = await uow.messages.claim_due()
+        message = await uow.messages.claim_due(receipt_wait=policy.receipt_wait_seconds)
         if message is None:
             return False
         bind_context(case_id=str(message.case_id), notification_id=str(message.notification_id))

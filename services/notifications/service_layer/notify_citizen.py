@@ -39,8 +39,10 @@ from services.notifications.domain.outgoing import task_kind
 from services.notifications.domain.templates import (
     DUE_DATE_PENDING,
     MessageFacts,
+    MissingItem,
     TemplateName,
     render,
+    service_kind,
     tanggal,
     template_for,
 )
@@ -110,6 +112,8 @@ def message_facts(
             citizen.office, citizen.service, citizen.request_channel
         ),
         request_channel=citizen.request_channel,
+        contact_channel=citizen.contact.channel if citizen.contact is not None else None,
+        kind=service_kind(directory.workflow(citizen.office, citizen.service)),
     )
     region = directory.region_code(citizen.office) or "31.71"  # unknown office: WIB
     if link is not None:
@@ -132,8 +136,9 @@ def message_facts(
                 status_url=portal.status_url(citizen.office),
             )
         case DocumentsMissingNoted(missing=missing):
-            names = tuple(name for m in missing for name in (m.names or m.types))
-            return replace(facts, documents=names)
+            # One item per requirement: its alternatives stay together ("KTP atau KK").
+            items = tuple(MissingItem(m.names or m.types, m.form) for m in missing)
+            return replace(facts, documents=items)
         case DtksNotFound(reason=reason):
             return replace(facts, dtks_reason=reason)
         case DomicileRefused(found_region_code=found, basis=basis):
@@ -253,7 +258,14 @@ async def notify_citizen(
         # worker fills it in when it sends (`service_layer/fill_due_date.py`).
         facts = replace(facts, due_date=DUE_DATE_PENDING)
     body = render(template, facts, directory.messages(citizen.office))
-    message = message_for(envelope.event_id, citizen, template, body, letter_id)
+    message = message_for(
+        envelope.event_id,
+        citizen,
+        template,
+        body,
+        letter_id,
+        cause_position=envelope.global_position,
+    )
     if not await uow.messages.keep(message, status=status, task_kind=kind):
         return  # this message exists already (the cause was applied before)
     if contact is None:
