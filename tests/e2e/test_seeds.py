@@ -247,12 +247,18 @@ def published_time(c: httpx.Client, stack: Stack, case_id: str, office: str) -> 
 
 
 def status_page(c: httpx.Client, stack: Stack, office: str, receipt: dict[str, Any]) -> str:
-    """The citizen's status page, opened with the receipt's ticket and check code."""
-    page = c.post(
-        f"{stack.url('portal')}/{office}/status",
-        data={"ticket": receipt["ticket_number"], "code": receipt["check_code"]},
-    )
-    assert page.status_code == 200, page.text
+    """The citizen's status page, opened with the receipt's ticket and check code (again
+    while the portal answers that it or a service it asks is busy)."""
+
+    def attempt() -> httpx.Response | None:
+        r = c.post(
+            f"{stack.url('portal')}/{office}/status",
+            data={"ticket": receipt["ticket_number"], "code": receipt["check_code"]},
+        )
+        return None if r.status_code in (429, 502, 503, 504) else r
+
+    page: httpx.Response = wait_for(attempt, what="the status page")
+    assert page.status_code == 200, (page.status_code, page.text)
     return page.text
 
 
