@@ -62,3 +62,11 @@ DTKS_NOT_FOUND_LABELS: dict[str, str] = {
     "nik_missing": "NIK tidak ada",
     "listed_in_other_region": "terdaftar di daerah lain",
 }
+
+
+# A document's form, as a checklist, a message and the timeline say it.
+FORM_LABELS: dict[str, str] = {
+    "original": "asli",
+    "copy": "fotokopi",
+    "either": "asli atau fotokopi",
+}

@@ -24,7 +24,7 @@ from shared.catalogue import Office, ServiceStandard
 from shared.contracts import case_roles
 from shared.contracts.case_stages import STOPPED_STAGES
 from shared.contracts.vocab import Role
-from shared.labels import DTKS_NOT_FOUND_LABELS
+from shared.labels import DTKS_NOT_FOUND_LABELS, FORM_LABELS
 from shared.refusal import Refused
 
 T = TypeVar("T")
@@ -48,7 +48,6 @@ LETTER_STATUS_LABELS = {
     "returned": "Dikembalikan untuk perbaikan",
     "signed": "Ditandatangani",
 }
-FORM_LABELS = {"original": "asli", "copy": "fotokopi", "either": "asli atau fotokopi"}
 REFERRAL_STATES = {
     "ReferralMade": "Terbuka",
     "ReferralAccepted": "Diterima",

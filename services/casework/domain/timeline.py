@@ -23,7 +23,7 @@ from shared.contracts import events as contracts
 from shared.contracts.base import EVENT_TYPES, Event
 from shared.contracts.events import ComplaintRegistered
 from shared.contracts.vocab import Channel
-from shared.labels import CHANNEL_LABELS, DTKS_NOT_FOUND_LABELS, role_label
+from shared.labels import CHANNEL_LABELS, DTKS_NOT_FOUND_LABELS, FORM_LABELS, role_label
 
 # Every cross-service event of a case (the catalogue in shared/contracts/events.py and each
 # service's further events module): casework projects all of them. Left out: the raw inbound
@@ -105,7 +105,6 @@ _STEP_WORDS = {
     "counselling": "konseling",
     "referral": "rujukan",
 }
-_FORMS = {"original": "asli", "copy": "fotokopi"}
 
 
 def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None) -> str:
@@ -139,7 +138,7 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
                 f"ditemukan {found}"
             )
         case "DocumentReceived":
-            form = _FORMS.get(str(d.get("form")), str(d.get("form")))
+            form = FORM_LABELS.get(str(d.get("form")), str(d.get("form")))
             return f"Dokumen diterima: {d.get('document_type')} ({form})"
         case "RequirementsCompleted":
             return f"Persyaratan lengkap ({len(d.get('documents') or ())} dokumen)"

@@ -35,10 +35,10 @@ from shared.contracts.documents_events import (
     MissingDocument,
 )
 from shared.contracts.events import Applicant, DocumentReceived, RequirementsCompleted
+from shared.labels import FORM_LABELS
 from shared.refusal import Refused
 
 ReceivedForm = Literal["original", "copy"]
-FORM_WORDS = {"original": "asli", "copy": "fotokopi", "either": "asli atau fotokopi"}
 # The requirement a phone number given with the request meets.
 PHONE_NUMBER = "phone_number"
 # How many digits a phone number has: 8 (a short fixed line written with its area code)
@@ -338,5 +338,5 @@ def missing_message(missing: Iterable[MissingDocument]) -> str:
     parts = []
     for m in missing:
         names = " atau ".join(m.names)
-        parts.append(f"{names} ({FORM_WORDS.get(m.form, m.form)})")
+        parts.append(f"{names} ({FORM_LABELS.get(m.form, m.form)})")
     return "Dokumen yang belum lengkap: " + "; ".join(parts) + "."

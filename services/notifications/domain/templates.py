@@ -42,6 +42,7 @@ from shared.contracts.events import (
     ReferralMade,
 )
 from shared.contracts.vocab import Channel
+from shared.labels import FORM_LABELS
 from shared.localtime import DAYS
 from shared.localtime import tanggal as tanggal  # re-exported: messages' dates
 
@@ -96,7 +97,6 @@ class MissingItem:
 
 # The words a list of missing documents is joined with (documents' checklist says the
 # form the same way: asli, fotokopi).
-FORM_WORDS = {"original": "asli", "copy": "fotokopi"}
 OR = "atau"
 ONE_IS_ENOUGH = "cukup salah satu"
 
@@ -242,7 +242,7 @@ def missing_item(item: MissingItem) -> str:
     # A name that holds an "atau" of its own keeps its alternatives apart with a comma.
     joiner = f", {OR} " if any(f" {OR} " in n.lower() for n in names) else f" {OR} "
     notes: list[str] = []
-    form = FORM_WORDS.get(item.form)
+    form = FORM_LABELS.get(item.form) if item.form != "either" else None
     if form and not _says_it(names, form):
         notes.append(form)
     if len(names) > 1:
