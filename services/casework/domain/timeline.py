@@ -121,8 +121,7 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             variant = f"/{d['variant']}" if d.get("variant") else ""
             return (
                 f"Permohonan terdaftar: tiket {d.get('ticket_number')}, layanan "
-                f"{d.get('service')}{variant}, kanal "
-                f"{CHANNEL_LABELS.get(str(d.get('channel')), d.get('channel'))}"
+                f"{d.get('service')}{variant}, kanal {_channel(d)}"
             )
         case "DtksVerified":
             return f"Terdaftar dalam {d.get('source', 'DTKS')} (wilayah {d.get('region_code')})"
@@ -217,8 +216,7 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "DuplicateDismissed":
             return f"Dugaan ganda dengan kasus {d.get('duplicate_of')} dibatalkan"
         case "ReplyReceived":
-            by = CHANNEL_LABELS.get(str(d.get("channel")), d.get("channel"))
-            return f"Warga mengirim balasan lewat {by}"
+            return f"Warga mengirim balasan lewat {_channel(d)}"
         case "IdCardDeposited":
             return f"Kartu identitas ({d.get('card_kind')}) dititipkan di resepsionis"
         case "IdCardReturned":
@@ -233,13 +231,8 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
         case "DeadlineBreached":
             return "Batas waktu layanan terlampaui"
         case "LetterIssued":
-            how = (
-                "diserahkan di loket"
-                if d.get("channel") == "walk_in"
-                else (
-                    f"dikirim lewat {CHANNEL_LABELS.get(str(d.get('channel')), d.get('channel'))}"
-                )
-            )
+            walk_in = d.get("channel") == Channel.WALK_IN
+            how = "diserahkan di loket" if walk_in else f"dikirim lewat {_channel(d)}"
             return f"Surat nomor {d.get('letter_number')} {how}" + _by(d.get("issued_by"), actor)
         case "DocumentsMissingNoted":
             missing = d.get("missing") or []
@@ -256,8 +249,7 @@ def summarize(event_type: str, data: Mapping[str, Any], actor: str | None = None
             about = _NOTICE_WORDS.get(str(d.get("kind")), d.get("kind"))
             return f"Pemberitahuan kepada petugas ({about}): {who}"
         case "StatusRequested":
-            by = CHANNEL_LABELS.get(str(d.get("channel")), d.get("channel"))
-            return f"Warga menanyakan status lewat {by}"
+            return f"Warga menanyakan status lewat {_channel(d)}"
         case "VisitCalled":
             return f"Nomor antrean {d.get('queue_number')} dipanggil"
         case "CaseEscalated":
@@ -310,6 +302,11 @@ OUTCOME_WORDS: dict[str, str] = {
     "not_eligible": "tidak memenuhi syarat",
     "served": "dilayani",
 }
+
+
+def _channel(d: Mapping[str, Any]) -> str:
+    """The event's channel as staff read it ("Datang langsung", "WhatsApp")."""
+    return CHANNEL_LABELS.get(str(d.get("channel")), str(d.get("channel")))
 
 
 def _by(who: Any, actor: str | None) -> str:
